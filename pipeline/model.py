@@ -1,0 +1,353 @@
+"""The one document model that flows through every stage.
+
+A `Document` holds the body text once (`Document.text`); blocks, mentions and values point into it
+by character offsets, and every stretch of text can be mapped back to page boxes (`Document.locate`).
+Tables keep their cells with boxes. Records (`Study`, `Outcome`) and `Finding`s carry the columns of
+the output contract (shared/schema.md) plus provenance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+BLOCK_KINDS = ("title", "heading", "paragraph", "caption", "footnote", "table", "header", "footer")
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A rectangle on one page, in PDF points, origin top-left (pdfplumber's `top`/`bottom`)."""
+
+    page: int  # 1-based
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    def union(self, other: Box) -> Box:
+        return Box(
+            self.page,
+            min(self.x0, other.x0),
+            min(self.top, other.top),
+            max(self.x1, other.x1),
+            max(self.bottom, other.bottom),
+        )
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+    def overlaps(self, other: Box, margin: float = 0.0) -> bool:
+        return (
+            self.page == other.page
+            and self.x0 < other.x1 + margin
+            and other.x0 < self.x1 + margin
+            and self.top < other.bottom + margin
+            and other.top < self.bottom + margin
+        )
+
+    def contains(self, other: Box, margin: float = 1.0) -> bool:
+        return (
+            self.page == other.page
+            and other.x0 >= self.x0 - margin
+            and other.x1 <= self.x1 + margin
+            and other.top >= self.top - margin
+            and other.bottom <= self.bottom + margin
+        )
+
+    def __str__(self) -> str:  # the schema's `bbox` column
+        return f"{self.x0:.1f},{self.top:.1f},{self.x1:.1f},{self.bottom:.1f}"
+
+
+def enclosing(boxes: Iterable[Box]) -> Box | None:
+    """The union of the boxes on the first page among them (values rarely straddle pages)."""
+    out: Box | None = None
+    for b in boxes:
+        if out is None:
+            out = b
+        elif b.page == out.page:
+            out = out.union(b)
+    return out
+
+
+@dataclass(slots=True)
+class Word:
+    """One word of a page after clean-up: superscript citations split off into `refs`,
+    exponents written as `^` (450x10^6), ligatures expanded."""
+
+    text: str
+    box: Box
+    size: float = 0.0
+    font: str = ""
+    bold: bool = False
+    refs: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Span:
+    """A stretch [start, end) of `Document.text` and the box it occupies."""
+
+    start: int
+    end: int
+    box: Box
+
+
+@dataclass
+class Page:
+    number: int  # 1-based
+    width: float
+    height: float
+    columns: int = 1  # 1 or 2, as detected
+    words: list[Word] = field(default_factory=list)  # every word of the page, body and tables
+    rules: list[Box] = field(default_factory=list)  # thin lines (drawn lines and rect edges)
+    fills: list[Box] = field(default_factory=list)  # filled rectangles (zebra stripes, shading)
+    table_regions: list[Box] = field(default_factory=list)  # cut out of the body text
+
+
+@dataclass
+class Block:
+    kind: str  # one of BLOCK_KINDS
+    text: str
+    box: Box
+    start: int = 0  # offsets of `text` in Document.text (headers/footers: -1)
+    end: int = 0
+    spans: list[Span] = field(default_factory=list)
+    refs: list[str] = field(default_factory=list)  # citation numbers split off the text
+    font_size: float = 0.0
+    bold: bool = False
+    column: int = 0  # 0 full width, 1 left, 2 right
+
+
+@dataclass
+class Cell:
+    row: int
+    col: int
+    text: str
+    box: Box | None = None
+    refs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Table:
+    table_id: str  # "Table 1" from the caption, else "Table p3.1"
+    caption: str
+    n_rows: int
+    n_cols: int
+    cells: list[Cell] = field(default_factory=list)
+    header_rows: int = 1
+    pages: list[int] = field(default_factory=list)
+    boxes: list[Box] = field(default_factory=list)  # one region per page it spans
+    caption_box: Box | None = None
+    ruled: bool = True
+
+    def cell(self, row: int, col: int) -> Cell | None:
+        for c in self.cells:
+            if c.row == row and c.col == col:
+                return c
+        return None
+
+    def grid(self) -> list[list[str]]:
+        out = [["" for _ in range(self.n_cols)] for _ in range(self.n_rows)]
+        for c in self.cells:
+            out[c.row][c.col] = c.text
+        return out
+
+    def header(self) -> list[str]:
+        """Column names: the header rows joined per column."""
+        rows = self.grid()[: self.header_rows]
+        return [" ".join(r[i] for r in rows if r[i]).strip() for i in range(self.n_cols)]
+
+    def frame(self):  # -> pandas.DataFrame; pandas imported lazily to keep the model light
+        import pandas as pd
+
+        body = self.grid()[self.header_rows :]
+        cols = self.header() or [str(i) for i in range(self.n_cols)]
+        return pd.DataFrame(body, columns=_unique(cols))
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, n in enumerate(names):
+        n = n or f"col{i}"
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n}.{seen[n] - 1}")
+    return out
+
+
+@dataclass
+class Mention:
+    """An entity found by NER, in the body text or in a table cell."""
+
+    label: str  # PRODUCT, TARGET, TRIAL, REGISTRY_ID, METRIC, VALUE, N, DOSE, PHASE, COHORT, TIMEPOINT, ARM
+    text: str  # as printed
+    canonical: str  # normalised form (kb id), equal to text when nothing was changed
+    start: int  # offsets in Document.text (source "text") or in the cell text (source "table")
+    end: int
+    source: str = "text"  # "text" | "table"
+    page: int = 0
+    box: Box | None = None
+    sentence: str = ""
+    table_id: str = ""
+    row: int = -1
+    col: int = -1
+    score: float = 100.0  # fuzzy score when the canonical form came from a near match
+    attrs: dict[str, Any] = field(default_factory=dict)  # e.g. value, unit, qualifier, malformed
+
+    @property
+    def normalised(self) -> bool:
+        """True when the printed form was changed to reach the canonical one (a name variant)."""
+        return bool(self.attrs.get("variant"))
+
+
+@dataclass
+class Document:
+    doc_id: str
+    path: str
+    sha256: str = ""
+    pages: list[Page] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)  # body, in reading order
+    dropped: list[Block] = field(default_factory=list)  # running headers/footers
+    tables: list[Table] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    text: str = ""
+
+    SEP = "\n\n"
+
+    def add_block(self, block: Block, spans: list[Span] | None = None) -> Block:
+        """Append a body block to the text; `spans` are offsets relative to the block's text."""
+        if self.text:
+            self.text += self.SEP
+        block.start = len(self.text)
+        self.text += block.text
+        block.end = len(self.text)
+        block.spans = [Span(s.start + block.start, s.end + block.start, s.box) for s in (spans or [])]
+        self.blocks.append(block)
+        return block
+
+    def block_at(self, offset: int) -> Block | None:
+        lo, hi = 0, len(self.blocks) - 1
+        while lo <= hi:  # blocks are in text order
+            mid = (lo + hi) // 2
+            b = self.blocks[mid]
+            if offset < b.start:
+                hi = mid - 1
+            elif offset >= b.end + len(self.SEP):
+                lo = mid + 1
+            else:
+                return b
+        return None
+
+    def locate(self, start: int, end: int) -> list[Box]:
+        """Boxes covering text[start:end]: one per page and line run, in order."""
+        out: list[Box] = []
+        for b in self.blocks:
+            if b.end <= start or b.start >= end:
+                continue
+            for s in b.spans:
+                if s.end <= start or s.start >= end:
+                    continue
+                last = out[-1] if out else None
+                if last and last.page == s.box.page and abs(last.top - s.box.top) < 2:
+                    out[-1] = last.union(s.box)
+                else:
+                    out.append(s.box)
+            if not b.spans and b.box:
+                out.append(b.box)
+        return out
+
+    def page_of(self, start: int) -> int:
+        b = self.block_at(start)
+        return b.box.page if b else 0
+
+
+@dataclass
+class Study:
+    doc_id: str
+    study_id: str
+    trial: str = ""
+    cohort: str = ""
+    product: str = ""
+    target: str = ""
+    nct_id: str = ""
+    phase: str = ""
+    n: int | None = None
+    design: str = ""
+    population: str = ""
+    refs: str = ""
+    sources: str = ""
+    pages: str = ""
+    # added columns
+    n_table: int | None = None
+    n_text: int | None = None
+    phase_text: str = ""
+
+
+@dataclass
+class Outcome:
+    doc_id: str
+    study_id: str
+    metric: str
+    value: float | None
+    unit: str
+    source: str  # "table" | "text"
+    trial: str = ""
+    cohort: str = ""
+    product: str = ""
+    nct_id: str = ""
+    n: int | None = None
+    arm: str = ""
+    subgroup: str = ""
+    timepoint_months: float | None = None
+    qualifier: str = ""
+    table_id: str = ""
+    page: int = 0
+    bbox: str = ""
+    snippet: str = ""
+    confidence: float = 1.0
+
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass
+class Finding:
+    finding_id: str
+    doc_id: str
+    check: str
+    severity: str
+    message: str
+    study_id: str = ""
+    trial: str = ""
+    cohort: str = ""
+    metric: str = ""
+    values: str = ""  # "text:46 | table:82.8"
+    sources: str = ""  # "text | table"
+    pages: str = ""  # "4 | 3"
+    status: str = "open"
+    # added columns
+    snippets: str = ""  # " | "-joined, same order as values
+    bboxes: str = ""  # "p3:x0,top,x1,bottom | p4:…"
+    product: str = ""
+
+
+@dataclass
+class Result:
+    """What one document yields after all stages, or why it failed."""
+
+    doc_id: str
+    path: str
+    doc: Document | None = None
+    studies: list[Study] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    pages: int = 0
+    error: str = ""  # empty when the document went through; else a short reason code
+    error_detail: str = ""

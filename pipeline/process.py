@@ -1,0 +1,48 @@
+"""One document through every stage: ingest -> tables -> ner -> records -> quality.
+
+`Pipeline` holds what is costly to build (rules, the spaCy pipeline, the checker) so that a worker
+builds it once and reuses it for every document it is given.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from pipeline import ingest, ner, quality, records, tables
+from pipeline.model import Result
+from pipeline.rules import Rules
+from pipeline.rules import load as load_rules
+
+
+class Pipeline:
+    def __init__(self, rules: Rules | None = None) -> None:
+        self.rules = rules or load_rules()
+        self.annotator = ner.Annotator(self.rules)
+        self.checker = quality.Checker(self.rules)
+
+    def process(self, path: str | Path, doc_id: str | None = None, password: str | None = None) -> Result:
+        path = Path(path)
+        result = Result(doc_id=doc_id or path.stem, path=str(path))
+        t = result.timings
+        try:
+            t0 = time.perf_counter()
+            doc = ingest.read(path, password=password, doc_id=result.doc_id)
+            t["ingest"] = time.perf_counter() - t0
+        except ingest.IngestError as e:
+            result.error, result.error_detail = e.code, str(e)
+            return result
+        result.doc, result.pages = doc, len(doc.pages)
+        t0 = time.perf_counter()
+        tables.extract(doc)
+        t["tables"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        self.annotator.annotate(doc)
+        t["ner"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        result.studies, result.outcomes = records.build(doc, self.rules)
+        t["records"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        result.findings = self.checker.check(doc, result.studies, result.outcomes)
+        t["quality"] = time.perf_counter() - t0
+        return result

@@ -1,0 +1,49 @@
+"""Rules are data: every YAML/JSONL file under `rules/` loaded once into one read-only mapping."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+DEFAULT_DIR = Path(__file__).resolve().parent.parent / "rules"
+
+
+@dataclass(frozen=True)
+class Rules:
+    root: Path
+    data: Mapping[str, Any]  # file stem -> parsed content (YAML document, or list for JSONL)
+    digest: str  # hash of every rules file: a change invalidates cached results
+
+    def __getitem__(self, name: str) -> Any:
+        return self.data[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.data.get(name, default)
+
+
+def load(root: str | Path | None = None) -> Rules:
+    root = Path(root or os.environ.get("TRIALEX_RULES") or DEFAULT_DIR)
+    if not root.is_dir():
+        raise FileNotFoundError(f"rules folder not found: {root}")
+    data: dict[str, Any] = {}
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.suffix not in (".yml", ".yaml", ".jsonl") or not path.is_file():
+            continue
+        raw = path.read_bytes()
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + raw)
+        text = raw.decode("utf-8")
+        if path.suffix == ".jsonl":
+            content: Any = [json.loads(line) for line in text.splitlines() if line.strip()]
+        else:
+            content = yaml.safe_load(text)
+        data[path.relative_to(root).with_suffix("").as_posix()] = content
+    return Rules(root=root, data=MappingProxyType(data), digest=h.hexdigest()[:16])
