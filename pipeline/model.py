@@ -215,6 +215,7 @@ class Document:
     dropped: list[Block] = field(default_factory=list)  # running headers/footers
     tables: list[Table] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
+    sentences: list[tuple[int, int]] = field(default_factory=list)  # [start, end) in text, set by NER
     meta: dict[str, Any] = field(default_factory=dict)
     text: str = ""
 
