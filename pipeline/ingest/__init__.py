@@ -34,6 +34,11 @@ def read(path: str | Path, password: str | None = None, doc_id: str | None = Non
     with pdf:
         for p in pdf.pages:
             page = Page(p.page_number, float(p.width), float(p.height))
+            for e in p.edges:  # thin lines and rect edges
+                page.rules.append(Box(p.page_number, e["x0"], e["top"], e["x1"], e["bottom"]))
+            for r in p.rects:
+                if r.get("fill") and r["width"] > 2 and r["height"] > 2:
+                    page.fills.append(Box(p.page_number, r["x0"], r["top"], r["x1"], r["bottom"]))
             for w in p.extract_words():
                 page.words.append(Word(w["text"], Box(p.page_number, w["x0"], w["top"], w["x1"], w["bottom"])))
             page.table_regions = tables.regions(page)
