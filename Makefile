@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint install clean
+.PHONY: run test bench lint install clean e2e-deps
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) on PATH"; exit 2; }
@@ -18,7 +18,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/trialex run input/ -o output/
 
-test: $(STAMP)
+# The review queue's browser test drives Debian's chromium (never `playwright install`).
+e2e-deps:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+test: $(STAMP) e2e-deps
 	$(BIN)/pytest -n 2 tests
 
 bench: $(STAMP)

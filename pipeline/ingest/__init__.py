@@ -1,59 +1,129 @@
 """Stage 1: PDF -> Document (words, blocks in reading order, provenance).
 
-Public: `read(path, password=None, doc_id=None) -> Document`, `IngestError`, `show(...)`.
-STUB: one block per page from extract_words; the real stage replaces it.
+Public: `read(path, password=None, doc_id=None) -> Document`, `IngestError`, `show(path, fmt, password)`.
+
+Each page is parsed once: its glyphs become rows of words (`words`), its lines and rectangles
+`rules` and `fills`, then `pipeline.tables.regions(page)` marks table areas whose words stay out of
+the body. When every page is read, running headers/footers are found across pages (`cleanup`), the
+rest is put in reading order per page (`layout`) and cut into typed blocks (`blocks`).
+
+Citation markers are kept per word and per block as printed numbers with ranges expanded
+("5-6" -> ["5", "6"], "1,3-5" -> ["1", "3", "4", "5"]).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
-import pdfplumber
-
 from pipeline import tables
-from pipeline.model import Block, Box, Document, Page, Span, Word
+from pipeline.ingest import blocks, cleanup, layout, words
+from pipeline.ingest.errors import IngestError, check_bytes, classify, open_pdf
+from pipeline.model import Box, Document, Page, Word
 
+__all__ = ["IngestError", "read", "show"]
 
-class IngestError(Exception):
-    """A PDF that cannot be read; `code` is a short reason for the report."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+_MIN_CHARS = 20  # fewer glyphs than this in the whole file: no text layer (a scan)
 
 
 def read(path: str | Path, password: str | None = None, doc_id: str | None = None) -> Document:
     path = Path(path)
-    data = path.read_bytes()
+    data = check_bytes(path)
     doc = Document(doc_id=doc_id or path.stem, path=str(path), sha256=hashlib.sha256(data).hexdigest())
-    try:
-        pdf = pdfplumber.open(path, password=password or "")
-    except Exception as e:  # noqa: BLE001 - stub
-        raise IngestError("corrupt", f"{path.name}: {e}") from e
-    with pdf:
+    page_rows: list[list[list[Word]]] = []
+    with open_pdf(path, data, password) as pdf:
+        doc.meta["producer"] = str(pdf.metadata.get("Producer", ""))
+        doc.meta["title"] = str(pdf.metadata.get("Title", ""))
         for p in pdf.pages:
-            page = Page(p.page_number, float(p.width), float(p.height))
-            for e in p.edges:  # thin lines and rect edges
-                page.rules.append(Box(p.page_number, e["x0"], e["top"], e["x1"], e["bottom"]))
-            for r in p.rects:
-                if r.get("fill") and r["width"] > 2 and r["height"] > 2:
-                    page.fills.append(Box(p.page_number, r["x0"], r["top"], r["x1"], r["bottom"]))
-            for w in p.extract_words():
-                page.words.append(Word(w["text"], Box(p.page_number, w["x0"], w["top"], w["x1"], w["bottom"])))
-            page.table_regions = tables.regions(page)
+            try:
+                page, rows = _parse_page(p)
+            except IngestError:
+                raise
+            except Exception as e:  # noqa: BLE001 - a broken content stream deep in pdfminer
+                raise classify(path, data, e, password) from None
+            finally:
+                p.close()  # release the page's cached objects: memory stays flat on long files
             doc.pages.append(page)
-            text, spans = "", []
-            for w in page.words:
-                if text:
-                    text += " "
-                spans.append(Span(len(text), len(text) + len(w.text), w.box))
-                text += w.text
-            if text:
-                doc.add_block(Block("paragraph", text, Box(p.page_number, 0, 0, page.width, page.height)), spans)
+            page_rows.append(rows)
+    n_chars = sum(len(w.text) for pg in doc.pages for w in pg.words)
+    if n_chars < _MIN_CHARS:
+        raise IngestError(
+            "no_text",
+            f"{path.name}: no text layer ({n_chars} characters on {len(doc.pages)} pages); "
+            "a scanned document needs OCR first",
+        )
+    _assemble(doc, page_rows)
     return doc
 
 
+def _parse_page(p) -> tuple[Page, list[list[Word]]]:
+    n = p.page_number
+    page = Page(n, float(p.width), float(p.height))
+    rows = words.rows(p.chars, n, page.width, page.height)
+    page.words = [w for r in rows for w in r]
+    for e in p.edges:  # thin lines and rect edges
+        page.rules.append(Box(n, e["x0"], e["top"], e["x1"], e["bottom"]))
+    for r in p.rects:
+        if r.get("fill") and r["width"] > 2 and r["height"] > 2:
+            page.fills.append(Box(n, r["x0"], r["top"], r["x1"], r["bottom"]))
+    page.table_regions = tables.regions(page)
+    if page.table_regions:  # table words stay in page.words, out of the body rows
+        rows = [kept for r in rows if (kept := [w for w in r if not _inside(w.box, page.table_regions)])]
+    return page, rows
+
+
+def _inside(box: Box, regions: list[Box]) -> bool:
+    cx, cy = (box.x0 + box.x1) / 2, (box.top + box.bottom) / 2
+    return any(r.x0 <= cx <= r.x1 and r.top <= cy <= r.bottom for r in regions)
+
+
+def _assemble(doc: Document, page_rows: list[list[list[Word]]]) -> None:
+    heights = {pg.number: pg.height for pg in doc.pages}
+    doc.dropped = cleanup.running_lines([(rows, heights[i + 1]) for i, rows in enumerate(page_rows)])
+    dropped = {id(w) for b in doc.dropped for w in _words_in(b, page_rows)}
+    lines: list[layout.Line] = []
+    for pg, rows in zip(doc.pages, page_rows, strict=True):
+        body = [kept for r in rows if (kept := [w for w in r if id(w) not in dropped])]
+        pg.columns, page_lines = layout.reading_order(body, pg.width, pg.table_regions)
+        lines += page_lines
+    geo = blocks.Geometry.of(lines, heights)
+    vocab = cleanup.vocabulary(w for ln in lines for w in ln.words)
+    blocks.build(doc, lines, geo, vocab)
+
+
+def _words_in(block, page_rows: list[list[list[Word]]]) -> list[Word]:
+    rows = page_rows[block.box.page - 1]
+    return [w for r in rows for w in r if block.box.contains(w.box, margin=0.5)]
+
+
 def show(path: str | Path, fmt: str = "text", password: str | None = None) -> str:
+    """The body text in reading order (fmt "text") or the blocks and dropped lines (fmt "json")."""
     doc = read(path, password=password)
-    return doc.text
+    if fmt == "text":
+        return doc.text
+    if fmt != "json":
+        raise IngestError("usage", f"unknown format {fmt!r}; use text or json")
+
+    def block(b) -> dict:
+        return {
+            "kind": b.kind,
+            "page": b.box.page,
+            "bbox": str(b.box),
+            "column": b.column,
+            "font_size": b.font_size,
+            "bold": b.bold,
+            "refs": b.refs,
+            "start": b.start,
+            "end": b.end,
+            "text": b.text,
+        }
+
+    out = {
+        "doc_id": doc.doc_id,
+        "sha256": doc.sha256,
+        "pages": [{"number": p.number, "width": p.width, "height": p.height, "columns": p.columns} for p in doc.pages],
+        "blocks": [block(b) for b in doc.blocks],
+        "dropped": [block(b) for b in doc.dropped],
+    }
+    return json.dumps(out, ensure_ascii=False, indent=1)

@@ -1,17 +1,108 @@
-"""Stage 4: data-quality checks. Public: `Checker(rules)` (built once per worker; GX imported here
-only), `Checker.check(doc, studies, outcomes) -> list[Finding]`.
-STUB: finds nothing; the real stage replaces it.
+"""Stage 4: data-quality checks. Public: `Checker(rules)` (built once per worker; Great Expectations
+is imported in this package only, lazily, and its context is built once per Checker),
+`Checker.check(doc, studies, outcomes) -> list[Finding]`, and
+`data_docs(studies, outcomes, findings, out_dir) -> Path` (GX Data Docs under out_dir/data_docs).
+The gate for `trialex check` is `pipeline.quality.gate`.
+
+Checks, one module per family, severities and thresholds in rules/checks.yml:
+expectations (GX suites of rules/expectations.yml: value_out_of_range, malformed_id, vocabulary,
+provenance), consistency (text_table_mismatch, n_mismatch), logic, grim, ids (malformed_id,
+duplicate_id, registry_mismatch), names (name_variant), units (unit_mismatch).
 """
 
 from __future__ import annotations
 
-from pipeline.model import Document, Finding, Outcome, Study
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.model import SEVERITIES, Document, Finding, Outcome, Study
+from pipeline.quality import consistency, ids, names, ranges, units
+from pipeline.quality.findings import Severities
+from pipeline.quality.grim import GrimCheck
+from pipeline.quality.logic import LogicCheck
 from pipeline.rules import Rules
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from pipeline.quality.expectations import Suites
+
+__all__ = ["Checker", "data_docs"]
 
 
 class Checker:
     def __init__(self, rules: Rules) -> None:
         self.rules = rules
+        conf = rules.get("checks") or {}
+        self.checks = conf.get("checks") or {}
+        self.phase_aliases = conf.get("phase_aliases") or {}
+        self.sev = Severities(self.checks)
+        self.logic = LogicCheck(self.checks.get("logic") or {}, self.sev)
+        self.grim = GrimCheck(self.checks.get("grim") or {}, self.sev)
+        self.registry = ids.Registry(rules.get("registry"))
+        self.nct_pattern = ((self.checks.get("malformed_id") or {}).get("patterns") or {}).get(
+            "NCT", r"^NCT\d{8}$"
+        )
+        self._suites: Suites | None = None
+
+    @property
+    def suites(self) -> Suites:
+        """The GX context and suites, built on first use (GX import costs seconds)."""
+        if self._suites is None:
+            from pipeline.quality.expectations import Suites
+
+            self._suites = Suites(self.rules.get("expectations") or {}, _metrics(self.rules))
+        return self._suites
 
     def check(self, doc: Document, studies: list[Study], outcomes: list[Outcome]) -> list[Finding]:
-        return []
+        from pipeline.quality.expectations import frame
+
+        d, sev = doc.doc_id, self.sev
+        found: list[Finding] = []
+        found += ranges.from_failures(d, self.suites.failures("studies", frame(studies, Study)), studies, sev)
+        found += ranges.from_failures(
+            d, self.suites.failures("outcomes", frame(outcomes, Outcome)), outcomes, sev
+        )
+        found += consistency.text_table_values(d, outcomes, sev)
+        found += consistency.text_table_phases(d, studies, sev, self.phase_aliases)
+        found += consistency.n_mismatch(d, studies, outcomes, sev)
+        found += self.logic.run(d, outcomes)
+        found += self.grim.outcomes(d, studies, outcomes)
+        found += self.grim.text(doc)
+        found += ids.malformed_mentions(doc, studies, self.nct_pattern, sev)
+        found += ids.duplicate_ids(d, studies, self.registry, sev)
+        found += ids.registry_mismatches(d, studies, self.registry, sev, self.phase_aliases)
+        found += names.name_variants(d, doc.mentions, self.checks.get("name_variant") or {}, sev)
+        found += units.unit_mismatches(d, outcomes, self.checks.get("unit_mismatch") or {}, sev)
+        return _dedupe(found)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """One finding per id (the same subject seen twice, e.g. an id on a study and its outcomes),
+    ordered by severity then check."""
+    seen: dict[str, Finding] = {}
+    for f in findings:
+        seen.setdefault(f.finding_id, f)
+    return sorted(seen.values(), key=lambda f: (SEVERITIES.index(f.severity), f.check, f.study_id, f.metric))
+
+
+def _metrics(rules: Rules) -> list[str]:
+    return list((rules.get("metrics") or {}).get("metrics") or {})
+
+
+def data_docs(
+    studies: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    findings: pd.DataFrame,
+    out_dir: Path,
+    rules: Rules | None = None,
+) -> Path:
+    """Write GX Data Docs under out_dir/data_docs: the studies and outcomes suites, and one
+    'consistency' suite whose expectations (one per check of rules/checks.yml) list the findings."""
+    from pipeline.quality.docs import write
+
+    if rules is None:
+        from pipeline.rules import load
+
+        rules = load()
+    return write(studies, outcomes, findings, Path(out_dir), rules, _metrics(rules))

@@ -1,12 +1,30 @@
-"""Stage 3: studies and outcomes. Public: `build(doc, rules) -> (studies, outcomes)`.
-STUB: finds nothing; the real stage replaces it.
-"""
+"""Stage 3: studies and outcomes with provenance. Public: `build(doc, rules) -> (studies, outcomes)`,
+`Builder(rules)` (compiles the cues once; `Builder.build(doc)`), and `score` (pipeline.records.score).
+
+Tables (from_tables) and sentences (from_text) each yield study drafts with their readings; assemble
+merges them into one study per trial+cohort (product+n without a trial name)."""
 
 from __future__ import annotations
 
 from pipeline.model import Document, Outcome, Study
+from pipeline.records.assemble import merge
+from pipeline.records.cues import compile_cues
+from pipeline.records.from_tables import read_tables
+from pipeline.records.from_text import read_text
+from pipeline.records.lexer import Lexer
 from pipeline.rules import Rules
 
 
+class Builder:
+    def __init__(self, rules: Rules) -> None:
+        self.cues = compile_cues(rules)
+        self.lexer = Lexer(self.cues)
+
+    def build(self, doc: Document) -> tuple[list[Study], list[Outcome]]:
+        drafts = read_tables(doc, self.cues, self.lexer)
+        drafts += read_text(doc, self.cues, self.lexer, table_drafts=drafts)
+        return merge(doc.doc_id, drafts)
+
+
 def build(doc: Document, rules: Rules) -> tuple[list[Study], list[Outcome]]:
-    return [], []
+    return Builder(rules).build(doc)

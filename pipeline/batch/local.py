@@ -1,0 +1,162 @@
+"""Local executor: a small pool of worker processes, each building its task once.
+
+Not `concurrent.futures.ProcessPoolExecutor`: a worker that segfaults breaks that whole pool, and a
+running task cannot be stopped at a timeout. Here each worker has its own pipe; the parent waits on
+pipes and process sentinels, kills a worker whose document runs past the timeout (or reports its
+death) and starts a fresh one, so one bad PDF costs one row in the report, never the batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import signal
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+
+from pipeline.batch.discover import Job
+from pipeline.batch.task import TaskConfig, TaskFactory, run_job
+from pipeline.outputs import DocRecord, failed
+
+# forkserver: workers fork from a clean single-threaded server (safe with the progress bar's thread in
+# the parent, unlike fork) that has the batch modules and pandas imported once, so that starting or
+# replacing a worker costs milliseconds, not an interpreter start (as spawn would).
+_CTX = mp.get_context("forkserver")
+_PRELOAD = ["pipeline.batch.task"]
+
+
+def _worker_main(conn: Connection, factory: TaskFactory, config: TaskConfig) -> None:
+    # Ctrl-C goes to the whole process group; the parent decides what stops, so workers ignore it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        task = factory(config)
+    except BaseException as e:  # noqa: BLE001 - reported to the parent, which fails the jobs
+        conn.send(("init_failed", f"{type(e).__name__}: {e}"))
+        return
+    conn.send(("ready", None))
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        conn.send(("done", run_job(task, job)))
+
+
+@dataclass
+class _Slot:
+    proc: BaseProcess
+    conn: Connection
+    ready: bool = False
+    job: Job | None = None
+    deadline: float = 0.0
+
+
+def _death_reason(code: int | None) -> str:
+    if code is not None and code < 0:
+        with contextlib.suppress(ValueError):
+            return f"worker process killed by {signal.Signals(-code).name}"
+    return f"worker process exited with code {code}"
+
+
+class LocalExecutor:
+    def __init__(self, factory: TaskFactory, config: TaskConfig, jobs: int, timeout: float) -> None:
+        self.factory, self.config = factory, config
+        self.jobs, self.timeout = max(1, jobs), timeout
+        self._slots: list[_Slot] = []
+        self._pending: deque[Job] = deque()
+        self._init_failures = 0
+        self._init_error = "worker failed to start"
+
+    def run(self, jobs: list[Job]) -> Iterator[DocRecord]:
+        """Yield one record per job, in completion order. Closing the iterator (or an exception such
+        as KeyboardInterrupt in the consumer) kills the workers."""
+        self._pending = deque(jobs)
+        _CTX.set_forkserver_preload(_PRELOAD)
+        self._slots = [self._start() for _ in range(min(self.jobs, len(jobs)))]
+        self._init_failures = 0
+        graceful = False
+        try:
+            while self._pending or any(s.job for s in self._slots):
+                if not self._slots:  # no worker could start (e.g. broken rules): fail what is left
+                    while self._pending:
+                        job = self._pending.popleft()
+                        yield failed(job.doc_id, job.path, job.sha256, "worker_init", self._init_error)
+                    break
+                yield from self._step()
+                for slot in self._slots:
+                    if slot.ready and not slot.job and self._pending:
+                        slot.job = self._pending.popleft()
+                        slot.deadline = time.monotonic() + self.timeout
+                        slot.conn.send(slot.job)
+            graceful = True
+        finally:
+            for slot in self._slots:
+                self._stop(slot, graceful)
+            self._slots = []
+
+    def _step(self) -> Iterator[DocRecord]:
+        """Wait for one event (a message, a worker death, a deadline) and handle every ready slot."""
+        deadlines = [s.deadline for s in self._slots if s.job]
+        timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+        ready = set(wait([s.conn for s in self._slots] + [s.proc.sentinel for s in self._slots], timeout))
+        for slot in list(self._slots):
+            msg = None
+            if slot.conn in ready:
+                with contextlib.suppress(EOFError, OSError):
+                    msg = slot.conn.recv()
+            if msg and msg[0] == "ready":
+                slot.ready = True
+            elif msg and msg[0] == "done":
+                slot.job = None
+                yield msg[1]
+            elif msg and msg[0] == "init_failed":
+                self._replace(slot, msg[1])
+            elif (slot.conn in ready or slot.proc.sentinel in ready) and not slot.proc.is_alive():
+                slot.proc.join()
+                reason = _death_reason(slot.proc.exitcode)
+                job = slot.job
+                self._replace(slot, None if job else reason + " while starting")
+                if job:
+                    yield failed(job.doc_id, job.path, job.sha256, "crashed", f"{reason} on this document")
+            elif slot.job and time.monotonic() >= slot.deadline:
+                job = slot.job
+                self._replace(slot, None)
+                yield failed(
+                    job.doc_id, job.path, job.sha256, "timeout", f"took longer than {self.timeout:g} s"
+                )
+
+    def _replace(self, slot: _Slot, init_error: str | None) -> None:
+        """Stop a worker and start a fresh one, unless workers keep failing to start."""
+        self._stop(slot, graceful=False)
+        if init_error:
+            self._init_failures += 1
+            self._init_error = init_error
+        i = self._slots.index(slot)
+        if self._init_failures > 2 * self.jobs:  # a worker that cannot start will not start on retry
+            del self._slots[i]
+        else:
+            self._slots[i] = self._start()
+
+    def _start(self) -> _Slot:
+        parent, child = _CTX.Pipe()
+        proc = _CTX.Process(target=_worker_main, args=(child, self.factory, self.config), daemon=True)
+        proc.start()
+        child.close()
+        return _Slot(proc, parent)
+
+    @staticmethod
+    def _stop(slot: _Slot, graceful: bool) -> None:
+        if graceful and slot.proc.is_alive():
+            with contextlib.suppress(OSError):
+                slot.conn.send(None)
+            slot.proc.join(timeout=2)
+        if slot.proc.is_alive():
+            slot.proc.kill()
+        slot.proc.join(timeout=5)
+        slot.conn.close()

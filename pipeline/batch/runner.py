@@ -1,0 +1,181 @@
+"""`run`: discover PDFs, take what the cache has, process the rest on an executor, write each
+document's outputs as it finishes (and cache it), then the merged tables and reports."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.batch.cache import Cache
+from pipeline.batch.discover import UsageError, find_pdfs, make_jobs
+from pipeline.batch.progress import BatchProgress
+from pipeline.batch.task import PipelineTask, TaskConfig, TaskFactory, code_version, task_tag
+from pipeline.outputs import DocRecord, Frames, sweep_temp, write_batch, write_doc
+from pipeline.outputs.tables import doc_dir, frames
+from pipeline.rules import Rules
+from pipeline.rules import load as load_rules
+
+FAIL_ON = ("error", "warning", "never")
+EXECUTORS = ("local", "dask")
+
+
+@dataclass
+class BatchReport:
+    out: Path
+    records: list[DocRecord]
+    summary: dict[str, Any]  # the content of report.json
+    frames: Frames
+    exit_code: int
+
+    @property
+    def failed(self) -> list[DocRecord]:
+        return [r for r in self.records if not r.ok]
+
+
+def exit_code(findings: pd.DataFrame, fail_on: str) -> int:
+    """The quality gate when the quality stage provides it, else the same rule: 1 when a finding
+    reaches `fail_on` (error < warning; never: no finding fails), else 0."""
+    try:
+        from pipeline.quality.gate import exit_code as gate
+    except ImportError:
+        gate = None
+    if gate is not None:
+        return gate(findings, fail_on)
+    failing = {"error": {"error"}, "warning": {"error", "warning"}}.get(fail_on, set())
+    return int(bool(len(findings)) and findings["severity"].isin(failing).any())
+
+
+def _check_options(jobs: int, executor: str, timeout: float, fail_on: str) -> None:
+    if jobs < 0:
+        raise UsageError(f"--jobs must be 0 (all cores) or more, not {jobs}")
+    if executor not in EXECUTORS:
+        raise UsageError(f"--executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
+    if not timeout > 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, not {timeout}")
+    if fail_on not in FAIL_ON:
+        raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
+
+
+def _load_rules(rules_dir: Path | None) -> Rules:
+    try:
+        return load_rules(rules_dir)  # loaded here too so that a broken rules folder is a usage error
+    except FileNotFoundError as e:
+        raise UsageError(str(e)) from e
+    except ValueError as e:  # YAML and JSON errors
+        raise UsageError(f"rules folder {rules_dir or 'rules/'} cannot be read: {e}") from e
+
+
+def _data_docs(f: Frames, out: Path, rules: Rules) -> str:
+    from pipeline import quality
+
+    if not hasattr(quality, "data_docs"):
+        return "not available"
+    try:
+        return str(quality.data_docs(f.studies, f.outcomes, f.findings, out, rules=rules))
+    except Exception as e:  # noqa: BLE001 - Data Docs are a view; their failure must not lose the run
+        return f"failed: {type(e).__name__}: {e}"
+
+
+def _make_executor(name: str, factory: TaskFactory, config: TaskConfig, jobs: int, timeout: float, **kw: Any):
+    if name == "dask":
+        from pipeline.batch.dask_exec import DaskExecutor
+
+        return DaskExecutor(
+            factory, config, timeout, scheduler=kw.get("scheduler"), client=kw.get("client"), jobs=jobs
+        )
+    from pipeline.batch.local import LocalExecutor
+
+    return LocalExecutor(factory, config, jobs or os.cpu_count() or 1, timeout)
+
+
+def run(
+    paths: list[str] | None = None,
+    out: str | Path = "output",
+    *,
+    jobs: int = 0,
+    executor: str = "local",
+    scheduler: str | None = None,
+    timeout: float = 300.0,
+    fail_on: str = "error",
+    use_cache: bool = True,
+    rules_dir: str | Path | None = None,
+    password: str | None = None,
+    cache_dir: str | Path | None = None,
+    task: TaskFactory = PipelineTask,
+    client: Any = None,
+    code: str | None = None,
+    progress: bool = True,
+    data_docs: bool = True,
+) -> BatchReport:
+    """Process PDFs (files, folders, globs; default input/) into `out`. Raises `UsageError` for bad
+    options or when no PDF is found, KeyboardInterrupt when interrupted (finished documents are
+    kept: their outputs and cache entries are whole, and the next run continues from there)."""
+    t0 = time.perf_counter()
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    _check_options(jobs, executor, timeout, fail_on)
+    out = Path(out)
+    rules_dir = Path(rules_dir) if rules_dir else None
+    rules = _load_rules(rules_dir)
+    todo = make_jobs(find_pdfs(paths or ["input"], exclude=out), password)
+    out.mkdir(parents=True, exist_ok=True)
+    sweep_temp(out)
+    code = code or code_version()
+    cache = Cache(Path(cache_dir or out / ".cache"), rules.digest, code, task_tag(task)) if use_cache else None
+
+    done: dict[str, DocRecord] = {}
+    by_id = {j.doc_id: j for j in todo}
+    misses = []
+    for job in todo:
+        hit = cache.get(job) if cache else None
+        if hit:
+            done[job.doc_id] = hit
+        else:
+            misses.append(job)
+    config = TaskConfig(rules_dir=str(rules_dir.resolve()) if rules_dir else None)
+    with BatchProgress(len(todo), enabled=progress) as ui:
+        for job in todo:
+            if job.doc_id in done:
+                if not (doc_dir(out, job.doc_id) / "report.json").is_file():
+                    write_doc(out, done[job.doc_id])
+                ui.done(done[job.doc_id])
+        if misses:
+            n = min(jobs or os.cpu_count() or 1, len(misses))
+            ex = _make_executor(executor, task, config, n, timeout, scheduler=scheduler, client=client)
+            results = ex.run(misses)
+            try:
+                for rec in results:
+                    write_doc(out, rec)  # before the cache: a cache entry implies whole outputs
+                    if cache:
+                        cache.put(by_id[rec.doc_id], rec)
+                    done[rec.doc_id] = rec
+                    ui.done(rec)
+            finally:
+                results.close()  # stops the workers, also on Ctrl-C
+
+    records = [done[j.doc_id] for j in todo]
+    f = frames(records)
+    code_exit = exit_code(f.findings, fail_on)
+    run_info = {
+        "started": started,
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "elapsed": round(time.perf_counter() - t0, 3),
+        "executor": executor,
+        "jobs": jobs or os.cpu_count(),
+        "fail_on": fail_on,
+        "exit_code": code_exit,
+        "rules_digest": rules.digest,
+        "code_version": code,
+        "cache": str(cache.folder) if cache else "",
+    }
+    checks = sorted({c for r in records for c in r.row.get("checks", [])})
+    run_info["data_docs"] = _data_docs(f, out, rules) if data_docs else "skipped"
+    summary, f = write_batch(out, records, run_info, fail_on, checks)
+    if progress:
+        ui.summary(summary)
+    return BatchReport(out, records, summary, f, code_exit)

@@ -1,0 +1,108 @@
+"""The per-document task: what a worker (local process or Dask worker) does with one `Job`.
+
+A task is built once per worker by a factory (`PipelineTask(config)` by default: rules, spaCy and
+Great Expectations loaded once) and then called for every job the worker is given. `run_job` wraps
+it so that any exception becomes a failed record with its reason rather than a dead batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import resource
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from pipeline.batch.discover import Job
+from pipeline.outputs import DocRecord, failed, from_result
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    rules_dir: str | None = None
+
+
+class Task(Protocol):
+    def __call__(self, job: Job) -> DocRecord: ...
+
+
+TaskFactory = Callable[[TaskConfig], Task]
+
+
+class PipelineTask:
+    """Every stage over one PDF with a `Pipeline` built once for this worker."""
+
+    def __init__(self, config: TaskConfig) -> None:
+        from pipeline.process import Pipeline  # heavy imports happen in the worker, once
+        from pipeline.rules import load
+
+        self.pipeline = Pipeline(load(config.rules_dir))
+        # Check names, when the quality stage lists them, give junit.xml a passing case per check.
+        self.checks = list(getattr(self.pipeline.checker, "check_names", []) or [])
+
+    def __call__(self, job: Job) -> DocRecord:
+        result = self.pipeline.process(job.path, doc_id=job.doc_id, password=job.password)
+        if not result.error and result.pages == 0:
+            # A file that opens but yields no page (e.g. truncated) has nothing to extract.
+            result.error, result.error_detail = "empty", f"{Path(job.path).name}: no pages could be read"
+        rec = from_result(result, job.sha256)
+        if self.checks:
+            rec.row["checks"] = self.checks
+        return rec
+
+
+def _where(exc: BaseException) -> str:
+    """The innermost frame inside the pipeline package: where to look when a stage breaks."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        f = Path(frame.filename)
+        if f.is_relative_to(PACKAGE_ROOT):
+            return f" (at {f.relative_to(PACKAGE_ROOT.parent)}:{frame.lineno})"
+    return ""
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KiB
+
+
+def run_job(task: Task, job: Job) -> DocRecord:
+    """Call the task; exceptions become failed records. Adds wall time and the worker's peak memory."""
+    t0 = time.perf_counter()
+    try:
+        rec = task(job)
+    except MemoryError as e:
+        rec = failed(job.doc_id, job.path, job.sha256, "out_of_memory", f"MemoryError{_where(e)}")
+    except FileNotFoundError as e:
+        rec = failed(job.doc_id, job.path, job.sha256, "missing", str(e))
+    except Exception as e:  # noqa: BLE001 - one bad document must not end the batch
+        rec = failed(job.doc_id, job.path, job.sha256, "internal", f"{type(e).__name__}: {e}{_where(e)}")
+    rec.row["timings"]["total"] = round(time.perf_counter() - t0, 4)
+    rec.row["peak_rss_mb"] = peak_rss_mb()
+    return rec
+
+
+def code_version(root: Path = PACKAGE_ROOT) -> str:
+    """Hash of the package sources: a code change invalidates cached results."""
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if (
+            p.is_file()
+            and p.suffix in (".py", ".yml", ".yaml", ".json", ".jsonl")
+            and "__pycache__" not in p.parts
+        ):
+            h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def task_tag(factory: TaskFactory) -> str:
+    """A name for the task in cache keys, so that a different task never reuses another's results."""
+    fn = getattr(factory, "func", factory)  # functools.partial
+    tag = f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', repr(fn))}"
+    if fn is not factory:
+        args = repr((getattr(factory, "args", ()), sorted(getattr(factory, "keywords", {}).items())))
+        tag += hashlib.sha256(args.encode()).hexdigest()[:8]
+    return tag

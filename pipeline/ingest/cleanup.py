@@ -1,0 +1,105 @@
+"""Running headers/footers and line-end hyphens.
+
+Running headers and footers are found by position (the first or last rows of a page, in its top or
+bottom margin) and by repetition: the same text, digits ignored, on several pages. Page numbers
+("3", "Pag. 3 / 10", "Page 3 of 10") in the margins go whatever their count.
+
+Line-end hyphens are judged with the document's own vocabulary: a hyphen is kept when the text on
+either side is not a plain lowercase word part (CAR-|T, 4-|1BB, anti-|BCMA, MRD-|negative), or when
+the document spells the pair with a hyphen elsewhere (high-risk), or both halves are words it uses
+on their own (lenalidomide-|refractory); otherwise it was the typesetter's and is removed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from pipeline.model import Block, Box, Word
+
+_MARGIN = 0.1  # share of the page height at the top and bottom searched for running lines
+_EDGE_ROWS = 3  # first/last rows of a page considered
+_REPEAT = 0.3  # share of pages a running line must appear on (at least 2)
+_SEGMENT_GAP = 2.0  # em; a margin row splits into separate running items at wider gaps
+_PAGE_NUMBER = re.compile(
+    r"^(?:(?:page|pag|p|seite|pág)\.?\s*)?[ivxlc\d]+(?:\s*(?:/|of|de|von)\s*\d+)?$", re.I
+)
+_URL = re.compile(r"^(?:https?://|www\.)\S+$", re.I)
+_PUNCT = "\"'“”‘’()[]{}.,;:!?*"
+
+
+def _segments(row: list[Word]) -> list[list[Word]]:
+    segs: list[list[Word]] = [[row[0]]]
+    for w in row[1:]:
+        if w.box.x0 - segs[-1][-1].box.x1 > _SEGMENT_GAP * max(w.size, 1.0):
+            segs.append([])
+        segs[-1].append(w)
+    return segs
+
+
+def _signature(words: list[Word]) -> str:
+    return re.sub(r"\d+", "#", "".join(w.text for w in words).lower())
+
+
+def running_lines(pages: list[tuple[list[list[Word]], float]]) -> list[Block]:
+    """Header/footer blocks (kind header or footer) of pages given as (rows, page height).
+    The caller drops their words from the body."""
+    found: list[tuple[str, list[Word], str]] = []  # (kind, words, signature)
+    for rows, height in pages:
+        for i, row in enumerate(rows):
+            top_zone = i < _EDGE_ROWS and row[0].box.bottom <= height * _MARGIN
+            bottom_zone = i >= len(rows) - _EDGE_ROWS and min(w.box.top for w in row) >= height * (1 - _MARGIN)
+            if not (top_zone or bottom_zone):
+                continue
+            kind = "header" if top_zone else "footer"
+            found += [(kind, seg, _signature(seg)) for seg in _segments(row)]
+    pages_with: dict[str, set[int]] = {}
+    for _, seg, sig in found:
+        pages_with.setdefault(sig, set()).add(seg[0].box.page)
+    need = max(2, _REPEAT * len(pages))
+    out = []
+    for kind, seg, sig in found:
+        text = " ".join(w.text for w in seg)
+        if len(pages_with[sig]) >= need or _PAGE_NUMBER.match(text) or (_URL.match(text) and len(pages) > 1):
+            box = seg[0].box
+            for w in seg[1:]:
+                box = box.union(w.box)
+            out.append(Block(kind, text, box, start=-1, end=-1, font_size=seg[0].size))
+    return out
+
+
+def vocabulary(words: Iterable[Word]) -> set[str]:
+    """Lowercase words of the body as printed, punctuation stripped (line-end fragments left out)."""
+    out = set()
+    for w in words:
+        t = w.text.strip(_PUNCT).lower()
+        if t and not t.endswith("-"):
+            out.add(t)
+            out.update(p for p in t.split("-") if p)
+    return out
+
+
+def keep_hyphen(left: str, right: str, vocab: set[str]) -> bool:
+    """Whether `left` (ending in "-") and `right`, the next line's first word, keep their hyphen."""
+    stem = left[:-1]
+    m = re.search(r"[^\W\d_]+$", stem)
+    if not m or not right or not right[0].isalpha() or not right[0].islower():
+        return True  # digits, symbols or a capital on either side: CAR-T, 4-1BB, anti-BCMA
+    part = m.group(0)
+    if len(part) > 1 and any(ch.isupper() for ch in part[1:]):
+        return True  # an acronym or code before the hyphen (MRD-, sBCMA-)
+    rpart = re.match(r"[^\W\d_]+", right)
+    rword = rpart.group(0).lower() if rpart else right.lower()
+    lword = part.lower()
+    if f"{lword}-{rword}" in vocab or f"{stem.lower()}-{rword}" in vocab:
+        return True
+    if (lword + rword) in vocab:
+        return False
+    return len(lword) >= 4 and len(rword) >= 4 and lword in vocab and rword in vocab
+
+
+def box_of(words: list[Word]) -> Box:
+    b = words[0].box
+    for w in words[1:]:
+        b = b.union(w.box)
+    return b

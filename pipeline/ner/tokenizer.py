@@ -1,0 +1,79 @@
+"""The spaCy pipeline: blank English, a tokenizer that keeps hyphenated names and scientific numbers
+whole (CAR-T, Ide-Cel, KarMMa-3, 4-1BB, 450x10^6, NCT03361748) and splits "n=62", and a rule-based
+sentence splitter that survives "et al.", "vs.", "e.g.", decimals and glued citation numbers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+
+SENTENCE_PIPE = "trialex_sentences"
+_END = {".", "!", "?"}
+
+
+def build_nlp(cfg: Mapping[str, Any]) -> Language:
+    tok = cfg.get("tokenizer", {})
+    nlp = spacy.blank("en")
+    defaults = nlp.Defaults
+    # Drop the two default infixes that cut hyphenated names and "10^6"/"4-1BB" apart; keep the rest.
+    infixes = [p for p in defaults.infixes if "-|–|—" not in p and r"[+\-\*^](?=[0-9-])" not in p]
+    infixes += [
+        r"(?<=[A-Za-z])=(?=\d)|(?<=[A-Za-z])\s?=",  # n=62 -> n = 62
+        r"(?<=[A-Za-z0-9])[()\[\]](?=[A-Za-z0-9])",  # mPFS(CC), HR(10.9m)
+        r"(?<=[A-Za-z0-9+%)])/(?=[A-Za-z0-9])",  # BCMA/CD19, cells/kg, sCR/CR
+        r"(?<=[a-z]{2})\.(?=\d{1,3}(?:[-–,]\d{1,3})*$)",  # "months.7": a citation glued to the period
+        r"(?<=[%)])\.(?=\d{1,3}(?:[-–,]\d{1,3})*$)",  # "75.8%.5-6"
+    ]
+    symbols = [re.escape(s) for s in tok.get("split_symbols", [])]
+    prefixes = [*symbols, *(rf"(?i:{re.escape(p)})(?=\w)" for p in tok.get("split_prefixes", [])), *defaults.prefixes]
+    suffixes = [rf"(?<=\w)(?i:{re.escape(s)})" for s in sorted(tok.get("split_suffixes", []), key=len, reverse=True)]
+    suffixes += list(defaults.suffixes)
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    nlp.tokenizer.prefix_search = compile_prefix_regex(prefixes).search
+    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    abbreviations = {str(a).lower().rstrip(".") for a in cfg.get("sentences", {}).get("abbreviations", [])}
+    nlp.add_pipe(SENTENCE_PIPE, config={"abbreviations": sorted(abbreviations)})
+    return nlp
+
+
+@Language.factory(SENTENCE_PIPE, default_config={"abbreviations": []})
+def _make_sentencer(nlp: Language, name: str, abbreviations: list[str]) -> SentenceSplitter:
+    return SentenceSplitter(set(abbreviations))
+
+
+class SentenceSplitter:
+    """A sentence ends after . ! ? unless the word before is an abbreviation, or the next word starts
+    in lower case (a period inside a sentence); citation digits glued after the period stay with it."""
+
+    def __init__(self, abbreviations: set[str]) -> None:
+        self.abbreviations = abbreviations
+
+    def __call__(self, doc: Doc) -> Doc:
+        n = len(doc)
+        for i, t in enumerate(doc):
+            t.is_sent_start = i == 0
+        i = 0
+        while i < n - 1:
+            t = doc[i]
+            text = t.text
+            ends = text in _END or (len(text) > 1 and text[-1] in "!?")
+            if ends and text == "." and i > 0 and doc[i - 1].text.lower().rstrip(".") in self.abbreviations:
+                ends = False
+            if ends:
+                j = i + 1
+                # "disease.5-6 The ORR": citation numbers before the next capital belong to this sentence
+                while j < n - 1 and re.fullmatch(r"\d{1,3}(?:[-–,]\d{1,3})*", doc[j].text) and doc[j + 1].text[:1].isupper():
+                    j += 1
+                nxt = doc[j].text
+                if j < n and (nxt[:1].isupper() or nxt[:1].isdigit() or nxt[:1] in "(["):
+                    doc[j].is_sent_start = True
+                i = j
+                continue
+            i += 1
+        return doc

@@ -1,0 +1,227 @@
+"""Numbers as the records need them: VALUE, N, DOSE and TIMEPOINT hits found by regular expressions
+over one string (a body block or a table cell). Cue words come from rules/ner.yml; the number
+grammar (decimals, thousands, 450x10^6, ranges, lists) is generic and lives here.
+
+Pure helpers for other stages: `parse_number`, `parse_scientific`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pipeline.ner.hits import Hit
+
+NUM = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:[.·]\d+)?"
+QUAL = r"(?P<q>≥|≤|>=|<=|>|<|~|≈)?\s?"
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+# "x10^6", "× 10^8", "x10⁶" and "x106" (superscript lost by the text layer: 10 then the exponent)
+MULT = r"\s?[x×\*]\s?10(?:\s?\^\s?(?P<e1>[-−]?\d{1,2})|(?P<e2>[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})|(?P<e3>\d{1,2}))(?![\d.])"
+_QUALS = {"≥": ">=", "≤": "<=", ">=": ">=", "<=": "<=", ">": ">", "<": "<", "~": "~", "≈": "~"}
+
+
+def parse_number(text: str) -> float | None:
+    """'75.8' -> 75.8, '2,883' -> 2883.0, '75·8' -> 75.8, '450x10^6' -> 450000000.0; else None."""
+    text = text.strip()
+    sci = parse_scientific(text)
+    if sci is not None:
+        return sci
+    if not re.fullmatch(NUM, text):
+        return None
+    return float(text.replace(",", "").replace("·", "."))
+
+
+def parse_scientific(text: str) -> float | None:
+    """'450x10^6', '4.5 × 10^8', '3x105' (lost superscript) -> float; else None."""
+    m = re.fullmatch(rf"\s*(?P<n>{NUM}){MULT}\s*", text)
+    return _times_power(m.group("n"), m) if m else None
+
+
+def _times_power(num: str, m: re.Match[str]) -> float:
+    exp = m.group("e1") or m.group("e3") or (m.group("e2") or "").translate(_SUPERSCRIPTS)
+    return float(num.replace(",", "").replace("·", ".")) * 10.0 ** int(exp.replace("−", "-"))
+
+
+def _alt(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+class ValueFinder:
+    """Finds VALUE, N, DOSE and TIMEPOINT hits in a string; built once from rules/ner.yml."""
+
+    def __init__(self, cfg: Mapping[str, Any]) -> None:
+        values, n, tp = cfg.get("values", {}), cfg.get("n", {}), cfg.get("timepoint", {})
+        self.words: dict[str, int] = {k.lower(): int(v) for k, v in values.get("number_words", {}).items()}
+        self.tp_units: dict[str, float] = {k.lower(): float(v) for k, v in tp.get("units", {}).items()}
+        word = rf"(?:{_alt(list(self.words))})(?:-(?:{_alt(list(self.words))}))?" if self.words else r"(?!x)x"
+        anynum = rf"(?:{NUM}|{word})"
+        nouns, verbs = _alt(n.get("nouns", ["patients"])), _alt(n.get("verbs", ["enrolled"]))
+        stop = _alt(n.get("gap_stop", []) or ["of"])
+        gap = rf"(?:(?!(?:{stop})\b)[A-Za-z][\w/+-]*\s+){{0,{int(n.get('max_gap', 4))}}}?"
+        units_alt = _alt([u for u in self.tp_units if len(u) > 2])
+        self.re_pct = re.compile(rf"{QUAL}(?P<num>{NUM})\s?%")
+        self.re_not_pct = [re.compile(p, re.I) for p in values.get("not_values_after_percent", [])]
+        self.re_months = re.compile(
+            rf"{QUAL}(?P<num>{NUM})(?:\s?(?P<u>months?|mos?|years?|yrs?)\b|(?P<m>m)(?![A-Za-z]))", re.I
+        )
+        self.re_nr = re.compile(rf"\b(?:{_alt(values.get('not_reached', ['not reached']))})\b", re.I)
+        codes = _alt(values.get("not_reached_codes", ["NR"]))
+        self.re_nr_code = re.compile(rf"(?:[:=]|^)\s*(?P<code>{codes})\b")
+        self.re_colon_bare = re.compile(
+            rf"(?<=[A-Za-z)\]]:)\s*{QUAL}(?P<num>{NUM})(?![\d.%]|\s?%|\s?(?:months?|m\b)|\s?[x×])"
+        )
+        conn = _alt(values.get("inherit_connectors", ["vs", "and", ","]))
+        self.re_inherit = re.compile(rf"{QUAL}(?P<num>{NUM})\s*(?:{conn})\s*$", re.I)
+        self.re_dose = re.compile(
+            rf"(?P<list>(?:{NUM}\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|to)\s+|\s*[-–]\s*))*)"
+            rf"(?P<last>{NUM}){MULT}"
+        )
+        self.re_dose_cut = re.compile(rf"[;,()\n]|\band\b|\d\s?[x×]\s?10")
+        self.re_kg = re.compile(r"/\s?kg\b|\bper\s+kg\b|/\s?kilogram", re.I)
+        self.re_kg_adjacent = re.compile(r"\s?(?:(?:CAR[-\s]?T\s+)?cells?\s?)?/\s?kg\b", re.I)
+        self.re_n_eq = re.compile(r"\b[nN]\s*=\s*(?P<num>\d[\d,]*)")
+        self.re_n_noun = re.compile(
+            rf"(?<![\d.,/%])\b(?P<num>\d[\d,]*|{word})\s+{gap}(?P<noun>{nouns})\b", re.I
+        )
+        self.re_n_verb = re.compile(
+            rf"\b(?P<verb>{verbs})\s+(?:a\s+total\s+of\s+|approximately\s+)?(?P<num>\d[\d,]*)"
+            rf"(?![\d.,]*\s*(?:%|months?|[x×:]))",
+            re.I,
+        )
+        self.re_k_of_n = re.compile(
+            rf"\b(?P<k>\d+)\s*(?:out\s+of|of|/)\s*(?P<n>\d+)\b(?=\s*(?:\([^)]*\)\s*)?{gap}(?:{nouns})\b)", re.I
+        )
+        self.re_tp_at = re.compile(rf"\bat\s+(?P<num>{anynum})[\s-]?(?P<u>{units_alt})\b", re.I)
+        self.re_tp_adj = re.compile(rf"\b(?P<num>{anynum})[-‐–](?P<u>month|year|week)\b", re.I)
+        self.re_tp_space = re.compile(rf"\b(?P<num>{anynum})\s(?P<u>month|year)\b(?!s)", re.I)
+        self.re_tp_paren = re.compile(rf"\(\s*(?P<num>{NUM})\s?(?P<u>m|mo|months?)\s*\)(?=\s*:)", re.I)
+
+    # -- numbers -------------------------------------------------------------------------------
+    def number(self, text: str) -> float | None:
+        """A digit string or a number word ('six', 'seventy-eight')."""
+        v = parse_number(text)
+        if v is not None:
+            return v
+        parts = text.lower().split("-")
+        if all(p in self.words for p in parts):
+            return float(sum(self.words[p] for p in parts))
+        return None
+
+    # -- finders -------------------------------------------------------------------------------
+    def find(self, text: str) -> list[Hit]:
+        hits = self.doses(text) + self.timepoints(text) + self.counts(text)
+        hits += self._values(text, hits)
+        return hits
+
+    def doses(self, text: str) -> list[Hit]:
+        out = []
+        for m in self.re_dose.finditer(text):
+            nums = re.findall(NUM, m.group("list") or "")
+            values = [_times_power(x, m) for x in [*nums, m.group("last")]]
+            seps = re.sub(NUM, "", m.group("list") or "").strip()
+            qualifier = "range" if len(values) == 2 and re.fullmatch(r"[-–]|to", seps) else ""
+            end = m.end()
+            tail = text[end : end + 60]
+            cut = self.re_dose_cut.search(tail)
+            tail = tail[: cut.start()] if cut else tail
+            adj = self.re_kg_adjacent.match(text, end)
+            if adj:
+                end = adj.end()
+            unit = "cells/kg" if adj or self.re_kg.search(tail) else "cells"
+            start = m.start("list") if nums else m.start("last")
+            attrs: dict[str, Any] = {"values": values, "unit": unit, "qualifier": qualifier}
+            bound = re.search(r"(≥|≤|>=|<=|>|<)\s?$", text[max(0, start - 3) : start])
+            if bound:
+                attrs["bound"] = _QUALS[bound.group(1)]
+            canonical = ", ".join(f"{v:g}" for v in values) + f" {unit}"
+            out.append(Hit("DOSE", start, end, canonical, attrs))
+        return out
+
+    def timepoints(self, text: str) -> list[Hit]:
+        out = []
+        for rx in (self.re_tp_at, self.re_tp_adj, self.re_tp_space, self.re_tp_paren):
+            for m in rx.finditer(text):
+                n = self.number(m.group("num"))
+                factor = self.tp_units.get(m.group("u").lower())
+                if n is None or factor is None:
+                    continue
+                months = round(n * factor, 2)
+                out.append(Hit("TIMEPOINT", m.start(), m.end(), f"{months:g}", {"months": months}))
+        return out
+
+    def counts(self, text: str) -> list[Hit]:
+        out: list[Hit] = []
+        seen: set[int] = set()  # one N per number
+        for rx, cue in ((self.re_n_eq, "n="), (self.re_n_verb, None), (self.re_n_noun, None)):
+            for m in rx.finditer(text):
+                n = self.number(m.group("num").replace(",", ""))
+                if n is None or n != int(n) or n <= 0 or m.start("num") in seen:
+                    continue
+                seen.add(m.start("num"))
+                how = cue or (m.groupdict().get("verb") or m.groupdict().get("noun") or "").lower()
+                out.append(Hit("N", m.start(), m.end(), str(int(n)), {"value": int(n), "cue": how}))
+        for m in self.re_k_of_n.finditer(text):
+            k, n = int(m.group("k")), int(m.group("n"))
+            if k <= n:
+                attrs = {"value": float(k), "unit": "patients", "qualifier": "", "denominator": n}
+                out.append(Hit("VALUE", m.start("k"), m.end("k"), str(k), attrs))
+        return out
+
+    def _values(self, text: str, taken: list[Hit]) -> list[Hit]:
+        hits: list[Hit] = []
+        for m in self.re_pct.finditer(text):
+            if any(p.match(text, m.end()) for p in self.re_not_pct):
+                continue
+            hits.append(self._value(m, "%"))
+        for m in self.re_months.finditer(text):
+            u = (m.group("u") or "m").lower()
+            hits.append(self._value(m, "months", 12.0 if u.startswith("y") else 1.0))
+        for m in self.re_nr.finditer(text):
+            hits.append(Hit("VALUE", m.start(), m.end(), "NR", {"value": None, "unit": "", "qualifier": "NR"}))
+        for m in self.re_nr_code.finditer(text):
+            s, e = m.span("code")
+            hits.append(Hit("VALUE", s, e, "NR", {"value": None, "unit": "", "qualifier": "NR"}))
+        hits += self._inherited(text, hits, taken)
+        occupied = taken + hits
+        for m in self.re_colon_bare.finditer(text):  # "ORR: 87.1, with …": unit left to the metric
+            if not _overlaps(m.start("num"), m.end("num"), occupied):
+                hits.append(self._value(m, ""))
+        return hits
+
+    def _inherited(self, text: str, unit_hits: list[Hit], taken: list[Hit]) -> list[Hit]:
+        """'71 vs 42%', '8.8 and 34.2 months': the bare number takes the unit after it."""
+        out: list[Hit] = []
+        todo = [h for h in unit_hits if h.attrs.get("unit")]
+        while todo:
+            h = todo.pop()
+            m = self.re_inherit.search(text, max(0, h.start - 40), h.start)
+            if not m or _overlaps(m.start(), m.end("num"), taken + unit_hits + out):
+                continue
+            unit = h.attrs["unit"]
+            value = parse_number(m.group("num"))
+            if value is None or (unit == "%" and value > 100):
+                continue
+            if unit == "months" and h.attrs.get("years"):
+                value *= 12
+            start = m.start("q") if m.group("q") else m.start("num")
+            attrs = {"value": value, "unit": unit, "qualifier": _QUALS.get(m.group("q") or "", ""),
+                     "inherited_unit": True}
+            new = Hit("VALUE", start, m.end("num"), f"{value:g}", attrs)
+            out.append(new)
+            todo.append(new)
+        return out
+
+    @staticmethod
+    def _value(m: re.Match[str], unit: str, factor: float = 1.0) -> Hit:
+        value = parse_number(m.group("num"))
+        value = None if value is None else round(value * factor, 6)
+        start = m.start("q") if m.group("q") else m.start("num")
+        attrs: dict[str, Any] = {"value": value, "unit": unit, "qualifier": _QUALS.get(m.group("q") or "", "")}
+        if factor != 1.0:
+            attrs["years"] = True
+        return Hit("VALUE", start, m.end(), f"{value:g}" if value is not None else "", attrs)
+
+
+def _overlaps(start: int, end: int, hits: list[Hit]) -> bool:
+    return any(start < h.end and h.start < end for h in hits)

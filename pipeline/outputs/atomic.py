@@ -1,0 +1,60 @@
+"""Atomic file writes: write a temp file beside the target, fsync, then `os.replace`.
+
+A reader (or a run killed half-way) therefore sees either the old file or the new one, never a
+half-written CSV. Temp files left by a killed run are swept by `sweep_temp` at the next run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+TMP_MARK = ".tmp-"
+
+
+def _temp_name(path: Path) -> Path:
+    # Hidden and unique per writer, in the same folder so that os.replace stays on one filesystem.
+    return path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
+
+
+@contextlib.contextmanager
+def atomic_target(path: str | Path) -> Iterator[Path]:
+    """Yield a temp path to write to; on success it replaces `path`, on any error it is removed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_name(path)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as f:  # the writer may have used its own file handle; flush it to disk
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def atomic_write(path: str | Path, data: str | bytes) -> Path:
+    path = Path(path)
+    with atomic_target(path) as tmp:
+        if isinstance(data, str):
+            tmp.write_text(data, encoding="utf-8")
+        else:
+            tmp.write_bytes(data)
+    return path
+
+
+def sweep_temp(folder: str | Path) -> int:
+    """Remove temp files that an interrupted run left under `folder`; returns how many."""
+    n = 0
+    folder = Path(folder)
+    if not folder.is_dir():
+        return 0
+    for p in folder.rglob(f".*{TMP_MARK}*"):
+        if p.is_file():
+            with contextlib.suppress(OSError):
+                p.unlink()
+                n += 1
+    return n

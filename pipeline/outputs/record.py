@@ -1,0 +1,93 @@
+"""`DocRecord`: what one document yields, as plain JSON-able data (what the batch caches, sends
+between processes and merges). It never holds the `Document` itself: that stays in the worker."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from pipeline.model import SEVERITIES, Mention, Result
+
+OK, FAILED = "ok", "failed"
+
+
+@dataclass
+class DocRecord:
+    row: dict[str, Any]  # the report.json `documents[]` entry
+    studies: list[dict[str, Any]] = field(default_factory=list)
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    mentions: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def doc_id(self) -> str:
+        return self.row["doc_id"]
+
+    @property
+    def ok(self) -> bool:
+        return self.row["status"] == OK
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, default=str)
+
+    @classmethod
+    def from_json(cls, text: str) -> DocRecord:
+        d = json.loads(text)
+        return cls(d["row"], d["studies"], d["outcomes"], d["findings"], d["mentions"])
+
+
+def _row(doc_id: str, path: str, sha256: str, pages: int, error: str, detail: str) -> dict[str, Any]:
+    return {
+        "doc_id": doc_id,
+        "path": path,
+        "sha256": sha256,
+        "pages": pages,
+        "status": FAILED if error else OK,
+        "error": error,
+        "error_detail": detail,
+        "timings": {},
+        "counts": {},
+        "cached": False,
+    }
+
+
+def mention_dict(doc_id: str, m: Mention) -> dict[str, Any]:
+    d = asdict(m)
+    d["bbox"] = str(m.box) if m.box else ""
+    del d["box"]
+    return {"doc_id": doc_id, **d}
+
+
+def counts(rec: DocRecord, tables: int = 0) -> dict[str, int]:
+    out = {
+        "studies": len(rec.studies),
+        "outcomes": len(rec.outcomes),
+        "findings": len(rec.findings),
+        "mentions": len(rec.mentions),
+        "tables": tables,
+    }
+    for sev in SEVERITIES:
+        out[sev] = sum(1 for f in rec.findings if f.get("severity") == sev)
+    return out
+
+
+def from_result(result: Result, sha256: str) -> DocRecord:
+    """Flatten a pipeline `Result` into a record (rows as dicts, mentions with their bbox)."""
+    doc = result.doc
+    rec = DocRecord(
+        row=_row(result.doc_id, result.path, sha256, result.pages, result.error, result.error_detail),
+        studies=[asdict(s) for s in result.studies],
+        outcomes=[asdict(o) for o in result.outcomes],
+        findings=[asdict(f) for f in result.findings],
+        mentions=[mention_dict(result.doc_id, m) for m in doc.mentions] if doc else [],
+    )
+    rec.row["timings"] = {k: round(v, 4) for k, v in result.timings.items()}
+    rec.row["counts"] = counts(rec, tables=len(doc.tables) if doc else 0)
+    return rec
+
+
+def failed(doc_id: str, path: str, sha256: str, error: str, detail: str, pages: int = 0) -> DocRecord:
+    rec = DocRecord(row=_row(doc_id, path, sha256, pages, error, detail))
+    rec.row["counts"] = counts(rec)
+    return rec

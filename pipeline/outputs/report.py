@@ -1,0 +1,123 @@
+"""report.json and report.md: the documents of a run (failures with their reasons), totals,
+timings by stage and findings by severity, each finding with its snippets."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from pipeline.model import SEVERITIES
+from pipeline.outputs.atomic import atomic_write
+from pipeline.outputs.record import DocRecord
+
+STAGES = ("ingest", "tables", "ner", "records", "quality")
+_COUNT_KEYS = ("studies", "outcomes", "findings", "mentions", "tables")
+
+
+def summarise(records: list[DocRecord], run: dict[str, Any]) -> dict[str, Any]:
+    """The report.json mapping: run info, totals, timings by stage, findings by severity, documents."""
+    rows = [r.row for r in records]
+    totals: dict[str, Any] = {
+        "documents": len(rows),
+        "ok": sum(r["status"] == "ok" for r in rows),
+        "failed": sum(r["status"] != "ok" for r in rows),
+        "cached": sum(bool(r.get("cached")) for r in rows),
+        "pages": sum(int(r.get("pages") or 0) for r in rows),
+    }
+    for k in _COUNT_KEYS[:4]:  # from the records themselves, whatever the rows claim
+        totals[k] = sum(len(getattr(rec, k)) for rec in records)
+    totals["tables"] = sum(int(r.get("counts", {}).get("tables", 0)) for r in rows)
+    timings: Counter[str] = Counter()
+    for r in rows:
+        if not r.get("cached"):  # a cached document cost nothing in this run
+            timings.update({k: float(v) for k, v in r.get("timings", {}).items()})
+    by_severity = Counter(f.get("severity", "") for rec in records for f in rec.findings)
+    return {
+        "run": run,
+        "totals": totals,
+        "timings": {k: round(v, 3) for k, v in sorted(timings.items(), key=_stage_order)},
+        "findings_by_severity": {s: by_severity.get(s, 0) for s in SEVERITIES},
+        "documents": rows,
+    }
+
+
+def _stage_order(item: tuple[str, float]) -> tuple[int, str]:
+    name = item[0]
+    return (STAGES.index(name) if name in STAGES else len(STAGES), name)
+
+
+def write_json(out: Path, report: dict[str, Any]) -> Path:
+    return atomic_write(out / "report.json", json.dumps(report, indent=2, ensure_ascii=False, default=str))
+
+
+def _cell(v: Any) -> str:
+    return str(v).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(c) for c in r) + " |" for r in rows]
+    return lines + [""]
+
+
+def _finding_lines(f: dict[str, Any]) -> list[str]:
+    subject = " ".join(x for x in (f.get("study_id"), f.get("metric")) if x)
+    head = f"- **{f.get('check', '')}** `{f.get('doc_id', '')}`" + (f" {subject}" if subject else "")
+    lines = [f"{head}: {f.get('message', '')}"]
+    parts = [str(f.get(k, "") or "").split(" | ") for k in ("values", "sources", "pages", "snippets")]
+    n = max(len(p) for p in parts)
+    for i in range(n):
+        value, source, page, snippet = (p[i] if i < len(p) else "" for p in parts)
+        if not (value or snippet):
+            continue
+        where = ", ".join(x for x in (source, f"p. {page}" if page else "") if x)
+        quote = f' — "{snippet}"' if snippet else ""
+        lines.append(f"  - {value}{f' ({where})' if where else ''}{quote}")
+    return lines
+
+
+def render_md(report: dict[str, Any], records: list[DocRecord]) -> str:
+    t, run, sev = report["totals"], report["run"], report["findings_by_severity"]
+    out = ["# trialex run report", ""]
+    out += [
+        f"Run {run.get('finished', '')} — exit code {run.get('exit_code', '')}, fail on `{run.get('fail_on', '')}`.",
+        "",
+    ]
+    out += ["## Summary", ""]
+    out += _table(
+        ["documents", "ok", "failed", "cached", "pages", "studies", "outcomes", "errors", "warnings", "info", "time (s)"],
+        [[t["documents"], t["ok"], t["failed"], t["cached"], t["pages"], t["studies"], t["outcomes"],
+          sev["error"], sev["warning"], sev["info"], f"{run.get('elapsed', 0):.1f}"]],
+    )  # fmt: skip
+    out += ["## Documents", ""]
+    docs = []
+    for r in report["documents"]:
+        c = r.get("counts", {})
+        total = r.get("timings", {}).get("total", 0.0)
+        reason = f"{r['error']}: {r['error_detail']}" if r["status"] != "ok" else ""
+        status = r["status"] + (" (cached)" if r.get("cached") else "")
+        docs.append([r["doc_id"], status, r.get("pages", 0), c.get("studies", 0), c.get("outcomes", 0),
+                     c.get("findings", 0), f"{total:.1f}", reason])  # fmt: skip
+    out += _table(
+        ["doc_id", "status", "pages", "studies", "outcomes", "findings", "time (s)", "reason"], docs
+    )
+    if report["timings"]:
+        out += ["## Time by stage", ""]
+        out += _table(["stage", "seconds"], [[k, f"{v:.2f}"] for k, v in report["timings"].items()])
+    out += ["## Findings by severity", ""]
+    out += _table(["severity", "findings"], [[s, n] for s, n in sev.items()])
+    findings = [f for rec in records for f in rec.findings]
+    for s in SEVERITIES:
+        group = [f for f in findings if f.get("severity") == s]
+        if group:
+            out += [f"### {s} ({len(group)})", ""]
+            for f in group:
+                out += _finding_lines(f)
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def write_md(out: Path, report: dict[str, Any], records: list[DocRecord]) -> Path:
+    return atomic_write(out / "report.md", render_md(report, records))

@@ -1,0 +1,164 @@
+"""Text vs table consistency: `text_table_mismatch` (values and phases) and `n_mismatch`."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pipeline.model import Finding, Outcome, Study
+from pipeline.quality import numbers
+from pipeline.quality.findings import Evidence, Severities, describe, fmt, label_of, make
+
+
+def outcome_key(o: Outcome) -> tuple:
+    return (o.study_id, o.arm, o.subgroup, o.metric, o.timepoint_months)
+
+
+def _pair(a: Outcome, b: Outcome, slack: float) -> str:
+    if a.value is None or b.value is None:
+        return "same" if a.value is None and b.value is None and a.qualifier == b.qualifier else "different"
+    if (a.qualifier or "") != (b.qualifier or ""):
+        return "skip"  # "> 12" against "12": not comparable as printed
+    return numbers.compare(a.value, b.value, slack)
+
+
+def _unique(outs: Sequence[Outcome]) -> list[Outcome]:
+    seen, out = set(), []
+    for o in outs:
+        k = (o.value, o.qualifier)
+        if k not in seen:
+            seen.add(k)
+            out.append(o)
+    return out
+
+
+def text_table_values(doc_id: str, outcomes: Sequence[Outcome], sev: Severities) -> list[Finding]:
+    conf = sev.conf("text_table_mismatch")
+    skip = set(conf.get("skip_metrics") or ())
+    tol: Mapping[str, float] = conf.get("tolerance") or {}
+    groups: dict[tuple, dict[str, list[Outcome]]] = defaultdict(lambda: defaultdict(list))
+    for o in outcomes:
+        if o.metric not in skip and o.source in ("text", "table"):
+            groups[outcome_key(o)][o.source].append(o)
+    findings = []
+    for key, by in groups.items():
+        texts, tables = _unique(by.get("text", [])), _unique(by.get("table", []))
+        if not texts or not tables:
+            continue
+        slack = float(tol.get(texts[0].unit, 0.0) or 0.0)
+        results = [_pair(x, t, slack) for x in texts for t in tables]
+        results = [r for r in results if r != "skip"]
+        if not results or all(r == "same" for r in results):
+            continue
+        if len(texts) + len(tables) > 2 and any(r in ("same", "truncated") for r in results):
+            severity, why = sev.get("text_table_mismatch", "analyses_severity"), "different analyses?"
+        elif all(r in ("same", "truncated") for r in results):
+            severity, why = sev.get("text_table_mismatch", "truncation_severity"), "truncation only"
+        else:
+            severity, why = sev.get("text_table_mismatch"), "contradiction"
+        ev = [Evidence.of(o) for o in texts + tables]
+        o = texts[0]
+        subject = "|".join(str(k) for k in key)
+        scope = ", ".join(x for x in (o.arm and f"{o.arm} arm", o.subgroup) if x)
+        tp = f" at {fmt(o.timepoint_months)} months" if o.timepoint_months is not None else ""
+        msg = (
+            f"{label_of(o)} {o.metric}{tp}{f' ({scope})' if scope else ''}: "
+            f"{' vs '.join(describe(e) for e in ev)}{_tables(tables)} — {why}"
+        )
+        findings.append(make(doc_id, "text_table_mismatch", severity, subject, msg, ev, o, metric=o.metric))
+    return findings
+
+
+def _tables(tables: Sequence[Outcome]) -> str:
+    ids = sorted({t.table_id for t in tables if t.table_id})
+    return f" [{', '.join(ids)}]" if ids else ""
+
+
+def _group_name(studies: Sequence[Study]) -> tuple[str, str, str]:
+    """study_id, cohort columns for a finding about several cohorts of one trial."""
+    ids = ";".join(s.study_id for s in studies)
+    cohorts = ";".join(s.cohort for s in studies if s.cohort)
+    return ids, cohorts, studies[0].trial
+
+
+def by_trial(studies: Sequence[Study], value: Any) -> dict[tuple, list[Study]]:
+    """Studies grouped by trial (else by study) and a per-study value: cohorts of one trial that
+    print the same wrong thing make one finding, not one per cohort."""
+    out: dict[tuple, list[Study]] = defaultdict(list)
+    for s in studies:
+        v = value(s)
+        if v is not None:
+            out[(s.trial or s.study_id, v)].append(s)
+    return out
+
+
+def text_table_phases(
+    doc_id: str, studies: Sequence[Study], sev: Severities, aliases: Mapping
+) -> list[Finding]:
+    def pair(s: Study):
+        a, b = numbers.phase(s.phase_text, aliases), numbers.phase(s.phase, aliases)
+        return (s.phase_text, s.phase) if a and b and a != b else None
+
+    findings = []
+    for (name, (text, table)), group in by_trial(studies, pair).items():
+        ids, cohorts, trial = _group_name(group)
+        ev = [
+            Evidence("text", text, "text", _page(group[0], "text")),
+            Evidence("table", table, "table", _page(group[0], "table")),
+        ]
+        msg = f"{label_of(group[0]) if len(group) == 1 else name + ' ' + cohorts} phase: {describe(ev[0])} vs {describe(ev[1])}"
+        findings.append(
+            make(
+                doc_id,
+                "text_table_mismatch",
+                sev.get("text_table_mismatch", "phase_severity"),
+                f"{name}|phase",
+                msg,
+                ev,
+                group[0],
+                study_id=ids,
+                cohort=cohorts,
+                trial=trial,
+            )
+        )
+    return findings
+
+
+def _page(s: Study, source: str) -> int:
+    """The page a study is stated on in one source, from Study.pages ("table:3; text:4" or "3;4")."""
+
+    m = re.search(rf"{source}\s*:\s*(\d+)", s.pages or "")
+    if m:
+        return int(m.group(1))
+    nums = re.findall(r"\d+", s.pages or "")
+    return int(nums[0]) if len(nums) == 1 else 0
+
+
+def n_mismatch(
+    doc_id: str, studies: Sequence[Study], outcomes: Sequence[Outcome], sev: Severities
+) -> list[Finding]:
+    """Whole-cohort patient numbers stated differently in text and table (Study.n_text/n_table, or
+    N outcomes of the investigational arm and no subgroup)."""
+    ns: dict[str, dict[str, dict[int, Evidence]]] = defaultdict(lambda: defaultdict(dict))
+    for o in outcomes:
+        if o.metric == "N" and not o.arm and not o.subgroup and o.value is not None:
+            ns[o.study_id][o.source].setdefault(int(o.value), Evidence.of(o))
+    findings = []
+    for s in studies:
+        by = ns[s.study_id]
+        if s.n_text is not None:
+            by["text"].setdefault(int(s.n_text), Evidence("text", str(s.n_text), "text", _page(s, "text")))
+        if s.n_table is not None:
+            by["table"].setdefault(
+                int(s.n_table), Evidence("table", str(s.n_table), "table", _page(s, "table"))
+            )
+        if not by.get("text") or not by.get("table") or set(by["text"]) & set(by["table"]):
+            continue
+        ev = list(by["text"].values()) + list(by["table"].values())
+        msg = f"{label_of(s)} n: {' vs '.join(describe(e) for e in ev)} (enrolled vs treated or evaluable?)"
+        findings.append(
+            make(doc_id, "n_mismatch", sev.get("n_mismatch"), f"{s.study_id}|N", msg, ev, s, metric="N")
+        )
+    return findings

@@ -1,0 +1,157 @@
+"""Great Expectations (GX Core 1.x) suites built from rules/expectations.yml and run on the
+studies/outcomes rows of a document. GX is imported here only, lazily, when a `Suites` is built:
+it costs seconds on import, so one `Suites` (one ephemeral context) serves every document."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.model import Outcome, Study
+
+
+class RulesError(ValueError):
+    """rules/expectations.yml or rules/checks.yml cannot be turned into suites."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One row failing one expectation."""
+
+    suite: str
+    check: str
+    note: str
+    column: str
+    row: int
+    value: Any
+
+
+def frame(rows: Sequence[Study | Outcome], kind: type) -> pd.DataFrame:
+    """Rows as a DataFrame with every column of the dataclass, even when there are no rows."""
+    cols = list(kind.__dataclass_fields__)
+    df = pd.DataFrame([asdict(r) for r in rows], columns=cols)
+    for c in ("value", "n", "timepoint_months", "page", "n_table", "n_text", "confidence"):
+        if c in df:
+            df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
+    if "n" in df:
+        df["n_whole"] = df["n"].isna() | (df["n"] == df["n"].round())
+    for c in df.columns:
+        if df[c].dtype == object:
+            df[c] = df[c].fillna("").astype(str)
+    return df
+
+
+class Suites:
+    """An ephemeral GX context holding one suite, asset and validation definition per suite of
+    rules/expectations.yml (plus any extra suites), and optionally a Data Docs site."""
+
+    def __init__(
+        self,
+        spec: Mapping[str, Any],
+        metrics: Sequence[str],
+        docs_dir: Path | None = None,
+        extra: Mapping[str, list[dict]] | None = None,
+    ) -> None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no network calls from a batch run
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self.gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self.site = None
+        if docs_dir is not None:
+            self.site = "trialex"
+            self.context.add_data_docs_site(
+                site_name=self.site,
+                site_config={
+                    "class_name": "SiteBuilder",
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                    "store_backend": {
+                        "class_name": "TupleFilesystemStoreBackend",
+                        "base_directory": str(docs_dir),
+                    },
+                },
+            )
+        source = self.context.data_sources.add_pandas("trialex")
+        suites = dict((spec or {}).get("suites") or {})
+        suites.update(extra or {})
+        if not suites:
+            raise RulesError("rules/expectations.yml has no suites")
+        self.entries: dict[str, list[dict]] = {}
+        self.definitions: dict[str, Any] = {}
+        for name, entries in suites.items():
+            suite = self.context.suites.add(gx.ExpectationSuite(name=name))
+            for i, entry in enumerate(entries or ()):
+                suite.add_expectation(self._expectation(name, i, entry, metrics))
+            batch = source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe(name)
+            vd = gx.ValidationDefinition(name=name, data=batch, suite=suite)
+            self.definitions[name] = self.context.validation_definitions.add(vd)
+            self.entries[name] = list(entries or ())
+
+    def _expectation(self, suite: str, i: int, entry: Mapping[str, Any], metrics: Sequence[str]):
+        cls = getattr(self.gx.expectations, str(entry.get("type", "")), None)
+        if cls is None:
+            raise RulesError(
+                f"expectations.yml suite {suite} #{i + 1}: unknown expectation type {entry.get('type')!r}"
+            )
+        kwargs = dict(entry.get("kwargs") or {})
+        for k, v in kwargs.items():
+            if v == "@metrics":  # the metric vocabulary of rules/metrics.yml
+                kwargs[k] = list(metrics)
+        if "row_condition" in kwargs:
+            kwargs.setdefault("condition_parser", "pandas")
+        meta = {"check": entry.get("check", "expectation"), "note": entry.get("note", ""), "index": i}
+        try:
+            return cls(**kwargs, meta=meta, description=entry.get("description") or None)
+        except Exception as e:  # pydantic validation of a hand-edited rule: say which one
+            raise RulesError(f"expectations.yml suite {suite} #{i + 1} ({entry.get('type')}): {e}") from e
+
+    def run(self, name: str, df: pd.DataFrame):
+        return self.definitions[name].run(
+            batch_parameters={"dataframe": df},
+            result_format={"result_format": "COMPLETE"},
+        )
+
+    def failures(self, name: str, df: pd.DataFrame) -> list[Failure]:
+        if df.empty:
+            return []
+        result = self.run(name, df.reset_index(drop=True))
+        out = []
+        for r in result.results:
+            if r.success:
+                continue
+            meta = r.expectation_config.meta or {}
+            column = r.expectation_config.kwargs.get("column", "")
+            rows = r.result.get("unexpected_index_list") or []
+            values = r.result.get("unexpected_list") or [None] * len(rows)
+            for row, value in zip(rows, values, strict=False):
+                row = row.get("index", row) if isinstance(row, dict) else row
+                out.append(
+                    Failure(
+                        name, meta.get("check", "expectation"), meta.get("note", ""), column, int(row), value
+                    )
+                )
+        return out
+
+    def docs(self, frames: Mapping[str, pd.DataFrame]) -> Path:
+        """Validate every frame with its suite through one Checkpoint whose action updates Data Docs."""
+        gx = self.gx
+        for name, df in frames.items():  # a checkpoint run takes one dataframe: one per suite
+            cp = self.context.checkpoints.add(
+                gx.Checkpoint(
+                    name=f"trialex-{name}",
+                    validation_definitions=[self.definitions[name]],
+                    actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[self.site])],
+                    result_format={"result_format": "COMPLETE"},
+                )
+            )
+            cp.run(batch_parameters={"dataframe": df.reset_index(drop=True)})
+        self.context.build_data_docs(site_names=[self.site])
+        url = next(s["site_url"] for s in self.context.get_docs_sites_urls(site_name=self.site))
+        return Path(url.removeprefix("file://"))

@@ -1,0 +1,126 @@
+"""`grim`: the GRIM test. A percentage of n patients must be k/n for a whole k, as printed (rounded
+half up, or at worst truncated, to the printed decimals). Applied to outcome proportions against
+the n stated for the same cohort (or subgroup), and to "11 of 62 patients (17.7%)" pairs in text."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pipeline.model import Document, Finding, Outcome, Study
+from pipeline.quality import numbers
+from pipeline.quality.findings import Evidence, Severities, decimals, fmt, label_of, make
+
+
+def attainable(pct: float, n: int) -> str:
+    """'same' when some k/n prints as `pct`, 'truncated' when only a truncated k/n does, else 'different'."""
+    d = decimals(pct)
+    centre = pct * n / 100
+    ks = {k for k in range(math.floor(centre) - 1, math.ceil(centre) + 2) if 0 <= k <= n}
+    vals = [100 * k / n for k in ks]
+    if any(abs(numbers.round_half_up(v, d) - pct) < 1e-9 for v in vals):
+        return "same"
+    if any(abs(numbers.truncate(v, d) - pct) < 1e-9 for v in vals):
+        return "truncated"
+    return "different"
+
+
+def ratio(k: int, n: int, pct: float) -> str:
+    """The same verdict for a printed "k of n (pct%)"."""
+    if n <= 0 or k > n:
+        return "different"
+    v, d = 100 * k / n, decimals(pct)
+    if abs(numbers.round_half_up(v, d) - pct) < 1e-9:
+        return "same"
+    return "truncated" if abs(numbers.truncate(v, d) - pct) < 1e-9 else "different"
+
+
+class GrimCheck:
+    def __init__(self, conf: Mapping[str, Any], sev: Severities) -> None:
+        self.sev = sev
+        self.metrics = set(conf.get("metrics") or ())
+        self.metric_sev = dict(conf.get("metric_severity") or {})
+        self.skip_randomised = bool(conf.get("skip_randomised", True))
+        self.min_n = int(conf.get("min_n") or 2)
+        self.patterns = [re.compile(p) for p in conf.get("text_patterns") or ()]
+
+    def outcomes(self, doc_id: str, studies: Sequence[Study], outcomes: Sequence[Outcome]) -> list[Finding]:
+        randomised = {o.study_id for o in outcomes if o.arm}
+        ns = _stated_n(studies, outcomes)
+        findings = []
+        for o in outcomes:
+            if o.metric not in self.metrics or o.unit != "%" or o.value is None or o.qualifier:
+                continue
+            if o.arm or (self.skip_randomised and o.study_id in randomised):
+                continue  # n of a randomised study is the total of its arms
+            stated = ns.get((o.study_id, o.subgroup), {})
+            n = stated.get(o.source) or (o.n if not o.subgroup else None) or next(iter(stated.values()), None)
+            if not n or n < self.min_n:
+                continue
+            verdict = attainable(o.value, n)
+            if verdict == "same":
+                continue
+            if any(attainable(o.value, m) != "different" for m in stated.values() if m != n):
+                continue  # consistent with the other source's n: a population difference, not an error
+            if verdict == "truncated":
+                severity, why = self.sev.get("grim", "truncation_severity"), "only a truncated k/n gives it"
+            else:
+                severity, why = self.metric_sev.get(o.metric) or self.sev.get("grim"), "no whole k/n gives it"
+            ks = _neighbours(o.value, n)
+            ev = [
+                Evidence(f"{o.source} {o.metric}", f"{fmt(o.value)}%", o.source, o.page, o.snippet, o.bbox),
+                Evidence("n", str(n), o.source, o.page),
+            ]
+            scope = f" ({o.subgroup})" if o.subgroup else ""
+            msg = f"{label_of(o)}{scope} {o.source} {o.metric} {fmt(o.value)}% (p{o.page}) with n={n}: {why} ({ks})"
+            subject = f"{o.study_id}|{o.subgroup}|{o.metric}|{o.source}|{o.timepoint_months}"
+            findings.append(make(doc_id, "grim", severity, subject, msg, ev, o, metric=o.metric))
+        return findings
+
+    def text(self, doc: Document) -> list[Finding]:
+        findings, seen = [], defaultdict(int)
+        for pat in self.patterns:
+            for m in pat.finditer(doc.text):
+                k, n, pct = int(m.group("k")), int(m.group("n")), float(m.group("pct"))
+                if n < self.min_n:
+                    continue
+                verdict = ratio(k, n, pct)
+                if verdict == "same":
+                    continue
+                severity = (
+                    self.sev.get("grim", "truncation_severity")
+                    if verdict == "truncated"
+                    else self.sev.get("grim")
+                )
+                snippet = " ".join(m.group(0).split())
+                seen[snippet] += 1
+                page = doc.page_of(m.start())
+                boxes = doc.locate(m.start(), m.end())
+                bbox = str(boxes[0]) if boxes else ""
+                ev = [Evidence("text", snippet, "text", page, snippet, bbox)]
+                msg = f'text (p{page}): "{snippet}" but {k}/{n} = {100 * k / n:.2f}%'
+                findings.append(
+                    make(doc.doc_id, "grim", severity, f"text|{snippet}|{seen[snippet]}", msg, ev)
+                )
+        return findings
+
+
+def _stated_n(studies: Sequence[Study], outcomes: Sequence[Outcome]) -> dict[tuple, dict[str, int]]:
+    """(study, subgroup) -> source -> n, from N outcomes of the investigational arm and Study n columns."""
+    out: dict[tuple, dict[str, int]] = defaultdict(dict)
+    for o in outcomes:
+        if o.metric == "N" and not o.arm and o.value is not None and o.value > 0:
+            out[(o.study_id, o.subgroup)].setdefault(o.source, int(o.value))
+    for s in studies:
+        for source, n in (("text", s.n_text), ("table", s.n_table)):
+            if n:
+                out[(s.study_id, "")].setdefault(source, int(n))
+    return out
+
+
+def _neighbours(pct: float, n: int) -> str:
+    k = math.floor(pct * n / 100)
+    return ", ".join(f"{j}/{n}={100 * j / n:.2f}" for j in (k, k + 1) if 0 <= j <= n)

@@ -1,0 +1,98 @@
+"""Drafts from tables and text into one study per trial+cohort (or product+n when there is no trial
+name), and outcome rows carrying their study's identity and the n their own source states."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.model import Outcome, Study
+from pipeline.records.cues import norm_key
+from pipeline.records.drafts import StudyDraft
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def study_id(d: StudyDraft, index: int) -> str:
+    if d.trial:
+        return slug(d.trial) + (f"/{slug(d.cohort)}" if d.cohort else "")
+    head = d.product or slug(d.target) or "study"
+    word = d.design_word or "study"
+    return f"{head}/{word}-{d.n}" if d.n else f"{head}/{word}-{index}"
+
+
+def merge(doc_id: str, drafts: list[StudyDraft]) -> tuple[list[Study], list[Outcome]]:
+    drafts = _fold_trial_level(drafts)
+    groups: dict[tuple[str, ...], list[StudyDraft]] = {}
+    for d in drafts:
+        groups.setdefault(d.key(), []).append(d)
+    studies: list[Study] = []
+    outcomes: list[Outcome] = []
+    used: set[str] = set()
+    for k, (key, parts) in enumerate(groups.items(), start=1):
+        table = [p for p in parts if p.source == "table"]
+        text = [p for p in parts if p.source == "text"]
+        main = (table or text)[0]
+        sid = study_id(main, k)
+        while sid in used:  # two table rows of one trial without cohort labels
+            sid += "+"
+        used.add(sid)
+        n_table = next((p.n for p in table if p.n), None)
+        n_text = next((p.n for p in text if p.n), None)
+        s = Study(
+            doc_id=doc_id,
+            study_id=sid,
+            trial=(table[0].trial if table else main.trial),
+            cohort=main.cohort,
+            product=next((p.product for p in parts if p.product), ""),
+            target=next((p.target for p in parts if p.target), ""),
+            nct_id=next((p.nct_id for p in parts if p.nct_id), ""),
+            phase=next((p.phase for p in table if p.phase), "") or next((p.phase for p in text if p.phase), ""),
+            phase_text=next((p.phase for p in text if p.phase), ""),
+            n=n_table if n_table is not None else n_text,
+            n_table=n_table,
+            n_text=n_text,
+            design=next((p.design for p in parts if p.design), ""),
+            population=next((p.population for p in parts if p.population), ""),
+            refs=",".join(dict.fromkeys(r for p in parts for r in p.refs)),
+            sources="+".join(x for x in ("table", "text") if any(p.source == x for p in parts)),
+            pages=";".join(str(x) for x in sorted({pg for p in parts for pg in p.pages})),
+        )
+        studies.append(s)
+        for p in parts:
+            for o in p.outcomes:
+                o.doc_id, o.study_id = doc_id, sid
+                o.trial, o.cohort, o.product, o.nct_id = s.trial, s.cohort, s.product, s.nct_id
+                if o.metric == "N" and o.subgroup:
+                    o.n = int(o.value) if o.value is not None else None
+                else:
+                    o.n = p.n
+                outcomes.append(o)
+    return studies, outcomes
+
+
+def _fold_trial_level(drafts: list[StudyDraft]) -> list[StudyDraft]:
+    """A text draft naming only the trial ("KarMMa-2 is a phase II, multicohort trial") while the
+    paper reports that trial by cohort: its phase, registry id and refs go to every cohort, and its
+    outcomes stay on a trial-level study only if it has any."""
+    cohorts: dict[str, list[StudyDraft]] = {}
+    for d in drafts:
+        if d.trial and d.cohort:
+            cohorts.setdefault(norm_key(d.trial), []).append(d)
+    out = []
+    for d in drafts:
+        kids = cohorts.get(norm_key(d.trial)) if d.trial and not d.cohort else None
+        if kids:
+            for c in kids:
+                if d.source == c.source or c.source == "text":
+                    c.phase = c.phase or d.phase
+                c.nct_id = c.nct_id or d.nct_id
+            if d.source == "text":
+                for c in kids:  # the text's own phase for the cohorts: keep it as a text draft
+                    if c.source == "table" and d.phase:
+                        out.append(StudyDraft("text", trial=c.trial, cohort=c.cohort, phase=d.phase, pages=d.pages))
+            if not d.outcomes:
+                continue
+        out.append(d)
+    return out

@@ -1,0 +1,32 @@
+"""What tables and text say about a study before the two are merged (see assemble.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.model import Outcome
+
+
+@dataclass
+class StudyDraft:
+    source: str  # "table" | "text"
+    trial: str = ""
+    cohort: str = ""
+    product: str = ""
+    target: str = ""
+    nct_id: str = ""
+    phase: str = ""
+    n: int | None = None
+    design: str = ""
+    design_word: str = ""  # rwe, retro, an author name: for ids of studies without a trial name
+    population: str = ""
+    refs: list[str] = field(default_factory=list)
+    pages: set[int] = field(default_factory=set)
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def key(self) -> tuple[str, ...]:
+        from pipeline.records.cues import norm_key
+
+        if self.trial:
+            return ("trial", norm_key(self.trial), self.cohort.lower())
+        return ("anon", self.product, str(self.n or ""))

@@ -1,0 +1,252 @@
+"""Study rows of result tables into drafts with outcome records.
+
+Column roles come from what the header says (rules/records.yml `columns`, or a metric name such as
+"ORR (%)"), never from position; a table whose first column holds the role words (trials in columns,
+metrics in rows) is read transposed. Rows whose agent and trial cells are empty continue the row above."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.model import Cell, Document, Mention, Outcome, Table
+from pipeline.records.cells import Reading, finish, parse_cell
+from pipeline.records.cues import Cues, norm_key
+from pipeline.records.drafts import StudyDraft
+from pipeline.records.lexer import Lexer
+
+_PHASE_RE = re.compile(r"\b(IV|I{1,3}|[1-4])(?:\s*[-/]\s*(IV|I{1,3}|[1-4]))?([ab])?\b")
+_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
+_GLUED_REFS = re.compile(r"(?<=[A-Za-z])(\d{1,3}(?:\s*[-–,]\s*\d{1,3})*)\s*$")
+_GROUP_N = re.compile(r"\b(\d+)\s+([A-Za-z][A-Za-z\-]*(?:\s[a-z][a-z\-]+)?)")
+
+
+def column_roles(header: list[str], cues: Cues) -> dict[int, str]:
+    """Column index -> role (agent, trial, phase, patients, design, outcomes, adverse, target, metric:CODE)."""
+    roles: dict[int, str] = {}
+    for i, name in enumerate(header):
+        h = " ".join(name.lower().split())
+        bare = re.sub(r"\(.*?\)|[,:]|%|\bmonths?\b", " ", h).strip()
+        if bare and bare in cues.metric_codes:
+            roles[i] = "metric:" + cues.metric_codes[bare]
+            continue
+        best, best_len = "", 0
+        for role, words in cues.column_words.items():
+            for w in words:
+                w = str(w).lower()
+                if re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])", h) and len(w) > best_len:
+                    best, best_len = role, len(w)
+        if best and (best in ("outcomes", "adverse") or best not in roles.values()):
+            roles[i] = best
+    return roles
+
+
+def _oriented(table: Table, cues: Cues) -> tuple[list[list[str]], list[list[Cell | None]], dict[int, str], int]:
+    grid = table.grid()
+    cells: list[list[Cell | None]] = [[None] * table.n_cols for _ in range(table.n_rows)]
+    for c in table.cells:
+        cells[c.row][c.col] = c
+    hr = max(1, table.header_rows)
+    roles = column_roles(table.header(), cues)
+    if len(set(roles.values())) < 2 and table.n_cols > 1:
+        first = [" ".join(grid[r][0].split()) for r in range(table.n_rows)]
+        t_roles = column_roles(first, cues)
+        if len(set(t_roles.values())) >= 2:  # trials in columns, metrics in rows
+            grid = [list(col) for col in zip(*grid, strict=True)]
+            cells = [list(col) for col in zip(*cells, strict=True)]
+            return grid, cells, t_roles, 1
+    return grid, cells, roles, hr
+
+
+def _row_groups(grid: list[list[str]], roles: dict[int, str], hr: int) -> list[list[int]]:
+    keys = [i for i, r in roles.items() if r in ("agent", "trial")]
+    groups: list[list[int]] = []
+    for r in range(hr, len(grid)):
+        if not any(x.strip() for x in grid[r]):
+            continue
+        if groups and keys and not any(grid[r][k].strip() for k in keys):
+            groups[-1].append(r)  # a continuation row (page break, row split by a stray rule)
+        else:
+            groups.append([r])
+    return groups
+
+
+def read_tables(doc: Document, cues: Cues, lexer: Lexer) -> list[StudyDraft]:
+    drafts: list[StudyDraft] = []
+    for table in doc.tables:
+        try:
+            drafts.extend(_read_table(doc, table, cues, lexer))
+        except (IndexError, ValueError):  # a malformed grid: skip the table, never the document
+            continue
+    return drafts
+
+
+def _ner_canonical(doc: Document, table_id: str, cells: list[Cell | None], label: str) -> str:
+    for m in doc.mentions:
+        if m.source == "table" and m.label == label and m.table_id == table_id:
+            if any(c is not None and c.row == m.row and c.col == m.col for c in cells):
+                return m.canonical
+    return ""
+
+
+def _read_table(doc: Document, table: Table, cues: Cues, lexer: Lexer) -> list[StudyDraft]:
+    grid, cells, roles, hr = _oriented(table, cues)
+    if not any(r in ("outcomes", "adverse") or r.startswith("metric:") for r in roles.values()):
+        return []  # not a results table
+    out: list[StudyDraft] = []
+    for rows in _row_groups(grid, roles, hr):
+        text = {i: " ".join(" ".join(grid[r][i] for r in rows).split()) for i in range(len(grid[0]))}
+        col_cells = {i: [cells[r][i] for r in rows] for i in range(len(grid[0]))}
+        d = StudyDraft("table", pages={p for p in table.pages[:1]})
+        lexed = {i: lexer.lex(text[i], fuzzy_labels=True) for i in roles}
+        _study_fields(d, roles, text, lexed, col_cells, cues, lexer, doc, table)
+        groups = _local_groups(text.get(_col(roles, "patients"), ""), cues)
+        for i, role in roles.items():
+            found: list[Outcome] = []
+            if role == "patients":
+                found = _patient_rows(d, text[i], lexed[i], groups)
+            elif role == "design":
+                found = _dose_rows(text[i], lexed[i])
+            elif role in ("outcomes", "adverse"):
+                found = [_outcome(r) for r in parse_cell(text[i], lexed[i], cues, groups)]
+            elif role.startswith("metric:"):
+                vals = [m for m in lexed[i] if m.label == "VALUE"]
+                if vals:
+                    r = finish(role[7:], vals[0], cues, None)
+                    r.snippet = text[i]
+                    found = [_outcome(r)]
+            boxes = [c.box for c in col_cells[i] if c is not None and c.box]
+            for o in found:
+                o.table_id = table.table_id
+                if boxes:
+                    o.page, o.bbox = boxes[0].page, str(boxes[0])
+                    d.pages.add(boxes[0].page)
+            d.outcomes.extend(found)
+        if d.outcomes or d.trial or d.product:
+            out.append(d)
+    return out
+
+
+def _col(roles: dict[int, str], role: str) -> int:
+    return next((i for i, r in roles.items() if r == role), -1)
+
+
+def _study_fields(d, roles, text, lexed, col_cells, cues: Cues, lexer: Lexer, doc: Document, table: Table) -> None:
+    for i, role in roles.items():
+        t, ms = text[i], lexed[i]
+        if role == "agent":
+            refs = [r for c in col_cells[i] if c is not None for r in c.refs]
+            m = _GLUED_REFS.search(t)
+            if not refs and m:  # superscript citations glued to the name by a plain text layer
+                refs, t = [m.group(1).replace(" ", "")], t[: m.start()]
+                ms = [x for x in ms if x.end <= len(t)] + [x for x in lexer.lex(t) if x.label == "PRODUCT"]
+            d.refs = refs
+            d.product = _ner_canonical(doc, table.table_id, col_cells[i], "PRODUCT") or _first(ms, "PRODUCT")
+            tm = next((x for x in ms if x.label == "PRODUCT"), None)
+            d.target = (tm.attrs.get("target", "") if tm else "") or _targets(t)
+        elif role == "trial":
+            d.trial = _ner_canonical(doc, table.table_id, col_cells[i], "TRIAL") or _first(ms, "TRIAL")
+            d.cohort = _first(ms, "COHORT")
+            d.nct_id = _first(ms, "REGISTRY_ID")
+            if not d.trial:
+                rest = t
+                for x in sorted(ms, key=lambda x: -x.start):
+                    if x.label in ("REGISTRY_ID", "COHORT"):
+                        rest = rest[: x.start] + rest[x.end :]
+                d.design_word = _design_word(rest, cues)
+                if not d.design_word and 0 < len(rest.split()) <= 3:
+                    d.trial = " ".join(rest.split())  # a code name such as "CTL109"
+        elif role == "phase":
+            d.phase = phase_of(t)
+            if not d.design_word:
+                d.design_word = _design_word(t, cues)
+        elif role == "patients":
+            d.population = re.split(r"\bn\s*=", t, flags=re.I)[0].strip(" ,;")
+        elif role == "design":
+            d.design = t
+            d.design_word = d.design_word or _design_word(t, cues)
+        elif role == "target" and not d.target:
+            d.target = _targets(t) or t.strip()
+    if not d.product:  # the product may be named only in the design ("infusion of Ide-Cel")
+        for i, role in roles.items():
+            if role == "design" and (p := _first(lexed[i], "PRODUCT")):
+                d.product = p
+
+
+def _first(ms: list[Mention], label: str) -> str:
+    return next((m.canonical for m in ms if m.label == label), "")
+
+
+def _targets(text: str) -> str:
+    found = re.findall(r"\banti-?([A-Z][A-Z0-9]{2,})", text, flags=re.I)
+    found += re.findall(r"\btargeting ([A-Z][A-Z0-9]{2,})(?: and ([A-Z][A-Z0-9]{2,}))?", text)  # type: ignore[arg-type]
+    names: list[str] = []
+    for f in found:
+        for x in f if isinstance(f, tuple) else (f,):
+            if x and x.upper() not in names:
+                names.append(x.upper())
+    return "+".join(sorted(names))
+
+
+def _design_word(text: str, cues: Cues) -> str:
+    low = text.lower()
+    for word, phrases in cues.designs.items():
+        if any(re.search(rf"\b{re.escape(str(p).lower())}", low) for p in phrases):
+            return word
+    return ""
+
+
+def phase_of(text: str) -> str:
+    m = _PHASE_RE.search(text)
+    if not m:
+        return ""
+    a, b, sub = _ROMAN.get(m.group(1), m.group(1)), m.group(2), m.group(3) or ""
+    return f"{a}/{_ROMAN.get(b, b)}" if b else a + sub
+
+
+def _local_groups(patients: str, cues: Cues) -> dict[str, str]:
+    """Subgroups the row defines ("52 high-risk 22 standard-risk"): label and its initials (HR)."""
+    out: dict[str, str] = {}
+    n = re.search(r"\bn\s*=\s*\d+", patients, flags=re.I)
+    for m in _GROUP_N.finditer(patients[n.end() :] if n else ""):
+        label = cues.subgroups.get(m.group(2).lower(), m.group(2))
+        out[m.group(2).lower()] = label
+        initials = "".join(w[0] for w in re.split(r"[\s\-]+", m.group(2)) if w)
+        out.setdefault(initials.lower(), label)
+    return out
+
+
+def _patient_rows(d: StudyDraft, text: str, ms: list[Mention], groups: dict[str, str]) -> list[Outcome]:
+    n = next((m for m in ms if m.label == "N"), None)
+    if n is None:
+        return []
+    d.n = n.attrs["value"]
+    out = [_outcome(Reading("N", float(d.n), "patients", snippet=n.text))]
+    for m in _GROUP_N.finditer(text[n.end :]):
+        label = groups.get(m.group(2).lower(), "")
+        if label:
+            r = Reading("N", float(m.group(1)), "patients", subgroup=label, snippet=" ".join(m.group().split()))
+            out.append(_outcome(r))
+    return out
+
+
+def _dose_rows(text: str, ms: list[Mention]) -> list[Outcome]:
+    out = []
+    for m in ms:
+        if m.label != "DOSE":
+            continue
+        vals, unit = m.attrs.get("values") or [], m.attrs.get("unit", "cells")
+        ranged = m.attrs.get("qualifier") == "range" and len(vals) == 2
+        for k, v in enumerate(vals):
+            q = (">=" if k == 0 else "<=") if ranged else ""
+            out.append(_outcome(Reading("DOSE", v, unit, q, snippet=" ".join(m.text.split()))))
+    return out
+
+
+def _outcome(r: Reading) -> Outcome:
+    return Outcome(
+        doc_id="", study_id="", metric=r.metric, value=r.value, unit=r.unit, source="table",
+        arm=r.arm, subgroup=r.subgroup, timepoint_months=r.timepoint, qualifier=r.qualifier, snippet=r.snippet,
+    )  # fmt: skip
+
+
+__all__ = ["column_roles", "phase_of", "read_tables", "norm_key"]

@@ -1,0 +1,187 @@
+"""Sentences into study drafts with readings.
+
+Study of a sentence: a trial named in it (+ a cohort cue) > a cohort cue alone (trial of the context)
+> a new study without a trial name (the opening sentence of a paragraph, or "X et al.", with a patient
+count and a product) > the trial of the section heading > the study of the previous sentences of the
+paragraph. Readings come from metric/value pairing (relations.py)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.model import Document, Mention, Outcome, enclosing
+from pipeline.records.cues import Cues
+from pipeline.records.drafts import StudyDraft
+from pipeline.records.from_tables import phase_of
+from pipeline.records.lexer import Lexer
+from pipeline.records.relations import Relations
+
+_SENT_END = re.compile(r"(?<=[.!?])(?:\d{1,3}(?:[-–,]\d{1,3})*)?\s+(?=[A-Z(\d])")
+_NO_SPLIT = re.compile(r"(?:\bet al|\bvs|\be\.g|\bi\.e|\bFig|\bref|\bno|\bapprox|\bca)\.$", re.IGNORECASE)
+_PHASE_IN_TEXT = re.compile(r"\bphase\s+((?:IV|I{1,3}|[1-4])(?:\s*[-/]\s*(?:IV|I{1,3}|[1-4]))?[ab]?)\b", re.I)
+CONFIDENCE = {"named": 0.95, "cohort": 0.85, "intro": 0.8, "heading": 0.75, "carried": 0.7}
+
+
+@dataclass
+class Context:
+    heading_trial: str = ""
+    heading_product: str = ""
+    product: str = ""  # the last product the section named
+    trial: str = ""  # the last trial the section named (for bare cohort cues)
+    study: StudyDraft | None = None  # the study of the previous sentence in the paragraph
+
+
+def sentences(doc: Document, start: int, end: int) -> list[tuple[int, int]]:
+    """[start, end) sentence spans inside one block: NER's when it gave them, else a plain splitter."""
+    own = [(a, b) for a, b in doc.sentences if a >= start and b <= end + 1]
+    if own:
+        return own
+    out, a = [], start
+    for m in _SENT_END.finditer(doc.text, start, end):
+        if _NO_SPLIT.search(doc.text[max(a, m.start() - 8) : m.start()]):
+            continue
+        out.append((a, m.start()))
+        a = m.end()
+    if a < end:
+        out.append((a, end))
+    return out
+
+
+class TextReader:
+    def __init__(self, doc: Document, cues: Cues, lexer: Lexer, table_drafts: list[StudyDraft]) -> None:
+        self.doc, self.cues, self.lexer = doc, cues, lexer
+        self.tables = table_drafts
+        self.rel = Relations(cues)
+        self.drafts: dict[tuple[str, ...], StudyDraft] = {}
+        self.ner = [m for m in doc.mentions if m.source == "text"]
+        self.use_ner = any(m.label == "METRIC" for m in self.ner) and any(m.label == "VALUE" for m in self.ner)
+
+    def mentions(self, a: int, b: int) -> list[Mention]:
+        """Mentions of text[a:b] with offsets relative to a: NER's when NER produced metrics and values,
+        else the local lexer's; trial and product names keep NER's canonical forms either way."""
+        ner = [m for m in self.ner if m.start >= a and m.end <= b]
+        if self.use_ner:
+            base = [Mention(m.label, m.text, m.canonical, m.start - a, m.end - a, attrs=dict(m.attrs)) for m in ner]
+        else:
+            base = self.lexer.lex(self.doc.text[a:b])
+            names = {(m.start - a): m for m in ner if m.label in ("TRIAL", "PRODUCT", "COHORT")}
+            for m in base:
+                if m.label in ("TRIAL", "PRODUCT") and m.start in names and names[m.start].label == m.label:
+                    m.canonical = names[m.start].canonical
+            have = {(m.label, m.start) for m in base}
+            base += [
+                Mention(m.label, m.text, m.canonical, m.start - a, m.end - a, attrs=dict(m.attrs))
+                for m in ner
+                if m.label in ("TRIAL", "PRODUCT") and (m.label, m.start - a) not in have
+            ]
+        return sorted(base, key=lambda m: m.start)
+
+    def read(self) -> list[StudyDraft]:
+        ctx = Context()
+        for block in self.doc.blocks:
+            if block.kind == "heading":
+                ms = self.mentions(block.start, block.end)
+                ctx.heading_trial = _first(ms, "TRIAL")
+                ctx.heading_product = _first(ms, "PRODUCT") or ctx.heading_product
+                ctx.product = ctx.heading_product or ctx.product
+                ctx.trial, ctx.study = ctx.heading_trial, None
+                continue
+            if block.kind != "paragraph":
+                continue
+            text = self.doc.text[block.start : block.end]
+            if not text[:1].islower():  # a lower-case start continues the paragraph cut by a table
+                ctx.study = None
+            for k, (a, b) in enumerate(sentences(self.doc, block.start, block.end)):
+                first = k == 0 and not text[:1].islower()
+                self._sentence(a, b, ctx, first)
+        return list(self.drafts.values())
+
+    def _sentence(self, a: int, b: int, ctx: Context, first: bool) -> None:
+        s = self.doc.text[a:b]
+        ms = self.mentions(a, b)
+        product = _first(ms, "PRODUCT")
+        if product:
+            ctx.product = product
+        study, how = self._resolve(s, ms, ctx, first)
+        if study is None:
+            return
+        ctx.study = study
+        study.pages.add(self.doc.page_of(a))
+        if how in ("named", "intro") and not study.phase and (m := _PHASE_IN_TEXT.search(s)):
+            study.phase = phase_of(m.group(1))
+        n = next((m for m in ms if m.label == "N"), None)
+        if n is not None and study.n is None:
+            study.n = int(n.attrs["value"])
+            study.outcomes.append(self._outcome(_n_reading(n), s, a, how))
+        if how == "named" and not study.product:
+            study.product = product or ctx.heading_product
+        for r in self.rel.readings(s, ms):
+            study.outcomes.append(self._outcome(r, s, a, how))
+
+    def _resolve(self, s: str, ms: list[Mention], ctx: Context, first: bool) -> tuple[StudyDraft | None, str]:
+        trial = _first(ms, "TRIAL")
+        cohorts = {m.canonical for m in ms if m.label == "COHORT"}
+        cohort = cohorts.pop() if len(cohorts) == 1 else ""
+        if trial:
+            ctx.trial = trial
+            return self._draft(trial=trial, cohort=cohort), "named"
+        if cohort and (ctx.trial or (ctx.study and ctx.study.trial)):
+            return self._draft(trial=ctx.trial or ctx.study.trial, cohort=cohort), "cohort"
+        author = self.cues.author_re.match(s.strip())
+        n = next((m for m in ms if m.label == "N"), None)
+        if n is not None and (first or author):
+            product = _first(ms, "PRODUCT") or ctx.heading_product or ctx.product
+            value = int(n.attrs["value"])
+            if not product:  # a table row with the same patient count names the product
+                same = [d for d in self.tables if not d.trial and d.n == value and d.product]
+                product = same[0].product if len(same) == 1 else ""
+            word = _design(s, self.cues) or (author.group("author").lower() if author else "")
+            d = self._draft(product=product, n=value)
+            d.design_word = d.design_word or word
+            return d, "intro"
+        if ctx.heading_trial:
+            return self._draft(trial=ctx.heading_trial), "heading"
+        if ctx.study is not None:
+            return ctx.study, "carried"
+        return None, ""
+
+    def _draft(self, trial: str = "", cohort: str = "", product: str = "", n: int | None = None) -> StudyDraft:
+        d = StudyDraft("text", trial=trial, cohort=cohort, product=product, n=n)
+        key = d.key()
+        if key not in self.drafts:
+            self.drafts[key] = d
+        return self.drafts[key]
+
+    def _outcome(self, r, s: str, a: int, how: str) -> Outcome:
+        lo, hi = a + min(r.start, r.metric_start), a + max(r.end, r.metric_end)
+        box = enclosing(self.doc.locate(lo, hi))
+        return Outcome(
+            doc_id="", study_id="", metric=r.metric, value=r.value, unit=r.unit, source="text",
+            arm=r.arm, subgroup=r.subgroup, timepoint_months=r.timepoint, qualifier=r.qualifier,
+            page=box.page if box else self.doc.page_of(a), bbox=str(box) if box else "",
+            snippet=" ".join(s.split()), confidence=CONFIDENCE.get(how, 0.5),
+        )  # fmt: skip
+
+
+def _n_reading(n: Mention):
+    from pipeline.records.relations import TextReading
+
+    v = float(n.attrs["value"])
+    return TextReading("N", v, "patients", start=n.start, end=n.end, metric_start=n.start, metric_end=n.end)
+
+
+def _first(ms: list[Mention], label: str) -> str:
+    return next((m.canonical for m in ms if m.label == label), "")
+
+
+def _design(s: str, cues: Cues) -> str:
+    low = s.lower()
+    for word, phrases in cues.designs.items():
+        if any(re.search(rf"\b{re.escape(str(p).lower())}", low) for p in phrases):
+            return word
+    return ""
+
+
+def read_text(doc: Document, cues: Cues, lexer: Lexer, table_drafts: list[StudyDraft]) -> list[StudyDraft]:
+    return TextReader(doc, cues, lexer, table_drafts).read()

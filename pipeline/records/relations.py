@@ -1,0 +1,178 @@
+"""Metric <-> value pairing inside one sentence, clause by clause (";" and ":" end a clause):
+
+1. coordinated lists pair by position ("the mPFS and mOS were 8.8 and 34.2 months, respectively";
+   one "not reached" serves every metric of the list);
+2. a value right before a metric, joined by "of"/"achieving"… ("(46% of CR)", "38.7% achieving a CR");
+3. a metric takes the next free value before the next metric ("the ORR was 75.8%");
+   more values of the same metric count only after "vs" (comparator arm) or with a subgroup cue
+   ("(81% at the final target dose of 450x10^6)", "compared to 81% for the standard-risk group").
+Timepoints bind to the metric they touch ("12-month PFS", "PFS at 24 months")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.model import Mention
+from pipeline.records.cells import Reading, finish
+from pipeline.records.cues import Cues, phrase_pattern
+from pipeline.records.lexer import dose_label, dose_values
+
+_CLAUSE = re.compile(r"[;:]\s")
+_METRIC_GAP = re.compile(r"^\s*(?:,|and|or|&|/|,\s*and|,\s*or)?\s*(?:the\s+)?$", re.IGNORECASE)
+_VALUE_GAP = re.compile(r"^\s*(?:,|and|or|,\s*and|,\s*or)\s*$", re.IGNORECASE)
+_BETTER = re.compile(r"^\s*(?:\([^)]{1,12}\)\s*)?or (?:better|deeper|greater)", re.IGNORECASE)
+
+
+@dataclass
+class TextReading(Reading):
+    metric_start: int = 0
+    metric_end: int = 0
+
+
+class Relations:
+    def __init__(self, cues: Cues) -> None:
+        self.cues = cues
+        groups = sorted(cues.subgroups, key=len, reverse=True)
+        alt = "|".join(phrase_pattern(g) for g in groups) or r"(?!x)x"
+        self.group_re = re.compile(
+            rf"\b(?:for|in|among)\s+(?:the\s+)?(?:patients\s+with\s+)?(?P<g>{alt})(?:\s+(?:group|patients|cohort))?",
+            re.IGNORECASE,
+        )
+        self.prefix_re = re.compile(rf"^\s*(?:for|in|among)\s+(?:the\s+)?(?P<g>{alt})\s*,", re.IGNORECASE)
+        self.better = {"VGPR": "VGPR_PLUS", "PR": "ORR"}
+
+    def readings(self, s: str, ms: list[Mention]) -> list[TextReading]:
+        out: list[TextReading] = []
+        a = 0
+        for m in [*_CLAUSE.finditer(s), None]:
+            b = m.start() + 1 if m else len(s)
+            clause = [x for x in ms if x.start >= a and x.end <= b]
+            out += self._clause(s, a, b, clause)
+            a = m.end() if m else b
+        return out
+
+    def _clause(self, s: str, a: int, b: int, ms: list[Mention]) -> list[TextReading]:
+        metrics = self._metrics(s, [m for m in ms if m.label == "METRIC"])
+        values = [m for m in ms if m.label == "VALUE"]
+        tps = [m for m in ms if m.label == "TIMEPOINT"]
+        if not metrics or not values:
+            return []
+        has_pct = any(v.attrs.get("unit") == "%" for v in values)
+        pairs: list[tuple[Mention, Mention]] = []
+        used: set[int] = set()
+        # 1. coordinated lists
+        for run in _runs(metrics, s, _METRIC_GAP):
+            if len(run) < 2:
+                continue
+            after = [v for v in values if v.start > run[-1].end and id(v) not in used]
+            vrun = _runs(after, s, _VALUE_GAP)[0] if after else []
+            if len(vrun) == len(run) or (vrun and vrun[0].attrs.get("qualifier") == "NR"):
+                for k, m in enumerate(run):
+                    v = vrun[k] if len(vrun) == len(run) else vrun[0]
+                    pairs.append((m, v))
+                    used.add(id(v))
+                used |= {id(m) for m in run}
+        # 2. value right before its metric
+        toks = sorted(metrics + values, key=lambda t: t.start)
+        for i, v in enumerate(toks[:-1]):
+            nxt = toks[i + 1]
+            if v.label != "VALUE" or nxt.label != "METRIC" or id(v) in used or id(nxt) in used:
+                continue
+            prev = toks[i - 1] if i else None
+            if prev is not None and prev.label == "METRIC" and id(prev) not in used and "," not in s[prev.end : v.start]:
+                continue  # "ORR 71% CR …": the value belongs to the metric before it
+            if self.cues.value_before_metric_re.match(s[v.end : nxt.start]):
+                pairs.append((nxt, v))
+                used |= {id(v), id(nxt)}
+        # 3. metric then value(s)
+        for k, m in enumerate(metrics):
+            limit = metrics[k + 1].start if k + 1 < len(metrics) else b
+            mine = [v for v in values if m.end <= v.start < limit and id(v) not in used]
+            first_paired = any(p[0] is m for p in pairs)
+            for j, v in enumerate(mine):
+                if not first_paired and j == 0 and id(m) not in used:
+                    pairs.append((m, v))
+                    used.add(id(v))
+                    continue
+                before = s[(mine[j - 1].end if j else m.end) : v.start]
+                if re.search(r"\b(?:vs\.?|versus)\s*$", before.strip() + " ", re.I) or self._group_after(s, v, b):
+                    pairs.append((m, v))
+                    used.add(id(v))
+        out = []
+        prev_tp: float | None = None
+        for m, v in sorted(pairs, key=lambda p: p[1].start):
+            tp = _touching_tp(m, tps, s)
+            if tp is None and m.canonical.endswith("_RATE"):
+                tp = prev_tp
+            r = finish(m.canonical, v, self.cues, tp)
+            if r.metric.endswith("_RATE") and tp is not None:
+                prev_tp = tp
+            if not v.attrs.get("unit") and r.unit == "%" and not has_pct and v.attrs.get("value", 0) == int(
+                v.attrs.get("value") or 0
+            ):
+                r.unit = "patients"  # "(10 CR, 6 VGPR/PR)": counts of patients
+            before = s[max(a, v.start - 12) : v.start]
+            r.arm = "control" if re.search(r"\b(?:vs\.?|versus)\s*$", before, re.I) else ""
+            r.subgroup = self._group_after(s, v, b) or self._group_between(s, m, v) or self._prefix(s, a)
+            out.append(TextReading(**vars(r), metric_start=m.start, metric_end=m.end))
+        return out
+
+    def _metrics(self, s: str, metrics: list[Mention]) -> list[Mention]:
+        """"very good partial response (VGPR) or better" -> one VGPR_PLUS metric."""
+        out: list[Mention] = []
+        for m in metrics:
+            if out and out[-1].canonical == m.canonical and re.fullmatch(r"\s*\(\s*", s[out[-1].end : m.start]):
+                continue  # the abbreviation repeating the metric just named
+            out.append(m)
+        for m in out:
+            if m.canonical in self.better and _BETTER.match(s[m.end :]):
+                m.canonical = self.better[m.canonical]
+        return out
+
+    def _group_after(self, s: str, v: Mention, b: int) -> str:
+        """A subgroup cue between a value and the next number (or the closing parenthesis)."""
+        tail = s[v.end : b]
+        stop = re.search(r"\)|\d+(?:\.\d+)?\s*%|\b\d+(?:\.\d+)?\s+months", tail)
+        tail = tail[: stop.start()] if stop else tail
+        if len(tail) > 80:
+            tail = tail[:80]
+        return self._cue(tail)
+
+    def _group_between(self, s: str, m: Mention, v: Mention) -> str:
+        return self._cue(s[m.end : v.start]) if m.end <= v.start else ""
+
+    def _prefix(self, s: str, a: int) -> str:
+        m = self.prefix_re.match(s[a:])
+        return self.cues.subgroups.get(m.group("g").lower(), "") if m else ""
+
+    def _cue(self, text: str) -> str:
+        for rx, label in self.cues.subgroup_patterns:
+            m = rx.search(text)
+            if m:
+                parts = m.groupdict()
+                if parts.get("dose"):
+                    vals, _ = dose_values(parts["dose"])
+                    parts["dose"] = dose_label(vals[-1]) if vals else parts["dose"]
+                return label.format(**{k: (v or "") for k, v in parts.items()})
+        m = self.group_re.search(text)
+        if m:
+            return self.cues.subgroups.get(" ".join(m.group("g").lower().split()), m.group("g"))
+        return ""
+
+
+def _runs(items: list[Mention], s: str, gap: re.Pattern[str]) -> list[list[Mention]]:
+    runs: list[list[Mention]] = []
+    for it in items:
+        if runs and gap.match(s[runs[-1][-1].end : it.start]):
+            runs[-1].append(it)
+        else:
+            runs.append([it])
+    return runs
+
+
+def _touching_tp(m: Mention, tps: list[Mention], s: str) -> float | None:
+    for t in tps:
+        if 0 <= m.start - t.end <= 1 or 0 <= t.start - m.end <= 1:
+            return t.attrs.get("months")
+    return None

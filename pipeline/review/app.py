@@ -1,0 +1,207 @@
+"""The review web app: server-rendered queue and item pages, page crops, decisions by POST only.
+
+Everything derived from a PDF is rendered through Jinja2's autoescaping, and the Content-Security-Policy
+forbids inline script besides, so text such as `<script>` in a paper shows as text. Page images are
+looked up by item or by a document in the store, never by a path from the request."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel
+
+from pipeline.review.curated import apply
+from pipeline.review.render import Renderer, RenderError
+from pipeline.review.store import ACTIONS, FILTERS, STATUSES, Item, Store, StoreError, parts
+
+HERE = Path(__file__).resolve().parent
+CSP = (
+    "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+BAND = 90.0  # points of page shown above and below a highlighted value
+
+
+class DecisionIn(BaseModel):
+    action: str
+    curator: str
+    value: str = ""
+    comment: str = ""
+
+
+def item_json(item: Item) -> dict:
+    return {
+        "pk": item.pk,
+        "item_id": item.item_id,
+        "kind": item.kind,
+        "doc_id": item.doc_id,
+        "check": item.check,
+        "severity": item.severity,
+        "status": item.status,
+        "stale": item.stale,
+        "message": item.message,
+        "study_id": item.study_id,
+        "metric": item.metric,
+        "values": item.values,
+        "decisions": [
+            {
+                "action": d.action,
+                "value": d.value,
+                "comment": d.comment,
+                "curator": d.curator,
+                "created_at": d.created_at.isoformat(timespec="seconds"),
+            }
+            for d in item.decisions
+        ],
+    }
+
+
+def create_app(store: Store, out_dir: Path | None = None, renderer: Renderer | None = None) -> FastAPI:
+    """The app over one store; after each decision the curated outputs of `out_dir` are rewritten."""
+    app = FastAPI(title="trialex review", docs_url=None, redoc_url=None, openapi_url=None)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    renderer = renderer or Renderer()
+    apply_lock = threading.Lock()  # one writer of the curated files per server
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):  # type: ignore[no-untyped-def]
+        if request.method not in ("GET", "HEAD") and not _same_origin(request):
+            return JSONResponse({"detail": "cross-origin request refused"}, status_code=403)
+        response = await call_next(request)
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    def settle(key: str | int, body: DecisionIn) -> Item:
+        try:
+            store.decide(key, body.action, body.curator, body.value, body.comment)
+        except StoreError as e:
+            raise HTTPException(status_code=404 if "no review item" in str(e) else 422, detail=str(e)) from e
+        if out_dir is not None:
+            with apply_lock:
+                apply(store, out_dir)
+        return store.get(key)
+
+    def filters_of(request: Request) -> dict[str, str]:
+        return {k: request.query_params.get(k, "") for k in FILTERS if request.query_params.get(k)}
+
+    @app.get("/")
+    def queue(request: Request) -> Response:
+        filters = filters_of(request)
+        return templates.TemplateResponse(
+            request,
+            "queue.html",
+            {
+                "items": store.items(filters),
+                "counts": store.counts(filters),
+                "filters": filters,
+                "qs": urlencode(filters),
+                "statuses": STATUSES,
+            },
+        )
+
+    @app.get("/items/{pk}")
+    def item_page(request: Request, pk: int) -> Response:
+        item = _get(store, pk)
+        filters = filters_of(request)
+        prev, nxt = store.neighbours(pk, filters)
+        return templates.TemplateResponse(
+            request,
+            "item.html",
+            {
+                "item": item,
+                "parts": parts(item),
+                "sources": {p.source for p in parts(item)},
+                "prev": prev,
+                "next": nxt,
+                "qs": urlencode(filters),
+                "curator": request.cookies.get("curator", ""),
+                "doc": store.docs().get(item.doc_id),
+            },
+        )
+
+    @app.post("/items/{pk}/decide")
+    def decide_form(
+        request: Request,
+        pk: int,
+        action: Annotated[str, Form()],
+        curator: Annotated[str, Form()] = "",
+        value: Annotated[str, Form()] = "",
+        comment: Annotated[str, Form()] = "",
+    ) -> Response:
+        settle(pk, DecisionIn(action=action, curator=curator, value=value, comment=comment))
+        filters = filters_of(request)
+        _, nxt = store.neighbours(pk, filters)
+        qs = urlencode(filters)
+        target = f"/items/{nxt}" if nxt else "/"
+        response = RedirectResponse(f"{target}?{qs}" if qs else target, status_code=303)
+        response.set_cookie("curator", curator.strip(), httponly=True, samesite="strict")
+        return response
+
+    @app.get("/items/{pk}/parts/{i}.png")
+    def part_png(pk: int, i: int) -> Response:
+        item = _get(store, pk)
+        ps = parts(item)
+        if not 0 <= i < len(ps) or not ps[i].page:
+            raise HTTPException(404, "this value has no page")
+        return _png(store, renderer, item.doc_id, ps[i].page, [ps[i].bbox] if ps[i].bbox else [], BAND)
+
+    @app.get("/docs/{doc_id}/pages/{page}.png")
+    def page_png(doc_id: str, page: int) -> Response:
+        return _png(store, renderer, doc_id, page, [], None)
+
+    @app.get("/api/items")
+    def api_items(request: Request) -> list[dict]:
+        return [item_json(i) for i in store.items(filters_of(request))]
+
+    @app.get("/api/items/{key}")
+    def api_item(key: str) -> dict:
+        return item_json(_get(store, key))
+
+    @app.post("/api/items/{key}/decisions")
+    def api_decide(key: str, body: DecisionIn) -> dict:
+        return item_json(settle(key, body))
+
+    @app.get("/api/actions")
+    def api_actions() -> dict[str, str]:
+        return dict(ACTIONS)
+
+    return app
+
+
+def _get(store: Store, key: str | int) -> Item:
+    try:
+        return store.get(key)
+    except StoreError as e:
+        raise HTTPException(404, str(e)) from e
+
+
+def _png(store: Store, renderer: Renderer, doc_id: str, page: int, boxes: list, band: float | None) -> Response:
+    doc = store.docs().get(doc_id)
+    if doc is None or not doc.path:
+        raise HTTPException(404, "unknown document")
+    try:
+        renderer.verify(doc.path, doc.sha256)
+        data = renderer.png(doc.path, page, boxes, band)
+    except RenderError as e:
+        raise HTTPException(404 if "not found" in str(e) or "out of range" in str(e) else 409, str(e)) from e
+    return Response(data, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
+
+
+def _same_origin(request: Request) -> bool:
+    """Refuse a POST a foreign page makes the curator's browser send (the app has no login)."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return origin is None
+    return urlsplit(origin).netloc == request.headers.get("host", "")

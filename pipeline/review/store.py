@@ -1,0 +1,272 @@
+"""The review store: queue items (findings and low-confidence outcomes), their decisions (full history)
+and the documents they point into. SQLAlchemy, so SQLite by default and PostgreSQL for a team."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, selectinload
+
+STATUSES = ("open", "accepted", "rejected", "corrected")
+ACTIONS = {"accept_table": "accepted", "accept_text": "accepted", "correct": "corrected", "dismiss": "rejected"}
+FILTERS = ("doc_id", "check", "severity", "status", "kind")
+
+
+class StoreError(Exception):
+    """A clear, user-facing problem with the store (bad URL, unknown item, invalid decision)."""
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Doc(Base):
+    __tablename__ = "documents"
+    doc_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    path: Mapped[str] = mapped_column(Text, default="")
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    out_dir: Mapped[str] = mapped_column(Text, default="")
+
+
+class Item(Base):
+    __tablename__ = "items"
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(String(200), unique=True, index=True)  # finding_id or o-<hash>
+    kind: Mapped[str] = mapped_column(String(16))  # finding | outcome
+    doc_id: Mapped[str] = mapped_column(String(200), index=True)
+    check: Mapped[str] = mapped_column(String(64), default="")
+    severity: Mapped[str] = mapped_column(String(16), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    study_id: Mapped[str] = mapped_column(String(200), default="")
+    trial: Mapped[str] = mapped_column(String(200), default="")
+    cohort: Mapped[str] = mapped_column(String(100), default="")
+    product: Mapped[str] = mapped_column(String(200), default="")
+    metric: Mapped[str] = mapped_column(String(64), default="")
+    values: Mapped[str] = mapped_column(Text, default="")
+    sources: Mapped[str] = mapped_column(Text, default="")
+    pages: Mapped[str] = mapped_column(Text, default="")
+    snippets: Mapped[str] = mapped_column(Text, default="")
+    bboxes: Mapped[str] = mapped_column(Text, default="")
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    row: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the CSV row as imported
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    stale: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    decisions: Mapped[list[Decision]] = relationship(
+        back_populates="item", order_by="Decision.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def decision(self) -> Decision | None:
+        """The decision in force: the latest one."""
+        return self.decisions[-1] if self.decisions else None
+
+
+class Decision(Base):
+    __tablename__ = "decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_pk: Mapped[int] = mapped_column(ForeignKey("items.pk"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(Text, default="")  # the value the curator settled on
+    comment: Mapped[str] = mapped_column(Text, default="")
+    curator: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    item: Mapped[Item] = relationship(back_populates="decisions")
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One competing value of an item: where it came from and where it sits on the page."""
+
+    source: str
+    value: str
+    page: int
+    bbox: tuple[float, float, float, float] | None
+    snippet: str
+
+
+def _split(s: str | None) -> list[str]:
+    return [p.strip() for p in (s or "").split(" | ")] if s else []
+
+
+def parts(item: Item) -> list[Part]:
+    """The item's values side by side, parsed from the " | "-joined columns."""
+    values, sources = _split(item.values), _split(item.sources)
+    pages, snippets, bboxes = _split(item.pages), _split(item.snippets), _split(item.bboxes)
+    out = []
+    for i, raw in enumerate(values):
+        src, _, val = raw.partition(":") if ":" in raw else ("", "", raw)
+        src = src.strip() or (sources[i] if i < len(sources) else "")
+        page_s = pages[i] if i < len(pages) else ""
+        box_s = bboxes[i] if i < len(bboxes) else ""
+        page, box = _parse_box(box_s)
+        if not page and page_s.strip().isdigit():
+            page = int(page_s)
+        out.append(Part(src, val.strip(), page, box, snippets[i] if i < len(snippets) else ""))
+    return out
+
+
+def _parse_box(s: str) -> tuple[int, tuple[float, float, float, float] | None]:
+    """`p3:x0,top,x1,bottom` (findings) or `x0,top,x1,bottom` (outcomes) -> (page or 0, box)."""
+    page = 0
+    if s.startswith("p") and ":" in s:
+        head, _, s = s.partition(":")
+        page = int(head[1:]) if head[1:].isdigit() else 0
+    try:
+        x0, top, x1, bottom = (float(v) for v in s.split(","))
+    except ValueError:
+        return page, None
+    return page, (x0, top, x1, bottom)
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    """WAL lets readers run beside the one writer; the busy timeout makes a second writer wait rather
+    than fail; writes begin IMMEDIATE so a read lock is never upgraded mid-transaction (SQLITE_BUSY)."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=15000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        try:
+            self.engine = create_engine(url)
+        except (ArgumentError, ImportError) as e:
+            raise StoreError(f"cannot open review store {url!r}: {e}") from e
+        if self.engine.dialect.name == "sqlite":
+            _sqlite_pragmas(self.engine)
+        self._writer = self.engine.execution_options(write=True)
+        try:
+            Base.metadata.create_all(self.engine)
+        except OperationalError as e:
+            raise StoreError(f"cannot open review store {url!r}: {e.orig}") from e
+
+    @contextmanager
+    def session(self, write: bool = False) -> Iterator[Session]:
+        with Session(self._writer if write else self.engine, expire_on_commit=False) as s:
+            if write:
+                with s.begin():
+                    yield s
+            else:
+                yield s
+
+    # -- queries ---------------------------------------------------------------------------------
+
+    def query(self, s: Session, filters: dict[str, str] | None = None, include_stale: bool = False):
+        q = select(Item).options(selectinload(Item.decisions))
+        for key, value in (filters or {}).items():
+            if value and key in FILTERS:
+                q = q.where(getattr(Item, key) == value)
+        if not include_stale:
+            q = q.where(Item.stale.is_(False))
+        return q.order_by(Item.doc_id, Item.kind, Item.pk)
+
+    def items(self, filters: dict[str, str] | None = None, include_stale: bool = False) -> list[Item]:
+        with self.session() as s:
+            return list(s.scalars(self.query(s, filters, include_stale)))
+
+    def counts(self, filters: dict[str, str] | None = None) -> dict[str, dict[str, int]]:
+        """Item counts per value of each filter column, among items matching the other filters."""
+        out: dict[str, dict[str, int]] = {}
+        with self.session() as s:
+            for col in FILTERS:
+                others = {k: v for k, v in (filters or {}).items() if k != col}
+                sub = self.query(s, others).subquery()
+                rows = s.execute(select(sub.c[col], func.count()).group_by(sub.c[col]))
+                out[col] = {str(k): n for k, n in sorted(rows, key=lambda r: str(r[0]))}
+        return out
+
+    def get(self, key: str | int) -> Item:
+        """An item by surrogate key or item id (finding_id), with its decisions loaded."""
+        with self.session() as s:
+            item = s.get(Item, key) if isinstance(key, int) else None
+            if item is None:
+                item = s.scalar(select(Item).where(Item.item_id == str(key)))
+            if item is None and str(key).isdigit():
+                item = s.get(Item, int(key))
+            if item is None:
+                raise StoreError(f"no review item {key!r}")
+            _ = item.decisions  # load before the session closes
+            return item
+
+    def neighbours(self, pk: int, filters: dict[str, str] | None = None) -> tuple[int | None, int | None]:
+        keys = [i.pk for i in self.items(filters)]
+        if pk not in keys:
+            return None, keys[0] if keys else None
+        i = keys.index(pk)
+        return (keys[i - 1] if i else None), (keys[i + 1] if i + 1 < len(keys) else None)
+
+    def docs(self) -> dict[str, Doc]:
+        with self.session() as s:
+            return {d.doc_id: d for d in s.scalars(select(Doc))}
+
+    # -- decisions -------------------------------------------------------------------------------
+
+    def decide(
+        self, key: str | int, action: str, curator: str, value: str = "", comment: str = ""
+    ) -> Decision:
+        """Record a decision (the history keeps every earlier one) and set the item's status."""
+        if action not in ACTIONS:
+            raise StoreError(f"unknown action {action!r}; use one of {', '.join(ACTIONS)}")
+        curator = curator.strip()
+        if not curator:
+            raise StoreError("a decision needs the curator's name")
+        item = self.get(key)
+        if action in ("accept_table", "accept_text"):
+            wanted = action.removeprefix("accept_")
+            chosen = [p for p in parts(item) if p.source == wanted]
+            if not chosen:
+                raise StoreError(f"item {item.item_id} has no {wanted} value to accept")
+            value = chosen[0].value
+        elif action == "correct" and not value.strip():
+            raise StoreError("a correction needs the corrected value")
+        with self.session(write=True) as s:
+            row = s.get(Item, item.pk)
+            assert row is not None
+            d = Decision(
+                item_pk=row.pk,
+                action=action,
+                value=value.strip(),
+                comment=comment.strip(),
+                curator=curator,
+                created_at=now(),
+            )
+            s.add(d)
+            row.status = ACTIONS[action]
+        return d

@@ -1,0 +1,338 @@
+"""Where the tables of a page are. Four kinds, tried in this order:
+
+- ruled: a connected grid of horizontal and vertical rules;
+- booktabs: two or more horizontal rules of the same span with column-aligned text between them;
+- zebra: stacked filled rectangles of the same span (striped rows, no lines);
+- whitespace: no graphics at all, anchored on a "Table N" caption and accepted only while the lines
+  below it keep clean column channels.
+
+Unruled detection is deliberately conservative: a false region deletes body text from the document,
+a missed one only leaves a table in the text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.model import Box, Page
+from pipeline.tables import captions
+from pipeline.tables.geometry import (
+    Line,
+    chunks,
+    cluster,
+    column_gaps,
+    group_lines,
+    split_line,
+    split_rules,
+    straddles,
+    text_height,
+)
+
+EDGE = 0.06  # share of the page height at top and bottom where rules belong to running heads/feet
+MIN_ROWS = 3  # text lines with at least two columns an unruled region needs
+
+
+@dataclass
+class Region:
+    box: Box
+    kind: str  # "ruled" | "booktabs" | "zebra" | "whitespace"
+
+
+def find(page: Page) -> list[Region]:
+    if not page.words:
+        return []
+    lines = group_lines(page.words)
+    height = text_height(lines)
+    hs, vs = split_rules(page.rules)
+    out = _ruled(page, hs, vs, lines)
+    out += _booktabs(page, hs, vs, height, [r.box for r in out])
+    out += _zebra(page, lines, height, [r.box for r in out])
+    segments = [s for ln in lines for s in split_line(ln, 1.2 * height)]
+    caps = captions.find(segments, page.number, [r.box for r in out])
+    out += _whitespace(page, lines, height, caps, [r.box for r in out])
+    return sorted(out, key=lambda r: (r.box.top, r.box.x0))
+
+
+# -- ruled grids ---------------------------------------------------------------------------------
+
+
+def _ruled(page: Page, hs: list[Box], vs: list[Box], lines: list[Line]) -> list[Region]:
+    # Glyph outlines of logos and formulas come out as tiny edges; table rules are longer.
+    hs = [h for h in hs if h.width >= 10]
+    vs = [v for v in vs if v.height >= 6]
+    out = []
+    for members in _components(hs, vs):
+        xs = cluster([(b.x0 + b.x1) / 2 for b in members if b.width <= 2], 3.5)  # double frames count once
+        ys = cluster([(b.top + b.bottom) / 2 for b in members if b.height <= 2], 3.5)
+        if len(xs) < 3 or len(ys) < 2:  # a frame or a single box is not a grid
+            continue
+        box = members[0]
+        for b in members[1:]:
+            box = box.union(b)
+        # A grid is closed by rules across its full width at top and bottom; flow charts and
+        # diagrams (boxes joined by arrows) are not.
+        top = [h for h in members if h.height <= 2 and abs(h.top - box.top) <= 3]
+        bottom = [h for h in members if h.height <= 2 and abs(h.bottom - box.bottom) <= 3]
+        if (
+            not top
+            or not bottom
+            or max(h.width for h in top) < 0.9 * box.width
+            or max(h.width for h in bottom) < 0.9 * box.width
+        ):
+            continue
+        words = [w for ln in lines for w in ln.words if box.contains(w.box, margin=1)]
+        if len(words) < 4:
+            continue
+        # Charts and flow diagrams draw lines too; a table has text in a fair share of its cells.
+        filled = {
+            (
+                sum(x < (w.box.x0 + w.box.x1) / 2 for x in xs),
+                sum(y < (w.box.top + w.box.bottom) / 2 for y in ys),
+            )
+            for w in words
+        }
+        if len(filled) < 0.3 * (len(xs) - 1) * max(1, len(ys) - 1) or len({c for c, _ in filled}) < 2:
+            continue  # text in one column only: a framed box (abstract, sidebar), not a table
+        out.append(Region(Box(page.number, box.x0, box.top, box.x1, box.bottom), "ruled"))
+    return out
+
+
+def _components(hs: list[Box], vs: list[Box]) -> list[list[Box]]:
+    """Connected groups of rules, then cut apart where only a frame joins them: two tables side by
+    side on a two-column page often share the page-wide top and bottom rules."""
+    segs = hs + vs
+    parent = list(range(len(segs)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, h in enumerate(hs):
+        for j, v in enumerate(vs, start=len(hs)):
+            if h.overlaps(v, margin=2.0):
+                parent[root(i)] = root(j)
+    groups: dict[int, list[Box]] = {}
+    for i, s in enumerate(segs):
+        groups.setdefault(root(i), []).append(s)
+    out = []
+    for members in groups.values():
+        gh = [b for b in members if b in hs]
+        gv = [b for b in members if b not in hs]
+        cut = _x_cut(gh, gv)
+        if cut is None:
+            out.append(members)
+            continue
+        left_h = [Box(h.page, h.x0, h.top, min(h.x1, cut), h.bottom) for h in gh if h.x0 < cut]
+        right_h = [Box(h.page, max(h.x0, cut), h.top, h.x1, h.bottom) for h in gh if h.x1 > cut]
+        out += _components(left_h, [v for v in gv if v.x1 < cut])
+        out += _components(right_h, [v for v in gv if v.x0 > cut])
+    return out
+
+
+def _x_cut(hs: list[Box], vs: list[Box]) -> float | None:
+    """An x between two runs of vertical rules that at most two horizontal rules cross."""
+    xs = sorted({round((v.x0 + v.x1) / 2, 1) for v in vs})
+    for a, b in zip(xs, xs[1:], strict=False):
+        if b - a < 8:
+            continue
+        mid = (a + b) / 2
+        crossing = sum(1 for h in hs if h.x0 < a + 1 and h.x1 > b - 1)
+        if crossing <= 2 and any(v.x0 < mid for v in vs) and any(v.x0 > mid for v in vs):
+            left = [h for h in hs if h.x1 <= mid + 1]
+            right = [h for h in hs if h.x0 >= mid - 1]
+            if left and right:  # each side has rules of its own
+                return mid
+    return None
+
+
+# -- booktabs ------------------------------------------------------------------------------------
+
+
+def _booktabs(page: Page, hs: list[Box], vs: list[Box], height: float, taken: list[Box]) -> list[Region]:
+    free = [
+        h
+        for h in hs
+        if h.width >= 8 * height
+        and EDGE * page.height < h.top < (1 - EDGE) * page.height  # running-head and footer rules
+        and not any(t.overlaps(h, margin=1) for t in taken)
+        and not any(h.overlaps(v, margin=1) for v in vs if v.height >= 6)  # box frames, not rules
+    ]
+    spans: list[list[Box]] = []
+    for h in sorted(free, key=lambda b: b.top):
+        for group in spans:
+            g = group[0]
+            if abs(g.x0 - h.x0) <= 4 and abs(g.x1 - h.x1) <= 4:
+                group.append(h)
+                break
+        else:
+            spans.append([h])
+    out = []
+    for group in spans:
+        if len(group) < 2:
+            continue
+        box = Box(page.number, group[0].x0, group[0].top, group[0].x1, group[-1].bottom)
+        region = _validate(page, box, height, extend_down=True, extend_up=True)
+        if region and not any(region.overlaps(t) for t in taken):
+            out.append(Region(region, "booktabs"))
+            taken = taken + [region]
+    return out
+
+
+# -- zebra stripes ------------------------------------------------------------------------------
+
+
+def _zebra(page: Page, lines: list[Line], height: float, taken: list[Box]) -> list[Region]:
+    fills = [
+        f
+        for f in page.fills
+        if f.width >= 8 * height and f.height <= 6 * height and not any(t.overlaps(f) for t in taken)
+    ]
+    chains: list[list[Box]] = []
+    for f in sorted(fills, key=lambda b: b.top):
+        for chain in chains:
+            last = chain[-1]
+            same = abs(last.x0 - f.x0) <= 4 and abs(last.x1 - f.x1) <= 4
+            if same and f.top - last.bottom <= 1.5 * max(last.height, f.height):
+                chain.append(f)
+                break
+        else:
+            chains.append([f])
+    out = []
+    for chain in chains:
+        if len(chain) < 2:
+            continue
+        box = chain[0]
+        for f in chain[1:]:
+            box = box.union(f)
+        region = _validate(page, box, height, extend_down=True, extend_up=True)
+        if region and not any(region.overlaps(t) for t in taken):
+            out.append(Region(region, "zebra"))
+            taken = taken + [region]
+    return out
+
+
+# -- whitespace, caption-anchored ---------------------------------------------------------------
+
+
+def _whitespace(
+    page: Page, lines: list[Line], height: float, caps: list[captions.Caption], taken: list[Box]
+) -> list[Region]:
+    out = []
+    for cap in caps:
+        if any(captions.attach([cap], t, height) for t in taken):
+            continue
+        x0, x1 = _band(page, cap.box)
+        near = group_lines([w for w in page.words if w.box.x1 > x0 and w.box.x0 < x1])
+        below = [ln for ln in near if ln.top >= cap.box.bottom - 0.5]
+        if not below or below[0].top - cap.box.bottom > 3 * height:
+            continue
+        seed = Box(page.number, x0, below[0].top, x1, below[0].bottom)
+        region = _validate(page, seed, height, extend_down=True, band=(x0, x1))
+        if region and not any(region.overlaps(t) for t in taken):
+            out.append(Region(region, "whitespace"))
+            taken = taken + [region]
+    return out
+
+
+def _band(page: Page, cap: Box) -> tuple[float, float]:
+    """The horizontal band a caption's table may use: its page column, or the full text width."""
+    words = page.words
+    left = min(w.box.x0 for w in words)
+    right = max(w.box.x1 for w in words)
+    mid = page.width / 2
+    if cap.x1 < mid + 5 and cap.x1 - cap.x0 < 0.55 * (right - left):
+        return left, mid - 2
+    if cap.x0 > mid - 5:
+        return mid + 2, right
+    return left, right
+
+
+# -- shared validation --------------------------------------------------------------------------
+
+
+def _validate(
+    page: Page,
+    seed: Box,
+    height: float,
+    extend_down: bool = False,
+    extend_up: bool = False,
+    band: tuple[float, float] | None = None,
+) -> Box | None:
+    """Grow `seed` by adjacent lines that keep the column channels, and accept the result only
+    when it has at least two columns and MIN_ROWS lines that use two or more of them."""
+    x0, x1 = band or (seed.x0, seed.x1)
+    # Lines are rebuilt from the words over this band only, so that the other column of a
+    # two-column page does not join them.
+    near = group_lines([w for w in page.words if w.box.x1 > x0 and w.box.x0 < x1])
+    pool = [ln for ln in near if ln.x0 >= x0 - 3 and ln.x1 <= x1 + 3]
+    core = [ln for ln in pool if seed.top - 1 <= ln.mid <= seed.bottom + 1]
+    if band is None and any(seed.top <= ln.mid <= seed.bottom for ln in near if ln not in pool):
+        return None  # text running across the graphics: body text, not a table
+    if not core:
+        return None
+    gaps = [] if band is not None else column_gaps(core, x0, x1, height, allowed=len(core) // 8)
+    rows = list(core)
+
+    def fits(ln: Line, current: list[Line]) -> list[tuple[float, float]] | None:
+        trial = current + [ln]
+        g = column_gaps(trial, x0, x1, height, allowed=len(trial) // 8)
+        if not g or (gaps and len(g) < len(gaps) and len(trial) > 3) or captions.CAPTION_RE.match(ln.text):
+            return None
+        if len(trial) > 2 and straddles(ln, g, height):
+            return None
+        return g
+
+    pitch = 2.2 * height
+    if extend_down:
+        for ln in (ln for ln in pool if ln.mid > seed.bottom + 1):
+            if ln.top - rows[-1].bottom > pitch:
+                break
+            g = fits(ln, rows)
+            if g is None:
+                if len(rows) < 2 and band is not None:  # a header line alone has no channels yet
+                    rows.append(ln)
+                    continue
+                break
+            rows.append(ln)
+            gaps = g
+    if extend_up:
+        for ln in reversed([ln for ln in pool if ln.mid < seed.top - 1]):
+            if rows[0].top - ln.bottom > pitch:
+                break
+            g = fits(ln, rows)
+            if g is None:
+                break
+            rows.insert(0, ln)
+            gaps = g
+    gaps = column_gaps(rows, x0, x1, height, allowed=len(rows) // 8)
+    if not gaps or sum(1 for ln in rows if _columns_used(ln, gaps) >= 2) < MIN_ROWS:
+        return None
+    if _prose(rows, x1 - x0, height):
+        return None
+    box = Box(page.number, min(ln.x0 for ln in rows), rows[0].top, max(ln.x1 for ln in rows), rows[-1].bottom)
+    if band is None:
+        box = box.union(seed)
+    return Box(page.number, box.x0 - 1, box.top - 1, box.x1 + 1, box.bottom + 1)
+
+
+def _prose(rows: list[Line], width: float, height: float) -> bool:
+    """Running text (e.g. the two columns of a page between two unrelated rules): many lines whose
+    runs are long sentences filling a large share of the width. Table cells wrap much shorter."""
+    long = 0
+    for ln in rows:
+        for a, b in chunks(ln, 0.55 * height):
+            n = sum(1 for w in ln.words if a <= w.box.x0 and w.box.x1 <= b)
+            if b - a >= 0.4 * width and n >= 7:
+                long += 1
+                break
+    return long >= 4 and long > 0.4 * len(rows)
+
+
+def _columns_used(line: Line, gaps: list[tuple[float, float]]) -> int:
+    cols = set()
+    for w in line.words:
+        cx = (w.box.x0 + w.box.x1) / 2
+        cols.add(sum(cx > g[1] for g in gaps))
+    return len(cols)

@@ -1,0 +1,241 @@
+"""Rows, columns and cells of one table region.
+
+Ruled grids take their cells from the rules (a missing rule segment means a spanning cell); every
+text line inside a cell stays in that cell, so wrapped cells are one cell. Unruled tables take their
+columns from the white channels between aligned words, and their rows from rules, fill stripes or
+baselines, with wrapped lines merged into the row they continue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.model import Box, Cell, Page, Word
+from pipeline.tables.detect import Region
+from pipeline.tables.geometry import Line, cluster, column_gaps, group_lines, inside, split_rules, text_height
+
+
+@dataclass
+class Grid:
+    cells: list[Cell] = field(default_factory=list)
+    n_rows: int = 0
+    n_cols: int = 0
+    header_rows: int = 1
+
+
+def build(page: Page, region: Region) -> Grid:
+    words = [w for w in page.words if inside(w, region.box)]
+    hs, vs = split_rules([r for r in page.rules if region.box.overlaps(r, margin=1)])
+    if region.kind == "ruled":
+        return _ruled(page, region.box, words, hs, vs)
+    return _aligned(page, region, words, hs)
+
+
+# -- ruled ----------------------------------------------------------------------------------------
+
+
+def _ruled(page: Page, box: Box, words: list[Word], hs: list[Box], vs: list[Box]) -> Grid:
+    xs = cluster([(v.x0 + v.x1) / 2 for v in vs] + [box.x0, box.x1], 2.0)
+    ys = cluster([(h.top + h.bottom) / 2 for h in hs] + [box.top, box.bottom], 2.0)
+    nr, nc = len(ys) - 1, len(xs) - 1
+    lines = group_lines(words)
+    height = text_height(lines)
+
+    # Sparse horizontal rules (header rule and bottom rule only): rows come from baselines.
+    body_bands = [
+        r for r in range(nr) if sum(1 for ln in lines if ys[r] <= ln.mid <= ys[r + 1]) > 1 and r > 0
+    ]
+    if nr <= 3 and body_bands:
+        gaps = [(xs[i] - 0.5, xs[i] + 0.5) for i in range(1, nc)]
+        return _rows_from_lines(page, box, lines, gaps, [ys[1]] if nr > 1 else [], [], height, ruled=True)
+
+    def v_drawn(x: float, y0: float, y1: float) -> bool:
+        need = 0.6 * (y1 - y0)
+        return any(abs((v.x0 + v.x1) / 2 - x) <= 2 and min(v.bottom, y1) - max(v.top, y0) >= need for v in vs)
+
+    def h_drawn(y: float, x0: float, x1: float) -> bool:
+        need = 0.6 * (x1 - x0)
+        return any(abs((h.top + h.bottom) / 2 - y) <= 2 and min(h.x1, x1) - max(h.x0, x0) >= need for h in hs)
+
+    parent = {(r, c): (r, c) for r in range(nr) for c in range(nc)}
+
+    def root(k: tuple[int, int]) -> tuple[int, int]:
+        while parent[k] != k:
+            k = parent[k]
+        return k
+
+    def join(a: tuple[int, int], b: tuple[int, int]) -> None:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for r in range(nr):
+        for c in range(nc):
+            if c + 1 < nc and not v_drawn(xs[c + 1], ys[r], ys[r + 1]):
+                join((r, c), (r, c + 1))
+            if r + 1 < nr and not h_drawn(ys[r + 1], xs[c], xs[c + 1]):
+                join((r, c), (r + 1, c))
+    spans: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for k in parent:
+        spans.setdefault(root(k), []).append(k)
+    # Bands with no text at all (double rules, decorative gaps) are dropped.
+    used_rows = [r for r in range(nr) if _band_has_text(words, ys, r)]
+    row_map = {r: i for i, r in enumerate(used_rows)}
+    grid = Grid(n_rows=len(used_rows), n_cols=nc)
+    header_span = False
+    for (r, c), members in sorted(spans.items()):
+        if r not in row_map:
+            continue
+        r1 = max(m[0] for m in members)
+        c1 = max(m[1] for m in members)
+        cbox = Box(page.number, xs[c], ys[r], xs[c1 + 1], ys[r1 + 1])
+        cw = [w for w in words if inside(w, cbox)]
+        cell = _cell(row_map[r], c, cw, cbox)
+        grid.cells.append(cell)
+        if r == used_rows[0] and c1 > c:
+            header_span = True
+            # A spanning group header names every column below it.
+            for cc in range(c + 1, c1 + 1):
+                grid.cells.append(Cell(row_map[r], cc, cell.text, cbox, list(cell.refs)))
+    covered = {(cell.row, cell.col) for cell in grid.cells}
+    for r in range(grid.n_rows):
+        for c in range(nc):
+            if (r, c) not in covered:
+                grid.cells.append(Cell(r, c, ""))
+    grid.cells.sort(key=lambda cell: (cell.row, cell.col))
+    # A spanning cell in the first row is a two-level header: the next row holds the sub-headers.
+    grid.header_rows = 2 if header_span and grid.n_rows > 2 else 1
+    return grid
+
+
+def _band_has_text(words: list[Word], ys: list[float], r: int) -> bool:
+    return any(ys[r] <= (w.box.top + w.box.bottom) / 2 <= ys[r + 1] for w in words)
+
+
+# -- unruled ---------------------------------------------------------------------------------------
+
+
+def _aligned(page: Page, region: Region, words: list[Word], hs: list[Box]) -> Grid:
+    box = region.box
+    lines = group_lines(words)
+    if not lines:
+        return Grid(n_rows=0, n_cols=0)
+    height = text_height(lines)
+    # Rules strictly inside the region (booktabs midrules) separate rows; the first one closes the header.
+    seps = [(h.top + h.bottom) / 2 for h in hs if box.top + 2 < (h.top + h.bottom) / 2 < box.bottom - 2]
+    fills = [f for f in page.fills if box.overlaps(f) and f.width > 0.5 * box.width]
+    header_end = _header_end(lines, seps, fills)
+    body = [ln for ln in lines if ln.mid > header_end] or lines
+    gaps = column_gaps(body, box.x0, box.x1, height, allowed=len(body) // 8)
+    return _rows_from_lines(page, box, lines, gaps, seps, fills, height, header_end=header_end)
+
+
+def _header_end(lines: list[Line], seps: list[float], fills: list[Box]) -> float:
+    """The y below which the body starts: the first inner rule, else the top of the first stripe
+    when text sits above it, else the end of a leading run of bold lines, else the first line."""
+    if seps and min(seps) < lines[-1].top:
+        return min(seps)
+    stripes = sorted(f.top for f in fills)
+    if stripes and lines[0].mid < stripes[0]:
+        return stripes[0]
+    bold = 0
+    while bold < len(lines) - 1 and all(w.bold for w in lines[bold].words):
+        bold += 1
+    if bold:
+        return (lines[bold - 1].bottom + lines[bold].top) / 2
+    return lines[0].bottom + 0.1
+
+
+def _rows_from_lines(
+    page: Page,
+    box: Box,
+    lines: list[Line],
+    gaps: list[tuple[float, float]],
+    seps: list[float],
+    fills: list[Box],
+    height: float,
+    header_end: float | None = None,
+    ruled: bool = False,
+) -> Grid:
+    bounds = [box.x0] + [(a + b) / 2 for a, b in gaps] + [box.x1]
+    nc = len(bounds) - 1
+
+    def col(w: Word) -> int:
+        cx = (w.box.x0 + w.box.x1) / 2
+        return sum(cx > b for b in bounds[1:-1])
+
+    if header_end is None:
+        header_end = min(seps) if seps else lines[0].bottom + 0.1
+    # Which band of stripes a line sits in: lines in the same stripe (or the same gap between
+    # stripes) belong to the same row.
+    edges = sorted({f.top for f in fills} | {f.bottom for f in fills})
+
+    def stripe(ln: Line) -> int:
+        return sum(ln.mid > e for e in edges)
+
+    body = [ln for ln in lines if ln.mid > header_end]
+    gaps_y = [b.top - a.bottom for a, b in zip(body, body[1:], strict=False)]
+    tight = min(gaps_y) if gaps_y else 0.0
+    two_pitches = bool(gaps_y) and max(gaps_y) > tight + 0.45 * height
+
+    groups: list[list[Line]] = []
+    for ln in lines:
+        if ln.mid <= header_end:
+            if not groups:
+                groups.append([])
+            groups[0].append(ln)
+            continue
+        prev = groups[-1][-1] if groups and groups[-1] else None
+        new = prev is None or prev.mid <= header_end
+        if not new and prev is not None:
+            if any(prev.mid < s < ln.mid for s in seps):
+                new = True
+            elif edges:
+                new = stripe(ln) != stripe(prev)
+            elif two_pitches:
+                new = ln.top - prev.bottom > tight + 0.45 * height
+            else:
+                # Uniform spacing: a line that fills the first column starts a row; one that
+                # leaves it empty continues the cells of the row above.
+                new = any(col(w) == 0 for w in ln.words)
+        if new:
+            groups.append([ln])
+        else:
+            groups[-1].append(ln)
+
+    grid = Grid(n_rows=len(groups), n_cols=nc, header_rows=1 if groups and groups[0] else 0)
+    for r, group in enumerate(groups):
+        top = min(ln.top for ln in group) - 0.5
+        bottom = max(ln.bottom for ln in group) + 0.5
+        for c in range(nc):
+            cw = [w for ln in group for w in ln.words if col(w) == c]
+            grid.cells.append(_cell(r, c, cw, Box(page.number, bounds[c], top, bounds[c + 1], bottom)))
+    return grid
+
+
+# -- cell text -------------------------------------------------------------------------------------
+
+
+def _cell(row: int, col: int, words: list[Word], box: Box) -> Cell:
+    lines = group_lines(words)
+    text = ""
+    for ln in lines:
+        part = " ".join(w.text for w in ln.words)
+        text = _join_lines(text, part)
+    refs: list[str] = []
+    for ln in lines:
+        for w in ln.words:
+            refs.extend(r for r in w.refs if r not in refs)
+    return Cell(row, col, text.strip(), box, refs)
+
+
+def _join_lines(text: str, part: str) -> str:
+    """Join a wrapped line: "randomi-" + "zed" drops the hyphen (a word broken by the typesetter);
+    "BCMA-" + "CAR-T" keeps it (a compound broken at its own hyphen)."""
+    if not text:
+        return part
+    if text.endswith("-") and len(text) > 1 and part:
+        if text[-2].islower() and part[0].islower():
+            return text[:-1] + part
+        return text + part
+    return text + " " + part

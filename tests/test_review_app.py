@@ -1,0 +1,168 @@
+"""The review web app through FastAPI's TestClient, and two clients deciding at once against a real
+uvicorn server on SQLite."""
+
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from pipeline.review import Store, create_app, sync
+from tests.test_review_data import XSS, Server, make_run, read_csv
+
+
+@pytest.fixture
+def env(tmp_path: Path):
+    out = make_run(tmp_path / "run")
+    store = Store(f"sqlite:///{out / 'review.db'}")
+    sync(store, out, threshold=0.7)
+    client = TestClient(create_app(store, out), base_url="http://127.0.0.1:8000")
+    return store, out, client
+
+
+def test_queue_lists_items_with_filters_and_counts(env):
+    store, _, client = env
+    r = client.get("/")
+    assert r.status_code == 200
+    assert r.text.count('<tr class="sev-') == 4
+    assert "error (1)" in r.text and "warning (1)" in r.text and "4 items" in r.text
+    r = client.get("/", params={"severity": "warning"})
+    assert r.text.count('<tr class="sev-') == 1 and "n_mismatch" in r.text
+    assert [i["item_id"] for i in client.get("/api/items", params={"kind": "finding", "check": "grim"}).json()] == []
+    store.decide("f-cr", "dismiss", "ann")
+    r = client.get("/", params={"status": "open"})
+    assert r.text.count('<tr class="sev-') == 3 and "rejected (1)" in r.text
+
+
+def test_pdf_text_is_escaped_and_csp_forbids_inline_script(env):
+    store, _, client = env
+    r = client.get(f"/items/{store.get('f-cr').pk}")
+    assert r.status_code == 200
+    assert XSS not in r.text
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in r.text
+    assert "script-src 'self'" in r.headers["content-security-policy"]
+    assert "<script" not in r.text.replace('<script src="/static/review.js" defer></script>', "")
+    assert client.get("/static/review.js").status_code == 200  # assets served locally
+    assert "http" not in r.text.split("<main>")[0].replace("http-equiv", "")  # no CDN in the head
+
+
+def test_decisions_only_by_post_and_same_origin(env):
+    store, out, client = env
+    pk = store.get("f-cr").pk
+    assert client.get(f"/items/{pk}/decide", params={"action": "dismiss", "curator": "x"}).status_code == 405
+    r = client.post(
+        f"/items/{pk}/decide", data={"action": "dismiss", "curator": "eve"}, headers={"Origin": "http://evil.example"}
+    )
+    assert r.status_code == 403
+    r = client.post(f"/items/{pk}/decide", data={"action": "dismiss", "curator": "eve"}, headers={"Sec-Fetch-Site": "cross-site"})
+    assert r.status_code == 403
+    assert store.get("f-cr").status == "open"
+
+
+def test_form_decision_redirects_to_next_and_applies(env):
+    store, out, client = env
+    cr, n = store.get("f-cr"), store.get("f-n")
+    r = client.post(
+        f"/items/{cr.pk}/decide?severity=",
+        data={"action": "accept_text", "curator": "ann", "comment": "copied"},
+        headers={"Origin": "http://127.0.0.1:8000"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == f"/items/{n.pk}"
+    assert r.cookies.get("curator") == "ann"
+    item = store.get("f-cr")
+    assert (item.status, item.decision.value, item.decision.comment) == ("accepted", "46", "copied")
+    table = [o for o in read_csv(out / "curated" / "outcomes.csv") if o["metric"] == "CR" and o["source"] == "table"]
+    assert table[0]["value"] == "46"
+    page = client.get(f"/items/{cr.pk}").text
+    assert "ann · accept_text = 46" in page
+
+
+def test_api_decisions_validate(env):
+    store, _, client = env
+    assert client.post("/api/items/f-n/decisions", json={"action": "correct", "curator": "ann"}).status_code == 422
+    assert client.post("/api/items/f-n/decisions", json={"action": "nuke", "curator": "ann"}).status_code == 422
+    assert client.post("/api/items/f-n/decisions", json={"action": "dismiss", "curator": ""}).status_code == 422
+    assert client.post("/api/items/zz/decisions", json={"action": "dismiss", "curator": "a"}).status_code == 404
+    r = client.post("/api/items/f-n/decisions", json={"action": "correct", "curator": "ann", "value": "135"})
+    assert r.status_code == 200
+    assert r.json()["status"] == "corrected" and r.json()["decisions"][0]["value"] == "135"
+
+
+def test_crop_highlights_the_value_box(env):
+    store, _, client = env
+    r = client.get(f"/items/{store.get('f-cr').pk}/parts/1.png")  # table value: p2 300,400 - 358,412
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    img = Image.open(io.BytesIO(r.content)).convert("RGB")
+    # scale 2, band of 90 pt above and below the box: the crop starts at page y 310
+    assert img.size == (1224, (412 - 310 + 90) * 2)
+    assert img.getpixel((300 * 2 - 3, (406 - 310) * 2)) == (220, 20, 60)  # red outline just left of the box
+    inside = img.getpixel((300 * 2 - 1, (406 - 310) * 2))  # inside the outline, before the first glyph
+    assert inside[2] < 200 and inside[0] > 200  # yellow tint over white paper
+    far = img.getpixel((1100, 10))
+    assert far == (255, 255, 255)
+
+
+def test_page_images_only_for_documents_in_the_store(env, tmp_path):
+    store, out, client = env
+    assert client.get("/docs/paper/pages/2.png").status_code == 200
+    assert client.get("/docs/paper/pages/3.png").status_code == 404
+    assert client.get("/docs/other/pages/1.png").status_code == 404
+    for path in (
+        "/docs/..%2F..%2Fetc%2Fpasswd/pages/1.png",
+        "/docs/%2Fetc%2Fpasswd/pages/1.png",
+        "/docs/../../etc/passwd/pages/1.png",
+        "/static/../review.db",
+        "/static/%2e%2e/store.py",
+        "/items/1/parts/9.png",
+        "/items/999/parts/0.png",
+    ):
+        r = client.get(path)
+        assert r.status_code == 404, path
+        assert not r.content.startswith(b"\x89PNG") and b"SQLite" not in r.content
+
+
+def test_changed_pdf_is_refused(env):
+    store, out, client = env
+    pdf = Path(store.docs()["paper"].path)
+    pdf.write_bytes(pdf.read_bytes() + b"\n% edited\n")
+    r = client.get("/docs/paper/pages/1.png")
+    assert r.status_code == 409 and "changed since the run" in r.json()["detail"]
+
+
+def test_two_clients_deciding_at_once_both_land(tmp_path):
+    out = make_run(tmp_path / "run")
+    store = Store(f"sqlite:///{out / 'review.db'}")
+    sync(store, out)
+    targets = {"ann": "f-cr", "bob": "f-n"}
+    errors: list[str] = []
+    rounds = 8
+    barrier = threading.Barrier(len(targets))
+    with Server(create_app(store, out)) as srv:
+
+        def client(curator: str, item: str) -> None:
+            with httpx.Client(base_url=srv.url, timeout=30) as c:
+                barrier.wait()
+                for k in range(rounds):
+                    body = {"action": "correct", "curator": curator, "value": str(100 + k)}
+                    r = c.post(f"/api/items/{item}/decisions", json=body)
+                    if r.status_code != 200:
+                        errors.append(f"{curator}: {r.status_code} {r.text}")
+
+        threads = [threading.Thread(target=client, args=kv) for kv in targets.items()]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    assert errors == []
+    for curator, item in targets.items():
+        got = store.get(item)
+        assert [d.curator for d in got.decisions] == [curator] * rounds
+        assert got.decision.value == str(100 + rounds - 1)
+    outcomes = read_csv(out / "curated" / "outcomes.csv")
+    assert {o["value"] for o in outcomes if o["metric"] in ("CR", "N")} == {str(100 + rounds - 1)}
