@@ -50,7 +50,11 @@ def main() -> None:
     print(f"bare pdfplumber words ({len(doc.pages)} pages): {base:.3f}s")
     print(f"GX import (fresh interpreter): {imp:.2f}s = {imp / base:.1f}x bare")
     print(f"GX context + suites build (after import, once per worker): {build:.2f}s")
-    print(f"check, dev paper ({len(studies)} studies, {len(outcomes)} outcomes, {n_real} findings): "
-          f"{real:.3f}s = {real / base:.2f}x bare")
+    print(
+        f"check, dev paper ({len(studies)} studies, {len(outcomes)} outcomes, {n_real} findings): "
+        f"{real:.3f}s = {real / base:.2f}x bare"
+    )
     if gold is not None:
-        print(f"check, gold records ({len(gs)} studies, {len(go)} outcomes): {gold:.3f}s = {gold / base:.2f}x bare")
+        print(
+            f"check, gold records ({len(gs)} studies, {len(go)} outcomes): {gold:.3f}s = {gold / base:.2f}x bare"
+        )

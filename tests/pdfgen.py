@@ -114,11 +114,18 @@ def paragraph(
     leading: float = 1.25,
     font: str = "Times-Roman",
     gap: float | None = None,
+    width: float | None = None,
+    justify_last: bool = False,
 ) -> float:
-    """Lines of text one under the other (as words without spaces when `gap` is set); returns the
-    baseline below the last line."""
-    for ln in lines:
-        if gap is None:
+    """Lines of text one under the other (as words without spaces when `gap` is set); with `width`,
+    every line but the last (all with `justify_last`: the text goes on elsewhere) is justified to
+    that width (words spread, no space characters), as in typeset articles. Returns the baseline below the last line."""
+    for i, ln in enumerate(lines):
+        words = ln.split()
+        if width is not None and (justify_last or i < len(lines) - 1) and len(words) > 1:
+            ink = sum(stringWidth(w, font, size) for w in words)
+            spec.words(x, y, ln, size, font, (width - ink) / (len(words) - 1) / size)
+        elif gap is None:
             spec.text(x, y, ln, size, font)
         else:
             spec.words(x, y, ln, size, font, gap)

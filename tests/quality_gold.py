@@ -25,13 +25,29 @@ def gold_outcomes(gold: Path) -> list[Outcome]:
     with open(gold / "seed-outcomes.csv", newline="") as fh:
         for r in csv.DictReader(fh):
             page = TABLE_PAGE if r["source"] == "table" else TEXT_PAGE
-            out.append(Outcome(
-                doc_id=r["doc_id"], study_id=r["study_key"], metric=r["metric"], value=_f(r["value"]),
-                unit=r["unit"], source=r["source"], trial=r["trial"], cohort=r["cohort"], product=r["product"],
-                nct_id=r["nct_id"], n=_i(r["n"]), arm=r["arm"], subgroup=r["subgroup"],
-                timepoint_months=_f(r["timepoint_months"]), qualifier=r["qualifier"], table_id=r["table_id"],
-                page=page, bbox="10.0,20.0,30.0,40.0", snippet=r["snippet"],
-            ))
+            out.append(
+                Outcome(
+                    doc_id=r["doc_id"],
+                    study_id=r["study_key"],
+                    metric=r["metric"],
+                    value=_f(r["value"]),
+                    unit=r["unit"],
+                    source=r["source"],
+                    trial=r["trial"],
+                    cohort=r["cohort"],
+                    product=r["product"],
+                    nct_id=r["nct_id"],
+                    n=_i(r["n"]),
+                    arm=r["arm"],
+                    subgroup=r["subgroup"],
+                    timepoint_months=_f(r["timepoint_months"]),
+                    qualifier=r["qualifier"],
+                    table_id=r["table_id"],
+                    page=page,
+                    bbox="10.0,20.0,30.0,40.0",
+                    snippet=r["snippet"],
+                )
+            )
     return out
 
 
@@ -40,25 +56,61 @@ def gold_studies(gold: Path) -> list[Study]:
     with open(gold / "seed-studies.csv", newline="") as fh:
         for r in csv.DictReader(fh):
             sources = "+".join(s for s, on in (("table", r["in_table"]), ("text", r["in_text"])) if on)
-            out.append(Study(
-                doc_id=r["doc_id"], study_id=r["study_key"], trial=r["trial"], cohort=r["cohort"],
-                product=r["product"], target=r["target"], nct_id=r["nct_id"], phase=r["phase"],
-                n=_i(r["n_table"]) or _i(r["n_text"]), refs=r["refs"], sources=sources,
-                pages=f"table:{TABLE_PAGE}; text:{TEXT_PAGE}", n_table=_i(r["n_table"]), n_text=_i(r["n_text"]),
-                phase_text=r["phase_text"],
-            ))
+            out.append(
+                Study(
+                    doc_id=r["doc_id"],
+                    study_id=r["study_key"],
+                    trial=r["trial"],
+                    cohort=r["cohort"],
+                    product=r["product"],
+                    target=r["target"],
+                    nct_id=r["nct_id"],
+                    phase=r["phase"],
+                    n=_i(r["n_table"]) or _i(r["n_text"]),
+                    refs=r["refs"],
+                    sources=sources,
+                    pages=f"table:{TABLE_PAGE}; text:{TEXT_PAGE}",
+                    n_table=_i(r["n_table"]),
+                    n_text=_i(r["n_text"]),
+                    phase_text=r["phase_text"],
+                )
+            )
     # the one study of Table 2 that the ide-cel gold refers to (duplicate NCT), hand-copied
-    out.append(Study(doc_id="mm-car-t-review-2024", study_id="cartitude-4", trial="CARTITUDE-4",
-                     product="cilta-cel", nct_id="NCT03361748", phase="II", n=419, sources="table",
-                     pages="table:5", n_table=419))
+    out.append(
+        Study(
+            doc_id="mm-car-t-review-2024",
+            study_id="cartitude-4",
+            trial="CARTITUDE-4",
+            product="cilta-cel",
+            nct_id="NCT03361748",
+            phase="II",
+            n=419,
+            sources="table",
+            pages="table:5",
+            n_table=419,
+        )
+    )
     return out
 
 
 def gold_mentions() -> list[Mention]:
     """The name variants NER reports (Appendix A attrs), hand-written for the printed forms."""
-    def m(label: str, raw: str, canonical: str, score: float, source: str = "text", page: int = TEXT_PAGE) -> Mention:
-        return Mention(label, raw, canonical, 0, len(raw), source=source, page=page,
-                       box=Box(page, 10, 20, 30, 40), attrs={"variant": True, "raw": raw, "score": score})
+
+    def m(
+        label: str, raw: str, canonical: str, score: float, source: str = "text", page: int = TEXT_PAGE
+    ) -> Mention:
+        return Mention(
+            label,
+            raw,
+            canonical,
+            0,
+            len(raw),
+            source=source,
+            page=page,
+            box=Box(page, 10, 20, 30, 40),
+            attrs={"variant": True, "raw": raw, "score": score},
+        )
+
     return [
         m("PRODUCT", "Idecabtagene violence", "ide-cel", 86),
         m("TRIAL", "KarMMA-1", "KarMMa-1", 88),
@@ -97,13 +149,23 @@ def matches(g: dict, f: Finding, study_of=None) -> bool:
     return bool(gold_keys & found)
 
 
-def score(gold_rows: list[dict], findings: list[Finding], checks: set[str] | None = None, study_of=None) -> dict:
+def score(
+    gold_rows: list[dict], findings: list[Finding], checks: set[str] | None = None, study_of=None
+) -> dict:
     """Recall over is_error=yes rows (of `checks` when given), hits on is_error=no rows, and the
     findings matching no gold row (false alarms, in the gold's ide-cel scope)."""
     yes = [g for g in gold_rows if g["is_error"] == "yes" and (checks is None or g["check"] in checks)]
     no = [g for g in gold_rows if g["is_error"] == "no"]
     found = [g for g in yes if any(matches(g, f, study_of) for f in findings)]
     traps = [g for g in no if any(matches(g, f, study_of) for f in findings)]
-    unmatched = [f for f in findings if not any(matches(g, f, study_of) for g in gold_rows if g["is_error"] == "yes")]
-    return {"recall": len(found) / max(1, len(yes)), "found": found, "missed": [g for g in yes if g not in found],
-            "traps": traps, "extra": unmatched, "n_yes": len(yes)}
+    unmatched = [
+        f for f in findings if not any(matches(g, f, study_of) for g in gold_rows if g["is_error"] == "yes")
+    ]
+    return {
+        "recall": len(found) / max(1, len(yes)),
+        "found": found,
+        "missed": [g for g in yes if g not in found],
+        "traps": traps,
+        "extra": unmatched,
+        "n_yes": len(yes),
+    }

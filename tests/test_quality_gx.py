@@ -28,19 +28,24 @@ def test_gx_imported_lazily():
 
 def test_suites_flag_out_of_range_and_malformed(checker):
     doc = Document("d", "d.pdf")
-    studies = [Study("d", "s1", trial="T-1", nct_id="NCT123", n=0, sources="table"),
-               Study("d", "s2", trial="T-2", nct_id="NCT12345678", n=40, sources="table")]
-    outs = [Outcome("d", "s1", "ORR", 120.0, "%", "table", page=3),
-            Outcome("d", "s1", "PFS_MEDIAN", 700.0, "months", "text", page=4),
-            Outcome("d", "s2", "ORR", 80.0, "%", "table", page=3, n=40),
-            Outcome("d", "s2", "OS_MEDIAN", None, "months", "text", qualifier="NR", page=4)]
+    studies = [
+        Study("d", "s1", trial="T-1", nct_id="NCT123", n=0, sources="table"),
+        Study("d", "s2", trial="T-2", nct_id="NCT12345678", n=40, sources="table"),
+        Study("d", "s3", nct_id="ChiCTR-OIC-17011272", n=22, sources="table"),
+    ]
+    outs = [
+        Outcome("d", "s1", "ORR", 120.0, "%", "table", page=3),
+        Outcome("d", "s1", "PFS_MEDIAN", 700.0, "months", "text", page=4),
+        Outcome("d", "s2", "ORR", 80.0, "%", "table", page=3, n=40),
+        Outcome("d", "s2", "OS_MEDIAN", None, "months", "text", qualifier="NR", page=4),
+    ]
     fs = checker.check(doc, studies, outs)
     got = {(f.check, f.study_id, f.metric) for f in fs}
     assert ("value_out_of_range", "s1", "ORR") in got
     assert ("value_out_of_range", "s1", "PFS_MEDIAN") in got
     assert ("value_out_of_range", "s1", "") in got  # n = 0 on the study
     assert sum(f.check == "malformed_id" for f in fs) == 1  # the id of s1, once
-    assert not any(f.study_id == "s2" for f in fs)
+    assert not any(f.study_id in ("s2", "s3") for f in fs)  # other registries' ids are well-formed too
     orr = next(f for f in fs if f.check == "value_out_of_range" and f.metric == "ORR")
     assert orr.values == "table value:120" and orr.pages == "3" and orr.severity == "error"
 
@@ -49,7 +54,9 @@ def test_suites_vocabulary_and_provenance(checker):
     outs = [Outcome("d", "s", "XYZ", 1.0, "furlongs", "text", page=0)]
     fs = checker.check(Document("d", "d.pdf"), [], outs)
     notes = " ".join(f.message for f in fs if f.check == "expectation")
-    assert "metric in the vocabulary" in notes and "unit in the vocabulary" in notes and "page present" in notes
+    assert (
+        "metric in the vocabulary" in notes and "unit in the vocabulary" in notes and "page present" in notes
+    )
 
 
 def test_bad_expectation_rule_is_a_clear_error():
@@ -63,9 +70,30 @@ def test_empty_inputs(checker):
 
 def test_data_docs(tmp_path, rules):
     studies = pd.DataFrame([{"doc_id": "d", "study_id": "s1", "nct_id": "NCT1", "n": 10, "sources": "table"}])
-    outcomes = pd.DataFrame([{"doc_id": "d", "study_id": "s1", "metric": "ORR", "value": 120, "unit": "%", "source": "table", "page": 3}])
-    findings = pd.DataFrame([{"finding_id": "F1", "doc_id": "d", "check": "grim", "severity": "error",
-                              "message": "T-1 CR 82.8% with n=37: no whole k/n gives it"}])
+    outcomes = pd.DataFrame(
+        [
+            {
+                "doc_id": "d",
+                "study_id": "s1",
+                "metric": "ORR",
+                "value": 120,
+                "unit": "%",
+                "source": "table",
+                "page": 3,
+            }
+        ]
+    )
+    findings = pd.DataFrame(
+        [
+            {
+                "finding_id": "F1",
+                "doc_id": "d",
+                "check": "grim",
+                "severity": "error",
+                "message": "T-1 CR 82.8% with n=37: no whole k/n gives it",
+            }
+        ]
+    )
     index = data_docs(studies, outcomes, findings, tmp_path, rules)
     assert index == tmp_path / "data_docs" / "index.html" and index.is_file()
     pages = " ".join(p.read_text(errors="ignore") for p in (tmp_path / "data_docs").rglob("*.html"))

@@ -33,7 +33,9 @@ def test_queue_lists_items_with_filters_and_counts(env):
     assert "error (1)" in r.text and "warning (1)" in r.text and "4 items" in r.text
     r = client.get("/", params={"severity": "warning"})
     assert r.text.count('<tr class="sev-') == 1 and "n_mismatch" in r.text
-    assert [i["item_id"] for i in client.get("/api/items", params={"kind": "finding", "check": "grim"}).json()] == []
+    assert [
+        i["item_id"] for i in client.get("/api/items", params={"kind": "finding", "check": "grim"}).json()
+    ] == []
     store.decide("f-cr", "dismiss", "ann")
     r = client.get("/", params={"status": "open"})
     assert r.text.count('<tr class="sev-') == 3 and "rejected (1)" in r.text
@@ -56,10 +58,16 @@ def test_decisions_only_by_post_and_same_origin(env):
     pk = store.get("f-cr").pk
     assert client.get(f"/items/{pk}/decide", params={"action": "dismiss", "curator": "x"}).status_code == 405
     r = client.post(
-        f"/items/{pk}/decide", data={"action": "dismiss", "curator": "eve"}, headers={"Origin": "http://evil.example"}
+        f"/items/{pk}/decide",
+        data={"action": "dismiss", "curator": "eve"},
+        headers={"Origin": "http://evil.example"},
     )
     assert r.status_code == 403
-    r = client.post(f"/items/{pk}/decide", data={"action": "dismiss", "curator": "eve"}, headers={"Sec-Fetch-Site": "cross-site"})
+    r = client.post(
+        f"/items/{pk}/decide",
+        data={"action": "dismiss", "curator": "eve"},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
     assert r.status_code == 403
     assert store.get("f-cr").status == "open"
 
@@ -77,7 +85,11 @@ def test_form_decision_redirects_to_next_and_applies(env):
     assert r.cookies.get("curator") == "ann"
     item = store.get("f-cr")
     assert (item.status, item.decision.value, item.decision.comment) == ("accepted", "46", "copied")
-    table = [o for o in read_csv(out / "curated" / "outcomes.csv") if o["metric"] == "CR" and o["source"] == "table"]
+    table = [
+        o
+        for o in read_csv(out / "curated" / "outcomes.csv")
+        if o["metric"] == "CR" and o["source"] == "table"
+    ]
     assert table[0]["value"] == "46"
     page = client.get(f"/items/{cr.pk}").text
     assert "ann · accept_text = 46" in page
@@ -85,10 +97,19 @@ def test_form_decision_redirects_to_next_and_applies(env):
 
 def test_api_decisions_validate(env):
     store, _, client = env
-    assert client.post("/api/items/f-n/decisions", json={"action": "correct", "curator": "ann"}).status_code == 422
-    assert client.post("/api/items/f-n/decisions", json={"action": "nuke", "curator": "ann"}).status_code == 422
-    assert client.post("/api/items/f-n/decisions", json={"action": "dismiss", "curator": ""}).status_code == 422
-    assert client.post("/api/items/zz/decisions", json={"action": "dismiss", "curator": "a"}).status_code == 404
+    assert (
+        client.post("/api/items/f-n/decisions", json={"action": "correct", "curator": "ann"}).status_code
+        == 422
+    )
+    assert (
+        client.post("/api/items/f-n/decisions", json={"action": "nuke", "curator": "ann"}).status_code == 422
+    )
+    assert (
+        client.post("/api/items/f-n/decisions", json={"action": "dismiss", "curator": ""}).status_code == 422
+    )
+    assert (
+        client.post("/api/items/zz/decisions", json={"action": "dismiss", "curator": "a"}).status_code == 404
+    )
     r = client.post("/api/items/f-n/decisions", json={"action": "correct", "curator": "ann", "value": "135"})
     assert r.status_code == 200
     assert r.json()["status"] == "corrected" and r.json()["decisions"][0]["value"] == "135"

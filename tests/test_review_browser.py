@@ -63,7 +63,6 @@ def test_settle_items_with_the_keyboard(browser_page, tmp_path):
         page.fill("#comment", "82.8 copied from another table")
         page.keyboard.press("Escape")
         page.keyboard.press("x")  # accept the text value
-        page.wait_for_timeout(1500); print("DEBUG", page.url, page.content()[:2000])
         page.wait_for_url(f"**/items/{n.pk}")
         assert page.input_value("#curator") == "Ann Curator"  # remembered
         page.keyboard.press("c")  # enter a corrected value

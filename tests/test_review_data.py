@@ -11,14 +11,46 @@ import threading
 import time
 from pathlib import Path
 
-FINDING_COLS = (
-    "finding_id,doc_id,check,severity,study_id,trial,cohort,metric,values,sources,pages,message,status,"
-    "snippets,bboxes,product"
-).split(",")
-OUTCOME_COLS = (
-    "doc_id,study_id,trial,cohort,product,nct_id,n,arm,subgroup,metric,timepoint_months,value,qualifier,"
-    "unit,source,table_id,page,bbox,snippet,confidence"
-).split(",")
+FINDING_COLS = [
+    "finding_id",
+    "doc_id",
+    "check",
+    "severity",
+    "study_id",
+    "trial",
+    "cohort",
+    "metric",
+    "values",
+    "sources",
+    "pages",
+    "message",
+    "status",
+    "snippets",
+    "bboxes",
+    "product",
+]
+OUTCOME_COLS = [
+    "doc_id",
+    "study_id",
+    "trial",
+    "cohort",
+    "product",
+    "nct_id",
+    "n",
+    "arm",
+    "subgroup",
+    "metric",
+    "timepoint_months",
+    "value",
+    "qualifier",
+    "unit",
+    "source",
+    "table_id",
+    "page",
+    "bbox",
+    "snippet",
+    "confidence",
+]
 XSS = "<script>window.__pwned=1</script>"
 H = 792.0  # letter page height
 
@@ -58,7 +90,9 @@ def finding(**kw: str) -> dict[str, str]:
 
 def outcome(**kw: str) -> dict[str, str]:
     row = dict.fromkeys(OUTCOME_COLS, "")
-    row.update(doc_id="paper", study_id="trial-a", trial="TRIAL-A", product="prod-a", unit="%", confidence="0.9")
+    row.update(
+        doc_id="paper", study_id="trial-a", trial="TRIAL-A", product="prod-a", unit="%", confidence="0.9"
+    )
     row.update(kw)
     return row
 

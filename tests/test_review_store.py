@@ -10,7 +10,15 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app as cli
-from pipeline.review import Store, StoreError, apply, export_gold, export_label_studio, import_label_studio, sync
+from pipeline.review import (
+    Store,
+    StoreError,
+    apply,
+    export_gold,
+    export_label_studio,
+    import_label_studio,
+    sync,
+)
 from tests.test_review_data import FINDING_COLS, finding, make_run, read_csv, write_csv
 
 
@@ -74,7 +82,9 @@ def test_decisions_survive_rerun_and_vanished_items_go_stale(run):
     store.decide("f-n", "correct", "ann", value="135")
     store.decide("f-cr", "dismiss", "ann")
     rows = read_csv(out / "findings.csv")
-    rerun = [r for r in rows if r["finding_id"] != "f-n"] + [finding(finding_id="f-new", check="grim", severity="error")]
+    rerun = [r for r in rows if r["finding_id"] != "f-n"] + [
+        finding(finding_id="f-new", check="grim", severity="error")
+    ]
     write_csv(out / "findings.csv", rerun, FINDING_COLS)
     rep = sync(store, out)
     assert (rep.added, rep.stale) == (1, 1)
@@ -97,7 +107,11 @@ def test_apply_writes_curated_outcomes_and_finding_status(run):
     cur = apply(store, out)
     outcomes = read_csv(cur / "outcomes.csv")
     cr_table = by_key(outcomes, metric="CR", source="table")[0]
-    assert (cr_table["value"], cr_table["value_extracted"], cr_table["review_status"]) == ("46", "82.8", "corrected")
+    assert (cr_table["value"], cr_table["value_extracted"], cr_table["review_status"]) == (
+        "46",
+        "82.8",
+        "corrected",
+    )
     assert cr_table["curator"] == "ann" and cr_table["review_note"] == "82.8 is copied"
     assert by_key(outcomes, metric="CR", source="text")[0]["review_status"] == "confirmed"
     assert [(r["value"], r["n"]) for r in by_key(outcomes, metric="N")] == [("135", "135"), ("135", "135")]
@@ -137,7 +151,9 @@ def test_export_gold_in_shared_gold_format(run, tmp_path):
     store.decide("f-cr", "accept_text", "ann")
     store.decide("f-name", "dismiss", "ann", comment="a known spelling")
     (gold).mkdir()
-    write_csv(gold / "seed-studies.csv", [{"study_key": "old", "doc_id": "other-paper"}], ["study_key", "doc_id"])
+    write_csv(
+        gold / "seed-studies.csv", [{"study_key": "old", "doc_id": "other-paper"}], ["study_key", "doc_id"]
+    )
     counts = export_gold(store, out, gold)
     assert counts == {"seed-outcomes.csv": 6, "seed-findings.csv": 2, "seed-studies.csv": 2}
     for name, header in GOLD_HEADERS.items():
@@ -149,7 +165,9 @@ def test_export_gold_in_shared_gold_format(run, tmp_path):
     assert "a known spelling" in findings["name_variant"]["explanation"]
     outcomes = read_csv(gold / "seed-outcomes.csv")
     assert [r["value"] for r in by_key(outcomes, metric="CR")] == ["46", "46"]
-    assert by_key(outcomes, metric="CR", source="table")[0]["note"].startswith("curated by ann (extracted 82.8)")
+    assert by_key(outcomes, metric="CR", source="table")[0]["note"].startswith(
+        "curated by ann (extracted 82.8)"
+    )
     studies = {r["study_key"]: r for r in read_csv(gold / "seed-studies.csv")}
     assert set(studies) == {"old", "trial-a", "trial-b"}  # other papers' rows are kept
     assert (studies["trial-a"]["nct_id_valid"], studies["trial-b"]["nct_id_valid"]) == ("NCT01234567", "")
@@ -166,7 +184,12 @@ def test_label_studio_round_trip(run, tmp_path):
     by_id = {t["data"]["item_id"]: t for t in tasks}
     ann = by_id["f-n"]["annotations"][0]
     assert ann["completed_by"] == "ann"
-    assert {"from_name": "decision", "to_name": "values", "type": "choices", "value": {"choices": ["dismiss"]}} in ann["result"]
+    assert {
+        "from_name": "decision",
+        "to_name": "values",
+        "type": "choices",
+        "value": {"choices": ["dismiss"]},
+    } in ann["result"]
     # a teammate settles f-cr in Label Studio
     by_id["f-cr"]["annotations"] = [
         {
@@ -177,7 +200,9 @@ def test_label_studio_round_trip(run, tmp_path):
             ],
         }
     ]
-    by_id["f-name"]["annotations"] = [{"was_cancelled": True, "result": [{"from_name": "decision", "value": {"choices": ["dismiss"]}}]}]
+    by_id["f-name"]["annotations"] = [
+        {"was_cancelled": True, "result": [{"from_name": "decision", "value": {"choices": ["dismiss"]}}]}
+    ]
     dest.write_text(json.dumps(list(by_id.values())))
     assert import_label_studio(store, dest) == 1
     cr = store.get("f-cr")
@@ -202,7 +227,22 @@ def test_cli_list_decide_dismiss(tmp_path):
     assert res.exit_code == 0, res.output
     assert "f-cr" in res.output and "text:46 | table:82.8" in res.output
     assert (out / "review.db").is_file()
-    res = runner.invoke(cli, ["review", "decide", "f-cr", "--accept", "text", "--note", "copied", "--curator", "ann", "--out", str(out)])
+    res = runner.invoke(
+        cli,
+        [
+            "review",
+            "decide",
+            "f-cr",
+            "--accept",
+            "text",
+            "--note",
+            "copied",
+            "--curator",
+            "ann",
+            "--out",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "f-cr: accepted = 46" in res.output
     res = runner.invoke(cli, ["review", "--out", str(out), "dismiss", "f-name", "--curator", "ann"])
@@ -220,3 +260,39 @@ def test_cli_list_decide_dismiss(tmp_path):
     res = runner.invoke(cli, ["review", "export-gold", str(gold), "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert len(read_csv(gold / "seed-findings.csv")) == 2
+
+
+def test_parts_read_the_value_formats_findings_use():
+    from pipeline.review.store import Item, parts
+
+    item = Item(
+        values="table SCR:73.7% | n:20 | registry:III (NCT04181827)",
+        sources="table | table | text",
+        pages="4 | 4 | ",
+        bboxes="p4:366.1,255.7,459.7,332.9 |  | ",
+        snippets="sCR 73.7% |  | ",
+    )
+    got = [(p.source, p.label, p.value, p.page, p.bbox) for p in parts(item)]
+    assert got == [
+        ("table", "SCR", "73.7%", 4, (366.1, 255.7, 459.7, 332.9)),
+        ("table", "n", "20", 4, None),
+        ("registry", "", "III (NCT04181827)", 0, None),
+    ]
+
+
+def test_a_cited_n_is_not_taken_for_the_metric(run):
+    store, out = run
+    rows = read_csv(out / "findings.csv")
+    rows.append(
+        finding(finding_id="f-grim", check="grim", severity="error", metric="CR", values="text CR:46% | n:140",
+                sources="text | text", pages="1 | 1")
+    )  # fmt: skip
+    write_csv(out / "findings.csv", rows, FINDING_COLS)
+    sync(store, out)
+    store.decide("f-grim", "correct", "ann", value="45.7")
+    outcomes = read_csv(apply(store, out) / "outcomes.csv")
+    assert [(r["source"], r["value"]) for r in by_key(outcomes, metric="CR")] == [
+        ("text", "45.7"),
+        ("table", "82.8"),
+    ]
+    assert {r["value"] for r in by_key(outcomes, metric="N")} == {"140", "128"}

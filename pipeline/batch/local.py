@@ -138,7 +138,7 @@ class LocalExecutor:
             self._init_failures += 1
             self._init_error = init_error
         i = self._slots.index(slot)
-        if self._init_failures > 2 * self.jobs:  # a worker that cannot start will not start on retry
+        if self._init_failures > self.jobs:  # a worker that cannot start will not start on retry
             del self._slots[i]
         else:
             self._slots[i] = self._start()

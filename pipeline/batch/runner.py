@@ -150,9 +150,11 @@ def run(
             results = ex.run(misses)
             try:
                 for rec in results:
-                    write_doc(out, rec)  # before the cache: a cache entry implies whole outputs
+                    # Cache first: a docs/<id>/report.json then always has its cache entry, and a
+                    # cache hit whose folder is incomplete (interrupted here) gets it rewritten above.
                     if cache:
                         cache.put(by_id[rec.doc_id], rec)
+                    write_doc(out, rec)
                     done[rec.doc_id] = rec
                     ui.done(rec)
             finally:

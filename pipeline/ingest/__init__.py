@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pipeline import tables
 from pipeline.ingest import blocks, cleanup, layout, words
-from pipeline.ingest.errors import IngestError, check_bytes, classify, open_pdf
+from pipeline.ingest.errors import IngestError, check_bytes, classify, is_truncated, open_pdf
 from pipeline.model import Box, Document, Page, Word
 
 __all__ = ["IngestError", "read", "show"]
@@ -30,6 +30,8 @@ _MIN_CHARS = 20  # fewer glyphs than this in the whole file: no text layer (a sc
 def read(path: str | Path, password: str | None = None, doc_id: str | None = None) -> Document:
     path = Path(path)
     data = check_bytes(path)
+    if is_truncated(data):  # pdfminer half-reads such files; their missing pages would go unnoticed
+        raise classify(path, data, ValueError("no %%EOF"), password)
     doc = Document(doc_id=doc_id or path.stem, path=str(path), sha256=hashlib.sha256(data).hexdigest())
     page_rows: list[list[list[Word]]] = []
     with open_pdf(path, data, password) as pdf:
@@ -60,7 +62,11 @@ def read(path: str | Path, password: str | None = None, doc_id: str | None = Non
 def _parse_page(p) -> tuple[Page, list[list[Word]]]:
     n = p.page_number
     page = Page(n, float(p.width), float(p.height))
-    rows = words.rows(p.chars, n, page.width, page.height)
+    chars = p.chars
+    rows = words.rows(chars, n, page.width, page.height)
+    turned = words.rotated_rows(chars, n)
+    if sum(len(r) for r in turned) > sum(len(r) for r in rows):
+        rows = turned  # a page set sideways: its vertical lines are the text
     page.words = [w for r in rows for w in r]
     for e in p.edges:  # thin lines and rect edges
         page.rules.append(Box(n, e["x0"], e["top"], e["x1"], e["bottom"]))

@@ -103,7 +103,7 @@ def reading_order(rows: list[list[Word]], width: float, floats: list[Box] = ()) 
     """(number of columns, lines in reading order) of one page's body rows (top to bottom).
     `floats` are cut-out areas (tables); one that spans the gutter ends a band like a full-width
     line, and a caption row right above it is full width too."""
-    g = gutter(rows, width)
+    g = gutter(rows, width) if all(w.box.width >= w.box.height * 0.5 or len(w.text) < 3 for r in rows for w in r[:1]) else None
     if g is None:
         return 1, [Line(r, 0) for r in rows if r]
     wide = sorted(b.top for b in floats if b.x0 < g[0] and b.x1 > g[1])

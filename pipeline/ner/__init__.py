@@ -1,18 +1,113 @@
-"""Stage 2: rule-based NER. Public: `Annotator(rules)` (builds the spaCy pipeline once),
-`Annotator.annotate(doc) -> list[Mention]` (fills doc.mentions).
-STUB: finds nothing; the real stage replaces it.
+"""Stage 2: rule-based NER. Public: `Annotator(rules)` (builds the spaCy pipeline and matchers once),
+`Annotator.annotate(doc) -> list[Mention]` (fills doc.mentions from body blocks and every table cell,
+and doc.sentences), `Annotator.find(text) -> list[Hit]` (one string, for tests and other stages),
+`show(path, password) -> str` (mentions as JSON lines, `trialex ner PDF`).
+
+Labels and attrs follow the Mention contract (brief, Appendix A). Domain knowledge comes from rules/
+(products, targets, trials, registry, metrics, ner, patterns); nothing here names a product or trial.
 """
 
 from __future__ import annotations
 
-from pipeline.model import Document, Mention
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from pipeline.model import Document, Mention, enclosing
+from pipeline.ner.context import ContextFinder
+from pipeline.ner.hits import Hit, resolve
+from pipeline.ner.names import NameFinder
+from pipeline.ner.tokenizer import build_nlp
+from pipeline.ner.values import ValueFinder, parse_number, parse_scientific
+from pipeline.ner.vocab import RulesError, Vocabulary
 from pipeline.rules import Rules
+
+__all__ = ["Annotator", "Hit", "RulesError", "mention_json", "parse_number", "parse_scientific", "show"]
+
+NAMES = frozenset({"PRODUCT", "TARGET", "TRIAL", "METRIC", "ARM"})
+LAYERS = (set(NAMES), {"DOSE", "TIMEPOINT", "N", "VALUE"}, {"PHASE"}, {"COHORT"}, {"REGISTRY_ID"})
 
 
 class Annotator:
     def __init__(self, rules: Rules) -> None:
         self.rules = rules
+        cfg = rules.get("ner") or {}
+        if not isinstance(cfg, dict):
+            raise RulesError("rules/ner.yml must be a mapping")
+        self.nlp = build_nlp(cfg)
+        self.vocab = Vocabulary(rules, cfg)
+        joiners = (rules.get("targets") or {}).get("combination_joiners") or ["/", "+", "-", "and", "&"]
+        self.names = NameFinder(self.nlp, self.vocab, rules.get("patterns") or [], cfg, joiners)
+        self.values = ValueFinder(cfg)
+        self.context = ContextFinder(cfg)
 
+    # -- one string ---------------------------------------------------------------------------------
+    def find(self, text: str, header: str = "") -> list[Hit]:
+        """Every hit in one string; `header` is the column header when the string is a table cell."""
+        return self._hits(text, self.nlp(text), header)[0]
+
+    def _hits(self, text: str, sdoc: Any, header: str | None = None) -> tuple[list[Hit], list[tuple[int, int]]]:
+        hits = self.names.find(sdoc) + self.values.find(text) + self.context.find(text)
+        if header is not None:
+            hits += self.context.phase_cell(text, header)
+        hits = resolve(hits, LAYERS, NAMES)
+        ids = [h for h in hits if h.label == "REGISTRY_ID"]
+        hits = [h for h in hits if h.label == "REGISTRY_ID" or not any(h.start < r.end and r.start < h.end for r in ids)]
+        return hits, [(s.start_char, s.end_char) for s in sdoc.sents]
+
+    # -- a document ---------------------------------------------------------------------------------
     def annotate(self, doc: Document) -> list[Mention]:
-        doc.mentions = []
-        return doc.mentions
+        mentions: list[Mention] = []
+        doc.sentences = []
+        blocks = [b for b in doc.blocks if b.text]
+        for block, sdoc in zip(blocks, self.nlp.pipe(b.text for b in blocks), strict=True):
+            hits, sents = self._hits(block.text, sdoc)
+            doc.sentences += [(block.start + s, block.start + e) for s, e in sents]
+            for h in hits:
+                start, end = block.start + h.start, block.start + h.end
+                box = enclosing(doc.locate(start, end))
+                s0, s1 = next(((s, e) for s, e in sents if s <= h.start < e), (0, len(block.text)))
+                mentions.append(
+                    Mention(h.label, block.text[h.start : h.end], h.canonical, start, end, "text",
+                            box.page if box else block.box.page, box or block.box, _squash(block.text[s0:s1]),
+                            score=float(h.attrs.get("score", 100.0)), attrs=h.attrs)
+                )
+        for table in doc.tables:
+            header = table.header()
+            cells = [c for c in table.cells if c.text.strip()]
+            for cell, sdoc in zip(cells, self.nlp.pipe(c.text for c in cells), strict=True):
+                col_header = header[cell.col] if cell.row >= table.header_rows and cell.col < len(header) else None
+                hits, _ = self._hits(cell.text, sdoc, col_header)
+                page = cell.box.page if cell.box else (table.pages[0] if table.pages else 0)
+                for h in hits:
+                    mentions.append(
+                        Mention(h.label, cell.text[h.start : h.end], h.canonical, h.start, h.end, "table", page,
+                                cell.box, _squash(cell.text), table_id=table.table_id, row=cell.row, col=cell.col,
+                                score=float(h.attrs.get("score", 100.0)), attrs=h.attrs)
+                    )
+        doc.mentions = mentions
+        return mentions
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def mention_json(m: Mention) -> dict[str, Any]:
+    """One line of mentions.jsonl."""
+    return {
+        "label": m.label, "text": m.text, "canonical": m.canonical, "start": m.start, "end": m.end,
+        "source": m.source, "page": m.page, "bbox": str(m.box) if m.box else "", "sentence": m.sentence,
+        "table_id": m.table_id, "row": m.row, "col": m.col, "score": m.score, "attrs": m.attrs,
+    }
+
+
+def show(path: str | Path, password: str | None = None) -> str:
+    from pipeline import ingest, tables
+    from pipeline.rules import load
+
+    doc = ingest.read(path, password=password)
+    tables.extract(doc)
+    mentions = Annotator(load()).annotate(doc)
+    return "\n".join(json.dumps(mention_json(m), ensure_ascii=False) for m in mentions)

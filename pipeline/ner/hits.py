@@ -35,14 +35,19 @@ class Hit:
     def key(self) -> tuple[int, int, int]:
         return (RANK.get(self.label, 0), self.rank, self.end - self.start)
 
+    def name_key(self) -> tuple[int, int, int]:
+        """Among names, a vocabulary entry beats a fuzzy one beats a generic shape, whatever the label."""
+        return (self.rank, self.end - self.start, RANK.get(self.label, 0))
 
-def resolve(hits: list[Hit], layers: tuple[set[str], ...]) -> list[Hit]:
+
+def resolve(hits: list[Hit], layers: tuple[set[str], ...], names: frozenset[str] = frozenset()) -> list[Hit]:
     """Drop overlapping hits inside each layer (a set of labels), best first; layers may overlap
-    each other (a METRIC may sit inside nothing numeric, a VALUE never inside a DOSE)."""
+    each other (a METRIC beside a VALUE, a TIMEPOINT beside a METRIC)."""
     out: list[Hit] = []
     for layer in layers:
         taken: list[Hit] = []
-        for h in sorted((h for h in hits if h.label in layer), key=lambda h: h.key(), reverse=True):
+        key = Hit.name_key if layer & names else Hit.key
+        for h in sorted((h for h in hits if h.label in layer), key=key, reverse=True):
             if all(h.end <= t.start or h.start >= t.end for t in taken):
                 taken.append(h)
         out.extend(taken)

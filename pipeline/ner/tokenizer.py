@@ -33,7 +33,7 @@ def build_nlp(cfg: Mapping[str, Any]) -> Language:
     symbols = [re.escape(s) for s in tok.get("split_symbols", [])]
     prefixes = [*symbols, *(rf"(?i:{re.escape(p)})(?=\w)" for p in tok.get("split_prefixes", [])), *defaults.prefixes]
     suffixes = [rf"(?<=\w)(?i:{re.escape(s)})" for s in sorted(tok.get("split_suffixes", []), key=len, reverse=True)]
-    suffixes += list(defaults.suffixes)
+    suffixes += [*defaults.suffixes, r"(?<=[A-Z0-9])\.$"]  # "GPRC5D." at a sentence end
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     nlp.tokenizer.prefix_search = compile_prefix_regex(prefixes).search
     nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search

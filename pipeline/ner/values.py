@@ -134,7 +134,7 @@ class ValueFinder:
             bound = re.search(r"(≥|≤|>=|<=|>|<)\s?$", text[max(0, start - 3) : start])
             if bound:
                 attrs["bound"] = _QUALS[bound.group(1)]
-            canonical = ", ".join(f"{v:g}" for v in values) + f" {unit}"
+            canonical = ", ".join(f"{v:.10g}" for v in values) + f" {unit}"
             out.append(Hit("DOSE", start, end, canonical, attrs))
         return out
 

@@ -73,9 +73,9 @@ def merge(doc_id: str, drafts: list[StudyDraft]) -> tuple[list[Study], list[Outc
 
 
 def _fold_trial_level(drafts: list[StudyDraft]) -> list[StudyDraft]:
-    """A text draft naming only the trial ("KarMMa-2 is a phase II, multicohort trial") while the
-    paper reports that trial by cohort: its phase, registry id and refs go to every cohort, and its
-    outcomes stay on a trial-level study only if it has any."""
+    """A draft naming only the trial ("KarMMa-2 is a phase II, multicohort trial") while the paper
+    reports that trial by cohort: its phase and registry id go to each cohort as the same source
+    states them; it stays a study of its own only if it has outcomes."""
     cohorts: dict[str, list[StudyDraft]] = {}
     for d in drafts:
         if d.trial and d.cohort:
@@ -83,16 +83,17 @@ def _fold_trial_level(drafts: list[StudyDraft]) -> list[StudyDraft]:
     out = []
     for d in drafts:
         kids = cohorts.get(norm_key(d.trial)) if d.trial and not d.cohort else None
-        if kids:
-            for c in kids:
-                if d.source == c.source or c.source == "text":
-                    c.phase = c.phase or d.phase
-                c.nct_id = c.nct_id or d.nct_id
-            if d.source == "text":
-                for c in kids:  # the text's own phase for the cohorts: keep it as a text draft
-                    if c.source == "table" and d.phase:
-                        out.append(StudyDraft("text", trial=c.trial, cohort=c.cohort, phase=d.phase, pages=d.pages))
-            if not d.outcomes:
-                continue
-        out.append(d)
+        if not kids:
+            out.append(d)
+            continue
+        for coh in dict.fromkeys(c.cohort.lower() for c in kids):
+            same = [c for c in kids if c.cohort.lower() == coh and c.source == d.source]
+            if same:
+                same[0].phase = same[0].phase or d.phase
+                same[0].nct_id = same[0].nct_id or d.nct_id
+            elif d.phase or d.nct_id:
+                kid = next(c for c in kids if c.cohort.lower() == coh)
+                out.append(StudyDraft(d.source, trial=kid.trial, cohort=kid.cohort, phase=d.phase, nct_id=d.nct_id, pages=set(d.pages)))
+        if d.outcomes:
+            out.append(d)
     return out

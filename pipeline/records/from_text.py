@@ -54,28 +54,26 @@ class TextReader:
         self.tables = table_drafts
         self.rel = Relations(cues)
         self.drafts: dict[tuple[str, ...], StudyDraft] = {}
-        self.ner = [m for m in doc.mentions if m.source == "text"]
-        self.use_ner = any(m.label == "METRIC" for m in self.ner) and any(m.label == "VALUE" for m in self.ner)
+        self.ner = sorted((m for m in doc.mentions if m.source == "text"), key=lambda m: m.start)
 
     def mentions(self, a: int, b: int) -> list[Mention]:
-        """Mentions of text[a:b] with offsets relative to a: NER's when NER produced metrics and values,
-        else the local lexer's; trial and product names keep NER's canonical forms either way."""
-        ner = [m for m in self.ner if m.start >= a and m.end <= b]
-        if self.use_ner:
-            base = [Mention(m.label, m.text, m.canonical, m.start - a, m.end - a, attrs=dict(m.attrs)) for m in ner]
-        else:
-            base = self.lexer.lex(self.doc.text[a:b])
-            names = {(m.start - a): m for m in ner if m.label in ("TRIAL", "PRODUCT", "COHORT")}
-            for m in base:
-                if m.label in ("TRIAL", "PRODUCT") and m.start in names and names[m.start].label == m.label:
-                    m.canonical = names[m.start].canonical
-            have = {(m.label, m.start) for m in base}
-            base += [
-                Mention(m.label, m.text, m.canonical, m.start - a, m.end - a, attrs=dict(m.attrs))
-                for m in ner
-                if m.label in ("TRIAL", "PRODUCT") and (m.label, m.start - a) not in have
-            ]
-        return sorted(base, key=lambda m: m.start)
+        """Mentions of text[a:b], offsets relative to a: NER's (canonical names, fuzzy variants) plus
+        the local lexer's wherever NER found nothing (bare values such as "53 VGPR", rules/records.yml
+        metric phrases); cohort cues always come from rules/records.yml."""
+        ner = [
+            Mention(m.label, m.text, m.canonical, m.start - a, m.end - a, attrs=dict(m.attrs))
+            for m in self.ner
+            if m.start >= a and m.end <= b and m.label != "COHORT"
+            and not (m.label == "METRIC" and self.lexer.slashed(self.doc.text, m.start, m.end))
+        ]
+        own = self.lexer.lex(self.doc.text[a:b])
+        spans = [(m.start, m.end) for m in ner]
+        extra = [
+            m
+            for m in own
+            if m.label == "COHORT" or all(m.end <= s or m.start >= e for s, e in spans)
+        ]
+        return sorted(ner + extra, key=lambda m: (m.start, -m.end))
 
     def read(self) -> list[StudyDraft]:
         ctx = Context()
@@ -83,7 +81,8 @@ class TextReader:
             if block.kind == "heading":
                 ms = self.mentions(block.start, block.end)
                 ctx.heading_trial = _first(ms, "TRIAL")
-                ctx.heading_product = _first(ms, "PRODUCT") or ctx.heading_product
+                # a trial's run-in heading stays inside its product's section; other headings start a new one
+                ctx.heading_product = _first(ms, "PRODUCT") or (ctx.heading_product if ctx.heading_trial else "")
                 ctx.product = ctx.heading_product or ctx.product
                 ctx.trial, ctx.study = ctx.heading_trial, None
                 continue
@@ -111,18 +110,28 @@ class TextReader:
         if how in ("named", "intro") and not study.phase and (m := _PHASE_IN_TEXT.search(s)):
             study.phase = phase_of(m.group(1))
         n = next((m for m in ms if m.label == "N"), None)
-        if n is not None and study.n is None:
+        has_n = any(o.metric == "N" and not o.subgroup for o in study.outcomes)
+        if n is not None and not has_n and study.n in (None, int(n.attrs["value"])):
             study.n = int(n.attrs["value"])
             study.outcomes.append(self._outcome(_n_reading(n), s, a, how))
         if how == "named" and not study.product:
             study.product = product or ctx.heading_product
+        seen = {_same(o) for o in study.outcomes}
         for r in self.rel.readings(s, ms):
-            study.outcomes.append(self._outcome(r, s, a, how))
+            o = self._outcome(r, s, a, how)
+            if _same(o) not in seen:  # a value restated later ("The ORR was 87%") is one record
+                seen.add(_same(o))
+                study.outcomes.append(o)
 
     def _resolve(self, s: str, ms: list[Mention], ctx: Context, first: bool) -> tuple[StudyDraft | None, str]:
-        trial = _first(ms, "TRIAL")
+        trial_m = next((m for m in ms if m.label == "TRIAL"), None)
+        n_m = next((m for m in ms if m.label == "N"), None)
+        if first and trial_m is not None and n_m is not None and n_m.start < trial_m.start:
+            trial_m = None  # "159 patients were evaluated, 75% of whom were ineligible for the X trial"
+        trial = trial_m.canonical if trial_m is not None else ""
         cohorts = {m.canonical for m in ms if m.label == "COHORT"}
-        cohort = cohorts.pop() if len(cohorts) == 1 else ""
+        overview = re.search(r"\bcohorts\b", s, re.IGNORECASE)  # "cohorts 2a and 2b …, while cohort 2c …"
+        cohort = cohorts.pop() if len(cohorts) == 1 and not overview else ""
         if trial:
             ctx.trial = trial
             return self._draft(trial=trial, cohort=cohort), "named"
@@ -169,6 +178,10 @@ def _n_reading(n: Mention):
 
     v = float(n.attrs["value"])
     return TextReading("N", v, "patients", start=n.start, end=n.end, metric_start=n.start, metric_end=n.end)
+
+
+def _same(o: Outcome) -> tuple:
+    return (o.metric, o.arm, o.subgroup, o.timepoint_months, o.value, o.qualifier)
 
 
 def _first(ms: list[Mention], label: str) -> str:

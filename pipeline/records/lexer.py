@@ -83,11 +83,11 @@ class Lexer:
             tail = text[m.end() : m.end() + 40].lower()
             unit = "cells/kg" if re.match(r"^[^.;]{0,30}?/\s*kg", tail) else "cells"
             add("DOSE", m.start(), m.end(), values=vals, unit=unit, qualifier=qual)
-        for m in self.cues.product_re.finditer(text):
-            if free(m.start(), m.end()):
-                canon, target = self.cues.product_of(m.group())
+        for a, b, name in self.cues.product_index.find(text):
+            if free(a, b):
+                canon, target = self.cues.product_of(name)
                 if canon:
-                    add("PRODUCT", m.start(), m.end(), canon, target=target)
+                    add("PRODUCT", a, b, canon, target=target)
         for m in _TRIAL_RE.finditer(text):
             if free(m.start(), m.end()) and m.group().lower() not in self.cues.trial_stop:
                 add("TRIAL", m.start(), m.end(), generic=True)
@@ -98,9 +98,9 @@ class Lexer:
                 if free(m.start(), m.end()):
                     n = m.group("n").lower()
                     add("TIMEPOINT", m.start(), m.end(), months=float(WORD_NUMBERS.get(n) or n))
-        for m in self.cues.metric_re.finditer(text):
-            if free(m.start(), m.end()):
-                add("METRIC", m.start(), m.end(), self.cues.metric_at(m))
+        for a, b, code in self.cues.metrics_index.find(text):
+            if free(a, b) and not self.slashed(text, a, b):
+                add("METRIC", a, b, code)
         if fuzzy_labels:
             self._fuzzy_labels(text, out, taken)
         for rx in _N_RES:
@@ -114,6 +114,12 @@ class Lexer:
                 add("ARM", m.start(), m.end(), "vs")
         out.sort(key=lambda x: (x.start, -x.end))
         return out
+
+    def slashed(self, text: str, a: int, b: int) -> bool:
+        """"RR/MM", "R/R": a metric-like piece of a slashed word that is no metric pair ("VGPR/PR" is)."""
+        after = re.match(r"/([A-Za-z][A-Za-z0-9\-]*)", text[b:])
+        before = re.search(r"([A-Za-z][A-Za-z0-9\-]*)/$", text[:a])
+        return any(x and x.group(1).lower() not in self.cues.metric_codes for x in (after, before))
 
     def _fuzzy_labels(self, text: str, out: list[Mention], taken: list[tuple[int, int]]) -> None:
         """A "Label:" that is no known metric phrase but close to one ("mRoR:" ~ "mDoR")."""

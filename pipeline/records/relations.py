@@ -121,7 +121,11 @@ class Relations:
     def _metrics(self, s: str, metrics: list[Mention]) -> list[Mention]:
         """"very good partial response (VGPR) or better" -> one VGPR_PLUS metric."""
         out: list[Mention] = []
+        joined = {id(m) for m, n in zip(metrics, metrics[1:], strict=False) if re.fullmatch(r"\s*/\s*", s[m.end : n.start])}
+        joined |= {id(n) for m, n in zip(metrics, metrics[1:], strict=False) if id(m) in joined}
         for m in metrics:
+            if id(m) in joined:
+                continue  # "VGPR/PR": a combined category no single metric code names
             if out and out[-1].canonical == m.canonical and re.fullmatch(r"\s*\(\s*", s[out[-1].end : m.start]):
                 continue  # the abbreviation repeating the metric just named
             out.append(m)

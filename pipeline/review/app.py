@@ -78,7 +78,7 @@ def create_app(store: Store, out_dir: Path | None = None, renderer: Renderer | N
         response = await call_next(request)
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Referrer-Policy"] = "same-origin"
         return response
 
     def settle(key: str | int, body: DecisionIn) -> Item:
@@ -185,7 +185,9 @@ def _get(store: Store, key: str | int) -> Item:
         raise HTTPException(404, str(e)) from e
 
 
-def _png(store: Store, renderer: Renderer, doc_id: str, page: int, boxes: list, band: float | None) -> Response:
+def _png(
+    store: Store, renderer: Renderer, doc_id: str, page: int, boxes: list, band: float | None
+) -> Response:
     doc = store.docs().get(doc_id)
     if doc is None or not doc.path:
         raise HTTPException(404, "unknown document")
@@ -198,10 +200,10 @@ def _png(store: Store, renderer: Renderer, doc_id: str, page: int, boxes: list, 
 
 
 def _same_origin(request: Request) -> bool:
-    """Refuse a POST a foreign page makes the curator's browser send (the app has no login)."""
-    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-        return False
+    """Refuse a POST a foreign page makes the curator's browser send (the app has no login).
+    Browsers set Sec-Fetch-Site themselves; older ones and other clients are judged by Origin."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("same-origin", "none")
     origin = request.headers.get("origin")
-    if not origin or origin == "null":
-        return origin is None
-    return urlsplit(origin).netloc == request.headers.get("host", "")
+    return origin is None or urlsplit(origin).netloc == request.headers.get("host", "")

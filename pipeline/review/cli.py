@@ -37,8 +37,8 @@ def _fail(message: str, code: int = 2) -> None:
 
 def _open(ctx: typer.Context, out: Path | None, db: str | None, sync: bool = True) -> tuple[Store, Path]:
     """The store, synced from the run in `out` when there is one (new items in, vanished ones stale)."""
-    from pipeline.review.store import Store, StoreError
     from pipeline.review.runs import sync as sync_run
+    from pipeline.review.store import Store, StoreError
 
     opts: Opts = ctx.obj or Opts()
     out = out or opts.out
@@ -72,7 +72,9 @@ def main(
     ctx: typer.Context,
     out: Out = None,
     db: Db = None,
-    host: Annotated[str, typer.Option(help="Address to bind; keep it local unless you mean it.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Address to bind; keep it local unless you mean it.")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
 ) -> None:
     """Without a command: start the review web app (same as `serve`)."""
@@ -107,8 +109,8 @@ def serve(
 def import_(ctx: typer.Context, out: Out = None, db: Db = None) -> None:
     """Sync the store from a run (findings.csv, outcomes.csv, report.json) and write curated outputs."""
     from pipeline.review.curated import apply
-    from pipeline.review.store import StoreError
     from pipeline.review.runs import sync as sync_run
+    from pipeline.review.store import StoreError
 
     store, out = _open(ctx, out, db, sync=False)
     try:
@@ -127,7 +129,9 @@ def list_(
     check: Annotated[str | None, typer.Option(help="Only this check.")] = None,
     severity: Annotated[str | None, typer.Option(help="Only this severity.")] = None,
     status: Annotated[str | None, typer.Option(help="open, accepted, rejected or corrected.")] = None,
-    stale: Annotated[bool, typer.Option("--stale", help="Include items the last run no longer reports.")] = False,
+    stale: Annotated[
+        bool, typer.Option("--stale", help="Include items the last run no longer reports.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines.")] = False,
 ) -> None:
     """List queue items."""
@@ -154,12 +158,18 @@ def decide(
     value: Annotated[str | None, typer.Option(help="Enter a corrected value.")] = None,
     dismiss: Annotated[bool, typer.Option("--dismiss", help="Not an error.")] = False,
     note: Annotated[str, typer.Option(help="Comment.")] = "",
-    curator: Annotated[str | None, typer.Option(help="Your name (default: $TRIALEX_CURATOR or login).")] = None,
+    curator: Annotated[
+        str | None, typer.Option(help="Your name (default: $TRIALEX_CURATOR or login).")
+    ] = None,
     out: Out = None,
     db: Db = None,
 ) -> None:
     """Settle an item: --accept text|table, --value V or --dismiss."""
-    chosen = [a for a in (accept and f"accept_{accept}", value is not None and "correct", dismiss and "dismiss") if a]
+    chosen = [
+        a
+        for a in (accept and f"accept_{accept}", value is not None and "correct", dismiss and "dismiss")
+        if a
+    ]
     if len(chosen) != 1:
         _fail("give exactly one of --accept text|table, --value V, --dismiss")
     if accept and accept not in ("text", "table"):

@@ -9,8 +9,8 @@ import re
 import tempfile
 from pathlib import Path
 
-from pipeline.review.store import Item, Store, parts
 from pipeline.review.runs import outcome_id, read_csv
+from pipeline.review.store import Item, Store, parts
 
 _VALUE = re.compile(r"^\s*(>=|<=|≥|≤|>|<|~)?\s*(-?\d+(?:\.\d+)?)?\s*([^\d\s].*)?$")
 _QUAL = {"≥": ">=", "≤": "<="}
@@ -51,6 +51,8 @@ def finding_rows(item: Item, outcomes: list[dict[str, str]]) -> list[dict[str, s
         return []
     out: list[dict[str, str]] = []
     for part in parts(item):
+        if part.label and part.label != item.metric:
+            continue  # another quantity the finding cites (the n of a GRIM check, say)
         cands = [
             o
             for o in outcomes
@@ -64,11 +66,16 @@ def finding_rows(item: Item, outcomes: list[dict[str, str]]) -> list[dict[str, s
             )
         ]
         if part.bbox is not None:
-            pinned = [o for o in cands if str(o.get("page")) == str(part.page) and _overlap(o.get("bbox", ""), part.bbox)]
+            pinned = [
+                o
+                for o in cands
+                if str(o.get("page")) == str(part.page) and _overlap(o.get("bbox", ""), part.bbox)
+            ]
         else:
             number, _ = parse_value(part.value)
             pinned = [o for o in cands if _same_number(o.get("value", ""), number)]
-        out += [o for o in (pinned or cands) if not any(o is r for r in out)]
+        chosen = pinned or (cands if len(cands) == 1 else [])
+        out += [o for o in chosen if not any(o is r for r in out)]
     return out
 
 
@@ -146,7 +153,11 @@ def apply(store: Store, out_dir: Path) -> Path:
         run_header = _header(out_dir / "findings.csv")
         if "status" not in run_header:
             run_header.append("status")
-        write_csv(cur / "findings.csv", findings, run_header + ["curated_value", "curator", "decided_at", "review_note"])
+        write_csv(
+            cur / "findings.csv",
+            findings,
+            run_header + ["curated_value", "curator", "decided_at", "review_note"],
+        )
         write_csv(out_dir / "findings.csv", findings, run_header)
     return cur
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.review.curated import curate, write_csv
-from pipeline.review.store import ACTIONS, Item, Store, StoreError
 from pipeline.review.runs import read_csv
+from pipeline.review.store import ACTIONS, Item, Store, StoreError
 
 GOLD_OUTCOMES = [
     "doc_id", "trial", "cohort", "product", "nct_id", "n", "arm", "subgroup", "metric", "timepoint_months",
@@ -30,7 +30,9 @@ def _settled(store: Store) -> list[Item]:
     return [i for i in store.items(include_stale=True) if i.decision is not None]
 
 
-def export_gold(store: Store, out_dir: Path, dest: Path, id_patterns: list[str] | None = None) -> dict[str, int]:
+def export_gold(
+    store: Store, out_dir: Path, dest: Path, id_patterns: list[str] | None = None
+) -> dict[str, int]:
     """Write seed-outcomes/-findings/-studies.csv for every document with a settled decision. Rows of
     other documents already in `dest` are kept, so a gold folder grows paper by paper."""
     out_dir, dest = Path(out_dir), Path(dest)
@@ -177,9 +179,9 @@ def import_label_studio(store: Store, src: Path, curator: str = "") -> int:
             current = store.get(item_id).decision
         except StoreError:
             continue  # a task of another store or of a pruned run
-        if current and (current.action, current.curator) == (action, who):
-            if action != "correct" or current.value == value.strip():
-                continue  # importing the same export twice adds no history
+        same = current and (current.action, current.curator) == (action, who)
+        if same and (action != "correct" or current.value == value.strip()):
+            continue  # importing the same export twice adds no history
         store.decide(item_id, action, who, value, fields.get("comment", ""))
         done += 1
     return done

@@ -77,7 +77,9 @@ class Renderer:
         img = Image.blend(img, overlay, 0.35)
         draw = ImageDraw.Draw(img)
         for x0, top, x1, bottom in boxes:
-            draw.rectangle([x0 * s - 4, top * s - 4, x1 * s + 4, bottom * s + 4], outline=(220, 20, 60), width=3)
+            draw.rectangle(
+                [x0 * s - 4, top * s - 4, x1 * s + 4, bottom * s + 4], outline=(220, 20, 60), width=3
+            )
         if boxes and band is not None:
             top = max(0.0, min(b[1] for b in boxes) - band) * s
             bottom = min(img.height, (max(b[3] for b in boxes) + band) * s)

@@ -15,7 +15,17 @@ from sqlalchemy import select
 from pipeline.review.store import Doc, Item, Store, StoreError, now
 
 OUTCOME_KEY = ("doc_id", "study_id", "metric", "arm", "subgroup", "timepoint_months", "source", "table_id")
-FINDING_FIELDS = ("doc_id", "check", "severity", "message", "study_id", "trial", "cohort", "product", "metric")
+FINDING_FIELDS = (
+    "doc_id",
+    "check",
+    "severity",
+    "message",
+    "study_id",
+    "trial",
+    "cohort",
+    "product",
+    "metric",
+)
 FINDING_FIELDS += ("values", "sources", "pages", "snippets", "bboxes")
 
 
@@ -51,7 +61,9 @@ def outcome_id(row: dict[str, str]) -> str:
 
 
 def _subject(row: dict[str, str]) -> tuple[str, ...]:
-    return tuple(row.get(k, "") for k in ("doc_id", "study_id", "metric", "arm", "subgroup", "timepoint_months"))
+    return tuple(
+        row.get(k, "") for k in ("doc_id", "study_id", "metric", "arm", "subgroup", "timepoint_months")
+    )
 
 
 def _show(row: dict[str, str]) -> str:
@@ -68,7 +80,9 @@ def outcome_fields(row: dict[str, str], others: list[dict[str, str]]) -> dict[st
         "sources": " | ".join(r.get("source", "") for r in rows),
         "pages": " | ".join(r.get("page", "") for r in rows),
         "snippets": " | ".join(r.get("snippet", "").replace(" | ", " / ") for r in rows),
-        "bboxes": " | ".join(f"p{r.get('page', '')}:{r.get('bbox', '')}" if r.get("bbox") else "" for r in rows),
+        "bboxes": " | ".join(
+            f"p{r.get('page', '')}:{r.get('bbox', '')}" if r.get("bbox") else "" for r in rows
+        ),
     }
 
 
@@ -86,7 +100,9 @@ def read_run(out_dir: Path, threshold: float) -> tuple[list[dict], list[dict]]:
         if not row.get("finding_id"):
             continue
         fields = {k: row.get(k, "") for k in FINDING_FIELDS}
-        items.append({"item_id": row["finding_id"], "kind": "finding", "confidence": None, "row": row, **fields})
+        items.append(
+            {"item_id": row["finding_id"], "kind": "finding", "confidence": None, "row": row, **fields}
+        )
     outcomes = read_csv(out_dir / "outcomes.csv")
     by_subject: dict[tuple[str, ...], list[dict[str, str]]] = {}
     for row in outcomes:

@@ -28,7 +28,13 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, selectinload
 
 STATUSES = ("open", "accepted", "rejected", "corrected")
-ACTIONS = {"accept_table": "accepted", "accept_text": "accepted", "correct": "corrected", "dismiss": "rejected"}
+ACTIONS = {
+    "accept_table": "accepted",
+    "accept_text": "accepted",
+    "correct": "corrected",
+    "dismiss": "rejected",
+}
+KNOWN_SOURCES = ("text", "table", "registry")
 FILTERS = ("doc_id", "check", "severity", "status", "kind")
 
 
@@ -109,6 +115,7 @@ class Part:
     page: int
     bbox: tuple[float, float, float, float] | None
     snippet: str
+    label: str = ""  # what the value is when the finding names it ("n" in "text CR:25% | n:43")
 
 
 def _split(s: str | None) -> list[str]:
@@ -121,14 +128,21 @@ def parts(item: Item) -> list[Part]:
     pages, snippets, bboxes = _split(item.pages), _split(item.snippets), _split(item.bboxes)
     out = []
     for i, raw in enumerate(values):
-        src, _, val = raw.partition(":") if ":" in raw else ("", "", raw)
-        src = src.strip() or (sources[i] if i < len(sources) else "")
+        prefix, colon, val = raw.partition(":")
+        if not colon:
+            prefix, val = "", raw
+        words = prefix.split(maxsplit=1)
+        if words and words[0] in KNOWN_SOURCES:  # "table SCR:73.7%", "text:46", "registry:III"
+            src, label = words[0], (words[1] if len(words) > 1 else "")
+        else:  # "n:43", "KarMMa-2 2a:NCT03361748": the source comes from the sources column
+            src, label = (sources[i] if i < len(sources) else ""), prefix.strip()
         page_s = pages[i] if i < len(pages) else ""
         box_s = bboxes[i] if i < len(bboxes) else ""
         page, box = _parse_box(box_s)
         if not page and page_s.strip().isdigit():
             page = int(page_s)
-        out.append(Part(src, val.strip(), page, box, snippets[i] if i < len(snippets) else ""))
+        snippet = snippets[i] if i < len(snippets) else ""
+        out.append(Part(src, val.strip(), page, box, snippet, label))
     return out
 
 

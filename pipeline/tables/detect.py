@@ -242,6 +242,8 @@ def _band(page: Page, cap: Box) -> tuple[float, float]:
     left = min(w.box.x0 for w in words)
     right = max(w.box.x1 for w in words)
     mid = page.width / 2
+    if page.columns < 2:
+        return left, right
     if cap.x1 < mid + 5 and cap.x1 - cap.x0 < 0.55 * (right - left):
         return left, mid - 2
     if cap.x0 > mid - 5:

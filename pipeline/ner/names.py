@@ -1,0 +1,158 @@
+"""Names in a tokenised string: PRODUCT, TARGET, TRIAL, METRIC and ARM from the vocabularies
+(spaCy PhraseMatchers), their near misses (fuzzy, reported as variants), and generic shapes
+(rules/patterns.jsonl: INN stems, code names, trial acronyms) for names no rule lists."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rapidfuzz import fuzz
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc
+
+from pipeline.ner.hits import Hit
+from pipeline.ner.vocab import Entry, RulesError, Vocabulary
+
+VOCAB, FUZZY, GENERIC = 2, 1, 0
+
+
+class NameFinder:
+    def __init__(
+        self, nlp: Language, vocab: Vocabulary, patterns: list[Any], cfg: Mapping[str, Any], joiners: list[str]
+    ) -> None:
+        self.vocab = vocab
+        self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.orth = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.by_key: dict[str, Entry] = {}
+        for i, e in enumerate(vocab.entries):
+            key = f"{e.label}:{i}"
+            self.by_key[key] = e
+            (self.orth if e.case_sensitive else self.lower).add(key, [nlp.make_doc(e.form)])
+        self.dehyphenated = {e.form: e for e in vocab.entries if "-" not in e.form and " " not in e.form}
+        self.matcher = Matcher(nlp.vocab)
+        self.generic: dict[str, str] = {}
+        for i, p in enumerate(patterns or []):
+            if not isinstance(p, dict) or "label" not in p or not isinstance(p.get("pattern"), list):
+                raise RulesError(f"rules/patterns.jsonl line {i + 1}: needs `label` and a `pattern` list")
+            key = f"{p['label']}:{p.get('id', i)}"
+            self.generic[key] = p["label"]
+            try:
+                self.matcher.add(key, [p["pattern"]])
+            except (ValueError, KeyError) as e:
+                raise RulesError(f"rules/patterns.jsonl line {i + 1}: {e}") from e
+        gen = cfg.get("generic", {})
+        self.not_trials = {str(x).lower() for x in gen.get("not_trials", [])}
+        self.trial_context = {str(x).lower() for x in gen.get("trial_context", [])}
+        self.joiners = {str(j) for j in joiners}
+
+    def find(self, doc: Doc) -> list[Hit]:
+        hits = self._vocabulary(doc)
+        covered = {i for h in hits for i in range(h.start, h.end)}  # token indices here
+        hits += self._fuzzy(doc, covered)
+        covered = {i for h in hits for i in range(h.start, h.end)}
+        hits += self._generic(doc, covered)
+        hits = self._combine_targets(doc, hits)
+        # token indices -> character offsets
+        out = []
+        for h in hits:
+            span = doc[h.start : h.end]
+            out.append(Hit(h.label, span.start_char, span.end_char, h.canonical, h.attrs, h.rank))
+        return out
+
+    def _vocabulary(self, doc: Doc) -> list[Hit]:
+        out = []
+        for key_id, s, e in [*self.lower(doc), *self.orth(doc)]:
+            entry = self.by_key[doc.vocab.strings[key_id]]
+            attrs = dict(entry.attrs)
+            raw = doc[s:e].text
+            # A trial's capitalisation is part of its name (KarMMa): another casing is a variant.
+            if entry.label == "TRIAL" and raw not in self.vocab.exact_forms and not raw.isupper():
+                attrs.update(variant=True, raw=raw, score=round(fuzz.ratio(raw, entry.form), 1))
+            out.append(Hit(entry.label, s, e, entry.canonical, attrs, VOCAB))
+        return out
+
+    def _fuzzy(self, doc: Doc, covered: set[int]) -> list[Hit]:
+        out: list[Hit] = []
+        i = 0
+        while i < len(doc):
+            t = doc[i]
+            if i in covered or not any(c.isalpha() for c in t.text):
+                i += 1
+                continue
+            joined = self.dehyphenated.get(t.text.replace("-", "")) if "-" in t.text else None
+            if joined is not None:  # "Kar-MMa": a line-break hyphen kept by the text layer, not a variant
+                out.append(Hit(joined.label, i, i + 1, joined.canonical, {**joined.attrs, "hyphenation": True}, VOCAB))
+                i += 1
+                continue
+            nxt = doc[i + 1] if i + 1 < len(doc) and i + 1 not in covered else None
+            found = self._near(t.text, nxt.text if nxt is not None and nxt.is_alpha else None)
+            if found is None and nxt is not None and nxt.text in self.vocab.metric_followers:
+                near = self.vocab.near_short(t.text, "METRIC")
+                found = (near[0], near[1], 1) if near else None
+            if found is None:
+                i += 1
+                continue
+            entry, score, width = found
+            raw = doc[i : i + width].text
+            attrs = {**entry.attrs, "variant": True, "raw": raw, "score": score}
+            out.append(Hit(entry.label, i, i + width, entry.canonical, attrs, FUZZY))
+            i += width
+        return out
+
+    def _near(self, text: str, nxt: str | None) -> tuple[Entry, float, int] | None:
+        inn = self.vocab.near_inn(text, nxt) if text.isalpha() and len(text) >= self.vocab.min_length else None
+        if inn:
+            return inn[0], inn[1], 2 if inn[2] else 1
+        for label in ("PRODUCT", "TRIAL"):
+            near = self.vocab.near(text, label)
+            if near:
+                return near[0], near[1], 1
+        near = self.vocab.near_short(text, "TARGET")
+        return (near[0], near[1], 1) if near else None
+
+    def _generic(self, doc: Doc, covered: set[int]) -> list[Hit]:
+        out = []
+        for key_id, s, e in self.matcher(doc):
+            if any(i in covered for i in range(s, e)):
+                continue
+            label = self.generic[doc.vocab.strings[key_id]]
+            text = doc[s:e].text
+            if any(rx.search(text) for rx in self.vocab.never) or text.lower() in self.not_trials:
+                continue
+            if label == "PRODUCT" and e < len(doc) and doc[e].lower_ in self.trial_context and any(
+                c.isdigit() for c in text
+            ):
+                label = "TRIAL"  # "XYZ-101 study": a code-named trial, not a product
+            # INN-shaped names are written lower case; code names as printed
+            canonical = text.lower() if label == "PRODUCT" and not any(c.isdigit() for c in text) else text
+            attrs = {"generic": True}
+            if label == "PRODUCT":
+                attrs["target"] = ""
+            out.append(Hit(label, s, e, canonical, attrs, GENERIC))
+        return out
+
+    def _combine_targets(self, doc: Doc, hits: list[Hit]) -> list[Hit]:
+        """"GPRC5D/BCMA", "CD19 and BCMA" -> one TARGET "BCMA+GPRC5D"; "CS1-BCMA" in one token too."""
+        targets = sorted((h for h in hits if h.label == "TARGET"), key=lambda h: h.start)
+        drop: set[int] = set()
+        combined: list[Hit] = []
+        for a, b in zip(targets, targets[1:], strict=False):
+            if b.start == a.end + 1 and doc[a.end].text in self.joiners and id(a) not in drop:
+                parts = sorted({a.canonical, b.canonical})
+                if len(parts) == 2:
+                    drop |= {id(a), id(b)}
+                    attrs = {"combination": True, "parts": parts}
+                    if a.attrs.get("variant") or b.attrs.get("variant"):
+                        attrs.update({k: v for k, v in (a.attrs | b.attrs).items() if k in ("variant", "raw", "score")})
+                    combined.append(Hit("TARGET", a.start, b.end, "+".join(parts), attrs, min(a.rank, b.rank)))
+        covered = {i for h in hits for i in range(h.start, h.end)}
+        for i, t in enumerate(doc):
+            if i in covered or "-" not in t.text:
+                continue
+            parts = [self.vocab.target_of.get(p.lower()) for p in t.text.split("-")]
+            if len(parts) > 1 and all(parts):
+                uniq = sorted(set(parts))  # type: ignore[arg-type]
+                combined.append(Hit("TARGET", i, i + 1, "+".join(uniq), {"combination": True, "parts": uniq}, VOCAB))
+        return [h for h in hits if id(h) not in drop] + combined
