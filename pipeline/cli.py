@@ -31,8 +31,11 @@ def run(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Parse every document again.")] = False,
     rules: Annotated[Path | None, typer.Option(help="Rules folder.")] = None,
     password: Password = None,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Cache folder (default OUT/.cache).")] = None,
 ) -> None:
-    """Run every stage over PDFs (default input/) and write outputs and reports."""
+    """Run every stage over PDFs (default input/) and write outputs and reports.
+
+    Exit code: 0 ok, 1 a finding reached --fail-on, 2 usage error, 130 interrupted (rerun to continue)."""
     from pipeline.batch import run_command
 
     code = run_command(
@@ -46,6 +49,7 @@ def run(
         use_cache=not no_cache,
         rules_dir=rules,
         password=password,
+        cache_dir=cache_dir,
     )
     raise typer.Exit(code)
 

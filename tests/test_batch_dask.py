@@ -17,9 +17,8 @@ distributed = pytest.importorskip("distributed")
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(
-        n_workers=1, threads_per_worker=2, processes=False, host="127.0.0.1", dashboard_address=None
-    )
+    # In-process workers talk over the inproc transport: no socket is opened at all.
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None)
     with distributed.Client(cluster) as c:
         yield c
     cluster.close()

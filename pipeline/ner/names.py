@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,6 +46,7 @@ class NameFinder:
         gen = cfg.get("generic", {})
         self.not_trials = {str(x).lower() for x in gen.get("not_trials", [])}
         self.trial_context = {str(x).lower() for x in gen.get("trial_context", [])}
+        self.not_products = [re.compile(str(x)) for x in gen.get("not_products", [])]
         self.joiners = {str(j) for j in joiners}
 
     def find(self, doc: Doc) -> list[Hit]:
@@ -120,6 +122,8 @@ class NameFinder:
             label = self.generic[doc.vocab.strings[key_id]]
             text = doc[s:e].text
             if any(rx.search(text) for rx in self.vocab.never) or text.lower() in self.not_trials:
+                continue
+            if label == "PRODUCT" and any(rx.search(text) for rx in self.not_products):
                 continue
             if label == "PRODUCT" and e < len(doc) and doc[e].lower_ in self.trial_context and any(
                 c.isdigit() for c in text

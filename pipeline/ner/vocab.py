@@ -142,6 +142,8 @@ class Vocabulary:
         if len(text) < self.short_min or sum(c.isupper() for c in text) < 2 or not self.looks_like_name(text):
             return None
         if label == "TARGET":
+            if text != text.upper():  # "tACE" is another word; misspelt antigens keep their capitals
+                return None
             text_cmp, pairs = text.upper(), [(e.form.upper(), e) for e in self._short["TARGET"]]
         else:
             text_cmp, pairs = text, [(e.form, e) for e in self._short["METRIC"]]
