@@ -106,7 +106,9 @@ def table1() -> Table:
             box = Box(3, 50 + 70 * c, 100 + 50 * r, 115 + 70 * c, 145 + 50 * r)
             refs = [TABLE1_REFS[r - 1]] if r and c == 0 else []
             cells.append(Cell(r, c, text, box, refs))
-    return Table("Table 1", "Table 1. Clinical studies in MM involving Ide-Cel.", len(TABLE1), 7, cells, 1, [3])
+    return Table(
+        "Table 1", "Table 1. Clinical studies in MM involving Ide-Cel.", len(TABLE1), 7, cells, 1, [3]
+    )
 
 
 def add_text(doc: Document, kind: str, text: str, page: int) -> None:
@@ -115,7 +117,13 @@ def add_text(doc: Document, kind: str, text: str, page: int) -> None:
     for i, word in enumerate(text.split(" ")):
         start = len(" ".join(text.split(" ")[:i])) + (1 if i else 0)
         line, col = divmod(start, 80)
-        spans.append(Span(start, start + len(word), Box(page, 50 + 3 * col, 200 + 12 * line, 53 + 3 * col + 3 * len(word), 210 + 12 * line)))
+        spans.append(
+            Span(
+                start,
+                start + len(word),
+                Box(page, 50 + 3 * col, 200 + 12 * line, 53 + 3 * col + 3 * len(word), 210 + 12 * line),
+            )
+        )
     doc.add_block(Block(kind, text, Box(page, 50, 200, 300, 700)), spans)
 
 
@@ -191,7 +199,9 @@ def test_fixture_provenance(rules):
     assert text and all(o.page in (2, 6) and o.bbox.count(",") == 3 and o.snippet for o in text)
     table = [o for o in outcomes if o.source == "table"]
     assert all(o.table_id == "Table 1" and o.page == 3 for o in table)
-    named = next(o for o in text if o.metric == "ORR" and o.value == 75.8)  # "The ORR was 75.8%" after CRB-401
+    named = next(
+        o for o in text if o.metric == "ORR" and o.value == 75.8
+    )  # "The ORR was 75.8%" after CRB-401
     cohort = next(o for o in text if o.metric == "N" and o.value == 31)  # "In cohort 2c, 31 patients"
     assert named.confidence < 0.95 and cohort.confidence > named.confidence
 

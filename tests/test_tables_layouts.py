@@ -38,9 +38,24 @@ class Sheet:
         self.c.setFillGray(0)
 
     def paragraph(self, y: float, n: int) -> float:
-        words = (
-            "the quick brown fox jumps over the lazy dog while patients were followed up for months".split()
-        )
+        words = [
+            "the",
+            "quick",
+            "brown",
+            "fox",
+            "jumps",
+            "over",
+            "the",
+            "lazy",
+            "dog",
+            "while",
+            "patients",
+            "were",
+            "followed",
+            "up",
+            "for",
+            "months",
+        ]
         for i in range(n):
             self.text(72, y, " ".join(words[i % 3 :] + words[: i % 3]) + " and more text here")
             y += PITCH

@@ -126,7 +126,9 @@ def run(
     out.mkdir(parents=True, exist_ok=True)
     sweep_temp(out)
     code = code or code_version()
-    cache = Cache(Path(cache_dir or out / ".cache"), rules.digest, code, task_tag(task)) if use_cache else None
+    cache = (
+        Cache(Path(cache_dir or out / ".cache"), rules.digest, code, task_tag(task)) if use_cache else None
+    )
 
     done: dict[str, DocRecord] = {}
     by_id = {j.doc_id: j for j in todo}

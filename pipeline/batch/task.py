@@ -18,6 +18,7 @@ from typing import Protocol
 
 from pipeline.batch.discover import Job
 from pipeline.outputs import DocRecord, failed, from_result
+from pipeline.outputs.record import counts
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,7 +81,12 @@ def run_job(task: Task, job: Job) -> DocRecord:
         rec = failed(job.doc_id, job.path, job.sha256, "missing", str(e))
     except Exception as e:  # noqa: BLE001 - one bad document must not end the batch
         rec = failed(job.doc_id, job.path, job.sha256, "internal", f"{type(e).__name__}: {e}{_where(e)}")
-    rec.row["timings"]["total"] = round(time.perf_counter() - t0, 4)
+    # Counts from the record itself, so that every task (and the report) agrees with the rows.
+    rec.row["counts"] = {
+        **rec.row.get("counts", {}),
+        **counts(rec, tables=rec.row.get("counts", {}).get("tables", 0)),
+    }
+    rec.row.setdefault("timings", {})["total"] = round(time.perf_counter() - t0, 4)
     rec.row["peak_rss_mb"] = peak_rss_mb()
     return rec
 

@@ -24,6 +24,10 @@ def phase_canonical(m: re.Match[str]) -> str:
     return f"{first}/{second}" if m.group("p2") else first
 
 
+def _shape(label: str) -> tuple[bool, bool]:
+    return any(c.isdigit() for c in label), any(c.isalpha() for c in label)
+
+
 def cohort_canonical(label: str) -> str:
     return label.upper() if label.isalpha() else label.lower()
 
@@ -52,7 +56,11 @@ class ContextFinder:
             out.append(Hit("PHASE", m.start(), m.end(), phase_canonical(m), {"printed": m.group(0)}))
         for m in self.re_cohort.finditer(text):
             base = m.start("labels")
-            for lm in self.re_label.finditer(m.group("labels")):
+            labels = list(self.re_label.finditer(m.group("labels")))
+            shape = _shape(labels[0].group(0))
+            for lm in labels:
+                if _shape(lm.group(0)) != shape:  # "cohort 2c, 31 patients": 31 is not a cohort
+                    break
                 s, e = base + lm.start(), base + lm.end()
                 out.append(Hit("COHORT", s, e, cohort_canonical(lm.group(0)), {"printed": m.group(0)}))
         return out + self.registry_ids(text)

@@ -30,7 +30,7 @@ def merge(doc_id: str, drafts: list[StudyDraft]) -> tuple[list[Study], list[Outc
     studies: list[Study] = []
     outcomes: list[Outcome] = []
     used: set[str] = set()
-    for k, (key, parts) in enumerate(groups.items(), start=1):
+    for k, parts in enumerate(groups.values(), start=1):
         table = [p for p in parts if p.source == "table"]
         text = [p for p in parts if p.source == "text"]
         main = (table or text)[0]
@@ -48,7 +48,8 @@ def merge(doc_id: str, drafts: list[StudyDraft]) -> tuple[list[Study], list[Outc
             product=next((p.product for p in parts if p.product), ""),
             target=next((p.target for p in parts if p.target), ""),
             nct_id=next((p.nct_id for p in parts if p.nct_id), ""),
-            phase=next((p.phase for p in table if p.phase), "") or next((p.phase for p in text if p.phase), ""),
+            phase=next((p.phase for p in table if p.phase), "")
+            or next((p.phase for p in text if p.phase), ""),
             phase_text=next((p.phase for p in text if p.phase), ""),
             n=n_table if n_table is not None else n_text,
             n_table=n_table,
@@ -93,7 +94,16 @@ def _fold_trial_level(drafts: list[StudyDraft]) -> list[StudyDraft]:
                 same[0].nct_id = same[0].nct_id or d.nct_id
             elif d.phase or d.nct_id:
                 kid = next(c for c in kids if c.cohort.lower() == coh)
-                out.append(StudyDraft(d.source, trial=kid.trial, cohort=kid.cohort, phase=d.phase, nct_id=d.nct_id, pages=set(d.pages)))
+                out.append(
+                    StudyDraft(
+                        d.source,
+                        trial=kid.trial,
+                        cohort=kid.cohort,
+                        phase=d.phase,
+                        nct_id=d.nct_id,
+                        pages=set(d.pages),
+                    )
+                )
         if d.outcomes:
             out.append(d)
     return out

@@ -44,7 +44,9 @@ def finish(metric: str, value: Mention, cues: Cues, timepoint: float | None) -> 
     if not unit:
         unit = cues.metric_units.get(metric, "")
     tp = timepoint if unit == "%" and metric not in MEDIANS else None
-    return Reading(metric, value.attrs.get("value"), unit, qual, timepoint=tp, start=value.start, end=value.end)
+    return Reading(
+        metric, value.attrs.get("value"), unit, qual, timepoint=tp, start=value.start, end=value.end
+    )
 
 
 def subgroup_label(abbr: str, cues: Cues, local: dict[str, str]) -> str:
@@ -55,7 +57,9 @@ def subgroup_label(abbr: str, cues: Cues, local: dict[str, str]) -> str:
 
 
 def parse_cell(text: str, mentions: list[Mention], cues: Cues, local_groups: dict[str, str]) -> list[Reading]:
-    toks = sorted((m for m in mentions if m.label in ("METRIC", "VALUE", "TIMEPOINT", "ARM")), key=lambda m: m.start)
+    toks = sorted(
+        (m for m in mentions if m.label in ("METRIC", "VALUE", "TIMEPOINT", "ARM")), key=lambda m: m.start
+    )
     out: list[Reading] = []
     header_tp: float | None = None
     control_first = False
@@ -64,15 +68,15 @@ def parse_cell(text: str, mentions: list[Mention], cues: Cues, local_groups: dic
         if t.label == "TIMEPOINT":
             prev = toks[i - 1] if i else None
             if prev is not None and prev.label == "METRIC" and t.start - prev.end <= 2 and segs:
-                segs[-1] = (segs[-1][0], t.attrs["months"], segs[-1][2])  # "OS (12m): 73%"
+                segs[-1] = (segs[-1][0], t.attrs.get("months"), segs[-1][2])  # "OS (12m): 73%"
             else:
-                header_tp = t.attrs["months"]
+                header_tp = t.attrs.get("months")
         elif t.label == "METRIC":
             tp = None
             if i + 1 < len(toks) and toks[i + 1].label == "TIMEPOINT" and toks[i + 1].start - t.end <= 2:
                 tp = None  # set when the timepoint token is reached
             elif i and toks[i - 1].label == "TIMEPOINT" and t.start - toks[i - 1].end <= 1:
-                tp = toks[i - 1].attrs["months"]  # "12-month PFS"
+                tp = toks[i - 1].attrs.get("months")  # "12-month PFS"
             segs.append((t, tp if tp is not None else header_tp, []))
         elif t.label == "ARM" and not segs:
             left = text[: t.start].lower()

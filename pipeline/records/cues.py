@@ -118,7 +118,9 @@ def compile_cues(rules: Rules) -> Cues:
     for code, phrases in (rec.get("text_metric_phrases") or {}).items():
         for p in phrases:
             codes.setdefault(str(p).lower(), code)
-    subgroups = {str(p).lower(): label for label, forms in (rec.get("subgroups") or {}).items() for p in forms}
+    subgroups = {
+        str(p).lower(): label for label, forms in (rec.get("subgroups") or {}).items() for p in forms
+    }
     patterns = []
     for item in rec.get("subgroup_patterns") or []:
         pat = item["pattern"].replace("{dose}", DOSE_RE)

@@ -40,7 +40,9 @@ def column_roles(header: list[str], cues: Cues) -> dict[int, str]:
     return roles
 
 
-def _oriented(table: Table, cues: Cues) -> tuple[list[list[str]], list[list[Cell | None]], dict[int, str], int]:
+def _oriented(
+    table: Table, cues: Cues
+) -> tuple[list[list[str]], list[list[Cell | None]], dict[int, str], int]:
     grid = table.grid()
     cells: list[list[Cell | None]] = [[None] * table.n_cols for _ in range(table.n_rows)]
     for c in table.cells:
@@ -82,9 +84,9 @@ def read_tables(doc: Document, cues: Cues, lexer: Lexer) -> list[StudyDraft]:
 
 def _ner_canonical(doc: Document, table_id: str, cells: list[Cell | None], label: str) -> str:
     for m in doc.mentions:
-        if m.source == "table" and m.label == label and m.table_id == table_id:
-            if any(c is not None and c.row == m.row and c.col == m.col for c in cells):
-                return m.canonical
+        same_table = m.source == "table" and m.label == label and m.table_id == table_id
+        if same_table and any(c is not None and c.row == m.row and c.col == m.col for c in cells):
+            return m.canonical
     return ""
 
 
@@ -130,7 +132,9 @@ def _col(roles: dict[int, str], role: str) -> int:
     return next((i for i, r in roles.items() if r == role), -1)
 
 
-def _study_fields(d, roles, text, lexed, col_cells, cues: Cues, lexer: Lexer, doc: Document, table: Table) -> None:
+def _study_fields(
+    d, roles, text, lexed, col_cells, cues: Cues, lexer: Lexer, doc: Document, table: Table
+) -> None:
     for i, role in roles.items():
         t, ms = text[i], lexed[i]
         if role == "agent":
@@ -216,7 +220,7 @@ def _local_groups(patients: str, cues: Cues) -> dict[str, str]:
 
 
 def _patient_rows(d: StudyDraft, text: str, ms: list[Mention], groups: dict[str, str]) -> list[Outcome]:
-    n = next((m for m in ms if m.label == "N"), None)
+    n = next((m for m in ms if m.label == "N" and isinstance(m.attrs.get("value"), int)), None)
     if n is None:
         return []
     d.n = n.attrs["value"]
@@ -224,7 +228,9 @@ def _patient_rows(d: StudyDraft, text: str, ms: list[Mention], groups: dict[str,
     for m in _GROUP_N.finditer(text[n.end :]):
         label = groups.get(m.group(2).lower(), "")
         if label:
-            r = Reading("N", float(m.group(1)), "patients", subgroup=label, snippet=" ".join(m.group().split()))
+            r = Reading(
+                "N", float(m.group(1)), "patients", subgroup=label, snippet=" ".join(m.group().split())
+            )
             out.append(_outcome(r))
     return out
 

@@ -8,6 +8,7 @@ paragraph. Readings come from metric/value pairing (relations.py)."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from pipeline.model import Document, Mention, Outcome, enclosing
@@ -55,6 +56,7 @@ class TextReader:
         self.rel = Relations(cues)
         self.drafts: dict[tuple[str, ...], StudyDraft] = {}
         self.ner = sorted((m for m in doc.mentions if m.source == "text"), key=lambda m: m.start)
+        self.starts = [m.start for m in self.ner]
 
     def mentions(self, a: int, b: int) -> list[Mention]:
         """Mentions of text[a:b], offsets relative to a: NER's (canonical names, fuzzy variants) plus
@@ -63,16 +65,14 @@ class TextReader:
         ner = [
             Mention(m.label, m.text, m.canonical, m.start - a, m.end - a, attrs=dict(m.attrs))
             for m in self.ner
-            if m.start >= a and m.end <= b and m.label != "COHORT"
+            if m.start >= a
+            and m.end <= b
+            and m.label != "COHORT"
             and not (m.label == "METRIC" and self.lexer.slashed(self.doc.text, m.start, m.end))
         ]
         own = self.lexer.lex(self.doc.text[a:b])
         spans = [(m.start, m.end) for m in ner]
-        extra = [
-            m
-            for m in own
-            if m.label == "COHORT" or all(m.end <= s or m.start >= e for s, e in spans)
-        ]
+        extra = [m for m in own if m.label == "COHORT" or all(m.end <= s or m.start >= e for s, e in spans)]
         return sorted(ner + extra, key=lambda m: (m.start, -m.end))
 
     def read(self) -> list[StudyDraft]:
@@ -82,7 +82,9 @@ class TextReader:
                 ms = self.mentions(block.start, block.end)
                 ctx.heading_trial = _first(ms, "TRIAL")
                 # a trial's run-in heading stays inside its product's section; other headings start a new one
-                ctx.heading_product = _first(ms, "PRODUCT") or (ctx.heading_product if ctx.heading_trial else "")
+                ctx.heading_product = _first(ms, "PRODUCT") or (
+                    ctx.heading_product if ctx.heading_trial else ""
+                )
                 ctx.product = ctx.heading_product or ctx.product
                 ctx.trial, ctx.study = ctx.heading_trial, None
                 continue
@@ -109,10 +111,10 @@ class TextReader:
         study.pages.add(self.doc.page_of(a))
         if how in ("named", "intro") and not study.phase and (m := _PHASE_IN_TEXT.search(s)):
             study.phase = phase_of(m.group(1))
-        n = next((m for m in ms if m.label == "N"), None)
+        n = next((m for m in ms if m.label == "N" and _count(m) is not None), None)
         has_n = any(o.metric == "N" and not o.subgroup for o in study.outcomes)
-        if n is not None and not has_n and study.n in (None, int(n.attrs["value"])):
-            study.n = int(n.attrs["value"])
+        if n is not None and not has_n and study.n in (None, _count(n)):
+            study.n = _count(n)
             study.outcomes.append(self._outcome(_n_reading(n), s, a, how))
         if how == "named" and not study.product:
             study.product = product or ctx.heading_product
@@ -138,10 +140,10 @@ class TextReader:
         if cohort and (ctx.trial or (ctx.study and ctx.study.trial)):
             return self._draft(trial=ctx.trial or ctx.study.trial, cohort=cohort), "cohort"
         author = self.cues.author_re.match(s.strip())
-        n = next((m for m in ms if m.label == "N"), None)
+        n = next((m for m in ms if m.label == "N" and _count(m) is not None), None)
         if n is not None and (first or author):
             product = _first(ms, "PRODUCT") or ctx.heading_product or ctx.product
-            value = int(n.attrs["value"])
+            value = _count(n)
             if not product:  # a table row with the same patient count names the product
                 same = [d for d in self.tables if not d.trial and d.n == value and d.product]
                 product = same[0].product if len(same) == 1 else ""
@@ -155,7 +157,9 @@ class TextReader:
             return ctx.study, "carried"
         return None, ""
 
-    def _draft(self, trial: str = "", cohort: str = "", product: str = "", n: int | None = None) -> StudyDraft:
+    def _draft(
+        self, trial: str = "", cohort: str = "", product: str = "", n: int | None = None
+    ) -> StudyDraft:
         d = StudyDraft("text", trial=trial, cohort=cohort, product=product, n=n)
         key = d.key()
         if key not in self.drafts:
@@ -176,8 +180,17 @@ class TextReader:
 def _n_reading(n: Mention):
     from pipeline.records.relations import TextReading
 
-    v = float(n.attrs["value"])
+    v = float(_count(n) or 0)
     return TextReading("N", v, "patients", start=n.start, end=n.end, metric_start=n.start, metric_end=n.end)
+
+
+def _count(m: Mention) -> int | None:
+    """The patient count of an N mention; None when NER left it out or it is not a whole number."""
+    v = m.attrs.get("value")
+    try:
+        return int(v) if v is not None and float(v) == int(float(v)) else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _same(o: Outcome) -> tuple:

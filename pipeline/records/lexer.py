@@ -35,12 +35,14 @@ _TP_RES = [
 ]
 _VS_RE = re.compile(r"\b(?:vs\.?|versus)(?![A-Za-z])", re.IGNORECASE)
 _TRIAL_RE = re.compile(r"\b[A-Z][A-Za-z]{2,}(?:-[A-Z][A-Za-z]*)?-\d{1,3}[a-zA-Z]?\b")
-_REG_RE = re.compile(r"\bNCT[\d&]{6,10}\b|\bChiCTR-?[A-Z]{0,3}-?\d{6,10}\b|\b\d{4}-\d{6}-\d{2}\b|\bISRCTN\d{8}\b")
+_REG_RE = re.compile(
+    r"\bNCT[\d&]{6,10}\b|\bChiCTR-?[A-Z]{0,3}-?\d{6,10}\b|\b\d{4}-\d{6}-\d{2}\b|\bISRCTN\d{8}\b"
+)
 _LABEL_RE = re.compile(r"(?<![A-Za-z0-9])(?P<label>[A-Za-z][A-Za-z\-]{1,10})\s*(?:\([^)]{1,12}\))?\s*[:.]\s")
 
 
 def dose_values(printed: str) -> tuple[list[float], str]:
-    """"50, 150, 450 or 800x10^6" -> ([5e7, 1.5e8, 4.5e8, 8e8], ""); "150-450x10^6" -> (.., "range")."""
+    """ "50, 150, 450 or 800x10^6" -> ([5e7, 1.5e8, 4.5e8, 8e8], ""); "150-450x10^6" -> (.., "range")."""
     m = re.search(r"[x×]\s*10\s*\^?\s*(\d{1,2})", printed)
     if not m:
         return [], ""
@@ -116,9 +118,9 @@ class Lexer:
         return out
 
     def slashed(self, text: str, a: int, b: int) -> bool:
-        """"RR/MM", "R/R": a metric-like piece of a slashed word that is no metric pair ("VGPR/PR" is)."""
-        after = re.match(r"/([A-Za-z][A-Za-z0-9\-]*)", text[b:])
-        before = re.search(r"([A-Za-z][A-Za-z0-9\-]*)/$", text[:a])
+        """ "RR/MM", "R/R": a metric-like piece of a slashed word that is no metric pair ("VGPR/PR" is)."""
+        after = re.match(r"/([A-Za-z][A-Za-z0-9\-]*)", text[b : b + 40])
+        before = re.search(r"([A-Za-z][A-Za-z0-9\-]*)/$", text[max(0, a - 40) : a])
         return any(x and x.group(1).lower() not in self.cues.metric_codes for x in (after, before))
 
     def _fuzzy_labels(self, text: str, out: list[Mention], taken: list[tuple[int, int]]) -> None:
@@ -131,7 +133,14 @@ class Lexer:
             if hit and hit[1] >= 75:
                 code = self.cues.metric_codes[hit[0]]
                 out.append(
-                    Mention("METRIC", text[a:b], code, a, b, attrs={"variant": True, "raw": text[a:b], "score": hit[1]})
+                    Mention(
+                        "METRIC",
+                        text[a:b],
+                        code,
+                        a,
+                        b,
+                        attrs={"variant": True, "raw": text[a:b], "score": hit[1]},
+                    )
                 )
                 taken.append((a, b))
 
@@ -144,15 +153,27 @@ class Lexer:
             if any(not (b <= s or a >= e) for s, e in taken):
                 continue
             if m.group("nr"):
-                vals.append(Mention("VALUE", text[a:b], "NR", a, b, attrs={"value": None, "unit": "months", "qualifier": "NR"}))
+                vals.append(
+                    Mention(
+                        "VALUE",
+                        text[a:b],
+                        "NR",
+                        a,
+                        b,
+                        attrs={"value": None, "unit": "months", "qualifier": "NR"},
+                    )
+                )
                 continue
             ns, ne = m.span("num")
             before = text[ns - 1] if ns else " "
             after = text[ne] if ne < len(text) else " "
             unit = (m.group("unit") or "").lower()
             prev2 = text[ns - 2] if ns > 1 else " "
-            if before.isalpha() or before == "^" or (before in "/.-" and prev2.isalnum()) or (
-                before == "(" and prev2.islower()
+            if (
+                before.isalpha()
+                or before == "^"
+                or (before in "/.-" and prev2.isalnum())
+                or (before == "(" and prev2.islower())
             ):
                 continue  # CD3, t(4;14), 10^-5, 4-1BB, glued citations: part of a name, not a value
             if not unit and (after.isalpha() or after in "^"):
@@ -164,17 +185,21 @@ class Lexer:
                 continue  # a year
             vals.append(
                 Mention(
-                    "VALUE", text[a:b], m.group("num"), a, b,
+                    "VALUE",
+                    text[a:b],
+                    m.group("num"),
+                    a,
+                    b,
                     attrs={"value": num, "unit": _UNITS.get(unit, ""), "qualifier": _qual(m.group("q"))},
                 )  # fmt: skip
             )
         # "71 vs 42%", "8.8 and 34.2 months": a bare number takes the unit of the value after it
         for i in range(len(vals) - 2, -1, -1):
             v, nxt = vals[i], vals[i + 1]
-            if not v.attrs["unit"] and v.attrs["value"] is not None and nxt.attrs["unit"]:
-                if _INHERIT_GAP.match(text[v.end : nxt.start]):
-                    v.attrs["unit"] = nxt.attrs["unit"]
-                    v.attrs["inherited_unit"] = True
+            bare = not v.attrs["unit"] and v.attrs["value"] is not None and nxt.attrs["unit"]
+            if bare and _INHERIT_GAP.match(text[v.end : nxt.start]):
+                v.attrs["unit"] = nxt.attrs["unit"]
+                v.attrs["inherited_unit"] = True
         out.extend(vals)
 
 

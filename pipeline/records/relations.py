@@ -80,7 +80,12 @@ class Relations:
             if v.label != "VALUE" or nxt.label != "METRIC" or id(v) in used or id(nxt) in used:
                 continue
             prev = toks[i - 1] if i else None
-            if prev is not None and prev.label == "METRIC" and id(prev) not in used and "," not in s[prev.end : v.start]:
+            if (
+                prev is not None
+                and prev.label == "METRIC"
+                and id(prev) not in used
+                and "," not in s[prev.end : v.start]
+            ):
                 continue  # "ORR 71% CR …": the value belongs to the metric before it
             if self.cues.value_before_metric_re.match(s[v.end : nxt.start]):
                 pairs.append((nxt, v))
@@ -96,7 +101,9 @@ class Relations:
                     used.add(id(v))
                     continue
                 before = s[(mine[j - 1].end if j else m.end) : v.start]
-                if re.search(r"\b(?:vs\.?|versus)\s*$", before.strip() + " ", re.I) or self._group_after(s, v, b):
+                if re.search(r"\b(?:vs\.?|versus)\s*$", before.strip() + " ", re.I) or self._group_after(
+                    s, v, b
+                ):
                     pairs.append((m, v))
                     used.add(id(v))
         out = []
@@ -108,8 +115,11 @@ class Relations:
             r = finish(m.canonical, v, self.cues, tp)
             if r.metric.endswith("_RATE") and tp is not None:
                 prev_tp = tp
-            if not v.attrs.get("unit") and r.unit == "%" and not has_pct and v.attrs.get("value", 0) == int(
-                v.attrs.get("value") or 0
+            if (
+                not v.attrs.get("unit")
+                and r.unit == "%"
+                and not has_pct
+                and v.attrs.get("value", 0) == int(v.attrs.get("value") or 0)
             ):
                 r.unit = "patients"  # "(10 CR, 6 VGPR/PR)": counts of patients
             before = s[max(a, v.start - 12) : v.start]
@@ -119,14 +129,22 @@ class Relations:
         return out
 
     def _metrics(self, s: str, metrics: list[Mention]) -> list[Mention]:
-        """"very good partial response (VGPR) or better" -> one VGPR_PLUS metric."""
+        """ "very good partial response (VGPR) or better" -> one VGPR_PLUS metric."""
         out: list[Mention] = []
-        joined = {id(m) for m, n in zip(metrics, metrics[1:], strict=False) if re.fullmatch(r"\s*/\s*", s[m.end : n.start])}
+        joined = {
+            id(m)
+            for m, n in zip(metrics, metrics[1:], strict=False)
+            if re.fullmatch(r"\s*/\s*", s[m.end : n.start])
+        }
         joined |= {id(n) for m, n in zip(metrics, metrics[1:], strict=False) if id(m) in joined}
         for m in metrics:
             if id(m) in joined:
                 continue  # "VGPR/PR": a combined category no single metric code names
-            if out and out[-1].canonical == m.canonical and re.fullmatch(r"\s*\(\s*", s[out[-1].end : m.start]):
+            if (
+                out
+                and out[-1].canonical == m.canonical
+                and re.fullmatch(r"\s*\(\s*", s[out[-1].end : m.start])
+            ):
                 continue  # the abbreviation repeating the metric just named
             out.append(m)
         for m in out:

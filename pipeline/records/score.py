@@ -74,7 +74,9 @@ class Report:
         lines = ["scope      P      R      F1     tp   fp   fn"]
 
         def row(name: str, c: Counts) -> None:
-            lines.append(f"{name:<9} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f} {c.tp:5d} {c.fp:4d} {c.fn:4d}")
+            lines.append(
+                f"{name:<9} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f} {c.tp:5d} {c.fp:4d} {c.fn:4d}"
+            )
 
         row("all", self.total)
         for k in sorted(self.by_source):
@@ -84,7 +86,10 @@ class Report:
             row(k[:9], self.by_metric[k])
         if self.unmatched_studies:
             lines += ["", "gold studies without a predicted match: " + ", ".join(self.unmatched_studies)]
-        for title, rows in (("misses (gold rows not predicted)", self.misses), ("extras (predicted, not in gold)", self.extras)):
+        for title, rows in (
+            ("misses (gold rows not predicted)", self.misses),
+            ("extras (predicted, not in gold)", self.extras),
+        ):
             if rows:
                 lines += ["", title + ":"]
                 lines += [f"  {_show(r)}" for r in rows]
@@ -115,12 +120,21 @@ def _identities(df: pd.DataFrame, key_col: str, studies: pd.DataFrame | None) ->
     out: dict[str, tuple] = {}
     for key, g in df.groupby(key_col, sort=False):
         first = g.iloc[0]
-        ns = {int(float(v)) for v in g.loc[(g.metric == "N") & (g.subgroup == ""), "value"] if _num(v) is not None}
+        ns = {
+            int(float(v))
+            for v in g.loc[(g.metric == "N") & (g.subgroup == ""), "value"]
+            if _num(v) is not None
+        }
         ns |= {int(float(v)) for v in g.loc[g.subgroup == "", "n"] if _num(v) is not None}
         if studies is not None and "study_id" in studies and key in set(studies.study_id):
             s = studies[studies.study_id == key].iloc[0]
             ns |= {int(float(s[c])) for c in ("n", "n_table", "n_text") if c in s and _num(s[c]) is not None}
-        out[key] = (norm_key(first.get("trial", "")), str(first.get("cohort", "")).lower(), first.get("product", ""), ns)
+        out[key] = (
+            norm_key(first.get("trial", "")),
+            str(first.get("cohort", "")).lower(),
+            first.get("product", ""),
+            ns,
+        )
     return out
 
 
@@ -174,7 +188,17 @@ def score(gold_dir: str | Path, outcomes: pd.DataFrame, studies: pd.DataFrame | 
     if "doc_id" in gold.columns and "doc_id" in pred.columns:
         pred = pred[pred.doc_id.isin(set(gold.doc_id))]
     for df in (gold, pred):
-        for c in ("trial", "cohort", "product", "arm", "subgroup", "qualifier", "n", "timepoint_months", "value"):
+        for c in (
+            "trial",
+            "cohort",
+            "product",
+            "arm",
+            "subgroup",
+            "qualifier",
+            "n",
+            "timepoint_months",
+            "value",
+        ):
             if c not in df.columns:
                 df[c] = ""
     g_ids = _identities(gold, gkey, None)
@@ -207,7 +231,11 @@ def score(gold_dir: str | Path, outcomes: pd.DataFrame, studies: pd.DataFrame | 
 
 
 def _count(rep: Report, r: dict, what: str) -> None:
-    for c in (rep.total, rep.by_source.setdefault(r["source"], Counts()), rep.by_metric.setdefault(r["metric"], Counts())):
+    for c in (
+        rep.total,
+        rep.by_source.setdefault(r["source"], Counts()),
+        rep.by_metric.setdefault(r["metric"], Counts()),
+    ):
         setattr(c, what, getattr(c, what) + 1)
 
 
@@ -218,7 +246,13 @@ def score_command(gold_dir: Path, out_dir: Path) -> int:
         studies_path = Path(out_dir) / "studies.csv"
         studies = _read_csv(studies_path) if studies_path.is_file() else None
         rep = score(gold_dir, outcomes, studies)
-    except (FileNotFoundError, NotADirectoryError, pd.errors.ParserError, pd.errors.EmptyDataError, KeyError) as e:
+    except (
+        FileNotFoundError,
+        NotADirectoryError,
+        pd.errors.ParserError,
+        pd.errors.EmptyDataError,
+        KeyError,
+    ) as e:
         print(f"error: cannot score: {e}", file=sys.stderr)
         return 2
     print(rep.format())
