@@ -81,12 +81,14 @@ def tables(pdf: Path, fmt: Fmt = "md", password: Password = None) -> None:
 def ner(pdf: Path, password: Password = None) -> None:
     """Print the entity mentions of a PDF as JSON lines."""
     from pipeline.ingest import IngestError
-    from pipeline.ner import show
+    from pipeline.ner import RulesError, show
 
     try:
         typer.echo(show(pdf, password=password))
     except IngestError as e:
         _fail(f"{e.code}: {e}")
+    except RulesError as e:
+        _fail(f"rules: {e}")
 
 
 @app.command()

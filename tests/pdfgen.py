@@ -101,7 +101,14 @@ class PdfSpec:
             x0, top, x1, bottom = op.args
             if op.opts["fill"]:
                 c.setFillGray(0.85)
-            c.rect(x0, h - bottom, x1 - x0, bottom - top, stroke=0 if op.opts["fill"] else 1, fill=int(op.opts["fill"]))
+            c.rect(
+                x0,
+                h - bottom,
+                x1 - x0,
+                bottom - top,
+                stroke=0 if op.opts["fill"] else 1,
+                fill=int(op.opts["fill"]),
+            )
             c.setFillGray(0)
 
 

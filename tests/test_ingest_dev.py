@@ -89,7 +89,15 @@ def test_hyphens(body):
         assert word in body
     assert not re.search(r"\b(can-cer|hematologi-cal|ex-pressed|un-restricted)\b", body)
     assert not re.search(r"[a-z]- [a-z]", body.replace("lenti- or", ""))  # a dangling line-end hyphen
-    for real in ("CAR-T", "anti-BCMA", "4-1BB", "Ide-Cel", "KarMMa-3", "long-term", "γ" if "γ" in body else "CAR-T"):
+    for real in (
+        "CAR-T",
+        "anti-BCMA",
+        "4-1BB",
+        "Ide-Cel",
+        "KarMMa-3",
+        "long-term",
+        "γ" if "γ" in body else "CAR-T",
+    ):
         assert real in body
 
 

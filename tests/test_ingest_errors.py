@@ -81,7 +81,10 @@ real = pytest.mark.skipif(not REAL_PDFS.is_dir(), reason="shared real-pdfs folde
         ("encrypted-password.pdf", "encrypted"),
         ("truncated-real.pdf", "truncated"),
         ("scanned-no-text-layer.pdf", "no_text"),
-        ("malformed.pdf", "no_text"),  # broken dictionaries around an image scan; its only glyphs lie off the page
+        (
+            "malformed.pdf",
+            "no_text",
+        ),  # broken dictionaries around an image scan; its only glyphs lie off the page
     ],
 )
 def test_real_bad_pdfs(name, code):

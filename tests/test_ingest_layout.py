@@ -106,7 +106,16 @@ def test_two_columns_with_full_width_title_and_table(tmp_path, monkeypatch):
     kinds = [b.kind for b in doc.blocks]
     assert kinds[0] == "title" and "caption" in kinds
     text = doc.text
-    order = ["A Full Width Title", "Abstract text", "left 0", "left 5", "right 0", "right 5", "Table 1.", "left 0"]
+    order = [
+        "A Full Width Title",
+        "Abstract text",
+        "left 0",
+        "left 5",
+        "right 0",
+        "right 5",
+        "Table 1.",
+        "left 0",
+    ]
     pos = -1
     for marker in order:
         nxt = text.find(marker, pos + 1)
@@ -191,7 +200,10 @@ def test_run_in_bold_heading_and_paragraphs(tmp_path, no_tables):
     got = [(b.kind, b.text) for b in doc.blocks]
     assert got == [
         ("heading", "STUDY-7."),
-        ("paragraph", "The STUDY phase II trial enrolled 40 patients response rate was 50% at the end of the period."),
+        (
+            "paragraph",
+            "The STUDY phase II trial enrolled 40 patients response rate was 50% at the end of the period.",
+        ),
         ("heading", "Other drug (OD) in myeloma."),
         ("paragraph", "Two series of studies were run setting and both were positive in the study."),
         ("paragraph", "An indented line starts a new paragraph here as it should be goes on."),

@@ -41,7 +41,9 @@ def test_ide_cel_text_mentions(annotated, gold):
     doc = annotated
     start, end = doc.text.index(gold["section"]["start"]), doc.text.index(gold["section"]["end"])
     labels = {"PRODUCT", "TARGET", "TRIAL", "REGISTRY_ID"}
-    got = Counter(_key(m) for m in doc.mentions if m.source == "text" and start <= m.start < end and m.label in labels)
+    got = Counter(
+        _key(m) for m in doc.mentions if m.source == "text" and start <= m.start < end and m.label in labels
+    )
     assert got == _expected(gold["text"])
 
 
@@ -90,11 +92,17 @@ def test_gold_outcome_numbers_are_found(annotated, gold, gold_dir):
                 yield from m.attrs["values"]
 
     pools = {
-        "text": [v for v in numbers(m for m in doc.mentions if m.source == "text" and start <= m.start < end) if v is not None],
+        "text": [
+            v
+            for v in numbers(m for m in doc.mentions if m.source == "text" and start <= m.start < end)
+            if v is not None
+        ],
         "table": [v for v in numbers(m for m in doc.mentions if m.table_id == "Table 1") if v is not None],
     }
     rows = [r for r in csv.DictReader((gold_dir / "seed-outcomes.csv").open()) if r["value"]]
-    missed = [r["snippet"] for r in rows if not any(abs(v - float(r["value"])) < 1e-6 for v in pools[r["source"]])]
+    missed = [
+        r["snippet"] for r in rows if not any(abs(v - float(r["value"])) < 1e-6 for v in pools[r["source"]])
+    ]
     # known misses: bare counts without a unit or noun ("53 VGPR", "10 CR", "52 high-risk", "22 standard-risk")
     assert len(missed) <= 4, missed
     assert len(rows) >= 150

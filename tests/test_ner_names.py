@@ -38,7 +38,19 @@ def labelled(ann, text, label=None):
 
 def test_tokenizer_keeps_names_whole_and_splits_n(ann):
     words = [t.text for t in ann.nlp("CAR-T Ide-Cel NCT03361748 450x10^6 4-1BB KarMMa-3 n=62 anti-BCMA")]
-    assert words == ["CAR-T", "Ide-Cel", "NCT03361748", "450x10^6", "4-1BB", "KarMMa-3", "n", "=", "62", "anti-", "BCMA"]
+    assert words == [
+        "CAR-T",
+        "Ide-Cel",
+        "NCT03361748",
+        "450x10^6",
+        "4-1BB",
+        "KarMMa-3",
+        "n",
+        "=",
+        "62",
+        "anti-",
+        "BCMA",
+    ]
 
 
 def test_sentences_survive_abbreviations_decimals_and_citations(ann):
@@ -103,7 +115,11 @@ def test_no_false_variants_on_ordinary_words(ann):
 
 def test_line_break_hyphen_is_not_a_variant(ann):
     (hit,) = [h for h in ann.find("ineligible for the Kar-MMa trial") if h.label == "TRIAL"]
-    assert (hit.canonical, hit.attrs.get("variant", False), hit.attrs["hyphenation"]) == ("KarMMa-1", False, True)
+    assert (hit.canonical, hit.attrs.get("variant", False), hit.attrs["hyphenation"]) == (
+        "KarMMa-1",
+        False,
+        True,
+    )
 
 
 def test_generic_patterns_without_vocabulary(bare):
@@ -154,8 +170,16 @@ def test_not_trials_and_gene_names_are_not_generic_names(bare):
 )
 def test_registry_ids(ann, text, canonical, malformed, variant, registry):
     (hit,) = [h for h in ann.find(text) if h.label == "REGISTRY_ID"]
-    assert (hit.canonical, hit.attrs["malformed"], hit.attrs.get("variant", False), hit.attrs["registry"]) == (
-        canonical, malformed, variant, registry,
+    assert (
+        hit.canonical,
+        hit.attrs["malformed"],
+        hit.attrs.get("variant", False),
+        hit.attrs["registry"],
+    ) == (
+        canonical,
+        malformed,
+        variant,
+        registry,
     )
 
 
@@ -175,7 +199,11 @@ def test_metrics_phase_cohort_arm(ann):
         "a median PFS vs standard of care; grade 3 CRS and MRD negativity. Phase 1b/2 data."
     )
     hits = ann.find(text)
-    got = {(h.label, text[h.start : h.end], h.canonical) for h in hits if h.label in ("METRIC", "PHASE", "COHORT", "ARM")}
+    got = {
+        (h.label, text[h.start : h.end], h.canonical)
+        for h in hits
+        if h.label in ("METRIC", "PHASE", "COHORT", "ARM")
+    }
     assert got == {
         ("PHASE", "phase II", "II"),
         ("COHORT", "A", "A"),
@@ -218,11 +246,16 @@ def test_annotate_document_offsets_boxes_sentences_and_tables(ann):
     mentions = ann.annotate(doc)
     assert doc.mentions is mentions
     assert [doc.text[s:e] for s, e in doc.sentences] == [
-        "Introduction text here.", "The ORR was 75.8%.", "CRB-401 used Ide-Cel."
+        "Introduction text here.",
+        "The ORR was 75.8%.",
+        "CRB-401 used Ide-Cel.",
     ]
     body = [m for m in mentions if m.source == "text"]
     assert [(m.label, m.text, m.canonical) for m in body] == [
-        ("METRIC", "ORR", "ORR"), ("VALUE", "75.8%", "75.8"), ("TRIAL", "CRB-401", "CRB-401"), ("PRODUCT", "Ide-Cel", "ide-cel")
+        ("METRIC", "ORR", "ORR"),
+        ("VALUE", "75.8%", "75.8"),
+        ("TRIAL", "CRB-401", "CRB-401"),
+        ("PRODUCT", "Ide-Cel", "ide-cel"),
     ]
     value = body[1]
     assert doc.text[value.start : value.end] == "75.8%"
@@ -240,7 +273,12 @@ def test_annotate_document_offsets_boxes_sentences_and_tables(ann):
         ("VALUE", "not reached", "NR", 1, 2),
     ]
     phase = next(m for m in mentions if m.label == "PHASE")
-    assert (phase.table_id, phase.page, phase.box, phase.attrs["printed"]) == ("Table 1", 3, Box(3, 60, 20, 90, 40), "I-II")
+    assert (phase.table_id, phase.page, phase.box, phase.attrs["printed"]) == (
+        "Table 1",
+        3,
+        Box(3, 60, 20, 90, 40),
+        "I-II",
+    )
 
 
 def test_bad_rules_raise_clear_errors(tmp_path):

@@ -17,7 +17,11 @@ def found(ann, text, label):
 
 
 def values(ann, text):
-    return [(h.attrs["value"], h.attrs["unit"], h.attrs["qualifier"]) for h in ann.find(text) if h.label == "VALUE"]
+    return [
+        (h.attrs["value"], h.attrs["unit"], h.attrs["qualifier"])
+        for h in ann.find(text)
+        if h.label == "VALUE"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -33,7 +37,10 @@ def values(ann, text):
         ("≥grade 3 CRS 6.5%", [(6.5, "%", "")]),
         ("ORR: 87.1, with 77.4% CR", [(87.1, "", ""), (77.4, "%", "")]),
         ("OS (12m): 73%", [(73.0, "%", "")]),
-        ("the mPFS and mOS were 8.8 and 34.2 months, respectively", [(8.8, "months", ""), (34.2, "months", "")]),
+        (
+            "the mPFS and mOS were 8.8 and 34.2 months, respectively",
+            [(8.8, "months", ""), (34.2, "months", "")],
+        ),
         ("an ORR of 83% (46% of CR)", [(83.0, "%", ""), (46.0, "%", "")]),
         ("ORR: 71 vs 42%", [(71.0, "%", ""), (42.0, "%", "")]),
         ("mPFS: HR(10.9m) SR(19.5m)", [(10.9, "months", ""), (19.5, "months", "")]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.model import Box, Cell, Document, Table
+from pipeline.model import Block, Box, Cell, Document, Mention, Table
 from pipeline.records import Builder
 from pipeline.records.cells import parse_cell
 from pipeline.records.from_tables import column_roles
@@ -179,3 +179,59 @@ def test_dose_list_and_per_kg(builder):
 def test_table_without_outcome_columns_is_ignored(builder):
     rows = [["Antigen", "Expression"], ["BCMA", "95%"]]
     assert run(builder, table(rows)) == ([], [])
+
+
+def test_odd_inputs_do_not_crash(builder):
+    """Ragged grids, cells without boxes, mentions without attrs: records come out, nothing raises."""
+    odd = Table(
+        "Table 2",
+        "",
+        3,
+        3,
+        [Cell(0, 0, "Trial"), Cell(0, 2, "Outcomes"), Cell(1, 0, "OMEGA-1"), Cell(1, 2, "ORR: 50%")],
+    )
+    empty = Table("Table 3", "", 0, 0, [])
+    doc = Document("d", "d.pdf")
+    doc.tables = [odd, empty]
+    doc.mentions = [
+        Mention("N", "n=5", "5", 0, 3, source="text"),
+        Mention("TIMEPOINT", "x", "x", 0, 1, source="text"),
+    ]
+    doc.add_block(Block("paragraph", "n=5 and OMEGA-1 had an ORR of 50%.", Box(1, 0, 0, 10, 10)))
+    studies, outcomes = builder.build(doc)
+    assert [s.study_id for s in studies] == ["omega-1"]
+    assert sorted((o.source, o.metric, o.value) for o in outcomes) == [
+        ("table", "ORR", 50.0),
+        ("text", "ORR", 50.0),
+    ]
+    assert next(o for o in outcomes if o.source == "table").bbox == ""  # no box to give
+
+
+def test_arm_abbreviations_defined_in_the_row(builder):
+    rows = [
+        ["Trial", "Patients", "Outcomes"],
+        [
+            "OMEGA-4",
+            "randomized to Cilta-Cel (CC) or to standard therapy (ST) n= 419",
+            "ORR(CC): 84.6%\nORR(ST): 67.3%",
+        ],
+    ]
+    _, outcomes = run(builder, table(rows))
+    assert sorted((o.value, o.arm) for o in outcomes if o.metric == "ORR") == [(67.3, "control"), (84.6, "")]
+
+
+def test_one_trial_name_in_two_rows_is_two_studies(builder):
+    rows = [
+        ["Trial", "Patients", "Outcomes"],
+        ["KAPPA-1 NCT04182581", "n=29", "ORR: 93%"],
+        ["KAPPA-1 NCT04935580", "n= 22", "ORR: 100%"],
+    ]
+    studies, outcomes = run(builder, table(rows))
+    assert sorted((s.study_id, s.nct_id, s.n) for s in studies) == [
+        ("kappa-1/n22", "NCT04935580", 22),
+        ("kappa-1/n29", "NCT04182581", 29),
+    ]
+    assert sorted((o.study_id, o.value) for o in outcomes if o.metric == "ORR") == [
+        ("kappa-1/n22", 100.0),
+        ("kappa-1/n29", 93.0),
+    ]

@@ -16,6 +16,8 @@ from pipeline.outputs import DocRecord
 class BatchProgress:
     def __init__(self, total: int, enabled: bool = True, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True, quiet=not enabled)
+        if not self.console.is_terminal:  # logs and CI: rich assumes 80 columns, too few for the table
+            self.console.width = max(self.console.width, 100)
         self.bar = Progress(
             TextColumn("[bold]trialex run"),
             BarColumn(),
@@ -53,7 +55,7 @@ class BatchProgress:
         self.bar.update(self.task, advance=1, description=name)
 
     def summary(self, report: dict[str, Any]) -> None:
-        self.console.print(summary_table(report), width=max(self.console.width, 100))
+        self.console.print(summary_table(report))
 
 
 def summary_table(report: dict[str, Any]) -> Table:

@@ -91,16 +91,26 @@ def run_job(task: Task, job: Job) -> DocRecord:
     return rec
 
 
+# Sources that cannot change a document's record: the run machinery, the writers, the review app and
+# the CLI. Editing them (or a report layout) keeps the cache; any other module of the package counts.
+_NOT_RESULT_SHAPING = ("batch/", "outputs/", "review/", "cli.py", "__main__.py")
+_RESULT_SHAPING = ("batch/task.py", "outputs/record.py")
+
+
 def code_version(root: Path = PACKAGE_ROOT) -> str:
-    """Hash of the package sources: a code change invalidates cached results."""
+    """Hash of the package sources that shape per-document results: a change invalidates the cache."""
     h = hashlib.sha256()
     for p in sorted(root.rglob("*")):
         if (
-            p.is_file()
-            and p.suffix in (".py", ".yml", ".yaml", ".json", ".jsonl")
-            and "__pycache__" not in p.parts
+            not p.is_file()
+            or p.suffix not in (".py", ".yml", ".yaml", ".json", ".jsonl")
+            or "__pycache__" in p.parts
         ):
-            h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes())
+            continue
+        rel = p.relative_to(root).as_posix()
+        if rel.startswith(_NOT_RESULT_SHAPING) and rel not in _RESULT_SHAPING:
+            continue
+        h.update(rel.encode() + b"\0" + p.read_bytes())
     return h.hexdigest()[:16]
 
 

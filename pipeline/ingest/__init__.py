@@ -128,7 +128,10 @@ def show(path: str | Path, fmt: str = "text", password: str | None = None) -> st
     out = {
         "doc_id": doc.doc_id,
         "sha256": doc.sha256,
-        "pages": [{"number": p.number, "width": p.width, "height": p.height, "columns": p.columns} for p in doc.pages],
+        "pages": [
+            {"number": p.number, "width": p.width, "height": p.height, "columns": p.columns}
+            for p in doc.pages
+        ],
         "blocks": [block(b) for b in doc.blocks],
         "dropped": [block(b) for b in doc.dropped],
     }

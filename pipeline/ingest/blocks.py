@@ -161,7 +161,11 @@ def drafts(lines: list[Line], geo: Geometry, body_bold: bool) -> list[_Draft]:
     for ln in lines:
         kind = _kind(ln, geo, first_page)
         if cur is not None and kind in ("caption", "footnote") and _open(cur, geo):
-            if held and held[-1].kind == kind and not _breaks(held[-1].lines[-1], ln, held[-1], kind, geo, body_bold):
+            if (
+                held
+                and held[-1].kind == kind
+                and not _breaks(held[-1].lines[-1], ln, held[-1], kind, geo, body_bold)
+            ):
                 held[-1].lines.append(ln)
             else:
                 held.append(_Draft(kind, [ln]))
@@ -219,7 +223,9 @@ def _ends_line(d: _Draft, n: int) -> bool:
 
 def text_of(lines: list[Line], vocab: set[str]) -> tuple[str, list[Span]]:
     """Block text (lines joined, line-end hyphens resolved) and one span per word."""
-    words: list[tuple[Word, bool]] = [(w, i == len(ln.words) - 1) for ln in lines for i, w in enumerate(ln.words)]
+    words: list[tuple[Word, bool]] = [
+        (w, i == len(ln.words) - 1) for ln in lines for i, w in enumerate(ln.words)
+    ]
     text, spans = "", []
     glue = ""
     for i, (w, line_end) in enumerate(words):

@@ -48,7 +48,9 @@ def running_lines(pages: list[tuple[list[list[Word]], float]]) -> list[Block]:
     for rows, height in pages:
         for i, row in enumerate(rows):
             top_zone = i < _EDGE_ROWS and row[0].box.bottom <= height * _MARGIN
-            bottom_zone = i >= len(rows) - _EDGE_ROWS and min(w.box.top for w in row) >= height * (1 - _MARGIN)
+            bottom_zone = i >= len(rows) - _EDGE_ROWS and min(w.box.top for w in row) >= height * (
+                1 - _MARGIN
+            )
             if not (top_zone or bottom_zone):
                 continue
             kind = "header" if top_zone else "footer"

@@ -16,7 +16,9 @@ from pipeline.model import Box, Word
 _SEARCH = (0.3, 0.7)  # gutter searched in this fraction of the page width
 _MIN_SIDE = 0.2  # each side of a gutter holds at least this share of the words
 _MIN_GUTTER = 0.8  # em; narrowest gutter accepted (wider than any space between words)
-CAPTION = re.compile(r"^(?:Supplementary\s+)?(?:Table|TABLE|Fig\.?|Figure|FIGURE)\s*[A-Z]?\d+[A-Za-z]?\s*[.:|]")
+CAPTION = re.compile(
+    r"^(?:Supplementary\s+)?(?:Table|TABLE|Fig\.?|Figure|FIGURE)\s*[A-Z]?\d+[A-Za-z]?\s*[.:|]"
+)
 _MAX_CROSSING = 0.4  # share of rows that may run across a gutter
 
 
@@ -103,7 +105,11 @@ def reading_order(rows: list[list[Word]], width: float, floats: list[Box] = ()) 
     """(number of columns, lines in reading order) of one page's body rows (top to bottom).
     `floats` are cut-out areas (tables); one that spans the gutter ends a band like a full-width
     line, and a caption row right above it is full width too."""
-    g = gutter(rows, width) if all(w.box.width >= w.box.height * 0.5 or len(w.text) < 3 for r in rows for w in r[:1]) else None
+    g = (
+        gutter(rows, width)
+        if all(w.box.width >= w.box.height * 0.5 or len(w.text) < 3 for r in rows for w in r[:1])
+        else None
+    )
     if g is None:
         return 1, [Line(r, 0) for r in rows if r]
     wide = sorted(b.top for b in floats if b.x0 < g[0] and b.x1 > g[1])

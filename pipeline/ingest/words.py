@@ -163,7 +163,9 @@ def _rehome_markers(groups: list[list[dict]]) -> None:
                 if not 0 <= j < len(groups):
                     continue
                 if any(
-                    -0.5 <= x0 - c["x1"] <= GAP_RATIO * 3 * c["size"] and c["top"] < bottom and top < c["bottom"]
+                    -0.5 <= x0 - c["x1"] <= GAP_RATIO * 3 * c["size"]
+                    and c["top"] < bottom
+                    and top < c["bottom"]
                     for c in groups[j]
                 ):
                     ids = {id(c) for c in seg}

@@ -47,13 +47,19 @@ class Annotator:
         """Every hit in one string; `header` is the column header when the string is a table cell."""
         return self._hits(text, self.nlp(text), header)[0]
 
-    def _hits(self, text: str, sdoc: Any, header: str | None = None) -> tuple[list[Hit], list[tuple[int, int]]]:
+    def _hits(
+        self, text: str, sdoc: Any, header: str | None = None
+    ) -> tuple[list[Hit], list[tuple[int, int]]]:
         hits = self.names.find(sdoc) + self.values.find(text) + self.context.find(text)
         if header is not None:
             hits += self.context.phase_cell(text, header)
         hits = resolve(hits, LAYERS, NAMES)
         ids = [h for h in hits if h.label == "REGISTRY_ID"]
-        hits = [h for h in hits if h.label == "REGISTRY_ID" or not any(h.start < r.end and r.start < h.end for r in ids)]
+        hits = [
+            h
+            for h in hits
+            if h.label == "REGISTRY_ID" or not any(h.start < r.end and r.start < h.end for r in ids)
+        ]
         return hits, [(s.start_char, s.end_char) for s in sdoc.sents]
 
     # -- a document ---------------------------------------------------------------------------------
@@ -69,22 +75,47 @@ class Annotator:
                 box = enclosing(doc.locate(start, end))
                 s0, s1 = next(((s, e) for s, e in sents if s <= h.start < e), (0, len(block.text)))
                 mentions.append(
-                    Mention(h.label, block.text[h.start : h.end], h.canonical, start, end, "text",
-                            box.page if box else block.box.page, box or block.box, _squash(block.text[s0:s1]),
-                            score=float(h.attrs.get("score", 100.0)), attrs=h.attrs)
+                    Mention(
+                        h.label,
+                        block.text[h.start : h.end],
+                        h.canonical,
+                        start,
+                        end,
+                        "text",
+                        box.page if box else block.box.page,
+                        box or block.box,
+                        _squash(block.text[s0:s1]),
+                        score=float(h.attrs.get("score", 100.0)),
+                        attrs=h.attrs,
+                    )
                 )
         for table in doc.tables:
             header = table.header()
             cells = [c for c in table.cells if c.text.strip()]
             for cell, sdoc in zip(cells, self.nlp.pipe(c.text for c in cells), strict=True):
-                col_header = header[cell.col] if cell.row >= table.header_rows and cell.col < len(header) else None
+                col_header = (
+                    header[cell.col] if cell.row >= table.header_rows and cell.col < len(header) else None
+                )
                 hits, _ = self._hits(cell.text, sdoc, col_header)
                 page = cell.box.page if cell.box else (table.pages[0] if table.pages else 0)
                 for h in hits:
                     mentions.append(
-                        Mention(h.label, cell.text[h.start : h.end], h.canonical, h.start, h.end, "table", page,
-                                cell.box, _squash(cell.text), table_id=table.table_id, row=cell.row, col=cell.col,
-                                score=float(h.attrs.get("score", 100.0)), attrs=h.attrs)
+                        Mention(
+                            h.label,
+                            cell.text[h.start : h.end],
+                            h.canonical,
+                            h.start,
+                            h.end,
+                            "table",
+                            page,
+                            cell.box,
+                            _squash(cell.text),
+                            table_id=table.table_id,
+                            row=cell.row,
+                            col=cell.col,
+                            score=float(h.attrs.get("score", 100.0)),
+                            attrs=h.attrs,
+                        )
                     )
         doc.mentions = mentions
         return mentions
@@ -97,9 +128,20 @@ def _squash(text: str) -> str:
 def mention_json(m: Mention) -> dict[str, Any]:
     """One line of mentions.jsonl."""
     return {
-        "label": m.label, "text": m.text, "canonical": m.canonical, "start": m.start, "end": m.end,
-        "source": m.source, "page": m.page, "bbox": str(m.box) if m.box else "", "sentence": m.sentence,
-        "table_id": m.table_id, "row": m.row, "col": m.col, "score": m.score, "attrs": m.attrs,
+        "label": m.label,
+        "text": m.text,
+        "canonical": m.canonical,
+        "start": m.start,
+        "end": m.end,
+        "source": m.source,
+        "page": m.page,
+        "bbox": str(m.box) if m.box else "",
+        "sentence": m.sentence,
+        "table_id": m.table_id,
+        "row": m.row,
+        "col": m.col,
+        "score": m.score,
+        "attrs": m.attrs,
     }
 
 

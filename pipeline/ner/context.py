@@ -13,7 +13,9 @@ from pipeline.ner.vocab import RulesError
 
 ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "i": "I", "ii": "II", "iii": "III", "iv": "IV"}
 _P = r"(?:IV|I{1,3}|[1-4])(?![0-9])"
-PHASE_CORE = rf"(?P<p1>{_P})(?P<s1>[abAB](?![A-Za-z]))?(?:\s*(?:/|-|–)\s*(?P<p2>{_P})(?P<s2>[abAB](?![A-Za-z]))?)?"
+PHASE_CORE = (
+    rf"(?P<p1>{_P})(?P<s1>[abAB](?![A-Za-z]))?(?:\s*(?:/|-|–)\s*(?P<p2>{_P})(?P<s2>[abAB](?![A-Za-z]))?)?"
+)
 
 
 def phase_canonical(m: re.Match[str]) -> str:
@@ -48,7 +50,9 @@ class ContextFinder:
             try:
                 self.ids.append((name, re.compile(spec["find"]), re.compile(spec["valid"])))
             except (KeyError, TypeError, re.error) as e:
-                raise RulesError(f"rules/ner.yml registry_ids.{name}: needs valid `find` and `valid` regexes ({e})") from e
+                raise RulesError(
+                    f"rules/ner.yml registry_ids.{name}: needs valid `find` and `valid` regexes ({e})"
+                ) from e
 
     def find(self, text: str) -> list[Hit]:
         out = []
@@ -70,7 +74,11 @@ class ContextFinder:
         if not any(h in header.lower() for h in self.phase_headers):
             return []
         m = self.re_phase_cell.match(text)
-        return [Hit("PHASE", m.start("p1"), m.end(), phase_canonical(m), {"printed": m.group(0).strip()})] if m else []
+        return (
+            [Hit("PHASE", m.start("p1"), m.end(), phase_canonical(m), {"printed": m.group(0).strip()})]
+            if m
+            else []
+        )
 
     def registry_ids(self, text: str) -> list[Hit]:
         out = []

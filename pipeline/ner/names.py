@@ -21,7 +21,12 @@ VOCAB, FUZZY, GENERIC = 2, 1, 0
 
 class NameFinder:
     def __init__(
-        self, nlp: Language, vocab: Vocabulary, patterns: list[Any], cfg: Mapping[str, Any], joiners: list[str]
+        self,
+        nlp: Language,
+        vocab: Vocabulary,
+        patterns: list[Any],
+        cfg: Mapping[str, Any],
+        joiners: list[str],
     ) -> None:
         self.vocab = vocab
         self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -85,7 +90,11 @@ class NameFinder:
                 continue
             joined = self.dehyphenated.get(t.text.replace("-", "")) if "-" in t.text else None
             if joined is not None:  # "Kar-MMa": a line-break hyphen kept by the text layer, not a variant
-                out.append(Hit(joined.label, i, i + 1, joined.canonical, {**joined.attrs, "hyphenation": True}, VOCAB))
+                out.append(
+                    Hit(
+                        joined.label, i, i + 1, joined.canonical, {**joined.attrs, "hyphenation": True}, VOCAB
+                    )
+                )
                 i += 1
                 continue
             nxt = doc[i + 1] if i + 1 < len(doc) and i + 1 not in covered else None
@@ -104,7 +113,9 @@ class NameFinder:
         return out
 
     def _near(self, text: str, nxt: str | None) -> tuple[Entry, float, int] | None:
-        inn = self.vocab.near_inn(text, nxt) if text.isalpha() and len(text) >= self.vocab.min_length else None
+        inn = (
+            self.vocab.near_inn(text, nxt) if text.isalpha() and len(text) >= self.vocab.min_length else None
+        )
         if inn:
             return inn[0], inn[1], 2 if inn[2] else 1
         for label in ("PRODUCT", "TRIAL"):
@@ -125,8 +136,11 @@ class NameFinder:
                 continue
             if label == "PRODUCT" and any(rx.search(text) for rx in self.not_products):
                 continue
-            if label == "PRODUCT" and e < len(doc) and doc[e].lower_ in self.trial_context and any(
-                c.isdigit() for c in text
+            if (
+                label == "PRODUCT"
+                and e < len(doc)
+                and doc[e].lower_ in self.trial_context
+                and any(c.isdigit() for c in text)
             ):
                 label = "TRIAL"  # "XYZ-101 study": a code-named trial, not a product
             # INN-shaped names are written lower case; code names as printed
@@ -138,7 +152,7 @@ class NameFinder:
         return out
 
     def _combine_targets(self, doc: Doc, hits: list[Hit]) -> list[Hit]:
-        """"GPRC5D/BCMA", "CD19 and BCMA" -> one TARGET "BCMA+GPRC5D"; "CS1-BCMA" in one token too."""
+        """ "GPRC5D/BCMA", "CD19 and BCMA" -> one TARGET "BCMA+GPRC5D"; "CS1-BCMA" in one token too."""
         targets = sorted((h for h in hits if h.label == "TARGET"), key=lambda h: h.start)
         drop: set[int] = set()
         combined: list[Hit] = []
@@ -149,8 +163,12 @@ class NameFinder:
                     drop |= {id(a), id(b)}
                     attrs = {"combination": True, "parts": parts}
                     if a.attrs.get("variant") or b.attrs.get("variant"):
-                        attrs.update({k: v for k, v in (a.attrs | b.attrs).items() if k in ("variant", "raw", "score")})
-                    combined.append(Hit("TARGET", a.start, b.end, "+".join(parts), attrs, min(a.rank, b.rank)))
+                        attrs.update(
+                            {k: v for k, v in (a.attrs | b.attrs).items() if k in ("variant", "raw", "score")}
+                        )
+                    combined.append(
+                        Hit("TARGET", a.start, b.end, "+".join(parts), attrs, min(a.rank, b.rank))
+                    )
         covered = {i for h in hits for i in range(h.start, h.end)}
         for i, t in enumerate(doc):
             if i in covered or "-" not in t.text:
@@ -158,5 +176,7 @@ class NameFinder:
             parts = [self.vocab.target_of.get(p.lower()) for p in t.text.split("-")]
             if len(parts) > 1 and all(parts):
                 uniq = sorted(set(parts))  # type: ignore[arg-type]
-                combined.append(Hit("TARGET", i, i + 1, "+".join(uniq), {"combination": True, "parts": uniq}, VOCAB))
+                combined.append(
+                    Hit("TARGET", i, i + 1, "+".join(uniq), {"combination": True, "parts": uniq}, VOCAB)
+                )
         return [h for h in hits if id(h) not in drop] + combined

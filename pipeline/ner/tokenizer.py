@@ -31,8 +31,14 @@ def build_nlp(cfg: Mapping[str, Any]) -> Language:
         r"(?<=[%)])\.(?=\d{1,3}(?:[-–,]\d{1,3})*$)",  # "75.8%.5-6"
     ]
     symbols = [re.escape(s) for s in tok.get("split_symbols", [])]
-    prefixes = [*symbols, *(rf"(?i:{re.escape(p)})(?=\w)" for p in tok.get("split_prefixes", [])), *defaults.prefixes]
-    suffixes = [rf"(?<=\w)(?i:{re.escape(s)})" for s in sorted(tok.get("split_suffixes", []), key=len, reverse=True)]
+    prefixes = [
+        *symbols,
+        *(rf"(?i:{re.escape(p)})(?=\w)" for p in tok.get("split_prefixes", [])),
+        *defaults.prefixes,
+    ]
+    suffixes = [
+        rf"(?<=\w)(?i:{re.escape(s)})" for s in sorted(tok.get("split_suffixes", []), key=len, reverse=True)
+    ]
     suffixes += [*defaults.suffixes, r"(?<=[A-Z0-9])\.$"]  # "GPRC5D." at a sentence end
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     nlp.tokenizer.prefix_search = compile_prefix_regex(prefixes).search
@@ -68,7 +74,11 @@ class SentenceSplitter:
             if ends:
                 j = i + 1
                 # "disease.5-6 The ORR": citation numbers before the next capital belong to this sentence
-                while j < n - 1 and re.fullmatch(r"\d{1,3}(?:[-–,]\d{1,3})*", doc[j].text) and doc[j + 1].text[:1].isupper():
+                while (
+                    j < n - 1
+                    and re.fullmatch(r"\d{1,3}(?:[-–,]\d{1,3})*", doc[j].text)
+                    and doc[j + 1].text[:1].isupper()
+                ):
                     j += 1
                 nxt = doc[j].text
                 if j < n and (nxt[:1].isupper() or nxt[:1].isdigit() or nxt[:1] in "(["):

@@ -77,7 +77,7 @@ class ValueFinder:
             rf"(?P<list>(?:{NUM}\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|to)\s+|\s*[-–]\s*))*)"
             rf"(?P<last>{NUM}){MULT}"
         )
-        self.re_dose_cut = re.compile(rf"[;,()\n]|\band\b|\d\s?[x×]\s?10")
+        self.re_dose_cut = re.compile(r"[;,()\n]|\band\b|\d\s?[x×]\s?10")
         self.re_kg = re.compile(r"/\s?kg\b|\bper\s+kg\b|/\s?kilogram", re.I)
         self.re_kg_adjacent = re.compile(r"\s?(?:(?:CAR[-\s]?T\s+)?cells?\s?)?/\s?kg\b", re.I)
         self.re_n_eq = re.compile(r"\b[nN]\s*=\s*(?P<num>\d[\d,]*)")
@@ -90,7 +90,8 @@ class ValueFinder:
             re.I,
         )
         self.re_k_of_n = re.compile(
-            rf"\b(?P<k>\d+)\s*(?:out\s+of|of|/)\s*(?P<n>\d+)\b(?=\s*(?:\([^)]*\)\s*)?{gap}(?:{nouns})\b)", re.I
+            rf"\b(?P<k>\d+)\s*(?:out\s+of|of|/)\s*(?P<n>\d+)\b(?=\s*(?:\([^)]*\)\s*)?{gap}(?:{nouns})\b)",
+            re.I,
         )
         self.re_tp_at = re.compile(rf"\bat\s+(?P<num>{anynum})[\s-]?(?P<u>{units_alt})\b", re.I)
         self.re_tp_adj = re.compile(rf"\b(?P<num>{anynum})[-‐–](?P<u>month|year|week)\b", re.I)
@@ -178,7 +179,9 @@ class ValueFinder:
             u = (m.group("u") or "m").lower()
             hits.append(self._value(m, "months", 12.0 if u.startswith("y") else 1.0))
         for m in self.re_nr.finditer(text):
-            hits.append(Hit("VALUE", m.start(), m.end(), "NR", {"value": None, "unit": "", "qualifier": "NR"}))
+            hits.append(
+                Hit("VALUE", m.start(), m.end(), "NR", {"value": None, "unit": "", "qualifier": "NR"})
+            )
         for m in self.re_nr_code.finditer(text):
             s, e = m.span("code")
             hits.append(Hit("VALUE", s, e, "NR", {"value": None, "unit": "", "qualifier": "NR"}))
@@ -205,8 +208,12 @@ class ValueFinder:
             if unit == "months" and h.attrs.get("years"):
                 value *= 12
             start = m.start("q") if m.group("q") else m.start("num")
-            attrs = {"value": value, "unit": unit, "qualifier": _QUALS.get(m.group("q") or "", ""),
-                     "inherited_unit": True}
+            attrs = {
+                "value": value,
+                "unit": unit,
+                "qualifier": _QUALS.get(m.group("q") or "", ""),
+                "inherited_unit": True,
+            }
             new = Hit("VALUE", start, m.end("num"), f"{value:g}", attrs)
             out.append(new)
             todo.append(new)
@@ -217,7 +224,11 @@ class ValueFinder:
         value = parse_number(m.group("num"))
         value = None if value is None else round(value * factor, 6)
         start = m.start("q") if m.group("q") else m.start("num")
-        attrs: dict[str, Any] = {"value": value, "unit": unit, "qualifier": _QUALS.get(m.group("q") or "", "")}
+        attrs: dict[str, Any] = {
+            "value": value,
+            "unit": unit,
+            "qualifier": _QUALS.get(m.group("q") or "", ""),
+        }
         if factor != 1.0:
             attrs["years"] = True
         return Hit("VALUE", start, m.end(), f"{value:g}" if value is not None else "", attrs)

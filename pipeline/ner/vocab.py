@@ -133,8 +133,9 @@ class Vocabulary:
         choices = [e for e in self._fuzzy.get(label, []) if _digits(e.form) == digits]
         if not choices:
             return None
-        best = process.extractOne(text.lower(), [e.form.lower() for e in choices], scorer=fuzz.ratio,
-                                  score_cutoff=cutoff)
+        best = process.extractOne(
+            text.lower(), [e.form.lower() for e in choices], scorer=fuzz.ratio, score_cutoff=cutoff
+        )
         return (choices[best[2]], round(best[1], 1)) if best else None
 
     def near_short(self, text: str, label: str) -> tuple[Entry, float] | None:
@@ -147,11 +148,13 @@ class Vocabulary:
             text_cmp, pairs = text.upper(), [(e.form.upper(), e) for e in self._short["TARGET"]]
         else:
             text_cmp, pairs = text, [(e.form, e) for e in self._short["METRIC"]]
+        if any(form in text_cmp for form, _ in pairs):  # an affixed form (sBCMA) is not a misspelling
+            return None
         for form, e in pairs:
-            if form in text_cmp:  # an affixed form of the name (sBCMA, soluble BCMA) is not a misspelling
-                return None
-        for form, e in pairs:
-            if abs(len(form) - len(text_cmp)) <= self.short_max and OSA.distance(text_cmp, form) <= self.short_max:
+            if (
+                abs(len(form) - len(text_cmp)) <= self.short_max
+                and OSA.distance(text_cmp, form) <= self.short_max
+            ):
                 return e, round(fuzz.ratio(text, e.form), 1)
         return None
 

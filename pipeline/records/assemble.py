@@ -17,7 +17,7 @@ def slug(text: str) -> str:
 def study_id(d: StudyDraft, index: int) -> str:
     if d.trial:
         return slug(d.trial) + (f"/{slug(d.cohort)}" if d.cohort else "")
-    head = d.product or slug(d.target) or "study"
+    head = slug(d.product) or slug(d.target) or "study"
     word = d.design_word or "study"
     return f"{head}/{word}-{d.n}" if d.n else f"{head}/{word}-{index}"
 
@@ -27,6 +27,7 @@ def merge(doc_id: str, drafts: list[StudyDraft]) -> tuple[list[Study], list[Outc
     groups: dict[tuple[str, ...], list[StudyDraft]] = {}
     for d in drafts:
         groups.setdefault(d.key(), []).append(d)
+    groups = _split_rows(groups)
     studies: list[Study] = []
     outcomes: list[Outcome] = []
     used: set[str] = set()
@@ -35,7 +36,9 @@ def merge(doc_id: str, drafts: list[StudyDraft]) -> tuple[list[Study], list[Outc
         text = [p for p in parts if p.source == "text"]
         main = (table or text)[0]
         sid = study_id(main, k)
-        while sid in used:  # two table rows of one trial without cohort labels
+        if sid in used or main.key() in split_keys(groups):  # one trial in several rows, no cohort labels
+            sid = f"{sid}/n{main.n}" if main.n else f"{sid}/{k}"
+        while sid in used:
             sid += "+"
         used.add(sid)
         n_table = next((p.n for p in table if p.n), None)
@@ -71,6 +74,28 @@ def merge(doc_id: str, drafts: list[StudyDraft]) -> tuple[list[Study], list[Outc
                     o.n = p.n
                 outcomes.append(o)
     return studies, outcomes
+
+
+def _split_rows(groups: dict[tuple[str, ...], list[StudyDraft]]) -> dict[tuple[str, ...], list[StudyDraft]]:
+    """Two table rows are two studies even when they share a trial name (a second study of one
+    product code with its own registry id and n); text drafts join the row with their n, else the first."""
+    out: dict[tuple[str, ...], list[StudyDraft]] = {}
+    for key, parts in groups.items():
+        rows = [p for p in parts if p.source == "table"]
+        if len(rows) < 2:
+            out[key] = parts
+            continue
+        for i, row in enumerate(rows):
+            out[(*key, f"row{i}")] = [row]
+        for p in parts:
+            if p.source != "table":
+                i = next((i for i, r in enumerate(rows) if r.n and r.n == p.n), 0)
+                out[(*key, f"row{i}")].append(p)
+    return out
+
+
+def split_keys(groups: dict[tuple[str, ...], list[StudyDraft]]) -> set[tuple[str, ...]]:
+    return {k[:-1] for k in groups if k and str(k[-1]).startswith("row")}
 
 
 def _fold_trial_level(drafts: list[StudyDraft]) -> list[StudyDraft]:

@@ -14,6 +14,7 @@ from pipeline.model import Mention
 from pipeline.records.cues import Cues
 
 MEDIANS = ("PFS_MEDIAN", "OS_MEDIAN", "DOR_MEDIAN", "FOLLOWUP_MEDIAN")
+_LABEL_ARM = re.compile(r"\s*\(\s*([A-Za-z][A-Za-z0-9\-]{0,9})\s*\)")
 _ABBR_BEFORE = re.compile(r"(?P<abbr>[A-Za-z][A-Za-z0-9\-]{0,9})\s*\(?\s*$")
 
 
@@ -56,7 +57,13 @@ def subgroup_label(abbr: str, cues: Cues, local: dict[str, str]) -> str:
     return local.get(key) or cues.subgroups.get(key, "")
 
 
-def parse_cell(text: str, mentions: list[Mention], cues: Cues, local_groups: dict[str, str]) -> list[Reading]:
+def parse_cell(
+    text: str,
+    mentions: list[Mention],
+    cues: Cues,
+    local_groups: dict[str, str],
+    local_arms: dict[str, str] | None = None,
+) -> list[Reading]:
     toks = sorted(
         (m for m in mentions if m.label in ("METRIC", "VALUE", "TIMEPOINT", "ARM")), key=lambda m: m.start
     )
@@ -93,8 +100,12 @@ def parse_cell(text: str, mentions: list[Mention], cues: Cues, local_groups: dic
                 vals.append(prev_vals.pop())
     for metric, tp, vals in segs:
         prev_end = metric.end
+        label = _LABEL_ARM.match(text[metric.end :])  # "ORR(ST): 67.3%" with ST defined in the row
+        label_arm = (local_arms or {}).get(label.group(1).lower()) if label else None
         for j, v in enumerate(vals):
             r = finish(metric.canonical, v, cues, tp)
+            if label_arm is not None:
+                r.arm = label_arm
             gap = text[prev_end : v.start]
             if j and re.search(r"\b(?:vs\.?|versus)\s*$", text[vals[j - 1].end : v.start].strip(), re.I):
                 r.arm = "" if control_first else "control"

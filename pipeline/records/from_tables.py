@@ -102,6 +102,7 @@ def _read_table(doc: Document, table: Table, cues: Cues, lexer: Lexer) -> list[S
         lexed = {i: lexer.lex(text[i], fuzzy_labels=True) for i in roles}
         _study_fields(d, roles, text, lexed, col_cells, cues, lexer, doc, table)
         groups = _local_groups(text.get(_col(roles, "patients"), ""), cues)
+        arms = _local_arms(" ".join(text.values()), cues)
         for i, role in roles.items():
             found: list[Outcome] = []
             if role == "patients":
@@ -109,7 +110,7 @@ def _read_table(doc: Document, table: Table, cues: Cues, lexer: Lexer) -> list[S
             elif role == "design":
                 found = _dose_rows(text[i], lexed[i])
             elif role in ("outcomes", "adverse"):
-                found = [_outcome(r) for r in parse_cell(text[i], lexed[i], cues, groups)]
+                found = [_outcome(r) for r in parse_cell(text[i], lexed[i], cues, groups, arms)]
             elif role.startswith("metric:"):
                 vals = [m for m in lexed[i] if m.label == "VALUE"]
                 if vals:
@@ -205,6 +206,19 @@ def phase_of(text: str) -> str:
         return ""
     a, b, sub = _ROMAN.get(m.group(1), m.group(1)), m.group(2), m.group(3) or ""
     return f"{a}/{_ROMAN.get(b, b)}" if b else a + sub
+
+
+def _local_arms(row: str, cues: Cues) -> dict[str, str]:
+    """Arm abbreviations the row defines: "randomized to Cilta-Cel (CC) or to standard therapy (ST)"
+    gives {"cc": "", "st": "control"} (a control word before the parenthesis names the comparator)."""
+    out: dict[str, str] = {}
+    for m in re.finditer(r"((?:\S+\s+){0,3}\S+)\s*\(\s*([A-Z][A-Za-z0-9\-]{0,8})\s*\)", row):
+        before = m.group(1).lower()
+        if any(re.search(rf"\b{re.escape(w)}\b", before) for w in cues.control_words):
+            out[m.group(2).lower()] = "control"
+        elif any(cues.product_of(w)[0] for w in re.findall(r"[\w\-]+", m.group(1))):
+            out[m.group(2).lower()] = ""
+    return out
 
 
 def _local_groups(patients: str, cues: Cues) -> dict[str, str]:

@@ -21,6 +21,7 @@ from pipeline.records.relations import Relations
 _SENT_END = re.compile(r"(?<=[.!?])(?:\d{1,3}(?:[-–,]\d{1,3})*)?\s+(?=[A-Z(\d])")
 _NO_SPLIT = re.compile(r"(?:\bet al|\bvs|\be\.g|\bi\.e|\bFig|\bref|\bno|\bapprox|\bca)\.$", re.IGNORECASE)
 _PHASE_IN_TEXT = re.compile(r"\bphase\s+((?:IV|I{1,3}|[1-4])(?:\s*[-/]\s*(?:IV|I{1,3}|[1-4]))?[ab]?)\b", re.I)
+_EXPONENT = re.compile(r"(?:\^|\b10)\s*[-–]?$")  # "MRD negativity at 10^-5": an exponent, not a value
 CONFIDENCE = {"named": 0.95, "cohort": 0.85, "intro": 0.8, "heading": 0.75, "carried": 0.7}
 
 
@@ -64,16 +65,24 @@ class TextReader:
         metric phrases); cohort cues always come from rules/records.yml."""
         ner = [
             Mention(m.label, m.text, m.canonical, m.start - a, m.end - a, attrs=dict(m.attrs))
-            for m in self.ner
-            if m.start >= a
-            and m.end <= b
+            for m in self.ner[bisect_left(self.starts, a) : bisect_left(self.starts, b)]
+            if m.end <= b
             and m.label != "COHORT"
             and not (m.label == "METRIC" and self.lexer.slashed(self.doc.text, m.start, m.end))
         ]
         own = self.lexer.lex(self.doc.text[a:b])
         spans = [(m.start, m.end) for m in ner]
         extra = [m for m in own if m.label == "COHORT" or all(m.end <= s or m.start >= e for s, e in spans)]
-        return sorted(ner + extra, key=lambda m: (m.start, -m.end))
+        text = self.doc.text[a:b]
+        keep = [
+            m
+            for m in ner + extra
+            if not (m.label == "VALUE" and _EXPONENT.search(text[max(0, m.start - 4) : m.start]))
+            and not (
+                m.label == "N" and text[max(0, m.start - 1) : m.start] == "-"
+            )  # "CARTITUDE-2 study enrolled"
+        ]
+        return sorted(keep, key=lambda m: (m.start, -m.end))
 
     def read(self) -> list[StudyDraft]:
         ctx = Context()

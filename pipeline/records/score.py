@@ -71,7 +71,7 @@ class Report:
     unmatched_studies: list[str] = field(default_factory=list)  # gold studies no prediction maps to
 
     def format(self) -> str:
-        lines = ["scope      P      R      F1     tp   fp   fn"]
+        lines = ["scope            P      R      F1     tp   fp   fn"]
 
         def row(name: str, c: Counts) -> None:
             lines.append(
@@ -83,7 +83,7 @@ class Report:
             row(k, self.by_source[k])
         lines.append("")
         for k in sorted(self.by_metric):
-            row(k[:9], self.by_metric[k])
+            row(k, self.by_metric[k])
         if self.unmatched_studies:
             lines += ["", "gold studies without a predicted match: " + ", ".join(self.unmatched_studies)]
         for title, rows in (
