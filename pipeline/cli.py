@@ -31,7 +31,7 @@ def run(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Parse every document again.")] = False,
     rules: Annotated[Path | None, typer.Option(help="Rules folder.")] = None,
     password: Password = None,
-    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Cache folder (default OUT/.cache).")] = None,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Default OUT/.cache.")] = None,
 ) -> None:
     """Run every stage over PDFs (default input/) and write outputs and reports.
 

@@ -17,8 +17,11 @@ distributed = pytest.importorskip("distributed")
 
 @pytest.fixture(scope="module")
 def client():
-    # In-process workers talk over the inproc transport: no socket is opened at all.
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None)
+    # In-process workers talk over the inproc transport; the HTTP server Dask always starts stays on
+    # the loopback interface, on a free port.
+    cluster = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address="127.0.0.1:0"
+    )
     with distributed.Client(cluster) as c:
         yield c
     cluster.close()

@@ -105,7 +105,10 @@ class DaskExecutor:
             client = Client(self.scheduler, timeout="30s")
             return client, [client]
         cluster = LocalCluster(
-            n_workers=self.jobs or None, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+            n_workers=self.jobs or None,
+            threads_per_worker=1,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
         )
         client = Client(cluster)
         return client, [client, cluster]
