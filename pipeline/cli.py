@@ -8,7 +8,9 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Clinical review PDFs into checked trial data.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Clinical review PDFs into checked trial data."
+)
 
 Fmt = Annotated[str, typer.Option("--format", "-f", help="Output format.")]
 Password = Annotated[str | None, typer.Option(help="Password for an encrypted PDF.")]
@@ -119,10 +121,7 @@ def _review_app() -> typer.Typer:
     return review_app
 
 
-try:  # the review queue is optional at import time so a broken web stack never blocks a batch run
-    app.add_typer(_review_app(), name="review", help="Curator review queue.")
-except ImportError:  # pragma: no cover
-    pass
+app.add_typer(_review_app(), name="review", help="Curator review queue.")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ class Pipeline:
     def __init__(self, rules: Rules | None = None) -> None:
         self.rules = rules or load_rules()
         self.annotator = ner.Annotator(self.rules)
+        self.builder = records.Builder(self.rules)
         self.checker = quality.Checker(self.rules)
 
     def process(self, path: str | Path, doc_id: str | None = None, password: str | None = None) -> Result:
@@ -40,7 +41,7 @@ class Pipeline:
         self.annotator.annotate(doc)
         t["ner"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        result.studies, result.outcomes = records.build(doc, self.rules)
+        result.studies, result.outcomes = self.builder.build(doc)
         t["records"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         result.findings = self.checker.check(doc, result.studies, result.outcomes)
