@@ -107,6 +107,7 @@ class Page:
     rules: list[Box] = field(default_factory=list)  # thin lines (drawn lines and rect edges)
     fills: list[Box] = field(default_factory=list)  # filled rectangles (zebra stripes, shading)
     table_regions: list[Box] = field(default_factory=list)  # cut out of the body text
+    table_kinds: list[str] | None = None  # detector kind per region (tables.regions); None: not run
 
 
 @dataclass

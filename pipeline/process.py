@@ -21,6 +21,7 @@ class Pipeline:
         self.annotator = ner.Annotator(self.rules)
         self.builder = records.Builder(self.rules)
         self.checker = quality.Checker(self.rules)
+        self.checker.warm()  # GX import and suites once per worker, not inside the first document
 
     def process(self, path: str | Path, doc_id: str | None = None, password: str | None = None) -> Result:
         path = Path(path)

@@ -127,3 +127,24 @@ def test_dev_paper_known_examples(dev_result, gold_dir):
     # target 0.9; records (stage 3) is still changing what it attributes, so the floor is lower here
     assert s["recall"] >= 0.8, [g["finding_key"] for g in s["missed"]]
     assert by_id  # findings carry study ids
+
+
+def test_misc_rows_on_gold_records(gold_run):
+    """The gold's `misc` rows the records carry: the refs of the high-risk row (table 13, text 14)
+    and the KarMMa-1 dose list with the CRB-401 level. (The design/phase row needs the table row's
+    label, which the gold records do not carry: see test_dev_paper_misc_rows.)"""
+    findings, gold = gold_run
+    s = score(gold, findings, {"misc"})
+    found = {g["finding_key"] for g in s["found"]}
+    assert found == {"ide-cel/hr-74:refs:misc", "karmma-1:DOSE:misc"}
+    assert {f.severity for f in findings if f.check in ("refs_mismatch", "design_phase")} == {"warning"}
+
+
+def test_dev_paper_misc_rows(dev_result):
+    design = [f for f in dev_result.findings if f.check == "design_phase"]
+    assert len(design) == 1 and "Retrospective analysis" in design[0].values
+    assert "74" in design[0].study_id and design[0].severity == "warning"
+    dose = [f for f in dev_result.findings if f.check == "registry_mismatch" and f.metric == "DOSE"]
+    assert [(f.trial, f.values) for f in dose] == [
+        ("KarMMa-1", "table:50, 150, 450x10^6 | registry:150, 300, 450x10^6")
+    ]

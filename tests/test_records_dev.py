@@ -156,6 +156,14 @@ def _frames(studies, outcomes):
     )
 
 
+def _build(doc, rules):
+    from pipeline.ner import Annotator
+    from pipeline.records import build
+
+    Annotator(rules).annotate(doc)
+    return build(doc, rules)
+
+
 def _report(gold_dir, studies, outcomes):
     from pipeline.records.score import score
 
@@ -164,10 +172,8 @@ def _report(gold_dir, studies, outcomes):
 
 
 def test_fixture_reaches_targets_without_upstream_stages(rules, gold_dir):
-    """Hand-copied Table 1 and ide-cel text (no NER mentions: the local lexer path)."""
-    from pipeline.records import build
-
-    studies, outcomes = build(dev_fixture(), rules)
+    """Hand-copied Table 1 and ide-cel text through NER and records (no ingest, no table finder)."""
+    studies, outcomes = _build(dev_fixture(), rules)
     rep = _report(gold_dir, studies, outcomes)
     table, text = rep.by_source["table"], rep.by_source["text"]
     assert table.precision >= TABLE_P and table.recall >= TABLE_R, rep.format()
@@ -176,9 +182,7 @@ def test_fixture_reaches_targets_without_upstream_stages(rules, gold_dir):
 
 
 def test_fixture_studies_merge_table_and_text(rules):
-    from pipeline.records import build
-
-    studies, _ = build(dev_fixture(), rules)
+    studies, _ = _build(dev_fixture(), rules)
     by_id = {s.study_id: s for s in studies}
     k1 = by_id["karmma-1"]
     assert (k1.n, k1.n_table, k1.n_text, k1.sources) == (128, 128, 140, "table+text")
@@ -192,9 +196,7 @@ def test_fixture_studies_merge_table_and_text(rules):
 
 
 def test_fixture_provenance(rules):
-    from pipeline.records import build
-
-    _, outcomes = build(dev_fixture(), rules)
+    _, outcomes = _build(dev_fixture(), rules)
     text = [o for o in outcomes if o.source == "text"]
     assert text and all(o.page in (2, 6) and o.bbox.count(",") == 3 and o.snippet for o in text)
     table = [o for o in outcomes if o.source == "table"]

@@ -5,18 +5,18 @@ from __future__ import annotations
 import pytest
 
 from pipeline.model import Block, Box, Cell, Document, Mention, Table
-from pipeline.records import Builder
 from pipeline.records.cells import parse_cell
 from pipeline.records.from_tables import column_roles
+from tests.records_helpers import AnnotatedBuilder
 
 
 @pytest.fixture(scope="module")
 def builder(rules):
-    return Builder(rules)
+    return AnnotatedBuilder(rules)
 
 
 def cell(builder, text, groups=None):
-    ms = builder.lexer.lex(text, fuzzy_labels=True)
+    ms = builder.cell_mentions(text)
     return [
         (r.metric, r.value, r.unit, r.qualifier, r.arm, r.subgroup, r.timepoint)
         for r in parse_cell(text, ms, builder.cues, groups or {})
@@ -193,12 +193,12 @@ def test_odd_inputs_do_not_crash(builder):
     empty = Table("Table 3", "", 0, 0, [])
     doc = Document("d", "d.pdf")
     doc.tables = [odd, empty]
-    doc.mentions = [
+    odd_mentions = [
         Mention("N", "n=5", "5", 0, 3, source="text"),
         Mention("TIMEPOINT", "x", "x", 0, 1, source="text"),
     ]
     doc.add_block(Block("paragraph", "n=5 and OMEGA-1 had an ORR of 50%.", Box(1, 0, 0, 10, 10)))
-    studies, outcomes = builder.build(doc)
+    studies, outcomes = builder.build(doc, extra=odd_mentions)
     assert [s.study_id for s in studies] == ["omega-1"]
     assert sorted((o.source, o.metric, o.value) for o in outcomes) == [
         ("table", "ORR", 50.0),

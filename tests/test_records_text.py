@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from pipeline.model import Block, Box, Document, Mention, Span
-from pipeline.records import Builder
+from tests.records_helpers import AnnotatedBuilder
 
 
 @pytest.fixture(scope="module")
 def builder(rules):
-    return Builder(rules)
+    return AnnotatedBuilder(rules)
 
 
 def doc_of(*blocks: tuple[str, str]) -> Document:
@@ -127,8 +127,8 @@ def test_study_resolution_and_confidence(builder):
 def test_ner_mentions_are_consumed(builder):
     """A trial name only NER knows (a vocabulary name with no number, a fuzzy variant) resolves the study."""
     doc = doc_of(("paragraph", "The Certitude trial reported an ORR of 97%."))
-    doc.mentions = [Mention("TRIAL", "Certitude", "CARTITUDE-1", 4, 13, attrs={"variant": True})]
-    studies, outcomes = builder.build(doc)
+    hand = Mention("TRIAL", "Certitude", "CARTITUDE-1", 4, 13, attrs={"variant": True})
+    studies, outcomes = builder.build(doc, extra=[hand])
     assert [(o.study_id, o.trial, o.metric, o.value) for o in outcomes] == [
         ("cartitude-1", "CARTITUDE-1", "ORR", 97.0)
     ]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import accumulate
 
 from pipeline.model import Box, Word
 
@@ -24,17 +26,24 @@ _MAX_CROSSING = 0.4  # share of rows that may run across a gutter
 
 @dataclass
 class Line:
+    """Words of one line of one column. Its words are fixed once made (a changed line is a new
+    `Line`), so box, size and text are computed once: paragraph building asks for them often."""
+
     words: list[Word]
     column: int  # 0 full width, 1 left, 2 right
 
-    @property
+    @cached_property
     def box(self) -> Box:
-        b = self.words[0].box
-        for w in self.words[1:]:
-            b = b.union(w.box)
-        return b
+        ws = self.words
+        return Box(
+            ws[0].box.page,
+            min(w.box.x0 for w in ws),
+            min(w.box.top for w in ws),
+            max(w.box.x1 for w in ws),
+            max(w.box.bottom for w in ws),
+        )
 
-    @property
+    @cached_property
     def size(self) -> float:
         """The size most of the line's characters are set in."""
         weight: dict[float, int] = {}
@@ -42,11 +51,11 @@ class Line:
             weight[w.size] = weight.get(w.size, 0) + len(w.text)
         return max(weight, key=lambda s: weight[s])
 
-    @property
+    @cached_property
     def bold(self) -> bool:
         return all(w.bold for w in self.words)
 
-    @property
+    @cached_property
     def text(self) -> str:
         return " ".join(w.text for w in self.words)
 
@@ -57,10 +66,15 @@ def gutter(rows: list[list[Word]], width: float) -> tuple[float, float] | None:
     if len(words) < 20:
         return None
     lo, hi = int(width * _SEARCH[0]), int(width * _SEARCH[1])
-    cover = [0] * (hi - lo + 1)
+    # How many words cover each integer x in [lo, hi]: +1 where a word starts, -1 after it ends,
+    # then a running sum (one pass over the words instead of one step per point of their width).
+    delta = [0] * (hi - lo + 2)
     for w in words:
-        for x in range(max(lo, int(w.box.x0)), min(hi, int(w.box.x1)) + 1):
-            cover[x - lo] += 1
+        a, b = max(lo, int(w.box.x0)), min(hi, int(w.box.x1))
+        if a <= b:
+            delta[a - lo] += 1
+            delta[b - lo + 1] -= 1
+    cover = list(accumulate(delta[:-1]))
     least = min(cover)  # rows running across the gutter: title, abstract, wide captions
     if least > _MAX_CROSSING * len(rows) or len(rows) - least < 6:
         return None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pipeline.model import Box, Word
 
@@ -42,6 +43,7 @@ class _Piece:
         return "".join(LIGATURES.get(c["text"], c["text"]) for c in self.chars)
 
 
+@lru_cache(maxsize=1024)  # a document uses a handful of fonts; asked once per word
 def is_bold(fontname: str) -> bool:
     return bool(_BOLD.search(fontname.split("+")[-1]))
 
@@ -206,29 +208,40 @@ def _reference(seg: list[dict], row: list[dict]) -> tuple[float, float]:
 
 def _words(seg: list[dict], page_no: int, ref: tuple[float, float]) -> list[Word]:
     ref_size, ref_bottom = ref
+    small, raised = SMALL * ref_size, RAISE * ref_size
     words: list[Word] = []
-    pieces: list[_Piece] = []
+    cur: list[dict] = []
+    sups: list[bool] = []
     prev: dict | None = None
     for c in seg:
         if c["text"].isspace():
-            _flush(pieces, words, page_no)
-            pieces, prev = [], None
+            if cur:
+                _flush(cur, sups, words, page_no)
+            cur, sups, prev = [], [], None
             continue
-        sup = c["size"] <= SMALL * ref_size and ref_bottom - c["bottom"] >= RAISE * ref_size
         if prev is not None and c["x0"] - prev["x1"] > GAP_RATIO * min(prev["size"], c["size"]):
-            _flush(pieces, words, page_no)
-            pieces = []
-        if not pieces or pieces[-1].sup != sup:
-            pieces.append(_Piece(sup))
-        pieces[-1].chars.append(c)
+            _flush(cur, sups, words, page_no)
+            cur, sups = [], []
+        cur.append(c)
+        sups.append(c["size"] <= small and ref_bottom - c["bottom"] >= raised)
         prev = c
-    _flush(pieces, words, page_no)
+    if cur:
+        _flush(cur, sups, words, page_no)
     return words
 
 
-def _flush(pieces: list[_Piece], words: list[Word], page_no: int) -> None:
-    if not pieces:
+def _flush(chars: list[dict], sups: list[bool], words: list[Word], page_no: int) -> None:
+    """One word from its glyphs; `sups` tells which of them are superscript."""
+    if not any(sups):  # the common case, kept free of the per-piece bookkeeping below
+        words.append(
+            _word("".join([LIGATURES.get(c["text"], c["text"]) for c in chars]), chars, chars, (), page_no)
+        )
         return
+    pieces: list[_Piece] = []
+    for c, sup in zip(chars, sups, strict=True):
+        if not pieces or pieces[-1].sup != sup:
+            pieces.append(_Piece(sup))
+        pieces[-1].chars.append(c)
     text, refs = "", []
     for p in pieces:
         t = p.text
@@ -242,31 +255,35 @@ def _flush(pieces: list[_Piece], words: list[Word], page_no: int) -> None:
             refs += expand_refs(t)
         else:
             text += t
-    chars = [c for p in pieces for c in p.chars]
-    body = [c for p in pieces if not p.sup for c in p.chars] or chars
-    box = Box(
+    if not text and words:  # a marker standing apart belongs to the word before it
+        last = words[-1]
+        last.refs = (*last.refs, *refs)
+        last.box = last.box.union(_box(chars, page_no))
+        return
+    if not text:
+        text = "".join(p.text for p in pieces)
+    body = [c for c, sup in zip(chars, sups, strict=True) if not sup] or chars
+    words.append(_word(text, chars, body, tuple(refs), page_no))
+
+
+def _box(chars: list[dict], page_no: int) -> Box:
+    return Box(
         page_no,
         min(c["x0"] for c in chars),
         min(c["top"] for c in chars),
         max(c["x1"] for c in chars),
         max(c["bottom"] for c in chars),
     )
-    if not text and words:  # a marker standing apart belongs to the word before it
-        last = words[-1]
-        last.refs = (*last.refs, *refs)
-        last.box = last.box.union(box)
-        return
-    if not text:
-        text = "".join(p.text for p in pieces)
-    font = body[0]["fontname"].split("+")[-1]
+
+
+def _word(text: str, chars: list[dict], body: list[dict], refs: tuple[str, ...], page_no: int) -> Word:
+    """A Word spanning `chars`; size, font and weight from its `body` (non-superscript) glyphs."""
     n_bold = sum(is_bold(c["fontname"]) for c in body)
-    words.append(
-        Word(
-            text=text,
-            box=box,
-            size=round(max(c["size"] for c in body), 2),
-            font=font,
-            bold=n_bold * 2 > len(body),
-            refs=tuple(refs),
-        )
+    return Word(
+        text=text,
+        box=_box(chars, page_no),
+        size=round(max(c["size"] for c in body), 2),
+        font=body[0]["fontname"].split("+")[-1],
+        bold=n_bold * 2 > len(body),
+        refs=refs,
     )

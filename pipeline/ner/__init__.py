@@ -52,8 +52,10 @@ class Annotator:
     ) -> tuple[list[Hit], list[tuple[int, int]]]:
         hits = self.names.find(sdoc) + self.values.find(text) + self.context.find(text)
         if header is not None:
-            hits += self.context.phase_cell(text, header)
+            hits += self.context.phase_cell(text, header) + self.values.cell(text, header)
         hits = resolve(hits, LAYERS, NAMES)
+        hits = sorted(hits + _counts_before_metrics(text, hits), key=lambda h: (h.start, h.end, h.label))
+        hits = _cohorts_or_counts(hits)
         ids = [h for h in hits if h.label == "REGISTRY_ID"]
         hits = [
             h
@@ -119,6 +121,43 @@ class Annotator:
                     )
         doc.mentions = mentions
         return mentions
+
+
+# A bare whole number right before a metric name ("53 VGPR", "(10 CR, 6 VGPR/PR)") is a count of
+# patients with that outcome; anything glued to it (a letter, hyphen, decimal, exponent) makes it
+# part of another token.
+_BARE_COUNT = re.compile(r"(?<![\w.,/%^·-])(?P<num>\d{1,4})\s+$")
+
+
+def _counts_before_metrics(text: str, hits: list[Hit]) -> list[Hit]:
+    out = []
+    for h in hits:
+        if h.label != "METRIC":
+            continue
+        m = _BARE_COUNT.search(text, max(0, h.start - 8), h.start)
+        if m and not any(o.start < m.end("num") and m.start("num") < o.end for o in hits):
+            value = float(m.group("num"))
+            attrs = {"value": value, "unit": "", "qualifier": "", "count": True}
+            out.append(Hit("VALUE", m.start("num"), m.end("num"), f"{value:g}", attrs))
+    return out
+
+
+def _cohorts_or_counts(hits: list[Hit]) -> list[Hit]:
+    """A number that is both a cohort label and a patient count: "cohort 2, 31 patients" (a label
+    only listed after a comma yields to the count) vs "cohorts 1 and 2 enrolled adults" (the count
+    reading of a label is dropped)."""
+
+    def overlaps(a: Hit, b: Hit) -> bool:
+        return a.start < b.end and b.start < a.end
+
+    counts = [h for h in hits if h.label == "N"]
+    hits = [
+        h
+        for h in hits
+        if not (h.label == "COHORT" and h.attrs.get("comma") and any(overlaps(h, n) for n in counts))
+    ]
+    cohorts = [h for h in hits if h.label == "COHORT"]
+    return [h for h in hits if not (h.label == "N" and any(overlaps(h, c) for c in cohorts))]
 
 
 def _squash(text: str) -> str:

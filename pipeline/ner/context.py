@@ -62,11 +62,16 @@ class ContextFinder:
             base = m.start("labels")
             labels = list(self.re_label.finditer(m.group("labels")))
             shape = _shape(labels[0].group(0))
+            prev_end = -1
             for lm in labels:
                 if _shape(lm.group(0)) != shape:  # "cohort 2c, 31 patients": 31 is not a cohort
                     break
                 s, e = base + lm.start(), base + lm.end()
-                out.append(Hit("COHORT", s, e, cohort_canonical(lm.group(0)), {"printed": m.group(0)}))
+                attrs: dict[str, Any] = {"printed": m.group(0)}
+                if prev_end >= 0 and text[prev_end:s].strip() == ",":
+                    attrs["comma"] = True  # "cohort 2, 31 patients": maybe a count, not a label
+                prev_end = e
+                out.append(Hit("COHORT", s, e, cohort_canonical(lm.group(0)), attrs))
         return out + self.registry_ids(text)
 
     def phase_cell(self, text: str, header: str) -> list[Hit]:

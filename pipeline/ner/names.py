@@ -39,11 +39,14 @@ class NameFinder:
         self.dehyphenated = {e.form: e for e in vocab.entries if "-" not in e.form and " " not in e.form}
         self.matcher = Matcher(nlp.vocab)
         self.generic: dict[str, str] = {}
+        self.needs_context: set[str] = set()  # shapes accepted only before "study"/"trial"
         for i, p in enumerate(patterns or []):
             if not isinstance(p, dict) or "label" not in p or not isinstance(p.get("pattern"), list):
                 raise RulesError(f"rules/patterns.jsonl line {i + 1}: needs `label` and a `pattern` list")
             key = f"{p['label']}:{p.get('id', i)}"
             self.generic[key] = p["label"]
+            if p.get("needs_trial_context"):
+                self.needs_context.add(key)
             try:
                 self.matcher.add(key, [p["pattern"]])
             except (ValueError, KeyError) as e:
@@ -61,6 +64,7 @@ class NameFinder:
         covered = {i for h in hits for i in range(h.start, h.end)}
         hits += self._generic(doc, covered)
         hits = self._combine_targets(doc, hits)
+        hits = self._drop_slashed_metrics(doc, hits)
         # token indices -> character offsets
         out = []
         for h in hits:
@@ -130,8 +134,11 @@ class NameFinder:
         for key_id, s, e in self.matcher(doc):
             if any(i in covered for i in range(s, e)):
                 continue
-            label = self.generic[doc.vocab.strings[key_id]]
+            key = doc.vocab.strings[key_id]
+            label = self.generic[key]
             text = doc[s:e].text
+            if key in self.needs_context and not (e < len(doc) and doc[e].lower_ in self.trial_context):
+                continue
             if any(rx.search(text) for rx in self.vocab.never) or text.lower() in self.not_trials:
                 continue
             if label == "PRODUCT" and any(rx.search(text) for rx in self.not_products):
@@ -150,6 +157,22 @@ class NameFinder:
                 attrs["target"] = ""
             out.append(Hit(label, s, e, canonical, attrs, GENERIC))
         return out
+
+    @staticmethod
+    def _drop_slashed_metrics(doc: Doc, hits: list[Hit]) -> list[Hit]:
+        """ "RR/MM", "R/R": a metric-like piece of a slashed word whose other piece is no metric is
+        part of another abbreviation; a pair of metrics ("VGPR/PR") stays."""
+        metric_at = {i for h in hits if h.label == "METRIC" for i in range(h.start, h.end)}
+
+        def other_piece(i: int) -> bool:  # token i is a word that no metric covers
+            return 0 <= i < len(doc) and any(c.isalpha() for c in doc[i].text) and i not in metric_at
+
+        def slashed(h: Hit) -> bool:
+            after = h.end < len(doc) and doc[h.end].text == "/" and other_piece(h.end + 1)
+            before = h.start > 0 and doc[h.start - 1].text == "/" and other_piece(h.start - 2)
+            return after or before
+
+        return [h for h in hits if h.label != "METRIC" or not slashed(h)]
 
     def _combine_targets(self, doc: Doc, hits: list[Hit]) -> list[Hit]:
         """ "GPRC5D/BCMA", "CD19 and BCMA" -> one TARGET "BCMA+GPRC5D"; "CS1-BCMA" in one token too."""

@@ -82,7 +82,7 @@ class ValueFinder:
         self.re_kg_adjacent = re.compile(r"\s?(?:(?:CAR[-\s]?T\s+)?cells?\s?)?/\s?kg\b", re.I)
         self.re_n_eq = re.compile(r"\b[nN]\s*=\s*(?P<num>\d[\d,]*)")
         self.re_n_noun = re.compile(
-            rf"(?<![\d.,/%])\b(?P<num>\d[\d,]*|{word})\s+{gap}(?P<noun>{nouns})\b", re.I
+            rf"(?<![\d.,/%])(?<![A-Za-z]-)\b(?P<num>\d[\d,]*|{word})\s+{gap}(?P<noun>{nouns})\b", re.I
         )
         self.re_n_verb = re.compile(
             rf"\b(?P<verb>{verbs})\s+(?:a\s+total\s+of\s+|approximately\s+)?(?P<num>\d[\d,]*)"
@@ -93,10 +93,42 @@ class ValueFinder:
             rf"\b(?P<k>\d+)\s*(?:out\s+of|of|/)\s*(?P<n>\d+)\b(?=\s*(?:\([^)]*\)\s*)?{gap}(?:{nouns})\b)",
             re.I,
         )
-        self.re_tp_at = re.compile(rf"\bat\s+(?P<num>{anynum})[\s-]?(?P<u>{units_alt})\b", re.I)
+        self.re_tp_at = re.compile(rf"\bat\s+(?:≥|>=|>)?\s?(?P<num>{anynum})[\s-]?(?P<u>{units_alt})\b", re.I)
         self.re_tp_adj = re.compile(rf"\b(?P<num>{anynum})[-‐–](?P<u>month|year|week)\b", re.I)
         self.re_tp_space = re.compile(rf"\b(?P<num>{anynum})\s(?P<u>month|year)\b(?!s)", re.I)
         self.re_tp_paren = re.compile(rf"\(\s*(?P<num>{NUM})\s?(?P<u>m|mo|months?)\s*\)(?=\s*:)", re.I)
+
+        self.n_headers = [str(h).lower() for h in n.get("headers", ["n"])]
+        self.re_cell_number = re.compile(rf"^\s*{QUAL}(?P<num>{NUM})\s*$")
+        self.re_header_pct = re.compile(r"%|\bpercent", re.I)
+        self.re_header_months = re.compile(r"\b(?:months?|mo)\b", re.I)
+
+    def cell(self, text: str, header: str) -> list[Hit]:
+        """A cell holding only a number ("95", "34.9"): its meaning comes from the column header: a
+        patient count under "N"/"No. of patients", else a VALUE in the header's unit ("ORR (%)")."""
+        m = self.re_cell_number.match(text)
+        value = parse_number(m.group("num")) if m else None
+        if m is None or value is None:
+            return []
+        h = " ".join(re.sub(r"[()\[\]:,]", " ", header.lower()).split())
+        if (h in self.n_headers or any(f" {w} " in f" {h} " for w in self.n_headers if len(w) > 2)) and (
+            value == int(value) and value > 0
+        ):
+            return [
+                Hit(
+                    "N", m.start("num"), m.end("num"), str(int(value)), {"value": int(value), "cue": "header"}
+                )
+            ]
+        unit = (
+            "%"
+            if self.re_header_pct.search(header)
+            else "months"
+            if self.re_header_months.search(header)
+            else ""
+        )
+        start = m.start("q") if m.group("q") else m.start("num")
+        attrs = {"value": value, "unit": unit, "qualifier": _QUALS.get(m.group("q") or "", "")}
+        return [Hit("VALUE", start, m.end("num"), f"{value:g}", attrs)]
 
     # -- numbers -------------------------------------------------------------------------------
     def number(self, text: str) -> float | None:

@@ -53,6 +53,17 @@ def _entries(rules: Rules, name: str, key: str) -> list[dict[str, Any]]:
     return items
 
 
+def metric_variants(form: str) -> list[str]:
+    """A metric phrase as papers print it: spaces and hyphens between words are interchangeable
+    ("MRD negativity" / "MRD-negativity") and a final lower-case noun may be plural ("complete
+    responses"). Abbreviations (CR, ORR) keep their one form."""
+    out = [form, form.replace(" ", "-"), form.replace("-", " ")]
+    last = re.split(r"[\s-]", form)[-1]
+    if len(last) > 3 and last.isalpha() and last.islower() and not last.endswith("s"):
+        out += [f + "s" for f in out]
+    return list(dict.fromkeys(out))
+
+
 class Vocabulary:
     def __init__(self, rules: Rules, cfg: Mapping[str, Any]) -> None:
         self.entries: list[Entry] = list(self._build(rules, cfg))
@@ -109,8 +120,9 @@ class Vocabulary:
         for code, spec in metrics.items():
             if code in skip:
                 continue
-            for f in _list((spec or {}).get("synonyms"), f"rules/metrics.yml ({code})"):
-                yield Entry("METRIC", f, str(code), {})
+            forms = _list((spec or {}).get("synonyms"), f"rules/metrics.yml ({code})")
+            for v in dict.fromkeys(v for f in forms for v in metric_variants(f)):
+                yield Entry("METRIC", v, str(code), {})
         arm = cfg.get("arm", {})
         for canonical in ("control", "vs"):
             for f in _list(arm.get(canonical), f"rules/ner.yml arm.{canonical}"):

@@ -85,7 +85,7 @@ def parse_cell(
             elif i and toks[i - 1].label == "TIMEPOINT" and t.start - toks[i - 1].end <= 1:
                 tp = toks[i - 1].attrs.get("months")  # "12-month PFS"
             segs.append((t, tp if tp is not None else header_tp, []))
-        elif t.label == "ARM" and not segs:
+        elif t.label == "ARM" and t.canonical == "vs" and not segs:
             left = text[: t.start].lower()
             control_first = any(re.search(rf"\b{re.escape(w)}\b", left) for w in cues.control_words)
         elif t.label == "VALUE" and segs:

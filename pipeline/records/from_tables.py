@@ -12,10 +12,7 @@ from pipeline.model import Cell, Document, Mention, Outcome, Table
 from pipeline.records.cells import Reading, finish, parse_cell
 from pipeline.records.cues import Cues, norm_key
 from pipeline.records.drafts import StudyDraft
-from pipeline.records.lexer import Lexer
 
-_PHASE_RE = re.compile(r"\b(IV|I{1,3}|[1-4])(?:\s*[-/]\s*(IV|I{1,3}|[1-4]))?([ab])?\b")
-_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
 _GLUED_REFS = re.compile(r"(?<=[A-Za-z])(\d{1,3}(?:\s*[-–,]\s*\d{1,3})*)\s*$")
 _GROUP_N = re.compile(r"\b(\d+)\s+([A-Za-z][A-Za-z\-]*(?:\s[a-z][a-z\-]+)?)")
 
@@ -72,37 +69,54 @@ def _row_groups(grid: list[list[str]], roles: dict[int, str], hr: int) -> list[l
     return groups
 
 
-def read_tables(doc: Document, cues: Cues, lexer: Lexer) -> list[StudyDraft]:
+def read_tables(doc: Document, cues: Cues) -> list[StudyDraft]:
+    by_cell: dict[tuple[str, int, int], list[Mention]] = {}
+    for m in doc.mentions:
+        if m.source == "table":
+            by_cell.setdefault((m.table_id, m.row, m.col), []).append(m)
     drafts: list[StudyDraft] = []
     for table in doc.tables:
         try:
-            drafts.extend(_read_table(doc, table, cues, lexer))
+            drafts.extend(_read_table(table, cues, by_cell))
         except (IndexError, ValueError):  # a malformed grid: skip the table, never the document
             continue
     return drafts
 
 
-def _ner_canonical(doc: Document, table_id: str, cells: list[Cell | None], label: str) -> str:
-    for m in doc.mentions:
-        same_table = m.source == "table" and m.label == label and m.table_id == table_id
-        if same_table and any(c is not None and c.row == m.row and c.col == m.col for c in cells):
-            return m.canonical
-    return ""
+def _joined(
+    cells: list[Cell | None], table_id: str, by_cell: dict[tuple[str, int, int], list[Mention]]
+) -> tuple[str, list[Mention]]:
+    """The text of one column over a row group (cells joined by a space) and NER's mentions of those
+    cells, their offsets moved into the joined text."""
+    text, out = "", []
+    for c in cells:
+        if c is None or not c.text.strip():
+            continue
+        if text:
+            text += " "
+        base = len(text)
+        text += c.text
+        for m in by_cell.get((table_id, c.row, c.col), []):
+            out.append(Mention(m.label, m.text, m.canonical, m.start + base, m.end + base, attrs=m.attrs))
+    return text, sorted(out, key=lambda m: (m.start, -m.end))
 
 
-def _read_table(doc: Document, table: Table, cues: Cues, lexer: Lexer) -> list[StudyDraft]:
+def _read_table(
+    table: Table, cues: Cues, by_cell: dict[tuple[str, int, int], list[Mention]]
+) -> list[StudyDraft]:
     grid, cells, roles, hr = _oriented(table, cues)
     if not any(r in ("outcomes", "adverse") or r.startswith("metric:") for r in roles.values()):
         return []  # not a results table
     out: list[StudyDraft] = []
     for rows in _row_groups(grid, roles, hr):
-        text = {i: " ".join(" ".join(grid[r][i] for r in rows).split()) for i in range(len(grid[0]))}
         col_cells = {i: [cells[r][i] for r in rows] for i in range(len(grid[0]))}
+        joined = {i: _joined(col_cells[i], table.table_id, by_cell) for i in range(len(grid[0]))}
+        text = {i: t for i, (t, _) in joined.items()}
+        lexed = {i: ms for i, (_, ms) in joined.items()}
         d = StudyDraft("table", pages={p for p in table.pages[:1]})
-        lexed = {i: lexer.lex(text[i], fuzzy_labels=True) for i in roles}
-        _study_fields(d, roles, text, lexed, col_cells, cues, lexer, doc, table)
+        _study_fields(d, roles, text, lexed, col_cells, cues)
         groups = _local_groups(text.get(_col(roles, "patients"), ""), cues)
-        arms = _local_arms(" ".join(text.values()), cues)
+        arms = _local_arms(text, lexed, cues)
         for i, role in roles.items():
             found: list[Outcome] = []
             if role == "patients":
@@ -133,9 +147,7 @@ def _col(roles: dict[int, str], role: str) -> int:
     return next((i for i, r in roles.items() if r == role), -1)
 
 
-def _study_fields(
-    d, roles, text, lexed, col_cells, cues: Cues, lexer: Lexer, doc: Document, table: Table
-) -> None:
+def _study_fields(d: StudyDraft, roles, text, lexed, col_cells, cues: Cues) -> None:
     for i, role in roles.items():
         t, ms = text[i], lexed[i]
         if role == "agent":
@@ -143,15 +155,15 @@ def _study_fields(
             m = _GLUED_REFS.search(t)
             if not refs and m:  # superscript citations glued to the name by a plain text layer
                 refs, t = [m.group(1).replace(" ", "")], t[: m.start()]
-                ms = [x for x in ms if x.end <= len(t)] + [x for x in lexer.lex(t) if x.label == "PRODUCT"]
             d.refs = refs
-            d.product = _ner_canonical(doc, table.table_id, col_cells[i], "PRODUCT") or _first(ms, "PRODUCT")
+            d.product = _first(ms, "PRODUCT")
             tm = next((x for x in ms if x.label == "PRODUCT"), None)
-            d.target = (tm.attrs.get("target", "") if tm else "") or _targets(t)
+            d.target = (tm.attrs.get("target", "") if tm else "") or _targets(ms)
         elif role == "trial":
-            d.trial = _ner_canonical(doc, table.table_id, col_cells[i], "TRIAL") or _first(ms, "TRIAL")
+            d.trial = _first(ms, "TRIAL")
             d.cohort = _first(ms, "COHORT")
-            d.nct_id = _first(ms, "REGISTRY_ID")
+            # as printed when malformed (NER's canonical is then empty): the quality stage reports it
+            d.nct_id = next((x.canonical or x.text for x in ms if x.label == "REGISTRY_ID"), "")
             if not d.trial:
                 rest = t
                 for x in sorted(ms, key=lambda x: -x.start):
@@ -161,16 +173,16 @@ def _study_fields(
                 if not d.design_word and 0 < len(rest.split()) <= 3:
                     d.trial = " ".join(rest.split())  # a code name such as "CTL109"
         elif role == "phase":
-            d.phase = phase_of(t)
+            d.phase = _first(ms, "PHASE")
             if not d.design_word:
                 d.design_word = _design_word(t, cues)
         elif role == "patients":
-            d.population = re.split(r"\bn\s*=", t, flags=re.I)[0].strip(" ,;")
+            d.population = " ".join(re.split(r"\bn\s*=", t, flags=re.I)[0].split()).strip(" ,;")
         elif role == "design":
-            d.design = t
+            d.design = " ".join(t.split())
             d.design_word = d.design_word or _design_word(t, cues)
         elif role == "target" and not d.target:
-            d.target = _targets(t) or t.strip()
+            d.target = _targets(ms) or " ".join(t.split())
     if not d.product:  # the product may be named only in the design ("infusion of Ide-Cel")
         for i, role in roles.items():
             if role == "design" and (p := _first(lexed[i], "PRODUCT")):
@@ -181,14 +193,9 @@ def _first(ms: list[Mention], label: str) -> str:
     return next((m.canonical for m in ms if m.label == label), "")
 
 
-def _targets(text: str) -> str:
-    found = re.findall(r"\banti-?([A-Z][A-Z0-9]{2,})", text, flags=re.I)
-    found += re.findall(r"\btargeting ([A-Z][A-Z0-9]{2,})(?: and ([A-Z][A-Z0-9]{2,}))?", text)  # type: ignore[arg-type]
-    names: list[str] = []
-    for f in found:
-        for x in f if isinstance(f, tuple) else (f,):
-            if x and x.upper() not in names:
-                names.append(x.upper())
+def _targets(ms: list[Mention]) -> str:
+    """The antigens NER found in a cell, as one combination ("BCMA+CD19")."""
+    names = {p for m in ms if m.label == "TARGET" for p in m.canonical.split("+")}
     return "+".join(sorted(names))
 
 
@@ -200,24 +207,19 @@ def _design_word(text: str, cues: Cues) -> str:
     return ""
 
 
-def phase_of(text: str) -> str:
-    m = _PHASE_RE.search(text)
-    if not m:
-        return ""
-    a, b, sub = _ROMAN.get(m.group(1), m.group(1)), m.group(2), m.group(3) or ""
-    return f"{a}/{_ROMAN.get(b, b)}" if b else a + sub
-
-
-def _local_arms(row: str, cues: Cues) -> dict[str, str]:
-    """Arm abbreviations the row defines: "randomized to Cilta-Cel (CC) or to standard therapy (ST)"
-    gives {"cc": "", "st": "control"} (a control word before the parenthesis names the comparator)."""
+def _local_arms(text: dict[int, str], mentions: dict[int, list[Mention]], cues: Cues) -> dict[str, str]:
+    """Arm abbreviations the row defines: "randomized to xyz-cel (XC) or to standard therapy (ST)"
+    gives {"xc": "", "st": "control"} (a control word before the parenthesis names the comparator,
+    a product NER found there the investigational arm)."""
     out: dict[str, str] = {}
-    for m in re.finditer(r"((?:\S+\s+){0,3}\S+)\s*\(\s*([A-Z][A-Za-z0-9\-]{0,8})\s*\)", row):
-        before = m.group(1).lower()
-        if any(re.search(rf"\b{re.escape(w)}\b", before) for w in cues.control_words):
-            out[m.group(2).lower()] = "control"
-        elif any(cues.product_of(w)[0] for w in re.findall(r"[\w\-]+", m.group(1))):
-            out[m.group(2).lower()] = ""
+    for i, row in text.items():
+        products = [m for m in mentions.get(i, []) if m.label == "PRODUCT"]
+        for m in re.finditer(r"((?:\S+\s+){0,3}\S+)\s*\(\s*([A-Z][A-Za-z0-9\-]{0,8})\s*\)", row):
+            before = m.group(1).lower()
+            if any(re.search(rf"\b{re.escape(w)}\b", before) for w in cues.control_words):
+                out[m.group(2).lower()] = "control"
+            elif any(m.start(1) <= p.start and p.end <= m.end(1) for p in products):
+                out[m.group(2).lower()] = ""
     return out
 
 
@@ -269,4 +271,4 @@ def _outcome(r: Reading) -> Outcome:
     )  # fmt: skip
 
 
-__all__ = ["column_roles", "phase_of", "read_tables", "norm_key"]
+__all__ = ["column_roles", "read_tables", "norm_key"]

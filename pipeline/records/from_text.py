@@ -14,14 +14,10 @@ from dataclasses import dataclass
 from pipeline.model import Document, Mention, Outcome, enclosing
 from pipeline.records.cues import Cues
 from pipeline.records.drafts import StudyDraft
-from pipeline.records.from_tables import phase_of
-from pipeline.records.lexer import Lexer
 from pipeline.records.relations import Relations
 
 _SENT_END = re.compile(r"(?<=[.!?])(?:\d{1,3}(?:[-–,]\d{1,3})*)?\s+(?=[A-Z(\d])")
 _NO_SPLIT = re.compile(r"(?:\bet al|\bvs|\be\.g|\bi\.e|\bFig|\bref|\bno|\bapprox|\bca)\.$", re.IGNORECASE)
-_PHASE_IN_TEXT = re.compile(r"\bphase\s+((?:IV|I{1,3}|[1-4])(?:\s*[-/]\s*(?:IV|I{1,3}|[1-4]))?[ab]?)\b", re.I)
-_EXPONENT = re.compile(r"(?:\^|\b10)\s*[-–]?$")  # "MRD negativity at 10^-5": an exponent, not a value
 CONFIDENCE = {"named": 0.95, "cohort": 0.85, "intro": 0.8, "heading": 0.75, "carried": 0.7}
 
 
@@ -51,8 +47,8 @@ def sentences(doc: Document, start: int, end: int) -> list[tuple[int, int]]:
 
 
 class TextReader:
-    def __init__(self, doc: Document, cues: Cues, lexer: Lexer, table_drafts: list[StudyDraft]) -> None:
-        self.doc, self.cues, self.lexer = doc, cues, lexer
+    def __init__(self, doc: Document, cues: Cues, table_drafts: list[StudyDraft]) -> None:
+        self.doc, self.cues = doc, cues
         self.tables = table_drafts
         self.rel = Relations(cues)
         self.drafts: dict[tuple[str, ...], StudyDraft] = {}
@@ -60,29 +56,12 @@ class TextReader:
         self.starts = [m.start for m in self.ner]
 
     def mentions(self, a: int, b: int) -> list[Mention]:
-        """Mentions of text[a:b], offsets relative to a: NER's (canonical names, fuzzy variants) plus
-        the local lexer's wherever NER found nothing (bare values such as "53 VGPR", rules/records.yml
-        metric phrases); cohort cues always come from rules/records.yml."""
-        ner = [
+        """NER's mentions of text[a:b], offsets made relative to a (records never finds entities)."""
+        return [
             Mention(m.label, m.text, m.canonical, m.start - a, m.end - a, attrs=dict(m.attrs))
             for m in self.ner[bisect_left(self.starts, a) : bisect_left(self.starts, b)]
             if m.end <= b
-            and m.label != "COHORT"
-            and not (m.label == "METRIC" and self.lexer.slashed(self.doc.text, m.start, m.end))
         ]
-        own = self.lexer.lex(self.doc.text[a:b])
-        spans = [(m.start, m.end) for m in ner]
-        extra = [m for m in own if m.label == "COHORT" or all(m.end <= s or m.start >= e for s, e in spans)]
-        text = self.doc.text[a:b]
-        keep = [
-            m
-            for m in ner + extra
-            if not (m.label == "VALUE" and _EXPONENT.search(text[max(0, m.start - 4) : m.start]))
-            and not (
-                m.label == "N" and text[max(0, m.start - 1) : m.start] == "-"
-            )  # "CARTITUDE-2 study enrolled"
-        ]
-        return sorted(keep, key=lambda m: (m.start, -m.end))
 
     def read(self) -> list[StudyDraft]:
         ctx = Context()
@@ -118,8 +97,8 @@ class TextReader:
             return
         ctx.study = study
         study.pages.add(self.doc.page_of(a))
-        if how in ("named", "intro") and not study.phase and (m := _PHASE_IN_TEXT.search(s)):
-            study.phase = phase_of(m.group(1))
+        if how in ("named", "intro") and not study.phase:
+            study.phase = _first(ms, "PHASE")
         n = next((m for m in ms if m.label == "N" and _count(m) is not None), None)
         has_n = any(o.metric == "N" and not o.subgroup for o in study.outcomes)
         if n is not None and not has_n and study.n in (None, _count(n)):
@@ -218,5 +197,5 @@ def _design(s: str, cues: Cues) -> str:
     return ""
 
 
-def read_text(doc: Document, cues: Cues, lexer: Lexer, table_drafts: list[StudyDraft]) -> list[StudyDraft]:
-    return TextReader(doc, cues, lexer, table_drafts).read()
+def read_text(doc: Document, cues: Cues, table_drafts: list[StudyDraft]) -> list[StudyDraft]:
+    return TextReader(doc, cues, table_drafts).read()

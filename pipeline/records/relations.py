@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 
 from pipeline.model import Mention
+from pipeline.ner import parse_scientific
 from pipeline.records.cells import Reading, finish
 from pipeline.records.cues import Cues, phrase_pattern
-from pipeline.records.lexer import dose_label, dose_values
 
 _CLAUSE = re.compile(r"[;:]\s")
 _METRIC_GAP = re.compile(r"^\s*(?:,|and|or|&|/|,\s*and|,\s*or)?\s*(?:the\s+)?$", re.IGNORECASE)
@@ -174,13 +174,26 @@ class Relations:
             if m:
                 parts = m.groupdict()
                 if parts.get("dose"):
-                    vals, _ = dose_values(parts["dose"])
-                    parts["dose"] = dose_label(vals[-1]) if vals else parts["dose"]
+                    parts["dose"] = dose_label(parts["dose"])
                 return label.format(**{k: (v or "") for k, v in parts.items()})
         m = self.group_re.search(text)
         if m:
             return self.cues.subgroups.get(" ".join(m.group("g").lower().split()), m.group("g"))
         return ""
+
+
+def dose_label(printed: str) -> str:
+    """The subgroup label of a printed dose: its last level in the paper's notation
+    ("50, 150 or 450 x 10^6" -> "450x10^6"), the printed text when it cannot be read."""
+    m = re.search(r"(\d+(?:\.\d+)?)\s*([x×]\s*10\s*\^?\s*\d{1,2})\s*$", printed)
+    value = parse_scientific(f"{m.group(1)}{m.group(2)}") if m else None
+    if value is None:
+        return printed
+    exp = 0
+    while value >= 1000 and exp < 12:
+        value /= 1000
+        exp += 3
+    return f"{value:g}x10^{exp}" if exp else f"{value:g}"
 
 
 def _runs(items: list[Mention], s: str, gap: re.Pattern[str]) -> list[list[Mention]]:

@@ -22,7 +22,11 @@ __all__ = ["regions", "extract", "show"]
 
 
 def regions(page: Page) -> list[Box]:
-    return [r.box for r in detect.find(page)]
+    """The table regions of `page`. Their kinds are noted in `page.table_kinds` so that `extract`
+    builds the tables without detecting them a second time."""
+    found = detect.find(page)
+    page.table_kinds = [r.kind for r in found]
+    return [r.box for r in found]
 
 
 def extract(doc: Document) -> list[Table]:
@@ -34,8 +38,17 @@ def extract(doc: Document) -> list[Table]:
     return doc.tables
 
 
+def _detected(page: Page) -> list[detect.Region]:
+    """The page's regions as `regions` found them at ingest, or found now when the page was built
+    some other way (its kinds unknown or out of step with `table_regions`)."""
+    kinds = page.table_kinds
+    if kinds is not None and len(kinds) == len(page.table_regions):
+        return [detect.Region(box, kind) for box, kind in zip(page.table_regions, kinds, strict=True)]
+    return detect.find(page)
+
+
 def _page_tables(page: Page) -> list[continuation.Piece]:
-    found = detect.find(page)
+    found = _detected(page)
     if not found:
         return []
     lines = group_lines(page.words)

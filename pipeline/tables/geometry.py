@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from pipeline.model import Box, Word
 
@@ -140,11 +141,15 @@ def column_gaps(
     if x1 - x0 < 1:
         return []
     width = int(x1 - x0) + 1
-    cover = [0] * width
+    # Runs covering each integer x: +1 where a run starts, -1 after it ends, then a running sum.
+    delta = [0] * (width + 1)
     for line in lines:
         for a, b in chunks(line, 0.55 * height):
-            for i in range(max(0, int(a - x0)), min(width, int(b - x0) + 1)):
-                cover[i] += 1
+            i, j = max(0, int(a - x0)), min(width, int(b - x0) + 1)
+            if i < j:
+                delta[i] += 1
+                delta[j] -= 1
+    cover = list(accumulate(delta[:-1]))
     gaps: list[tuple[float, float]] = []
     start = None
     for i, c in enumerate(cover + [allowed + 1]):
