@@ -13,6 +13,7 @@ lists are citation markers, moved to `Word.refs`; anything else (ordinals, "+", 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -76,8 +77,9 @@ def rows(chars: list[dict], page_no: int, width: float, height: float) -> list[l
     chars.sort(key=lambda c: c["top"])
     groups: list[list[dict]] = []
     top0 = size0 = 0.0
-    for c in chars:
-        if groups and c["top"] - top0 <= ROW_RATIO * max(size0, c["size"]):
+    for c in chars:  # (plain comparisons instead of max(): this loop runs once per glyph)
+        size = c["size"]
+        if groups and c["top"] - top0 <= ROW_RATIO * (size0 if size0 >= size else size):
             groups[-1].append(c)
         else:
             groups.append([c])
@@ -87,9 +89,10 @@ def rows(chars: list[dict], page_no: int, width: float, height: float) -> list[l
     out = []
     for g in groups:
         g.sort(key=lambda c: c["x0"])
+        big = max([c["size"] for c in g])
         words = []
         for seg in _segments(g):
-            words += _words(seg, page_no, _reference(seg, g))
+            words += _words(seg, page_no, _reference(seg, g, big))
         if words:
             out.append(words)
     return out
@@ -178,27 +181,28 @@ def _rehome_markers(groups: list[list[dict]]) -> None:
 
 
 def _segments(row: list[dict]) -> list[list[dict]]:
-    segs: list[list[dict]] = [[]]
-    for c in row:
-        seg = segs[-1]
-        if seg and c["x0"] - seg[-1]["x1"] > SEGMENT_RATIO * max(seg[-1]["size"], c["size"]):
-            segs.append([])
-        segs[-1].append(c)
-    return [s for s in segs if s]
+    if not row:
+        return []
+    segs: list[list[dict]] = [[row[0]]]
+    last = row[0]
+    for c in row[1:]:
+        a, b = last["size"], c["size"]
+        if c["x0"] - last["x1"] > SEGMENT_RATIO * (a if a >= b else b):
+            segs.append([c])
+        else:
+            segs[-1].append(c)
+        last = c
+    return segs
 
 
-def _reference(seg: list[dict], row: list[dict]) -> tuple[float, float]:
+def _reference(seg: list[dict], row: list[dict], big: float) -> tuple[float, float]:
     """(size, bottom) of the body text a superscript is measured against: the segment's largest
-    common size; the row's when the segment holds only small glyphs (a marker after a wide gap)."""
+    common size; the row's when the segment holds only small glyphs (a marker after a wide gap).
+    `big` is the row's largest size."""
     src = seg
-    big = max(c["size"] for c in row)
-    if max(c["size"] for c in seg) < SMALL * big:
+    if max([c["size"] for c in seg]) < SMALL * big:
         src = row
-    sizes: dict[float, int] = {}
-    for c in src:
-        if not c["text"].isspace():
-            s = round(c["size"], 1)
-            sizes[s] = sizes.get(s, 0) + 1
+    sizes = Counter([round(c["size"], 1) for c in src if not c["text"].isspace()])
     if not sizes:
         return big, max(c["bottom"] for c in row)
     size = max(sizes, key=lambda s: (sizes[s], s))
@@ -219,11 +223,14 @@ def _words(seg: list[dict], page_no: int, ref: tuple[float, float]) -> list[Word
                 _flush(cur, sups, words, page_no)
             cur, sups, prev = [], [], None
             continue
-        if prev is not None and c["x0"] - prev["x1"] > GAP_RATIO * min(prev["size"], c["size"]):
-            _flush(cur, sups, words, page_no)
-            cur, sups = [], []
+        size = c["size"]
+        if prev is not None:
+            p_size = prev["size"]
+            if c["x0"] - prev["x1"] > GAP_RATIO * (p_size if p_size <= size else size):
+                _flush(cur, sups, words, page_no)
+                cur, sups = [], []
         cur.append(c)
-        sups.append(c["size"] <= small and ref_bottom - c["bottom"] >= raised)
+        sups.append(size <= small and ref_bottom - c["bottom"] >= raised)
         prev = c
     if cur:
         _flush(cur, sups, words, page_no)
@@ -267,22 +274,25 @@ def _flush(chars: list[dict], sups: list[bool], words: list[Word], page_no: int)
 
 
 def _box(chars: list[dict], page_no: int) -> Box:
+    if len(chars) == 1:
+        c = chars[0]
+        return Box(page_no, c["x0"], c["top"], c["x1"], c["bottom"])
     return Box(
         page_no,
-        min(c["x0"] for c in chars),
-        min(c["top"] for c in chars),
-        max(c["x1"] for c in chars),
-        max(c["bottom"] for c in chars),
+        min([c["x0"] for c in chars]),
+        min([c["top"] for c in chars]),
+        max([c["x1"] for c in chars]),
+        max([c["bottom"] for c in chars]),
     )
 
 
 def _word(text: str, chars: list[dict], body: list[dict], refs: tuple[str, ...], page_no: int) -> Word:
     """A Word spanning `chars`; size, font and weight from its `body` (non-superscript) glyphs."""
-    n_bold = sum(is_bold(c["fontname"]) for c in body)
+    n_bold = sum(map(is_bold, [c["fontname"] for c in body]))
     return Word(
         text=text,
         box=_box(chars, page_no),
-        size=round(max(c["size"] for c in body), 2),
+        size=round(max([c["size"] for c in body]), 2),
         font=body[0]["fontname"].split("+")[-1],
         bold=n_bold * 2 > len(body),
         refs=refs,

@@ -64,7 +64,7 @@ class ContextFinder:
             shape = _shape(labels[0].group(0))
             prev_end = -1
             for lm in labels:
-                if _shape(lm.group(0)) != shape:  # "cohort 2c, 31 patients": 31 is not a cohort
+                if _shape(lm.group(0)) != shape:  # "cohort 3b, 40 patients": 40 is not a cohort
                     break
                 s, e = base + lm.start(), base + lm.end()
                 attrs: dict[str, Any] = {"printed": m.group(0)}

@@ -78,7 +78,7 @@ class NameFinder:
             entry = self.by_key[doc.vocab.strings[key_id]]
             attrs = dict(entry.attrs)
             raw = doc[s:e].text
-            # A trial's capitalisation is part of its name (KarMMa): another casing is a variant.
+            # A trial's capitalisation is part of its name (AlphaMM): another casing is a variant.
             if entry.label == "TRIAL" and raw not in self.vocab.exact_forms and not raw.isupper():
                 attrs.update(variant=True, raw=raw, score=round(fuzz.ratio(raw, entry.form), 1))
             out.append(Hit(entry.label, s, e, entry.canonical, attrs, VOCAB))
@@ -93,7 +93,7 @@ class NameFinder:
                 i += 1
                 continue
             joined = self.dehyphenated.get(t.text.replace("-", "")) if "-" in t.text else None
-            if joined is not None:  # "Kar-MMa": a line-break hyphen kept by the text layer, not a variant
+            if joined is not None:  # "Alpha-MM": a line-break hyphen kept by the text layer, not a variant
                 out.append(
                     Hit(
                         joined.label, i, i + 1, joined.canonical, {**joined.attrs, "hyphenation": True}, VOCAB

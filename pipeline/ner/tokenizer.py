@@ -1,5 +1,5 @@
 """The spaCy pipeline: blank English, a tokenizer that keeps hyphenated names and scientific numbers
-whole (CAR-T, Ide-Cel, KarMMa-3, 4-1BB, 450x10^6, NCT03361748) and splits "n=62", and a rule-based
+whole (CAR-T, Xyz-Cel, AlphaMM-3, 4-1BB, 450x10^6, NCT01234567) and splits "n=40", and a rule-based
 sentence splitter that survives "et al.", "vs.", "e.g.", decimals and glued citation numbers."""
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ def build_nlp(cfg: Mapping[str, Any]) -> Language:
     # Drop the two default infixes that cut hyphenated names and "10^6"/"4-1BB" apart; keep the rest.
     infixes = [p for p in defaults.infixes if "-|–|—" not in p and r"[+\-\*^](?=[0-9-])" not in p]
     infixes += [
-        r"(?<=[A-Za-z])=(?=\d)|(?<=[A-Za-z])\s?=",  # n=62 -> n = 62
+        r"(?<=[A-Za-z])=(?=\d)|(?<=[A-Za-z])\s?=",  # n=40 -> n = 40
         r"(?<=[A-Za-z0-9])[()\[\]](?=[A-Za-z0-9])",  # mPFS(CC), HR(10.9m)
         r"(?<=[A-Za-z0-9+%)])/(?=[A-Za-z0-9])",  # BCMA/CD19, cells/kg, sCR/CR
         r"(?<=[a-z]{2})\.(?=\d{1,3}(?:[-–,]\d{1,3})*$)",  # "months.7": a citation glued to the period
-        r"(?<=[%)])\.(?=\d{1,3}(?:[-–,]\d{1,3})*$)",  # "75.8%.5-6"
+        r"(?<=[%)])\.(?=\d{1,3}(?:[-–,]\d{1,3})*$)",  # "70.2%.5-6"
     ]
     symbols = [re.escape(s) for s in tok.get("split_symbols", [])]
     prefixes = [

@@ -22,7 +22,7 @@ _QUALS = {"≥": ">=", "≤": "<=", ">=": ">=", "<=": "<=", ">": ">", "<": "<", 
 
 
 def parse_number(text: str) -> float | None:
-    """'75.8' -> 75.8, '2,883' -> 2883.0, '75·8' -> 75.8, '450x10^6' -> 450000000.0; else None."""
+    """'70.2' -> 70.2, '1,234' -> 1234.0, '70·2' -> 70.2, '450x10^6' -> 450000000.0; else None."""
     text = text.strip()
     sci = parse_scientific(text)
     if sci is not None:
@@ -104,7 +104,7 @@ class ValueFinder:
         self.re_header_months = re.compile(r"\b(?:months?|mo)\b", re.I)
 
     def cell(self, text: str, header: str) -> list[Hit]:
-        """A cell holding only a number ("95", "34.9"): its meaning comes from the column header: a
+        """A cell holding only a number ("90", "30.5"): its meaning comes from the column header: a
         patient count under "N"/"No. of patients", else a VALUE in the header's unit ("ORR (%)")."""
         m = self.re_cell_number.match(text)
         value = parse_number(m.group("num")) if m else None
@@ -219,13 +219,13 @@ class ValueFinder:
             hits.append(Hit("VALUE", s, e, "NR", {"value": None, "unit": "", "qualifier": "NR"}))
         hits += self._inherited(text, hits, taken)
         occupied = taken + hits
-        for m in self.re_colon_bare.finditer(text):  # "ORR: 87.1, with …": unit left to the metric
+        for m in self.re_colon_bare.finditer(text):  # "ORR: 85.2, with …": unit left to the metric
             if not _overlaps(m.start("num"), m.end("num"), occupied):
                 hits.append(self._value(m, ""))
         return hits
 
     def _inherited(self, text: str, unit_hits: list[Hit], taken: list[Hit]) -> list[Hit]:
-        """'71 vs 42%', '8.8 and 34.2 months': the bare number takes the unit after it."""
+        """'70 vs 40%', '8.1 and 30.5 months': the bare number takes the unit after it."""
         out: list[Hit] = []
         todo = [h for h in unit_hits if h.attrs.get("unit")]
         while todo:

@@ -171,7 +171,7 @@ class Vocabulary:
         return None
 
     def near_inn(self, first: str, second: str | None) -> tuple[Entry, float, bool] | None:
-        """Two-word INNs ("Idecabtagene violence"): first word (almost) exact; returns the entry,
+        """Two-word INNs ("Zevorcabtagene autoleukemia" for "zevorcabtagene autoleucel"): first word (almost) exact; returns the entry,
         the score of the phrase and whether the second word belongs to it."""
         for e in self._inns:
             a, b = e.form.lower().split(" ")

@@ -59,9 +59,9 @@ def merge(doc_id: str, drafts: list[StudyDraft]) -> tuple[list[Study], list[Outc
             n_text=n_text,
             design=next((p.design for p in parts if p.design), ""),
             population=next((p.population for p in parts if p.population), ""),
-            refs=",".join(dict.fromkeys(r for p in parts for r in p.refs)),
+            refs=by_source(parts, lambda p: p.refs, ref_key),
             sources="+".join(x for x in ("table", "text") if any(p.source == x for p in parts)),
-            pages=";".join(str(x) for x in sorted({pg for p in parts for pg in p.pages})),
+            pages=by_source(parts, lambda p: p.pages, int),
         )
         studies.append(s)
         for p in parts:
@@ -74,6 +74,21 @@ def merge(doc_id: str, drafts: list[StudyDraft]) -> tuple[list[Study], list[Outc
                     o.n = p.n
                 outcomes.append(o)
     return studies, outcomes
+
+
+def ref_key(ref: str) -> tuple[int, str]:
+    return (int(ref), ref) if ref.isdigit() else (10**9, ref)
+
+
+def by_source(parts: list[StudyDraft], items, key) -> str:
+    """ "table:5,6; text:5,6": the items each source gives, sorted, only the sources that have some
+    (the shape of shared/gold `refs`; the quality stage reads it back)."""
+    out = []
+    for source in ("table", "text"):
+        found = {str(x) for p in parts if p.source == source for x in items(p)}
+        if found:
+            out.append(f"{source}:{','.join(sorted(found, key=key))}")
+    return "; ".join(out)
 
 
 def _split_rows(groups: dict[tuple[str, ...], list[StudyDraft]]) -> dict[tuple[str, ...], list[StudyDraft]]:
@@ -99,7 +114,7 @@ def split_keys(groups: dict[tuple[str, ...], list[StudyDraft]]) -> set[tuple[str
 
 
 def _fold_trial_level(drafts: list[StudyDraft]) -> list[StudyDraft]:
-    """A draft naming only the trial ("KarMMa-2 is a phase II, multicohort trial") while the paper
+    """A draft naming only the trial ("ALPHA-2 is a phase II, multicohort trial") while the paper
     reports that trial by cohort: its phase and registry id go to each cohort as the same source
     states them; it stays a study of its own only if it has outcomes."""
     cohorts: dict[str, list[StudyDraft]] = {}

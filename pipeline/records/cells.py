@@ -1,5 +1,5 @@
-"""An outcomes cell into records: "ORR: 75.8%", "mOS: not reached", "At 36 months PFS: 47.5%",
-"Ide-Cel vs Control PFS: 13.3 vs 4.4m", "At 6 months: PFS: HR (64%) SR (81%)", "ORR: 87.1, with 77.4% CR".
+"""An outcomes cell into records: "ORR: 70.2%", "mOS: not reached", "At 24 months PFS: 45.0%",
+"Xyz-Cel vs Control PFS: 12.5 vs 4.1m", "At 6 months: PFS: HR (60%) SR (80%)", "ORR: 85.2, with 70.4% CR".
 
 A cell is a run of `METRIC value…` segments; timepoint headers ("At 6 months:") hold until the next
 header, a leading "A vs B" fixes which side of every "x vs y" is the comparator, and a short label
@@ -52,7 +52,7 @@ def finish(metric: str, value: Mention, cues: Cues, timepoint: float | None) -> 
 
 def subgroup_label(abbr: str, cues: Cues, local: dict[str, str]) -> str:
     """A printed subgroup name or abbreviation -> its label: the row's own definitions first
-    ("52 high-risk" defines HR), then rules/records.yml subgroups."""
+    ("40 high-risk" defines HR), then rules/records.yml subgroups."""
     key = abbr.strip().lower()
     return local.get(key) or cues.subgroups.get(key, "")
 
@@ -90,7 +90,7 @@ def parse_cell(
             control_first = any(re.search(rf"\b{re.escape(w)}\b", left) for w in cues.control_words)
         elif t.label == "VALUE" and segs:
             segs[-1][2].append(t)
-    # "ORR: 87.1, with 77.4% CR": a metric without values takes the last value of the segment before
+    # "ORR: 85.2, with 70.4% CR": a metric without values takes the last value of the segment before
     for k in range(1, len(segs)):
         metric, tp, vals = segs[k]
         prev_vals = segs[k - 1][2]
@@ -100,7 +100,7 @@ def parse_cell(
                 vals.append(prev_vals.pop())
     for metric, tp, vals in segs:
         prev_end = metric.end
-        label = _LABEL_ARM.match(text[metric.end :])  # "ORR(ST): 67.3%" with ST defined in the row
+        label = _LABEL_ARM.match(text[metric.end :])  # "ORR(ST): 60.5%" with ST defined in the row
         label_arm = (local_arms or {}).get(label.group(1).lower()) if label else None
         for j, v in enumerate(vals):
             r = finish(metric.canonical, v, cues, tp)

@@ -26,7 +26,7 @@ def phrase_pattern(phrase: str) -> str:
 
 
 def norm_key(text: str) -> str:
-    """Comparison key of a name: lower case, letters and digits only ("KarMMA-1" == "karmma1")."""
+    """Comparison key of a name: lower case, letters and digits only ("AlphaMM-1" == "alphamm1")."""
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 

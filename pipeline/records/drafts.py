@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pipeline.model import Outcome
@@ -30,3 +31,16 @@ class StudyDraft:
         if self.trial:
             return ("trial", norm_key(self.trial), self.cohort.lower())
         return ("anon", self.product, str(self.n or ""))
+
+
+def expand_refs(refs: tuple[str, ...] | list[str]) -> list[str]:
+    """ "5-7" -> 5, 6, 7; "5,6" -> 5, 6 (citation ranges as printed)."""
+    out: list[str] = []
+    for ref in refs:
+        for part in re.split(r"\s*,\s*", str(ref)):
+            m = re.fullmatch(r"(\d+)\s*[-–]\s*(\d+)", part)
+            if m and 0 <= int(m.group(2)) - int(m.group(1)) <= 50:
+                out += [str(i) for i in range(int(m.group(1)), int(m.group(2)) + 1)]
+            elif part:
+                out.append(part)
+    return out

@@ -11,7 +11,7 @@ import re
 from pipeline.model import Cell, Document, Mention, Outcome, Table
 from pipeline.records.cells import Reading, finish, parse_cell
 from pipeline.records.cues import Cues, norm_key
-from pipeline.records.drafts import StudyDraft
+from pipeline.records.drafts import StudyDraft, expand_refs
 
 _GLUED_REFS = re.compile(r"(?<=[A-Za-z])(\d{1,3}(?:\s*[-–,]\s*\d{1,3})*)\s*$")
 _GROUP_N = re.compile(r"\b(\d+)\s+([A-Za-z][A-Za-z\-]*(?:\s[a-z][a-z\-]+)?)")
@@ -151,10 +151,10 @@ def _study_fields(d: StudyDraft, roles, text, lexed, col_cells, cues: Cues) -> N
     for i, role in roles.items():
         t, ms = text[i], lexed[i]
         if role == "agent":
-            refs = [r for c in col_cells[i] if c is not None for r in c.refs]
+            refs = expand_refs([r for c in col_cells[i] if c is not None for r in c.refs])
             m = _GLUED_REFS.search(t)
             if not refs and m:  # superscript citations glued to the name by a plain text layer
-                refs, t = [m.group(1).replace(" ", "")], t[: m.start()]
+                refs, t = expand_refs([m.group(1).replace(" ", "")]), t[: m.start()]
             d.refs = refs
             d.product = _first(ms, "PRODUCT")
             tm = next((x for x in ms if x.label == "PRODUCT"), None)
@@ -183,7 +183,7 @@ def _study_fields(d: StudyDraft, roles, text, lexed, col_cells, cues: Cues) -> N
             d.design_word = d.design_word or _design_word(t, cues)
         elif role == "target" and not d.target:
             d.target = _targets(ms) or " ".join(t.split())
-    if not d.product:  # the product may be named only in the design ("infusion of Ide-Cel")
+    if not d.product:  # the product may be named only in the design ("infusion of Xyz-Cel")
         for i, role in roles.items():
             if role == "design" and (p := _first(lexed[i], "PRODUCT")):
                 d.product = p
@@ -224,7 +224,7 @@ def _local_arms(text: dict[int, str], mentions: dict[int, list[Mention]], cues: 
 
 
 def _local_groups(patients: str, cues: Cues) -> dict[str, str]:
-    """Subgroups the row defines ("52 high-risk 22 standard-risk"): label and its initials (HR)."""
+    """Subgroups the row defines ("40 high-risk 20 standard-risk"): label and its initials (HR)."""
     out: dict[str, str] = {}
     n = re.search(r"\bn\s*=\s*\d+", patients, flags=re.I)
     for m in _GROUP_N.finditer(patients[n.end() :] if n else ""):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pipeline.model import Document, Mention, Outcome, enclosing
 from pipeline.records.cues import Cues
-from pipeline.records.drafts import StudyDraft
+from pipeline.records.drafts import StudyDraft, expand_refs
 from pipeline.records.relations import Relations
 
 _SENT_END = re.compile(r"(?<=[.!?])(?:\d{1,3}(?:[-–,]\d{1,3})*)?\s+(?=[A-Z(\d])")
@@ -97,6 +97,8 @@ class TextReader:
             return
         ctx.study = study
         study.pages.add(self.doc.page_of(a))
+        if how in ("named", "intro", "cohort"):  # citations of the sentence introducing the study
+            study.refs += [r for r in self._refs(a, b) if r not in study.refs]
         if how in ("named", "intro") and not study.phase:
             study.phase = _first(ms, "PHASE")
         n = next((m for m in ms if m.label == "N" and _count(m) is not None), None)
@@ -113,11 +115,24 @@ class TextReader:
                 seen.add(_same(o))
                 study.outcomes.append(o)
 
+    def _refs(self, a: int, b: int) -> list[str]:
+        """Citation numbers ingest split off the words of text[a:b] (Word.refs), in order."""
+        boxes = self.doc.locate(a, b)
+        pages = {bx.page: bx for bx in boxes}
+        out: list[str] = []
+        for page in self.doc.pages:
+            if page.number not in pages:
+                continue
+            for w in page.words:
+                if w.refs and any(bx.contains(w.box, margin=1.0) for bx in boxes if bx.page == page.number):
+                    out += [r for r in expand_refs(w.refs) if r not in out]
+        return out
+
     def _resolve(self, s: str, ms: list[Mention], ctx: Context, first: bool) -> tuple[StudyDraft | None, str]:
         trial_m = next((m for m in ms if m.label == "TRIAL"), None)
         n_m = next((m for m in ms if m.label == "N"), None)
         if first and trial_m is not None and n_m is not None and n_m.start < trial_m.start:
-            trial_m = None  # "159 patients were evaluated, 75% of whom were ineligible for the X trial"
+            trial_m = None  # "120 patients were evaluated, 70% of whom were ineligible for the X trial"
         trial = trial_m.canonical if trial_m is not None else ""
         cohorts = {m.canonical for m in ms if m.label == "COHORT"}
         overview = re.search(r"\bcohorts\b", s, re.IGNORECASE)  # "cohorts 2a and 2b …, while cohort 2c …"

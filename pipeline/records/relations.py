@@ -1,9 +1,9 @@
 """Metric <-> value pairing inside one sentence, clause by clause (";" and ":" end a clause):
 
-1. coordinated lists pair by position ("the mPFS and mOS were 8.8 and 34.2 months, respectively";
+1. coordinated lists pair by position ("the mPFS and mOS were 8.1 and 30.5 months, respectively";
    one "not reached" serves every metric of the list);
-2. a value right before a metric, joined by "of"/"achieving"… ("(46% of CR)", "38.7% achieving a CR");
-3. a metric takes the next free value before the next metric ("the ORR was 75.8%");
+2. a value right before a metric, joined by "of"/"achieving"… ("(40% of CR)", "30.5% achieving a CR");
+3. a metric takes the next free value before the next metric ("the ORR was 70.2%");
    more values of the same metric count only after "vs" (comparator arm) or with a subgroup cue
    ("(81% at the final target dose of 450x10^6)", "compared to 81% for the standard-risk group").
 Timepoints bind to the metric they touch ("12-month PFS", "PFS at 24 months")."""
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pipeline.model import Mention
 from pipeline.ner import parse_scientific
-from pipeline.records.cells import Reading, finish
+from pipeline.records.cells import MEDIANS, Reading, finish
 from pipeline.records.cues import Cues, phrase_pattern
 
 _CLAUSE = re.compile(r"[;:]\s")
@@ -113,6 +113,8 @@ class Relations:
             if tp is None and m.canonical.endswith("_RATE"):
                 tp = prev_tp
             r = finish(m.canonical, v, self.cues, tp)
+            if r.metric in MEDIANS and v.attrs.get("unit") == "%":
+                continue  # "the follow-up rate was 88.8%": a percentage is no median duration
             if r.metric.endswith("_RATE") and tp is not None:
                 prev_tp = tp
             if (

@@ -2,7 +2,7 @@
 
 Matching rule (documented for curators scoring their own papers):
 - Gold may be PARTIAL: a gold study is identified by its content, not its id — (trial, cohort) when it
-  has a trial name (compared on letters and digits, case-insensitive: "KarMMA-1" == "KarMMa-1"), else
+  has a trial name (compared on letters and digits, case-insensitive: "AlphaMM-1" == "ALPHAMM-1"), else
   (product, n) where n is any whole-cohort patient count the gold gives for it. A predicted study is
   mapped to a gold study the same way (using studies.csv n, n_table, n_text and its N rows).
   Predicted rows of studies the gold does not annotate are left out of precision.

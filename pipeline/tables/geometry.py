@@ -91,14 +91,22 @@ def group_lines(words: list[Word]) -> list[Line]:
     """Words into lines: a word joins the line whose vertical band holds its middle. Superscripts
     sit high but their middle still falls inside the band of the line they belong to."""
     lines: list[Line] = []
+    bands: list[list[float]] = []  # [top, bottom] of each line, kept up to date as words join
     for w in sorted(words, key=lambda w: (w.box.top, w.box.x0)):
-        mid = (w.box.top + w.box.bottom) / 2
-        for line in reversed(lines[-3:]):
-            if line.top - 0.5 <= mid <= line.bottom + 0.5:
-                line.words.append(w)
+        top, bottom = w.box.top, w.box.bottom
+        mid = (top + bottom) / 2
+        for k in range(len(lines) - 1, max(-1, len(lines) - 4), -1):  # the last three lines
+            band = bands[k]
+            if band[0] - 0.5 <= mid <= band[1] + 0.5:
+                lines[k].words.append(w)
+                if top < band[0]:
+                    band[0] = top
+                if bottom > band[1]:
+                    band[1] = bottom
                 break
         else:
             lines.append(Line([w]))
+            bands.append([top, bottom])
     for line in lines:
         line.words.sort(key=lambda w: w.box.x0)
     lines.sort(key=lambda ln: ln.top)
