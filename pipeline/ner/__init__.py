@@ -93,11 +93,18 @@ class Annotator:
                 )
         for table in doc.tables:
             header = table.header()
+            # the row's label (first column) also heads a cell: in a transposed table (trials in
+            # columns) "Patients" or "Phase" labels the row, and the column header is a trial name
+            labels = {
+                c.row: c.text for c in table.cells if c.col == 0 and not any(ch.isdigit() for ch in c.text)
+            }
             cells = [c for c in table.cells if c.text.strip()]
             for cell, sdoc in zip(cells, self.nlp.pipe(c.text for c in cells), strict=True):
                 col_header = (
                     header[cell.col] if cell.row >= table.header_rows and cell.col < len(header) else None
                 )
+                if col_header is not None and cell.col > 0 and labels.get(cell.row):
+                    col_header = f"{col_header} {labels[cell.row]}"
                 hits, _ = self._hits(cell.text, sdoc, col_header)
                 page = cell.box.page if cell.box else (table.pages[0] if table.pages else 0)
                 for h in hits:

@@ -55,6 +55,7 @@ class NameFinder:
         self.not_trials = {str(x).lower() for x in gen.get("not_trials", [])}
         self.trial_context = {str(x).lower() for x in gen.get("trial_context", [])}
         self.not_products = [re.compile(str(x)) for x in gen.get("not_products", [])]
+        self.not_products_after = [re.compile(str(x)) for x in gen.get("not_products_after", [])]
         self.joiners = {str(j) for j in joiners}
 
     def find(self, doc: Doc) -> list[Hit]:
@@ -143,6 +144,9 @@ class NameFinder:
                 continue
             if label == "PRODUCT" and any(rx.search(text) for rx in self.not_products):
                 continue
+            after = doc.text[doc[e - 1].idx + len(doc[e - 1]) :][:80]
+            if label == "PRODUCT" and any(rx.match(after) for rx in self.not_products_after):
+                continue  # "(Digi-Walker SW-200; Yamax, Tokyo)": a device model and its maker
             if (
                 label == "PRODUCT"
                 and e < len(doc)

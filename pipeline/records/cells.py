@@ -34,12 +34,18 @@ class Reading:
     end: int = 0
 
 
-def finish(metric: str, value: Mention, cues: Cues, timepoint: float | None) -> Reading:
-    """Unit defaults, median/rate codes and timepoints, shared by cells and sentences."""
+def finish(metric: str, value: Mention, cues: Cues, timepoint: float | None) -> Reading | None:
+    """Unit defaults, median/rate codes and timepoints, shared by cells and sentences; None when the
+    value cannot be that metric: a duration for a rate with no median code ("median EFS was 8.3
+    months": the schema has no EFS median) or a percentage for a median."""
     unit = value.attrs.get("unit") or ""
     qual = value.attrs.get("qualifier") or ""
     if qual == "NR" or unit == "months":
         metric = cues.median_of.get(metric, metric)  # "PFS: 8.5m" and "OS not reached" are medians
+    if unit == "months" and cues.metric_units.get(metric) == "%":
+        return None
+    if unit == "%" and metric in MEDIANS:
+        return None
     if metric in MEDIANS:
         unit = "months"
     if not unit:
@@ -102,8 +108,12 @@ def parse_cell(
         prev_end = metric.end
         label = _LABEL_ARM.match(text[metric.end :])  # "ORR(ST): 60.5%" with ST defined in the row
         label_arm = (local_arms or {}).get(label.group(1).lower()) if label else None
+        if cues.mean_re.search(text[max(0, metric.start - 16) : metric.start]):
+            continue  # "mean follow-up 7.8 years": a mean is not the median the code stands for
         for j, v in enumerate(vals):
             r = finish(metric.canonical, v, cues, tp)
+            if r is None:
+                continue
             if label_arm is not None:
                 r.arm = label_arm
             gap = text[prev_end : v.start]

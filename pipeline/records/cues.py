@@ -43,6 +43,7 @@ class Cues:
     respectively_re: re.Pattern[str]
     author_re: re.Pattern[str]
     value_before_metric_re: re.Pattern[str]
+    mean_re: re.Pattern[str]  # a mean/average cue right before a metric phrase ("mean follow-up")
 
 
 def compile_cues(rules: Rules) -> Cues:
@@ -76,4 +77,8 @@ def compile_cues(rules: Rules) -> Cues:
         respectively_re=re.compile("|".join(rf"\b{re.escape(w)}\b" for w in resp), re.IGNORECASE),
         author_re=re.compile(rec.get("author_cue") or r"(?!x)x"),
         value_before_metric_re=re.compile(rec.get("value_before_metric") or r"^\s*$", re.IGNORECASE),
+        mean_re=re.compile(
+            rf"\b(?:{'|'.join(re.escape(str(w)) for w in rec.get('mean_cues') or ['mean'])})\s+$",
+            re.IGNORECASE,
+        ),
     )

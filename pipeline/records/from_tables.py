@@ -129,8 +129,9 @@ def _read_table(
                 vals = [m for m in lexed[i] if m.label == "VALUE"]
                 if vals:
                     r = finish(role[7:], vals[0], cues, None)
-                    r.snippet = text[i]
-                    found = [_outcome(r)]
+                    if r is not None:
+                        r.snippet = text[i]
+                        found = [_outcome(r)]
             boxes = [c.box for c in col_cells[i] if c is not None and c.box]
             for o in found:
                 o.table_id = table.table_id
@@ -238,6 +239,8 @@ def _local_groups(patients: str, cues: Cues) -> dict[str, str]:
 def _patient_rows(d: StudyDraft, text: str, ms: list[Mention], groups: dict[str, str]) -> list[Outcome]:
     n = next((m for m in ms if m.label == "N" and isinstance(m.attrs.get("value"), int)), None)
     if n is None:
+        n = _bare_count(text, ms)
+    if n is None:
         return []
     d.n = n.attrs["value"]
     out = [_outcome(Reading("N", float(d.n), "patients", snippet=n.text))]
@@ -249,6 +252,19 @@ def _patient_rows(d: StudyDraft, text: str, ms: list[Mention], groups: dict[str,
             )
             out.append(_outcome(r))
     return out
+
+
+def _bare_count(text: str, ms: list[Mention]) -> Mention | None:
+    """A patients cell holding only a whole number ("359"): NER read it as a VALUE because the header
+    it saw was a trial name (a transposed table, where "Patients" labels the row)."""
+    vals = [m for m in ms if m.label == "VALUE"]
+    if len(vals) != 1 or text.strip() != vals[0].text.strip():
+        return None
+    v = vals[0].attrs.get("value")
+    if not isinstance(v, float | int) or v != int(v) or v <= 0 or vals[0].attrs.get("unit"):
+        return None
+    m = vals[0]
+    return Mention("N", m.text, str(int(v)), m.start, m.end, attrs={"value": int(v), "cue": "row header"})
 
 
 def _dose_rows(text: str, ms: list[Mention]) -> list[Outcome]:

@@ -12,7 +12,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from pipeline.model import Document, Mention, Outcome, enclosing
-from pipeline.records.cues import Cues
+from pipeline.records.cues import Cues, norm_key
 from pipeline.records.drafts import StudyDraft, expand_refs
 from pipeline.records.relations import Relations
 
@@ -26,6 +26,7 @@ class Context:
     heading_trial: str = ""
     heading_product: str = ""
     product: str = ""  # the last product the section named
+    product_generic: bool = False  # it was found by shape only (a code name), not the vocabulary
     trial: str = ""  # the last trial the section named (for bare cohort cues)
     study: StudyDraft | None = None  # the study of the previous sentence in the paragraph
 
@@ -53,6 +54,10 @@ class TextReader:
         self.rel = Relations(cues)
         self.drafts: dict[tuple[str, ...], StudyDraft] = {}
         self.ner = sorted((m for m in doc.mentions if m.source == "text"), key=lambda m: m.start)
+        # trial names a table's trial column gives that NER's vocabulary lacks ("EPCORE NHL-1"):
+        # the text naming them means the same study
+        names = {d.trial for d in table_drafts if d.trial and len(norm_key(d.trial)) >= 4}
+        self.table_trials = [(n, _name_re(n)) for n in sorted(names, key=len, reverse=True)]
         self.starts = [m.start for m in self.ner]
 
     def mentions(self, a: int, b: int) -> list[Mention]:
@@ -92,6 +97,8 @@ class TextReader:
         product = _first(ms, "PRODUCT")
         if product:
             ctx.product = product
+            pm = next(m for m in ms if m.label == "PRODUCT")
+            ctx.product_generic = bool(pm.attrs.get("generic"))
         study, how = self._resolve(s, ms, ctx, first)
         if study is None:
             return
@@ -101,6 +108,9 @@ class TextReader:
             study.refs += [r for r in self._refs(a, b) if r not in study.refs]
         if how in ("named", "intro") and not study.phase:
             study.phase = _first(ms, "PHASE")
+        if how in ("named", "intro") and not study.nct_id:
+            # as printed when malformed (NER's canonical is then empty): the quality stage reports it
+            study.nct_id = next((m.canonical or m.text for m in ms if m.label == "REGISTRY_ID"), "")
         n = next((m for m in ms if m.label == "N" and _count(m) is not None), None)
         has_n = any(o.metric == "N" and not o.subgroup for o in study.outcomes)
         if n is not None and not has_n and study.n in (None, _count(n)):
@@ -108,6 +118,9 @@ class TextReader:
             study.outcomes.append(self._outcome(_n_reading(n), s, a, how))
         if how == "named" and not study.product:
             study.product = product or ctx.heading_product
+        if how in ("named", "intro") and not study.target:
+            pm = next((m for m in ms if m.label == "PRODUCT" and m.canonical == study.product), None)
+            study.target = str(pm.attrs.get("target") or "") if pm else ""
         seen = {_same(o) for o in study.outcomes}
         for r in self.rel.readings(s, ms):
             o = self._outcome(r, s, a, how)
@@ -133,7 +146,7 @@ class TextReader:
         n_m = next((m for m in ms if m.label == "N"), None)
         if first and trial_m is not None and n_m is not None and n_m.start < trial_m.start:
             trial_m = None  # "120 patients were evaluated, 70% of whom were ineligible for the X trial"
-        trial = trial_m.canonical if trial_m is not None else ""
+        trial = trial_m.canonical if trial_m is not None else self._table_trial(s, ms, first)
         cohorts = {m.canonical for m in ms if m.label == "COHORT"}
         overview = re.search(r"\bcohorts\b", s, re.IGNORECASE)  # "cohorts 2a and 2b …, while cohort 2c …"
         cohort = cohorts.pop() if len(cohorts) == 1 and not overview else ""
@@ -145,20 +158,34 @@ class TextReader:
         author = self.cues.author_re.match(s.strip())
         n = next((m for m in ms if m.label == "N" and _count(m) is not None), None)
         if n is not None and (first or author):
-            product = _first(ms, "PRODUCT") or ctx.heading_product or ctx.product
+            # a product carried from an earlier sentence counts only when the vocabulary knows it: a
+            # code-shaped word (a device model) must not turn every flow-chart box into a study
+            carried = ctx.product if not ctx.product_generic else ""
+            product = _first(ms, "PRODUCT") or ctx.heading_product or carried
             value = _count(n)
             if not product:  # a table row with the same patient count names the product
                 same = [d for d in self.tables if not d.trial and d.n == value and d.product]
                 product = same[0].product if len(same) == 1 else ""
             word = _design(s, self.cues) or (author.group("author").lower() if author else "")
-            d = self._draft(product=product, n=value)
-            d.design_word = d.design_word or word
-            return d, "intro"
+            # a patient count alone ("Declined to participate (n=2324)") is no study: it needs a
+            # product, a design or author cue, an antigen or a phase
+            if product or word or any(m.label in ("TARGET", "PHASE") for m in ms):
+                d = self._draft(product=product, n=value)
+                d.design_word = d.design_word or word
+                return d, "intro"
         if ctx.heading_trial:
             return self._draft(trial=ctx.heading_trial), "heading"
         if ctx.study is not None:
             return ctx.study, "carried"
         return None, ""
+
+    def _table_trial(self, s: str, ms: list[Mention], first: bool) -> str:
+        n_m = next((m for m in ms if m.label == "N"), None)
+        for name, rx in self.table_trials:
+            m = rx.search(s)
+            if m and not (first and n_m is not None and n_m.start < m.start()):
+                return name
+        return ""
 
     def _draft(
         self, trial: str = "", cohort: str = "", product: str = "", n: int | None = None
@@ -178,6 +205,12 @@ class TextReader:
             page=box.page if box else self.doc.page_of(a), bbox=str(box) if box else "",
             snippet=" ".join(s.split()), confidence=CONFIDENCE.get(how, 0.5),
         )  # fmt: skip
+
+
+def _name_re(name: str) -> re.Pattern[str]:
+    """A printed name with its spaces and hyphens optional or swapped ("NHL-1" / "NHL 1")."""
+    pieces = re.findall(r"[A-Za-z0-9]+", name)
+    return re.compile(r"(?<![A-Za-z0-9])" + r"[\s\-–]?".join(map(re.escape, pieces)) + r"(?![A-Za-z0-9])")
 
 
 def _n_reading(n: Mention):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pipeline.model import Mention
 from pipeline.ner import parse_scientific
-from pipeline.records.cells import MEDIANS, Reading, finish
+from pipeline.records.cells import Reading, finish
 from pipeline.records.cues import Cues, phrase_pattern
 
 _CLAUSE = re.compile(r"[;:]\s")
@@ -113,8 +113,10 @@ class Relations:
             if tp is None and m.canonical.endswith("_RATE"):
                 tp = prev_tp
             r = finish(m.canonical, v, self.cues, tp)
-            if r.metric in MEDIANS and v.attrs.get("unit") == "%":
+            if r is None:
                 continue  # "the follow-up rate was 88.8%": a percentage is no median duration
+            if self.cues.mean_re.search(s[max(a, m.start - 16) : m.start]):
+                continue  # "the mean follow-up was 7.8 years": the schema has no means
             if r.metric.endswith("_RATE") and tp is not None:
                 prev_tp = tp
             if (
