@@ -42,7 +42,8 @@ class ContextFinder:
         self.re_phase_cell = re.compile(rf"^\s*{PHASE_CORE}(?![A-Za-z0-9])")
         self.phase_headers = [h.lower() for h in phase.get("headers", ["phase"])]
         ck = "|".join(re.escape(k) for k in cfg.get("cohort", {}).get("keywords", ["cohort"]))
-        label = r"(?:\d{1,2}[A-Za-z]?|[A-Z])(?![\w.-])"
+        # a sentence's full stop may end the label ("in cohort B."), a decimal point may not
+        label = r"(?:\d{1,2}[A-Za-z]?|[A-Z])(?![\w-]|\.\w)"
         self.re_cohort = re.compile(rf"\b(?i:{ck})\s+(?P<labels>{label}(?:\s*(?:,|and|&|/)\s*{label})*)")
         self.re_label = re.compile(label)
         self.ids: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = []

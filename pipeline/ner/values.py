@@ -96,6 +96,12 @@ class ValueFinder:
         self.re_tp_at = re.compile(rf"\bat\s+(?:≥|>=|>)?\s?(?P<num>{anynum})[\s-]?(?P<u>{units_alt})\b", re.I)
         self.re_tp_adj = re.compile(rf"\b(?P<num>{anynum})[-‐–](?P<u>month|year|week)\b", re.I)
         self.re_tp_space = re.compile(rf"\b(?P<num>{anynum})\s(?P<u>month|year)\b(?!s)", re.I)
+        # "12- and 24-month": the first number borrows the unit printed after the last one
+        self.re_tp_elided = re.compile(
+            rf"\b(?P<num>{anynum})[-‐–](?=\s*(?:,|and|or)\s+(?:{anynum}[-‐–]\s*(?:,|and|or)\s+)*"
+            rf"{anynum}[-‐–](?P<u>month|year|week)\b)",
+            re.I,
+        )
         self.re_tp_paren = re.compile(rf"\(\s*(?P<num>{NUM})\s?(?P<u>m|mo|months?)\s*\)(?=\s*:)", re.I)
 
         self.n_headers = [str(h).lower() for h in n.get("headers", ["n"])]
@@ -173,7 +179,7 @@ class ValueFinder:
 
     def timepoints(self, text: str) -> list[Hit]:
         out = []
-        for rx in (self.re_tp_at, self.re_tp_adj, self.re_tp_space, self.re_tp_paren):
+        for rx in (self.re_tp_at, self.re_tp_adj, self.re_tp_elided, self.re_tp_space, self.re_tp_paren):
             for m in rx.finditer(text):
                 n = self.number(m.group("num"))
                 factor = self.tp_units.get(m.group("u").lower())

@@ -44,6 +44,7 @@ class Cues:
     author_re: re.Pattern[str]
     value_before_metric_re: re.Pattern[str]
     mean_re: re.Pattern[str]  # a mean/average cue right before a metric phrase ("mean follow-up")
+    subset_re: re.Pattern[str]  # after a patient count: the trait naming a subset ("with prior X")
 
 
 def compile_cues(rules: Rules) -> Cues:
@@ -77,6 +78,7 @@ def compile_cues(rules: Rules) -> Cues:
         respectively_re=re.compile("|".join(rf"\b{re.escape(w)}\b" for w in resp), re.IGNORECASE),
         author_re=re.compile(rec.get("author_cue") or r"(?!x)x"),
         value_before_metric_re=re.compile(rec.get("value_before_metric") or r"^\s*$", re.IGNORECASE),
+        subset_re=re.compile(rec.get("subset_after_count") or r"(?!x)x", re.IGNORECASE),
         mean_re=re.compile(
             rf"\b(?:{'|'.join(re.escape(str(w)) for w in rec.get('mean_cues') or ['mean'])})\s+$",
             re.IGNORECASE,

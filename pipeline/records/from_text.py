@@ -18,7 +18,8 @@ from pipeline.records.relations import Relations
 
 _SENT_END = re.compile(r"(?<=[.!?])(?:\d{1,3}(?:[-–,]\d{1,3})*)?\s+(?=[A-Z(\d])")
 _NO_SPLIT = re.compile(r"(?:\bet al|\bvs|\be\.g|\bi\.e|\bFig|\bref|\bno|\bapprox|\bca)\.$", re.IGNORECASE)
-CONFIDENCE = {"named": 0.95, "cohort": 0.85, "intro": 0.8, "heading": 0.75, "carried": 0.7}
+CONFIDENCE = {"named": 0.95, "cohort": 0.85, "intro": 0.8, "heading": 0.75, "carried": 0.7, "subset": 0.7}
+_COUNT_OPENS = re.compile(r"^\s*(?:(?:among|in|of|for)\s+)?(?:the\s+)?(?:remaining\s+)?$", re.IGNORECASE)
 
 
 @dataclass
@@ -113,7 +114,12 @@ class TextReader:
             study.nct_id = next((m.canonical or m.text for m in ms if m.label == "REGISTRY_ID"), "")
         n = next((m for m in ms if m.label == "N" and _count(m) is not None), None)
         has_n = any(o.metric == "N" and not o.subgroup for o in study.outcomes)
-        if n is not None and not has_n and study.n in (None, _count(n)):
+        subset = self._subset(s, ms) if how == "subset" else ""
+        if n is not None and subset:
+            r = _n_reading(n)
+            r.subgroup = subset
+            study.outcomes.append(self._outcome(r, s, a, how))
+        elif n is not None and not has_n and study.n in (None, _count(n)):
             study.n = _count(n)
             study.outcomes.append(self._outcome(_n_reading(n), s, a, how))
         if how == "named" and not study.product:
@@ -121,12 +127,16 @@ class TextReader:
         if how in ("named", "intro") and not study.target:
             pm = next((m for m in ms if m.label == "PRODUCT" and m.canonical == study.product), None)
             study.target = str(pm.attrs.get("target") or "") if pm else ""
-        seen = {_same(o) for o in study.outcomes}
+        trial = study.trial or ctx.trial
         for r in self.rel.readings(s, ms):
+            # a value of one of several cohorts the sentence lists goes to that cohort of the trial
+            target = self._draft(trial=trial, cohort=r.cohort) if r.cohort and trial else study
+            if r.cohort and trial:
+                target.pages.add(self.doc.page_of(a))
+            r.subgroup = r.subgroup or subset
             o = self._outcome(r, s, a, how)
-            if _same(o) not in seen:  # a value restated later ("The ORR was 87%") is one record
-                seen.add(_same(o))
-                study.outcomes.append(o)
+            if _same(o) not in {_same(x) for x in target.outcomes}:  # a value restated later is one record
+                target.outcomes.append(o)
 
     def _refs(self, a: int, b: int) -> list[str]:
         """Citation numbers ingest split off the words of text[a:b] (Word.refs), in order."""
@@ -146,7 +156,11 @@ class TextReader:
         n_m = next((m for m in ms if m.label == "N"), None)
         if first and trial_m is not None and n_m is not None and n_m.start < trial_m.start:
             trial_m = None  # "120 patients were evaluated, 70% of whom were ineligible for the X trial"
-        trial = trial_m.canonical if trial_m is not None else self._table_trial(s, ms, first)
+        named, span = self._table_trial(s, ms, first)
+        trial = named
+        # NER's trial wins unless a table's longer name holds it ("ALPHA NHL-1" around "NHL-1")
+        if trial_m is not None and not (named and span[0] <= trial_m.start < trial_m.end <= span[1]):
+            trial = trial_m.canonical
         cohorts = {m.canonical for m in ms if m.label == "COHORT"}
         overview = re.search(r"\bcohorts\b", s, re.IGNORECASE)  # "cohorts 2a and 2b …, while cohort 2c …"
         cohort = cohorts.pop() if len(cohorts) == 1 and not overview else ""
@@ -155,6 +169,12 @@ class TextReader:
             return self._draft(trial=trial, cohort=cohort), "named"
         if cohort and (ctx.trial or (ctx.study and ctx.study.trial)):
             return self._draft(trial=ctx.trial or ctx.study.trial, cohort=cohort), "cohort"
+        current = ctx.study if ctx.study is not None and ctx.study.trial else None
+        if current is not None and self._subset(s, ms) and not _first(ms, "PRODUCT"):
+            # "Seven patients with prior allo-HSCT had an ORR of 71%" in a trial's paragraph: its subgroup
+            count = _count(next(m for m in ms if m.label == "N"))
+            if current.n is None or (count or 0) < current.n:
+                return current, "subset"
         author = self.cues.author_re.match(s.strip())
         n = next((m for m in ms if m.label == "N" and _count(m) is not None), None)
         if n is not None and (first or author):
@@ -179,13 +199,24 @@ class TextReader:
             return ctx.study, "carried"
         return None, ""
 
-    def _table_trial(self, s: str, ms: list[Mention], first: bool) -> str:
+    def _subset(self, s: str, ms: list[Mention]) -> str:
+        """The subgroup label when the sentence opens with a count of patients with a trait."""
+        n = next((m for m in ms if m.label == "N" and _count(m) is not None), None)
+        if n is None or not _COUNT_OPENS.match(s[: n.start]):
+            return ""
+        m = self.cues.subset_re.match(s[n.end :])
+        if not m:
+            return ""
+        label = " ".join(m.group("g").split())
+        return self.cues.subgroups.get(label.lower(), label)
+
+    def _table_trial(self, s: str, ms: list[Mention], first: bool) -> tuple[str, tuple[int, int]]:
         n_m = next((m for m in ms if m.label == "N"), None)
         for name, rx in self.table_trials:
-            m = rx.search(s)
+            m = next((m for m in rx.finditer(s) if _same_name(m.group(), name)), None)
             if m and not (first and n_m is not None and n_m.start < m.start()):
-                return name
-        return ""
+                return name, m.span()
+        return "", (0, 0)
 
     def _draft(
         self, trial: str = "", cohort: str = "", product: str = "", n: int | None = None
@@ -210,7 +241,16 @@ class TextReader:
 def _name_re(name: str) -> re.Pattern[str]:
     """A printed name with its spaces and hyphens optional or swapped ("NHL-1" / "NHL 1")."""
     pieces = re.findall(r"[A-Za-z0-9]+", name)
-    return re.compile(r"(?<![A-Za-z0-9])" + r"[\s\-–]?".join(map(re.escape, pieces)) + r"(?![A-Za-z0-9])")
+    body = r"[\s\-–]?".join(map(re.escape, pieces))
+    return re.compile(r"(?<![A-Za-z0-9])" + body + r"(?![A-Za-z0-9])", re.IGNORECASE)
+
+
+def _same_name(printed: str, name: str) -> bool:
+    """A case-insensitive match of a table's trial name ("KarMMa-3" for "KARMMA-3") counts when it
+    still looks like a name: printed exactly, or with a digit or two capitals (not a plain word)."""
+    if printed == name:
+        return True
+    return any(c.isdigit() for c in printed) or sum(c.isupper() for c in printed) >= 2
 
 
 def _n_reading(n: Mention):

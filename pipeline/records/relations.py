@@ -6,7 +6,7 @@
 3. a metric takes the next free value before the next metric ("the ORR was 70.2%");
    more values of the same metric count only after "vs" (comparator arm) or with a subgroup cue
    ("(81% at the final target dose of 450x10^6)", "compared to 81% for the standard-risk group").
-Timepoints bind to the metric they touch ("12-month PFS", "PFS at 24 months")."""
+Timepoints: see timepoints.py ("12-month PFS", "At 12 months, the OS rate was 49%")."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pipeline.model import Mention
 from pipeline.ner import parse_scientific
 from pipeline.records.cells import Reading, finish
+from pipeline.records.cohorts import cohort_of_values
 from pipeline.records.cues import Cues, phrase_pattern
+from pipeline.records.timepoints import Timepoints
 
 _CLAUSE = re.compile(r"[;:]\s")
 _METRIC_GAP = re.compile(r"^\s*(?:,|and|or|&|/|,\s*and|,\s*or)?\s*(?:the\s+)?$", re.IGNORECASE)
@@ -28,6 +30,7 @@ _BETTER = re.compile(r"^\s*(?:\([^)]{1,12}\)\s*)?or (?:better|deeper|greater)", 
 class TextReading(Reading):
     metric_start: int = 0
     metric_end: int = 0
+    cohort: str = ""  # one of several cohorts the sentence names ("85% in cohort A and 70% in cohort B")
 
 
 class Relations:
@@ -45,14 +48,17 @@ class Relations:
     def readings(self, s: str, ms: list[Mention]) -> list[TextReading]:
         out: list[TextReading] = []
         a = 0
+        cohorts = cohort_of_values(s, ms)
         for m in [*_CLAUSE.finditer(s), None]:
             b = m.start() + 1 if m else len(s)
             clause = [x for x in ms if x.start >= a and x.end <= b]
-            out += self._clause(s, a, b, clause)
+            out += self._clause(s, a, b, clause, cohorts)
             a = m.end() if m else b
         return out
 
-    def _clause(self, s: str, a: int, b: int, ms: list[Mention]) -> list[TextReading]:
+    def _clause(
+        self, s: str, a: int, b: int, ms: list[Mention], cohorts: dict[int, str]
+    ) -> list[TextReading]:
         metrics = self._metrics(s, [m for m in ms if m.label == "METRIC"])
         values = [m for m in ms if m.label == "VALUE"]
         tps = [m for m in ms if m.label == "TIMEPOINT"]
@@ -61,8 +67,10 @@ class Relations:
         has_pct = any(v.attrs.get("unit") == "%" for v in values)
         pairs: list[tuple[Mention, Mention]] = []
         used: set[int] = set()
+        mruns = _runs(metrics, s, _METRIC_GAP)
+        when = Timepoints(s, mruns, tps, values)
         # 1. coordinated lists
-        for run in _runs(metrics, s, _METRIC_GAP):
+        for run in mruns:
             if len(run) < 2:
                 continue
             after = [v for v in values if v.start > run[-1].end and id(v) not in used]
@@ -101,15 +109,21 @@ class Relations:
                     used.add(id(v))
                     continue
                 before = s[(mine[j - 1].end if j else m.end) : v.start]
-                if re.search(r"\b(?:vs\.?|versus)\s*$", before.strip() + " ", re.I) or self._group_after(
-                    s, v, b
+                if (
+                    re.search(r"\b(?:vs\.?|versus)\s*$", before.strip() + " ", re.I)
+                    or self._group_after(s, v, b)
+                    or j < when.count(m)  # "the 12- and 24-month PFS rates were 60% and 48%"
+                    or id(v) in when.trailing  # "49% at 12 months and 40% at 24 months"
+                    or id(v) in cohorts  # "85% in cohort A and 73.7% in cohort B"
                 ):
                     pairs.append((m, v))
                     used.add(id(v))
         out = []
         prev_tp: float | None = None
+        nth: dict[int, int] = {}
         for m, v in sorted(pairs, key=lambda p: p[1].start):
-            tp = _touching_tp(m, tps, s)
+            k = nth[id(m)] = nth.get(id(m), -1) + 1
+            tp = when.of(m, v, k)
             if tp is None and m.canonical.endswith("_RATE"):
                 tp = prev_tp
             r = finish(m.canonical, v, self.cues, tp)
@@ -129,7 +143,9 @@ class Relations:
             before = s[max(a, v.start - 12) : v.start]
             r.arm = "control" if re.search(r"\b(?:vs\.?|versus)\s*$", before, re.I) else ""
             r.subgroup = self._group_after(s, v, b) or self._group_between(s, m, v) or self._prefix(s, a)
-            out.append(TextReading(**vars(r), metric_start=m.start, metric_end=m.end))
+            out.append(
+                TextReading(**vars(r), metric_start=m.start, metric_end=m.end, cohort=cohorts.get(id(v), ""))
+            )
         return out
 
     def _metrics(self, s: str, metrics: list[Mention]) -> list[Mention]:
@@ -208,10 +224,3 @@ def _runs(items: list[Mention], s: str, gap: re.Pattern[str]) -> list[list[Menti
         else:
             runs.append([it])
     return runs
-
-
-def _touching_tp(m: Mention, tps: list[Mention], s: str) -> float | None:
-    for t in tps:
-        if 0 <= m.start - t.end <= 1 or 0 <= t.start - m.end <= 1:
-            return t.attrs.get("months")
-    return None

@@ -1,0 +1,41 @@
+"""Values of one sentence that name several cohorts, each value to its cohort:
+
+1. a cohort cue right after a value ("85% in cohort A and 73.7% in cohort B");
+2. cohorts listed before as many values ("In cohorts A and B, the CR rates were 60% and 50%");
+3. cohorts interleaved with values, each value to the cue before it ("cohort A, ORR 85%; cohort B, 70%").
+Nothing is assigned when the counts do not line up: the sentence then stays with its study."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.model import Mention
+
+# "85% in cohort A", "85% (cohort A)": the gap holds a preposition and the cohort keyword
+_FOLLOWS = re.compile(
+    r"^\s*[(,]?\s*(?:in|for|among|of|within)?\s*(?:the\s+)?[A-Za-z-]{3,12}\s+$", re.IGNORECASE
+)
+
+
+def cohort_of_values(s: str, ms: list[Mention]) -> dict[int, str]:
+    """id(VALUE mention) -> cohort label, for sentences naming two or more cohorts."""
+    cohorts = [m for m in ms if m.label == "COHORT"]
+    values = [m for m in ms if m.label == "VALUE"]
+    if len({c.canonical for c in cohorts}) < 2 or not values:
+        return {}
+    follows: dict[int, str] = {}
+    for v in values:
+        c = next((c for c in cohorts if c.start >= v.end), None)
+        if c is not None and _FOLLOWS.match(s[v.end : c.start]):
+            follows[id(v)] = c.canonical
+    if set(follows.values()) == {c.canonical for c in cohorts}:
+        return follows
+    if cohorts[-1].end <= values[0].start and len(values) == len(cohorts):
+        return {id(v): c.canonical for v, c in zip(values, cohorts, strict=True)}
+    if cohorts[0].end <= values[0].start:
+        out: dict[int, str] = {}
+        for v in values:
+            out[id(v)] = [c for c in cohorts if c.end <= v.start][-1].canonical
+        every = {c.canonical for c in cohorts}
+        return out if set(out.values()) == every else {}
+    return {}

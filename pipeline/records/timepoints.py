@@ -1,0 +1,95 @@
+"""Which timepoint a metric's value is reported at, inside one clause:
+
+1. a timepoint (or a list of them) touching a metric or a coordinated list of metrics is theirs
+   ("12-month PFS", "PFS and OS at 18 months", "the 12- and 24-month PFS rates": one per value);
+2. a free timepoint right after a value is that value's ("the OS rate was 49% at 12 months");
+3. a free timepoint earlier in the clause holds for the rate metrics after it that have none of their
+   own ("At 12 months, the OS rate was 49%").
+A timepoint touching another kind of metric ("24-month follow-up", "at 24 months of follow-up") is
+that metric's, so it never becomes a rate's; medians and other metrics take no free timepoints."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.model import Mention
+
+_TP_GAP = re.compile(r"^\s*(?:,|and|or|,\s*and|,\s*or)\s*$", re.IGNORECASE)
+_TOUCH = re.compile(r"^\s?$")
+_NEAR = re.compile(r"^\s*(?:of\s+)?$", re.IGNORECASE)  # "at 24 months of follow-up"
+_AFTER_VALUE = re.compile(r"^\s*,?\s*$")
+
+
+def _runs(items: list[Mention], s: str) -> list[list[Mention]]:
+    runs: list[list[Mention]] = []
+    for it in items:
+        if runs and _TP_GAP.match(s[runs[-1][-1].end : it.start]):
+            runs[-1].append(it)
+        else:
+            runs.append([it])
+    return runs
+
+
+def _months(run: list[Mention]) -> list[float]:
+    return [float(t.attrs["months"]) for t in run if t.attrs.get("months") is not None]
+
+
+def _adjacent(a: Mention, b: Mention, s: str, gap: re.Pattern[str]) -> bool:
+    """b follows a with only `gap` between them, or a follows b."""
+    if a.end <= b.start:
+        return bool(gap.match(s[a.end : b.start]))
+    return b.end <= a.start and bool(gap.match(s[b.end : a.start]))
+
+
+def _touches(run: list[Mention], m: Mention, s: str) -> bool:
+    return _adjacent(run[-1], m, s, _TOUCH) or _adjacent(m, run[0], s, _TOUCH)
+
+
+class Timepoints:
+    def __init__(self, s: str, metric_runs: list[list[Mention]], tps: list[Mention], values: list[Mention]):
+        self.own: dict[int, list[float]] = {}  # id(metric) -> its timepoints, in printed order
+        runs = _runs(sorted(tps, key=lambda t: t.start), s)
+        bound: set[int] = set()
+        for mrun in metric_runs:
+            # a list shares the timepoint only when it lists rates ("PFS and OS at 18 months"),
+            # not "a 24-month follow-up, the PFS rate"
+            rates = all(m.canonical.endswith("_RATE") for m in mrun)
+            for trun in runs:
+                touched = [m for m in (mrun[0], mrun[-1]) if _touches(trun, m, s)]
+                for m in (mrun if rates else touched) if touched else []:
+                    self.own.setdefault(id(m), _months(trun))
+                bound |= {id(t) for t in trun} if touched else set()
+        metrics = [m for run in metric_runs for m in run]
+        free = [
+            t
+            for t in runs
+            if len(t) == 1
+            and id(t[0]) not in bound
+            and not any(_adjacent(t[0], m, s, _NEAR) for m in metrics)
+        ]
+        self.trailing: dict[int, float] = {}  # id(value) -> the timepoint printed right after it
+        self.leading: list[tuple[int, float]] = []  # (offset, months) of clause-level timepoints
+        for (t,) in free:
+            v = next((v for v in values if v.end <= t.start and _AFTER_VALUE.match(s[v.end : t.start])), None)
+            if t.attrs.get("months") is None:
+                continue
+            if v is not None:
+                self.trailing[id(v)] = float(t.attrs["months"])
+            else:
+                self.leading.append((t.start, float(t.attrs["months"])))
+
+    def count(self, m: Mention) -> int:
+        """How many timepoints the metric itself names (a list of them pairs with a list of values)."""
+        return len(self.own.get(id(m), []))
+
+    def of(self, m: Mention, v: Mention, k: int) -> float | None:
+        """The timepoint of the k-th value paired with metric m (free ones hold only for rates)."""
+        own = self.own.get(id(m))
+        if own:
+            return own[k] if len(own) > 1 and k < len(own) else own[0]
+        if not m.canonical.endswith("_RATE"):
+            return None
+        if id(v) in self.trailing:
+            return self.trailing[id(v)]
+        before = [tp for at, tp in self.leading if at < m.start]
+        return before[-1] if before else None
