@@ -329,7 +329,7 @@ class Finding:
     trial: str = ""
     cohort: str = ""
     metric: str = ""
-    values: str = ""  # "text:46 | table:82.8"
+    values: str = ""  # "text:40 | table:62.5"
     sources: str = ""  # "text | table"
     pages: str = ""  # "4 | 3"
     status: str = "open"

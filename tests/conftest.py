@@ -45,3 +45,16 @@ def gold_dir() -> Path:
     if not GOLD.is_dir():
         pytest.skip("shared gold folder not present")
     return GOLD
+
+
+@pytest.fixture(scope="module")
+def conf(rules):
+    """The check settings of rules/checks.yml."""
+    return rules["checks"]["checks"]
+
+
+@pytest.fixture(scope="module")
+def sev(conf):
+    from pipeline.quality.findings import Severities
+
+    return Severities(conf)

@@ -6,19 +6,9 @@ import pytest
 
 from pipeline.model import Box, Document, Mention, Outcome, Study
 from pipeline.quality import consistency, ids, names, numbers, units
-from pipeline.quality.findings import Severities, finding_id
+from pipeline.quality.findings import finding_id
 from pipeline.quality.grim import GrimCheck, attainable, ratio
 from pipeline.quality.logic import LogicCheck
-
-
-@pytest.fixture(scope="module")
-def conf(rules):
-    return rules["checks"]["checks"]
-
-
-@pytest.fixture(scope="module")
-def sev(conf):
-    return Severities(conf)
 
 
 def out(metric, value, source="table", study="s1", unit="%", **kw) -> Outcome:

@@ -7,18 +7,7 @@ import pytest
 
 from pipeline.model import Box, Cell, Document, Outcome, Study, Table
 from pipeline.quality import doses, ids, provenance
-from pipeline.quality.findings import Severities
 from tests.quality_gold import gold_findings, matches
-
-
-@pytest.fixture(scope="module")
-def conf(rules):
-    return rules["checks"]["checks"]
-
-
-@pytest.fixture(scope="module")
-def sev(conf):
-    return Severities(conf)
 
 
 # --- refs ---------------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ import threading
 import time
 from pathlib import Path
 
+from pipeline.outputs.columns import OUTCOMES
+
 FINDING_COLS = [
     "finding_id",
     "doc_id",
@@ -28,28 +30,6 @@ FINDING_COLS = [
     "snippets",
     "bboxes",
     "product",
-]
-OUTCOME_COLS = [
-    "doc_id",
-    "study_id",
-    "trial",
-    "cohort",
-    "product",
-    "nct_id",
-    "n",
-    "arm",
-    "subgroup",
-    "metric",
-    "timepoint_months",
-    "value",
-    "qualifier",
-    "unit",
-    "source",
-    "table_id",
-    "page",
-    "bbox",
-    "snippet",
-    "confidence",
 ]
 XSS = "<script>window.__pwned=1</script>"
 H = 792.0  # letter page height
@@ -89,7 +69,7 @@ def finding(**kw: str) -> dict[str, str]:
 
 
 def outcome(**kw: str) -> dict[str, str]:
-    row = dict.fromkeys(OUTCOME_COLS, "")
+    row = dict.fromkeys(OUTCOMES, "")
     row.update(
         doc_id="paper", study_id="trial-a", trial="TRIAL-A", product="prod-a", unit="%", confidence="0.9"
     )
@@ -160,7 +140,7 @@ def make_run(root: Path) -> Path:
         outcome(metric="ORR", value="83", source="text", page="1", bbox=b["cr_text"], confidence="0.4", snippet="ORR was 83%"),
         outcome(study_id="trial-b", trial="TRIAL-B", metric="ORR", value="70", source="table", page="2", table_id="Table 1"),
     ]  # fmt: skip
-    write_csv(out / "outcomes.csv", outcomes, OUTCOME_COLS)
+    write_csv(out / "outcomes.csv", outcomes, OUTCOMES)
     studies = [
         {"doc_id": "paper", "study_id": "trial-a", "trial": "TRIAL-A", "product": "prod-a", "target": "BCMA",
          "nct_id": "NCT01234567", "phase": "II", "n": "128", "sources": "table+text", "n_table": "128", "n_text": "140"},

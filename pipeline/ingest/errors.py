@@ -7,9 +7,18 @@ its `%%EOF` trailer) and by pdfminer's own exception types (password).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pdfplumber
+
+# pdfminer reports harmless content-stream oddities ("Cannot set non-stroke color ...") as log
+# warnings, which Python prints to stderr when the application configured no logging: they would
+# spill into the CLI output. Keep its records below ERROR out and give it a handler that drops them.
+_PDFMINER_LOG = logging.getLogger("pdfminer")
+_PDFMINER_LOG.setLevel(logging.ERROR)
+if not _PDFMINER_LOG.handlers:
+    _PDFMINER_LOG.addHandler(logging.NullHandler())
 
 # A PDF header may follow a few bytes of junk (the spec allows it within the first 1024 bytes).
 _HEADER_WINDOW = 1024

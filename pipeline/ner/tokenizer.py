@@ -1,5 +1,5 @@
 """The spaCy pipeline: blank English, a tokenizer that keeps hyphenated names and scientific numbers
-whole (CAR-T, Xyz-Cel, AlphaMM-3, 4-1BB, 450x10^6, NCT01234567) and splits "n=40", and a rule-based
+whole (CAR-T, Xyz-Cel, AlphaMM-3, 4-1BB, 450x10^6, NCT12345678) and splits "n=40", and a rule-based
 sentence splitter that survives "et al.", "vs.", "e.g.", decimals and glued citation numbers."""
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ def fmt(value: float | None, qualifier: str = "") -> str:
 
 
 def decimals(value: float) -> int:
-    """Decimals the value was printed with (46 -> 0, 82.8 -> 1)."""
+    """Decimals the value was printed with (46 -> 0, 62.5 -> 1)."""
     text = f"{value:.6g}"
     return len(text.split(".")[1]) if "." in text else 0
 

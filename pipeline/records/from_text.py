@@ -246,7 +246,7 @@ def _name_re(name: str) -> re.Pattern[str]:
 
 
 def _same_name(printed: str, name: str) -> bool:
-    """A case-insensitive match of a table's trial name ("KarMMa-3" for "KARMMA-3") counts when it
+    """A case-insensitive match of a table's trial name ("AlphaMM-3" for "ALPHAMM-3") counts when it
     still looks like a name: printed exactly, or with a digit or two capitals (not a plain word)."""
     if printed == name:
         return True

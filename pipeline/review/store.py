@@ -134,7 +134,7 @@ def parts(item: Item) -> list[Part]:
         words = prefix.split(maxsplit=1)
         if words and words[0] in KNOWN_SOURCES:  # "table SCR:73.7%", "text:46", "registry:III"
             src, label = words[0], (words[1] if len(words) > 1 else "")
-        else:  # "n:43", "KarMMa-2 2a:NCT03361748": the source comes from the sources column
+        else:  # "n:43", "ALPHA-2 2a:NCT12345678": the source comes from the sources column
             src, label = (sources[i] if i < len(sources) else ""), prefix.strip()
         page_s = pages[i] if i < len(pages) else ""
         box_s = bboxes[i] if i < len(bboxes) else ""
