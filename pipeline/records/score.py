@@ -71,11 +71,11 @@ class Report:
     unmatched_studies: list[str] = field(default_factory=list)  # gold studies no prediction maps to
 
     def format(self) -> str:
-        lines = ["scope            P      R      F1     tp   fp   fn"]
+        lines = [f"{'scope':<16} {'P':>6} {'R':>6} {'F1':>6} {'tp':>5} {'fp':>4} {'fn':>4}"]
 
         def row(name: str, c: Counts) -> None:
             lines.append(
-                f"{name:<9} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f} {c.tp:5d} {c.fp:4d} {c.fn:4d}"
+                f"{name:<16} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f} {c.tp:5d} {c.fp:4d} {c.fn:4d}"
             )
 
         row("all", self.total)
