@@ -11,26 +11,9 @@ import threading
 import time
 from pathlib import Path
 
-from pipeline.outputs.columns import OUTCOMES
+from pipeline.outputs.columns import FINDINGS, OUTCOMES
 
-FINDING_COLS = [
-    "finding_id",
-    "doc_id",
-    "check",
-    "severity",
-    "study_id",
-    "trial",
-    "cohort",
-    "metric",
-    "values",
-    "sources",
-    "pages",
-    "message",
-    "status",
-    "snippets",
-    "bboxes",
-    "product",
-]
+FINDING_COLS = [*FINDINGS, "snippets", "bboxes", "product"]  # schema columns, then the added ones
 XSS = "<script>window.__pwned=1</script>"
 H = 792.0  # letter page height
 
