@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pandas as pd
@@ -306,6 +307,7 @@ def test_cli_run_writes_every_output(tmp_path):
     inp = tmp_path / "in"
     inp.mkdir()
     (inp / "zero.pdf").write_bytes(b"")
+    _one_sentence_pdf(inp / "ok.pdf")
     res = CliRunner().invoke(app, ["run", str(inp), "-o", str(tmp_path / "out"), "-j", "1"])
     assert res.exit_code == 0, res.output
     names = {p.name for p in (tmp_path / "out").iterdir()}
@@ -313,3 +315,19 @@ def test_cli_run_writes_every_output(tmp_path):
     assert {f"{n}.csv" for n in expected} | {f"{n}.parquet" for n in expected} <= names
     assert {"mentions.jsonl", "report.md", "report.json", "junit.xml", "docs"} <= names
     assert json.loads((tmp_path / "out" / "docs" / "zero" / "report.json").read_text())["status"] == "failed"
+    # junit.xml: the clean document gets a passing case for every check family of rules/checks.yml
+    from pipeline.rules import load
+
+    suite = ET.parse(tmp_path / "out" / "junit.xml").getroot().find("testsuite[@name='ok']")
+    cases = {c.get("name"): c for c in suite.findall("testcase")}
+    assert set(load()["checks"]["checks"]) <= set(cases)
+    assert all(c.find("failure") is None for c in cases.values())
+
+
+def _one_sentence_pdf(path: Path) -> None:
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path))
+    c.setFont("Helvetica", 10)
+    c.drawString(72, 720, "This short note reports no trial results at all.")
+    c.save()

@@ -49,6 +49,11 @@ class Checker:
         self._suites: Suites | None = None
 
     @property
+    def check_names(self) -> list[str]:
+        """Every check family of rules/checks.yml: junit.xml gets a case per check and document."""
+        return list(self.checks)
+
+    @property
     def suites(self) -> Suites:
         """The GX context and suites, built on first use (GX import costs seconds)."""
         if self._suites is None:
