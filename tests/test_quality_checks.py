@@ -293,8 +293,23 @@ def test_duplicate_id(sev):
         Study("d", "a", trial="ALPHA", nct_id="NCT11111111"),
         Study("d", "a1", trial="ALPHA-1", nct_id="NCT11111111"),
     ]
-    fs = ids.duplicate_ids("d", studies, reg, sev)
+    studies = [
+        Study("d", "x", trial="X-1", nct_id="NCT12345678", sources="table", pages="table:3"),
+        Study("d", "y", trial="Y-4", nct_id="NCT12345678", sources="table", pages="table:4"),
+        *studies[2:],
+    ]
+    cell = "X-1 NCT12345678"
+    printed = [  # where the id is printed, in the table row of each study
+        Mention(
+            "REGISTRY_ID", "NCT12345678", "NCT12345678", 4, 15, "table", p, Box(p, 10, y, 90, y + 9), cell
+        )
+        for p, y in ((3, 100), (4, 200))
+    ]
+    fs = ids.duplicate_ids(Document("d", "d.pdf", mentions=printed), studies, reg, sev)
     assert len(fs) == 1 and fs[0].trial == "X-1;Y-4" and fs[0].severity == "error"
+    # the curator sees both places the id is printed
+    assert fs[0].bboxes == "p3:10.0,100.0,90.0,109.0 | p4:10.0,200.0,90.0,209.0"
+    assert fs[0].snippets == f"{cell} | {cell}"
 
 
 def test_malformed_id_mentions(sev):

@@ -87,7 +87,7 @@ class Checker:
         found += self.grim.outcomes(d, studies, outcomes)
         found += self.grim.text(doc)
         found += ids.malformed_mentions(doc, studies, self.nct_pattern, sev)
-        found += ids.duplicate_ids(d, studies, self.registry, sev)
+        found += ids.duplicate_ids(doc, studies, self.registry, sev)
         found += ids.registry_mismatches(d, studies, self.registry, sev, self.phase_aliases)
         found += doses.dose_mismatches(d, studies, outcomes, self.registry, sev)
         found += refs_mismatches(d, studies, sev)

@@ -63,8 +63,9 @@ def malformed_mentions(
 
 
 def duplicate_ids(
-    doc_id: str, studies: Sequence[Study], registry: Registry, sev: Severities
+    doc: Document, studies: Sequence[Study], registry: Registry, sev: Severities
 ) -> list[Finding]:
+    doc_id = doc.doc_id
     by_id: dict[str, list[Study]] = defaultdict(list)
     for s in studies:
         if s.nct_id and s.trial:
@@ -74,15 +75,17 @@ def duplicate_ids(
         trials = list(dict.fromkeys(registry.canonical(s.trial) for s in group))
         if len(trials) < 2:
             continue
-        ev = [
-            Evidence(
-                s.trial + (f" {s.cohort}" if s.cohort else ""),
-                nct,
-                "table" if "table" in s.sources else "text",
-                _page(s, "table") or _page(s, "text"),
-            )
-            for s in group
-        ]
+        printed = [m for m in doc.mentions if m.label == "REGISTRY_ID" and m.canonical.upper() == nct]
+        ev = []
+        for s in group:
+            source = "table" if "table" in s.sources else "text"
+            page = _page(s, "table") or _page(s, "text")
+            # where the id is printed for this study: its first unused mention on the study's page
+            m = next((m for m in printed if m.source == source and m.page == page), None)
+            if m is not None:
+                printed.remove(m)
+            where = (m.sentence, str(m.box)) if m is not None and m.box else ("", "")
+            ev.append(Evidence(s.trial + (f" {s.cohort}" if s.cohort else ""), nct, source, page, *where))
         msg = f"{nct} is printed for {len(trials)} different trials: " + ", ".join(describe(e) for e in ev)
         out.append(
             make(
