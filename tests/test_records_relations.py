@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.model import Mention
 from pipeline.records.drafts import StudyDraft
 from pipeline.records.from_text import read_text
 from tests.records_helpers import AnnotatedBuilder
@@ -131,3 +132,84 @@ def test_subset_of_patients_is_a_subgroup_of_the_trial(builder):
         ("ORR", 58.0, "extramedullary", 60),
     } <= got
     assert ("ORR", 75.0, "", 60) in got  # a median trait describes the study, no subset
+
+
+def test_value_with_a_unit_the_metric_cannot_take_is_left_for_the_right_value(builder):
+    _, _, got = records(
+        builder,
+        ("paragraph", "In ALPHA-2, 20 patients with a median age of 61 years had an ORR of 75%."),
+        ("paragraph", "In BETA-3, the CR rate in patients with a median age of 58 years was 40%."),
+    )
+    # "61 years" printed right before "ORR" is no response rate, so "75%" pairs with it
+    assert rows(got) == {
+        ("alpha-2", "N", 20.0, None),
+        ("alpha-2", "ORR", 75.0, None),
+        ("beta-3", "CR", 40.0, None),
+    }
+
+
+def test_one_at_covering_several_numbers_gives_a_timepoint_each(builder):
+    _, _, got = records(
+        builder,
+        ("paragraph", "In ALPHA-2, PFS at 12 and 24 months was 60% and 48%."),
+        ("paragraph", "In BETA-3, the OS rates at 6, 12 and 18 months were 90%, 81% and 70%, respectively."),
+        ("paragraph", "In GAMMA-1, OS at 1 and 2 years was 80% and 66%."),
+    )
+    assert rows(got) == {
+        ("alpha-2", "PFS_RATE", 60.0, 12.0),
+        ("alpha-2", "PFS_RATE", 48.0, 24.0),
+        ("beta-3", "OS_RATE", 90.0, 6.0),
+        ("beta-3", "OS_RATE", 81.0, 12.0),
+        ("beta-3", "OS_RATE", 70.0, 18.0),
+        ("gamma-1", "OS_RATE", 80.0, 12.0),
+        ("gamma-1", "OS_RATE", 66.0, 24.0),
+    }
+
+
+def test_timepoint_list_read_around_a_timepoint_mention(builder):
+    """When NER marks only "24 months" as a TIMEPOINT and leaves "12" bare, records read the "12"
+    from the sentence text before it."""
+    text = "In DELTA-2, PFS at 12 and 24 months was 55% and 41%."
+    doc = doc_of(("paragraph", text))
+    builder.annotator.annotate(doc)
+    at, bare = text.index("24 months"), text.index("12 and")
+    doc.mentions = [m for m in doc.mentions if not (m.label == "VALUE" and m.start in (at, bare))]
+    doc.mentions.append(Mention("TIMEPOINT", "24 months", "24", at, at + 9, attrs={"months": 24.0}))
+    _, outcomes = builder.builder.build(doc)
+    got = {(o.metric, o.value, o.timepoint_months) for o in outcomes}
+    assert got == {("PFS_RATE", 55.0, 12.0), ("PFS_RATE", 41.0, 24.0)}
+
+
+def test_coordinated_lists_repeated_per_cohort(builder):
+    text = "In ALPHA-2, ORR and CR were 85% and 60% in cohort A and 70% and 50% in cohort B."
+    _, outcomes, _ = records(builder, ("paragraph", text))
+    got = {(o.study_id, o.cohort, o.metric, o.value) for o in outcomes}
+    assert got == {
+        ("alpha-2/a", "A", "ORR", 85.0),
+        ("alpha-2/a", "A", "CR", 60.0),
+        ("alpha-2/b", "B", "ORR", 70.0),
+        ("alpha-2/b", "B", "CR", 50.0),
+    }
+
+
+def test_subset_paragraph_after_a_trial_paragraph_is_its_subgroup(builder):
+    trial = "LAMBDA-2 is a phase II trial of xyz-cel that enrolled 60 patients; the ORR was 80%."
+    _, outcomes, _ = records(
+        builder,
+        ("paragraph", trial),
+        ("paragraph", "Among the 12 patients with extramedullary disease, the ORR was 58%."),
+    )
+    got = {(o.study_id, o.metric, o.value, o.subgroup) for o in outcomes}
+    assert got == {
+        ("lambda-2", "N", 60.0, ""),
+        ("lambda-2", "ORR", 80.0, ""),
+        ("lambda-2", "N", 12.0, "extramedullary"),
+        ("lambda-2", "ORR", 58.0, "extramedullary"),
+    }
+    # as many patients as the trial or more: not its subset, so nothing is filed under the trial
+    _, outcomes, _ = records(
+        builder,
+        ("paragraph", trial),
+        ("paragraph", "Among the 90 patients with extramedullary disease, the ORR was 58%."),
+    )
+    assert {(o.metric, o.value) for o in outcomes} == {("N", 60.0), ("ORR", 80.0)}

@@ -1,6 +1,7 @@
 """Values of one sentence that name several cohorts, each value to its cohort:
 
-1. a cohort cue right after a value ("85% in cohort A and 73.7% in cohort B");
+1. a cohort cue right after a value ("85% in cohort A and 73.7% in cohort B"), or after a list of
+   values it then holds for ("85% and 60% in cohort A and 70% and 50% in cohort B");
 2. cohorts listed before as many values ("In cohorts A and B, the CR rates were 60% and 50%");
 3. cohorts interleaved with values, each value to the cue before it ("cohort A, ORR 85%; cohort B, 70%").
 Nothing is assigned when the counts do not line up: the sentence then stays with its study."""
@@ -15,6 +16,7 @@ from pipeline.model import Mention
 _FOLLOWS = re.compile(
     r"^\s*[(,]?\s*(?:in|for|among|of|within)?\s*(?:the\s+)?[A-Za-z-]{3,12}\s+$", re.IGNORECASE
 )
+_LISTED = re.compile(r"^\s*(?:,|and|or|,\s*and|,\s*or)\s*$", re.IGNORECASE)
 
 
 def cohort_of_values(s: str, ms: list[Mention]) -> dict[int, str]:
@@ -24,10 +26,14 @@ def cohort_of_values(s: str, ms: list[Mention]) -> dict[int, str]:
     if len({c.canonical for c in cohorts}) < 2 or not values:
         return {}
     follows: dict[int, str] = {}
+    run: list[Mention] = []  # values listed together ("85% and 60%") share the cue after the last one
     for v in values:
+        if not (run and _LISTED.match(s[run[-1].end : v.start])):
+            run = []
+        run.append(v)
         c = next((c for c in cohorts if c.start >= v.end), None)
         if c is not None and _FOLLOWS.match(s[v.end : c.start]):
-            follows[id(v)] = c.canonical
+            follows |= {id(x): c.canonical for x in run}
     if set(follows.values()) == {c.canonical for c in cohorts}:
         return follows
     if cohorts[-1].end <= values[0].start and len(values) == len(cohorts):

@@ -30,6 +30,7 @@ class Context:
     product_generic: bool = False  # it was found by shape only (a code name), not the vocabulary
     trial: str = ""  # the last trial the section named (for bare cohort cues)
     study: StudyDraft | None = None  # the study of the previous sentence in the paragraph
+    previous: StudyDraft | None = None  # the trial the previous paragraph ended on (for a subset opening)
 
 
 def sentences(doc: Document, start: int, end: int) -> list[tuple[int, int]]:
@@ -80,12 +81,13 @@ class TextReader:
                     ctx.heading_product if ctx.heading_trial else ""
                 )
                 ctx.product = ctx.heading_product or ctx.product
-                ctx.trial, ctx.study = ctx.heading_trial, None
+                ctx.trial, ctx.study, ctx.previous = ctx.heading_trial, None, None
                 continue
             if block.kind != "paragraph":
                 continue
             text = self.doc.text[block.start : block.end]
             if not text[:1].islower():  # a lower-case start continues the paragraph cut by a table
+                ctx.previous = ctx.study if ctx.study is not None and ctx.study.trial else None
                 ctx.study = None
             for k, (a, b) in enumerate(sentences(self.doc, block.start, block.end)):
                 first = k == 0 and not text[:1].islower()
@@ -170,11 +172,15 @@ class TextReader:
         if cohort and (ctx.trial or (ctx.study and ctx.study.trial)):
             return self._draft(trial=ctx.trial or ctx.study.trial, cohort=cohort), "cohort"
         current = ctx.study if ctx.study is not None and ctx.study.trial else None
-        if current is not None and self._subset(s, ms) and not _first(ms, "PRODUCT"):
+        # a paragraph opening on a subset ("Among the 12 patients with EMD, …") right after a trial's
+        # paragraph is about that trial's patients when there are fewer of them than the trial enrolled
+        after = ctx.previous if first and current is None and ctx.previous and ctx.previous.n else None
+        if (current or after) is not None and self._subset(s, ms) and not _first(ms, "PRODUCT"):
             # "Seven patients with prior allo-HSCT had an ORR of 71%" in a trial's paragraph: its subgroup
+            study = current or after
             count = _count(next(m for m in ms if m.label == "N"))
-            if current.n is None or (count or 0) < current.n:
-                return current, "subset"
+            if study.n is None or (count or 0) < study.n:
+                return study, "subset"
         author = self.cues.author_re.match(s.strip())
         n = next((m for m in ms if m.label == "N" and _count(m) is not None), None)
         if n is not None and (first or author):

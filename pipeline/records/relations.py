@@ -18,7 +18,7 @@ from pipeline.ner import parse_scientific
 from pipeline.records.cells import Reading, finish
 from pipeline.records.cohorts import cohort_of_values
 from pipeline.records.cues import Cues, phrase_pattern
-from pipeline.records.timepoints import Timepoints
+from pipeline.records.timepoints import Timepoints, split_lists
 
 _CLAUSE = re.compile(r"[;:]\s")
 _METRIC_GAP = re.compile(r"^\s*(?:,|and|or|&|/|,\s*and|,\s*or)?\s*(?:the\s+)?$", re.IGNORECASE)
@@ -48,6 +48,7 @@ class Relations:
     def readings(self, s: str, ms: list[Mention]) -> list[TextReading]:
         out: list[TextReading] = []
         a = 0
+        ms = split_lists(s, ms)  # "PFS at 12 and 24 months": two timepoints
         cohorts = cohort_of_values(s, ms)
         for m in [*_CLAUSE.finditer(s), None]:
             b = m.start() + 1 if m else len(s)
@@ -74,12 +75,17 @@ class Relations:
             if len(run) < 2:
                 continue
             after = [v for v in values if v.start > run[-1].end and id(v) not in used]
-            vrun = _runs(after, s, _VALUE_GAP)[0] if after else []
+            vruns = _runs(after, s, _VALUE_GAP) if after else [[]]
+            vrun = vruns[0]
             if len(vrun) == len(run) or (vrun and vrun[0].attrs.get("qualifier") == "NR"):
-                for k, m in enumerate(run):
-                    v = vrun[k] if len(vrun) == len(run) else vrun[0]
-                    pairs.append((m, v))
-                    used.add(id(v))
+                # more lists as long, each of its own cohort, repeat the list for another cohort
+                # ("ORR and CR were 85% and 60% in cohort A and 70% and 50% in cohort B")
+                more = [r for r in vruns[1:] if len(r) == len(run) and all(id(v) in cohorts for v in r)]
+                for vr in [vrun, *(more if all(id(v) in cohorts for v in vrun) else [])]:
+                    for k, m in enumerate(run):
+                        v = vr[k] if len(vr) == len(run) else vr[0]
+                        pairs.append((m, v))
+                        used.add(id(v))
                 used |= {id(m) for m in run}
         # 2. value right before its metric
         toks = sorted(metrics + values, key=lambda t: t.start)
@@ -95,13 +101,14 @@ class Relations:
                 and "," not in s[prev.end : v.start]
             ):
                 continue  # "ORR 71% CR …": the value belongs to the metric before it
-            if self.cues.value_before_metric_re.match(s[v.end : nxt.start]):
+            if self.cues.value_before_metric_re.match(s[v.end : nxt.start]) and self._fits(nxt, v):
                 pairs.append((nxt, v))
                 used |= {id(v), id(nxt)}
         # 3. metric then value(s)
         for k, m in enumerate(metrics):
             limit = metrics[k + 1].start if k + 1 < len(metrics) else b
-            mine = [v for v in values if m.end <= v.start < limit and id(v) not in used]
+            # a value whose unit the metric cannot take ("61 years" for an ORR) is left for another
+            mine = [v for v in values if m.end <= v.start < limit and id(v) not in used and self._fits(m, v)]
             first_paired = any(p[0] is m for p in pairs)
             for j, v in enumerate(mine):
                 if not first_paired and j == 0 and id(m) not in used:
@@ -147,6 +154,10 @@ class Relations:
                 TextReading(**vars(r), metric_start=m.start, metric_end=m.end, cohort=cohorts.get(id(v), ""))
             )
         return out
+
+    def _fits(self, m: Mention, v: Mention) -> bool:
+        """The value's unit suits the metric (no duration for a response rate, no % for a median)."""
+        return finish(m.canonical, v, self.cues, None) is not None
 
     def _metrics(self, s: str, metrics: list[Mention]) -> list[Mention]:
         """ "very good partial response (VGPR) or better" -> one VGPR_PLUS metric."""

@@ -6,7 +6,11 @@
 3. a free timepoint earlier in the clause holds for the rate metrics after it that have none of their
    own ("At 12 months, the OS rate was 49%").
 A timepoint touching another kind of metric ("24-month follow-up", "at 24 months of follow-up") is
-that metric's, so it never becomes a rate's; medians and other metrics take no free timepoints."""
+that metric's, so it never becomes a rate's; medians and other metrics take no free timepoints.
+
+`split_lists` first turns one "at" covering several numbers ("PFS at 12 and 24 months") into one
+timepoint per number: NER marks only the last number with its unit (as a TIMEPOINT or a duration
+VALUE); the numbers before it are read from the sentence text around that mention."""
 
 from __future__ import annotations
 
@@ -18,6 +22,12 @@ _TP_GAP = re.compile(r"^\s*(?:,|and|or|,\s*and|,\s*or)\s*$", re.IGNORECASE)
 _TOUCH = re.compile(r"^\s?$")
 _NEAR = re.compile(r"^\s*(?:of\s+)?$", re.IGNORECASE)  # "at 24 months of follow-up"
 _AFTER_VALUE = re.compile(r"^\s*,?\s*$")
+_NUM = r"\d+(?:\.\d+)?"
+# "at 12 and 24 months", "at 6, 12 or 18 months": the list of numbers before the anchor mention
+_LIST_BEFORE = re.compile(
+    rf"\b(?:at|after|by)\s+(?P<list>(?:{_NUM}\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+))+)(?:at\s+)?$",
+    re.IGNORECASE,
+)
 
 
 def _runs(items: list[Mention], s: str) -> list[list[Mention]]:
@@ -43,6 +53,49 @@ def _adjacent(a: Mention, b: Mention, s: str, gap: re.Pattern[str]) -> bool:
 
 def _touches(run: list[Mention], m: Mention, s: str) -> bool:
     return _adjacent(run[-1], m, s, _TOUCH) or _adjacent(m, run[0], s, _TOUCH)
+
+
+def split_lists(s: str, ms: list[Mention]) -> list[Mention]:
+    """Mentions of a sentence with "at 12 and 24 months" read as two TIMEPOINTs (12, 24): the anchor
+    (NER's TIMEPOINT or duration VALUE for "24 months") and the bare numbers listed before it, whose
+    own VALUE mentions (a unit inherited from "24 months") are dropped."""
+    drop: set[int] = set()
+    add: list[Mention] = []
+    for m in ms:
+        months = _anchor_months(m)
+        if months is None:
+            continue
+        w0 = max(0, m.start - 60)
+        lead = _LIST_BEFORE.search(s[w0 : m.start])
+        first = re.match(rf"\D*({_NUM})", m.text)
+        if lead is None or first is None or float(first.group(1)) == 0:
+            continue
+        scale = months / float(first.group(1))  # 12 for "2 years"
+        base, off = w0 + lead.start(), w0 + lead.start("list")
+        nums = list(re.finditer(_NUM, lead.group("list")))
+        for k, n in enumerate(nums):
+            a = base if k == 0 else off + n.start()  # the first one holds "at", so it touches its metric
+            add.append(Mention("TIMEPOINT", s[a : off + n.end()], f"{float(n.group()) * scale:g}", a,
+                               off + n.end(), attrs={"months": float(n.group()) * scale}))  # fmt: skip
+        drop |= {id(x) for x in ms if x is not m and base <= x.start < m.start}
+        if m.label != "TIMEPOINT":
+            drop.add(id(m))
+            add.append(Mention("TIMEPOINT", m.text, f"{months:g}", m.start, m.end, attrs={"months": months}))
+    if not add:
+        return ms
+    return sorted([x for x in ms if id(x) not in drop] + add, key=lambda x: x.start)
+
+
+def _anchor_months(m: Mention) -> float | None:
+    """Months of a mention that can end a list of timepoints: a TIMEPOINT, or a duration VALUE
+    printed with its own unit (not one inherited from a later number)."""
+    if m.label == "TIMEPOINT":
+        v = m.attrs.get("months")
+    elif m.label == "VALUE" and m.attrs.get("unit") == "months" and not m.attrs.get("inherited_unit"):
+        v = m.attrs.get("value")
+    else:
+        return None
+    return float(v) if isinstance(v, (int, float)) else None
 
 
 class Timepoints:
