@@ -68,6 +68,14 @@ class Annotator:
     def annotate(self, doc: Document) -> list[Mention]:
         mentions: list[Mention] = []
         doc.sentences = []
+        self.names.forget()
+        squashed: dict[str, str] = {}  # a sentence is squashed once, not once per mention in it
+
+        def squash(text: str) -> str:
+            if text not in squashed:
+                squashed[text] = _squash(text)
+            return squashed[text]
+
         blocks = [b for b in doc.blocks if b.text]
         for block, sdoc in zip(blocks, self.nlp.pipe(b.text for b in blocks), strict=True):
             hits, sents = self._hits(block.text, sdoc)
@@ -86,7 +94,7 @@ class Annotator:
                         "text",
                         box.page if box else block.box.page,
                         box or block.box,
-                        _squash(block.text[s0:s1]),
+                        squash(block.text[s0:s1]),
                         score=float(h.attrs.get("score", 100.0)),
                         attrs=h.attrs,
                     )
@@ -118,7 +126,7 @@ class Annotator:
                             "table",
                             page,
                             cell.box,
-                            _squash(cell.text),
+                            squash(cell.text),
                             table_id=table.table_id,
                             row=cell.row,
                             col=cell.col,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -51,12 +52,32 @@ class NameFinder:
                 self.matcher.add(key, [p["pattern"]])
             except (ValueError, KeyError) as e:
                 raise RulesError(f"rules/patterns.jsonl line {i + 1}: {e}") from e
+        self.first_tokens = _first_token_filter(patterns or [])
         gen = cfg.get("generic", {})
         self.not_trials = {str(x).lower() for x in gen.get("not_trials", [])}
         self.trial_context = {str(x).lower() for x in gen.get("trial_context", [])}
         self.not_products = [re.compile(str(x)) for x in gen.get("not_products", [])]
         self.not_products_after = [re.compile(str(x)) for x in gen.get("not_products_after", [])]
         self.joiners = {str(j) for j in joiners}
+        # A paper repeats its words: each distinct token text is scored once per document (`forget`
+        # between documents keeps the memory flat over a batch and the time per document honest).
+        # Only a two-word INN looks at the next word, and only when the token is (almost) its first
+        # word, so everything else is memoised on the token text alone.
+        self._memo = [
+            lru_cache(maxsize=1 << 16)(f)
+            for f in (
+                lambda text: self.vocab.near_inn(text, None) is not None,
+                self._near_word,
+                lambda text: self.vocab.near_short(text, "METRIC"),
+                lambda text: any(c.isalpha() for c in text),
+            )
+        ]
+        self._inn_possible, self._near_word_once, self._near_metric, self._has_alpha = self._memo
+
+    def forget(self) -> None:
+        """Drop the memo of near matches (called at the start of each document)."""
+        for f in self._memo:
+            f.cache_clear()
 
     def find(self, doc: Doc) -> list[Hit]:
         hits = self._vocabulary(doc)
@@ -87,13 +108,15 @@ class NameFinder:
 
     def _fuzzy(self, doc: Doc, covered: set[int]) -> list[Hit]:
         out: list[Hit] = []
+        words = [t.text for t in doc]  # plain strings: a Token per look-up costs more than the test
+        n = len(words)
         i = 0
-        while i < len(doc):
-            t = doc[i]
-            if i in covered or not any(c.isalpha() for c in t.text):
+        while i < n:
+            text = words[i]
+            if i in covered or not self._has_alpha(text):
                 i += 1
                 continue
-            joined = self.dehyphenated.get(t.text.replace("-", "")) if "-" in t.text else None
+            joined = self.dehyphenated.get(text.replace("-", "")) if "-" in text else None
             if joined is not None:  # "Alpha-MM": a line-break hyphen kept by the text layer, not a variant
                 out.append(
                     Hit(
@@ -102,10 +125,11 @@ class NameFinder:
                 )
                 i += 1
                 continue
-            nxt = doc[i + 1] if i + 1 < len(doc) and i + 1 not in covered else None
-            found = self._near(t.text, nxt.text if nxt is not None and nxt.is_alpha else None)
-            if found is None and nxt is not None and nxt.text in self.vocab.metric_followers:
-                near = self.vocab.near_short(t.text, "METRIC")
+            nxt = words[i + 1] if i + 1 < n and i + 1 not in covered else None
+            # spaCy's Token.is_alpha is str.isalpha of the token text
+            found = self._near(text, nxt if nxt is not None and nxt.isalpha() else None)
+            if found is None and nxt is not None and nxt in self.vocab.metric_followers:
+                near = self._near_metric(text)
                 found = (near[0], near[1], 1) if near else None
             if found is None:
                 i += 1
@@ -119,10 +143,15 @@ class NameFinder:
 
     def _near(self, text: str, nxt: str | None) -> tuple[Entry, float, int] | None:
         inn = (
-            self.vocab.near_inn(text, nxt) if text.isalpha() and len(text) >= self.vocab.min_length else None
+            self.vocab.near_inn(text, nxt)
+            if text.isalpha() and len(text) >= self.vocab.min_length and self._inn_possible(text)
+            else None
         )
         if inn:
             return inn[0], inn[1], 2 if inn[2] else 1
+        return self._near_word_once(text)
+
+    def _near_word(self, text: str) -> tuple[Entry, float, int] | None:
         for label in ("PRODUCT", "TRIAL"):
             near = self.vocab.near(text, label)
             if near:
@@ -131,7 +160,11 @@ class NameFinder:
         return (near[0], near[1], 1) if near else None
 
     def _generic(self, doc: Doc, covered: set[int]) -> list[Hit]:
-        out = []
+        out: list[Hit] = []
+        if self.first_tokens is not None and not any(
+            rx.search(t.lower_ if attr == "LOWER" else t.text) for t in doc for attr, rx in self.first_tokens
+        ):
+            return out  # no token can start a pattern: the Matcher would find nothing
         for key_id, s, e in self.matcher(doc):
             if any(i in covered for i in range(s, e)):
                 continue
@@ -207,3 +240,22 @@ class NameFinder:
                     Hit("TARGET", i, i + 1, "+".join(uniq), {"combination": True, "parts": uniq}, VOCAB)
                 )
         return [h for h in hits if id(h) not in drop] + combined
+
+
+def _first_token_filter(patterns: list[Any]) -> list[tuple[str, re.Pattern[str]]] | None:
+    """(attribute, regex) pairs, one per attribute, that a token must satisfy for any pattern of
+    rules/patterns.jsonl to start on it; None (always run the Matcher) unless every pattern starts
+    with a plain `{LOWER|TEXT|ORTH: {REGEX: …}}` token (spaCy tests those with re.search)."""
+    by_attr: dict[str, list[str]] = {}
+    for p in patterns:
+        first = p["pattern"][0] if isinstance(p, dict) and p.get("pattern") else None
+        if not isinstance(first, dict) or len(first) != 1:
+            return None
+        ((attr, spec),) = first.items()
+        if attr not in ("LOWER", "TEXT", "ORTH") or not isinstance(spec, dict) or list(spec) != ["REGEX"]:
+            return None
+        by_attr.setdefault("LOWER" if attr == "LOWER" else "TEXT", []).append(str(spec["REGEX"]))
+    try:
+        return [(a, re.compile("|".join(f"(?:{r})" for r in rs))) for a, rs in by_attr.items()]
+    except re.error:
+        return None

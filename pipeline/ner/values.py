@@ -18,6 +18,10 @@ QUAL = r"(?P<q>≥|≤|>=|<=|>|<|~|≈)?\s?"
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 # "x10^6", "× 10^8", "x10⁶" and "x106" (superscript lost by the text layer: 10 then the exponent)
 MULT = r"\s?[x×\*]\s?10(?:\s?\^\s?(?P<e1>[-−]?\d{1,2})|(?P<e2>[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})|(?P<e3>\d{1,2}))(?![\d.])"
+# Where a QUAL-led match can start (a qualifier, the optional space, or the number): a leading
+# lookahead lets the regex engine reject every other position in one step; matches are unchanged.
+_QUAL_START = r"(?=[≥≤><~≈\s\d])"
+_DIGIT = re.compile(r"\d")
 _QUALS = {"≥": ">=", "≤": "<=", ">=": ">=", "<=": "<=", ">": ">", "<": "<", "~": "~", "≈": "~"}
 
 
@@ -56,14 +60,21 @@ class ValueFinder:
         self.tp_units: dict[str, float] = {k.lower(): float(v) for k, v in tp.get("units", {}).items()}
         word = rf"(?:{_alt(list(self.words))})(?:-(?:{_alt(list(self.words))}))?" if self.words else r"(?!x)x"
         anynum = rf"(?:{NUM}|{word})"
+        # where a number (digit or number word) can start: a leading lookahead, as _QUAL_START
+        firsts = "".join(sorted({re.escape(w[0]) for w in self.words if w}))
+        at_num = rf"(?=[\d{firsts}])"
         nouns, verbs = _alt(n.get("nouns", ["patients"])), _alt(n.get("verbs", ["enrolled"]))
         stop = _alt(n.get("gap_stop", []) or ["of"])
         gap = rf"(?:(?!(?:{stop})\b)[A-Za-z][\w/+-]*\s+){{0,{int(n.get('max_gap', 4))}}}?"
         units_alt = _alt([u for u in self.tp_units if len(u) > 2])
-        self.re_pct = re.compile(rf"{QUAL}(?P<num>{NUM})\s?%")
+        # Every number pattern needs a digit, or a number word for those that take words: the
+        # finders skip a string without one (most table cells and many paragraphs) before running them.
+        self.re_word = re.compile(word, re.I)
+        self.re_pct = re.compile(rf"{_QUAL_START}{QUAL}(?P<num>{NUM})\s?%")
         self.re_not_pct = [re.compile(p, re.I) for p in values.get("not_values_after_percent", [])]
         self.re_months = re.compile(
-            rf"{QUAL}(?P<num>{NUM})(?:\s?(?P<u>months?|mos?|years?|yrs?)\b|(?P<m>m)(?![A-Za-z]))", re.I
+            rf"{_QUAL_START}{QUAL}(?P<num>{NUM})(?:\s?(?P<u>months?|mos?|years?|yrs?)\b|(?P<m>m)(?![A-Za-z]))",
+            re.I,
         )
         self.re_nr = re.compile(rf"\b(?:{_alt(values.get('not_reached', ['not reached']))})\b", re.I)
         codes = _alt(values.get("not_reached_codes", ["NR"]))
@@ -72,9 +83,9 @@ class ValueFinder:
             rf"(?<=[A-Za-z)\]]:)\s*{QUAL}(?P<num>{NUM})(?![\d.%]|\s?%|\s?(?:months?|m\b)|\s?[x×])"
         )
         conn = _alt(values.get("inherit_connectors", ["vs", "and", ","]))
-        self.re_inherit = re.compile(rf"{QUAL}(?P<num>{NUM})\s*(?:{conn})\s*$", re.I)
+        self.re_inherit = re.compile(rf"{_QUAL_START}{QUAL}(?P<num>{NUM})\s*(?:{conn})\s*$", re.I)
         self.re_dose = re.compile(
-            rf"(?P<list>(?:{NUM}\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|to)\s+|\s*[-–]\s*))*)"
+            rf"(?=\d)(?P<list>(?:{NUM}\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|to)\s+|\s*[-–]\s*))*)"
             rf"(?P<last>{NUM}){MULT}"
         )
         self.re_dose_cut = re.compile(r"[;,()\n]|\band\b|\d\s?[x×]\s?10")
@@ -82,7 +93,7 @@ class ValueFinder:
         self.re_kg_adjacent = re.compile(r"\s?(?:(?:CAR[-\s]?T\s+)?cells?\s?)?/\s?kg\b", re.I)
         self.re_n_eq = re.compile(r"\b[nN]\s*=\s*(?P<num>\d[\d,]*)")
         self.re_n_noun = re.compile(
-            rf"(?<![\d.,/%])(?<![A-Za-z]-)\b(?P<num>\d[\d,]*|{word})\s+{gap}(?P<noun>{nouns})\b", re.I
+            rf"{at_num}(?<![\d.,/%])(?<![A-Za-z]-)\b(?P<num>\d[\d,]*|{word})\s+{gap}(?P<noun>{nouns})\b", re.I
         )
         self.re_n_verb = re.compile(
             rf"\b(?P<verb>{verbs})\s+(?:a\s+total\s+of\s+|approximately\s+)?(?P<num>\d[\d,]*)"
@@ -93,12 +104,14 @@ class ValueFinder:
             rf"\b(?P<k>\d+)\s*(?:out\s+of|of|/)\s*(?P<n>\d+)\b(?=\s*(?:\([^)]*\)\s*)?{gap}(?:{nouns})\b)",
             re.I,
         )
-        self.re_tp_at = re.compile(rf"\bat\s+(?:≥|>=|>)?\s?(?P<num>{anynum})[\s-]?(?P<u>{units_alt})\b", re.I)
-        self.re_tp_adj = re.compile(rf"\b(?P<num>{anynum})[-‐–](?P<u>month|year|week)\b", re.I)
-        self.re_tp_space = re.compile(rf"\b(?P<num>{anynum})\s(?P<u>month|year)\b(?!s)", re.I)
+        self.re_tp_at = re.compile(
+            rf"(?=a)\bat\s+(?:≥|>=|>)?\s?(?P<num>{anynum})[\s-]?(?P<u>{units_alt})\b", re.I
+        )
+        self.re_tp_adj = re.compile(rf"{at_num}\b(?P<num>{anynum})[-‐–](?P<u>month|year|week)\b", re.I)
+        self.re_tp_space = re.compile(rf"{at_num}\b(?P<num>{anynum})\s(?P<u>month|year)\b(?!s)", re.I)
         # "12- and 24-month": the first number borrows the unit printed after the last one
         self.re_tp_elided = re.compile(
-            rf"\b(?P<num>{anynum})[-‐–](?=\s*(?:,|and|or)\s+(?:{anynum}[-‐–]\s*(?:,|and|or)\s+)*"
+            rf"{at_num}\b(?P<num>{anynum})[-‐–](?=\s*(?:,|and|or)\s+(?:{anynum}[-‐–]\s*(?:,|and|or)\s+)*"
             rf"{anynum}[-‐–](?P<u>month|year|week)\b)",
             re.I,
         )
@@ -153,8 +166,20 @@ class ValueFinder:
         hits += self._values(text, hits)
         return hits
 
+    def _numbers(self, text: str) -> tuple[bool, bool]:
+        """Whether `text` holds a digit, and a digit or a number word (guards for the finders)."""
+        digit = _DIGIT.search(text) is not None
+        if digit:
+            return True, True
+        if text.isascii():  # plain substrings suffice (no Unicode case equivalents of re.I to miss)
+            low = text.lower()
+            return False, any(w in low for w in self.words)
+        return False, self.re_word.search(text) is not None
+
     def doses(self, text: str) -> list[Hit]:
-        out = []
+        out: list[Hit] = []
+        if "10" not in text:  # every dose is written with a power of ten (MULT)
+            return out
         for m in self.re_dose.finditer(text):
             nums = re.findall(NUM, m.group("list") or "")
             values = [_times_power(x, m) for x in [*nums, m.group("last")]]
@@ -178,8 +203,12 @@ class ValueFinder:
         return out
 
     def timepoints(self, text: str) -> list[Hit]:
-        out = []
-        for rx in (self.re_tp_at, self.re_tp_adj, self.re_tp_elided, self.re_tp_space, self.re_tp_paren):
+        out: list[Hit] = []
+        digit, number = self._numbers(text)
+        if not number:
+            return out
+        finders = (self.re_tp_at, self.re_tp_adj, self.re_tp_elided, self.re_tp_space)
+        for rx in (*finders, self.re_tp_paren) if digit else finders:
             for m in rx.finditer(text):
                 n = self.number(m.group("num"))
                 factor = self.tp_units.get(m.group("u").lower())
@@ -192,7 +221,11 @@ class ValueFinder:
     def counts(self, text: str) -> list[Hit]:
         out: list[Hit] = []
         seen: set[int] = set()  # one N per number
-        for rx, cue in ((self.re_n_eq, "n="), (self.re_n_verb, None), (self.re_n_noun, None)):
+        digit, number = self._numbers(text)
+        if not number:
+            return out
+        finders = ((self.re_n_eq, "n="), (self.re_n_verb, None)) if digit else ()
+        for rx, cue in (*finders, (self.re_n_noun, None)):
             for m in rx.finditer(text):
                 n = self.number(m.group("num").replace(",", ""))
                 if n is None or n != int(n) or n <= 0 or m.start("num") in seen:
@@ -200,7 +233,7 @@ class ValueFinder:
                 seen.add(m.start("num"))
                 how = cue or (m.groupdict().get("verb") or m.groupdict().get("noun") or "").lower()
                 out.append(Hit("N", m.start(), m.end(), str(int(n)), {"value": int(n), "cue": how}))
-        for m in self.re_k_of_n.finditer(text):
+        for m in self.re_k_of_n.finditer(text) if digit else ():
             k, n = int(m.group("k")), int(m.group("n"))
             if k <= n:
                 attrs = {"value": float(k), "unit": "patients", "qualifier": "", "denominator": n}
@@ -209,11 +242,12 @@ class ValueFinder:
 
     def _values(self, text: str, taken: list[Hit]) -> list[Hit]:
         hits: list[Hit] = []
-        for m in self.re_pct.finditer(text):
+        digit = _DIGIT.search(text) is not None
+        for m in self.re_pct.finditer(text) if digit and "%" in text else ():
             if any(p.match(text, m.end()) for p in self.re_not_pct):
                 continue
             hits.append(self._value(m, "%"))
-        for m in self.re_months.finditer(text):
+        for m in self.re_months.finditer(text) if digit else ():
             u = (m.group("u") or "m").lower()
             hits.append(self._value(m, "months", 12.0 if u.startswith("y") else 1.0))
         for m in self.re_nr.finditer(text):
@@ -225,7 +259,9 @@ class ValueFinder:
             hits.append(Hit("VALUE", s, e, "NR", {"value": None, "unit": "", "qualifier": "NR"}))
         hits += self._inherited(text, hits, taken)
         occupied = taken + hits
-        for m in self.re_colon_bare.finditer(text):  # "ORR: 85.2, with …": unit left to the metric
+        for m in (
+            self.re_colon_bare.finditer(text) if digit else ()
+        ):  # "ORR: 85.2, with …": unit left to the metric
             if not _overlaps(m.start("num"), m.end("num"), occupied):
                 hits.append(self._value(m, ""))
         return hits

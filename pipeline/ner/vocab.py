@@ -87,7 +87,18 @@ class Vocabulary:
             label: [e for e in single if e.label == label and len(e.form) >= self.short_min]
             for label in ("TARGET", "METRIC")
         }
+        # candidates keyed by their digits: a near miss keeps a name's digits ("CARTITUDE-1" is no
+        # near miss of "CARTITUDE-4"), so only entries with the same digits are ever scored
+        self._by_digits: dict[str, dict[str, tuple[list[Entry], list[str]]]] = {}
+        for label, entries in self._fuzzy.items():
+            groups: dict[str, tuple[list[Entry], list[str]]] = {}
+            for e in entries:
+                group = groups.setdefault(_digits(e.form), ([], []))
+                group[0].append(e)
+                group[1].append(e.form.lower())
+            self._by_digits[label] = groups
         self._inns = [e for e in self.entries if e.label == "PRODUCT" and e.form.count(" ") == 1]
+        self._inn_words = [(e, *e.form.lower().split(" "), e.form.lower()) for e in self._inns]
         self.target_of = {e.form.lower(): e.canonical for e in self.entries if e.label == "TARGET"}
 
     @staticmethod
@@ -141,13 +152,10 @@ class Vocabulary:
         if len(text) < self.min_length or not self.looks_like_name(text):
             return None
         cutoff = self.product_score if label == "PRODUCT" else self.trial_score
-        digits = _digits(text)
-        choices = [e for e in self._fuzzy.get(label, []) if _digits(e.form) == digits]
+        choices, forms = self._by_digits.get(label, {}).get(_digits(text), ([], []))
         if not choices:
             return None
-        best = process.extractOne(
-            text.lower(), [e.form.lower() for e in choices], scorer=fuzz.ratio, score_cutoff=cutoff
-        )
+        best = process.extractOne(text.lower(), forms, scorer=fuzz.ratio, score_cutoff=cutoff)
         return (choices[best[2]], round(best[1], 1)) if best else None
 
     def near_short(self, text: str, label: str) -> tuple[Entry, float] | None:
@@ -173,13 +181,13 @@ class Vocabulary:
     def near_inn(self, first: str, second: str | None) -> tuple[Entry, float, bool] | None:
         """Two-word INNs ("Zevorcabtagene autoleukemia" for "zevorcabtagene autoleucel"): first word (almost) exact; returns the entry,
         the score of the phrase and whether the second word belongs to it."""
-        for e in self._inns:
-            a, b = e.form.lower().split(" ")
-            if fuzz.ratio(first.lower(), a) < self.inn_first:
+        first_lower = first.lower()
+        for e, a, _, form in self._inn_words:
+            if fuzz.ratio(first_lower, a) < self.inn_first:
                 continue
             if second is not None:
-                score = fuzz.ratio(f"{first} {second}".lower(), e.form.lower())
+                score = fuzz.ratio(f"{first} {second}".lower(), form)
                 if score >= self.inn_score:
                     return e, round(score, 1), True
-            return e, round(fuzz.ratio(first.lower(), e.form.lower()), 1), False
+            return e, round(fuzz.ratio(first_lower, form), 1), False
         return None
