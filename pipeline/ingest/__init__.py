@@ -34,12 +34,13 @@ def read(path: str | Path, password: str | None = None, doc_id: str | None = Non
         raise classify(path, data, ValueError("no %%EOF"), password)
     doc = Document(doc_id=doc_id or path.stem, path=str(path), sha256=hashlib.sha256(data).hexdigest())
     page_rows: list[list[list[Word]]] = []
+    pool = words.Pool()  # repeated texts and numbers stored once across the document's pages
     with open_pdf(path, data, password) as pdf:
         doc.meta["producer"] = str(pdf.metadata.get("Producer", ""))
         doc.meta["title"] = str(pdf.metadata.get("Title", ""))
         for p in pdf.pages:
             try:
-                page, rows = _parse_page(p)
+                page, rows = _parse_page(p, pool)
             except IngestError:
                 raise
             except Exception as e:  # noqa: BLE001 - a broken content stream deep in pdfminer
@@ -59,12 +60,12 @@ def read(path: str | Path, password: str | None = None, doc_id: str | None = Non
     return doc
 
 
-def _parse_page(p) -> tuple[Page, list[list[Word]]]:
+def _parse_page(p, pool: words.Pool) -> tuple[Page, list[list[Word]]]:
     n = p.page_number
     page = Page(n, float(p.width), float(p.height))
     chars = p.chars
-    rows = words.rows(chars, n, page.width, page.height)
-    turned = words.rotated_rows(chars, n)
+    rows = words.rows(chars, n, page.width, page.height, pool)
+    turned = words.rotated_rows(chars, n, pool)
     if sum(len(r) for r in turned) > sum(len(r) for r in rows):
         rows = turned  # a page set sideways: its vertical lines are the text
     page.words = [w for r in rows for w in r]

@@ -8,6 +8,9 @@ justified lines. Measured on four producers, gaps inside words are <= 0.05 em an
 A superscript is a glyph clearly smaller than the text it follows and raised above its baseline.
 Digits in superscript after "10" are exponents (`450x10^6`); other superscript numbers, ranges and
 lists are citation markers, moved to `Word.refs`; anything else (ordinals, "+", letters) stays inline.
+
+A long document holds hundreds of thousands of words whose texts, font names, sizes and line
+tops/bottoms repeat; a `Pool` shared by the pages of one document stores each distinct value once.
 """
 
 from __future__ import annotations
@@ -44,6 +47,30 @@ class _Piece:
         return "".join(LIGATURES.get(c["text"], c["text"]) for c in self.chars)
 
 
+class Pool:
+    """One shared object per distinct word text, font name and coordinate of one document.
+
+    Equal values become the same object, so nothing printed or compared changes; only memory does
+    (a 300-page file: ~360k words, each with a text, a font and five numbers). Built per document
+    and dropped when it is read: the words keep the shared objects, the lookup tables go."""
+
+    __slots__ = ("_nums", "_strs")
+
+    def __init__(self) -> None:
+        self._strs: dict[str, str] = {}
+        self._nums: dict[float, float] = {}
+
+    def text(self, s: str) -> str:
+        return self._strs.setdefault(s, s)
+
+    def num(self, x: float) -> float:
+        # Only true floats: an int coordinate must stay an int; -0.0 equals 0.0 but prints
+        # differently; NaN equals nothing and would only grow the table.
+        if type(x) is not float or x == 0.0 or x != x:
+            return x
+        return self._nums.setdefault(x, x)
+
+
 @lru_cache(maxsize=1024)  # a document uses a handful of fonts; asked once per word
 def is_bold(fontname: str) -> bool:
     return bool(_BOLD.search(fontname.split("+")[-1]))
@@ -62,8 +89,12 @@ def expand_refs(printed: str) -> list[str]:
     return out
 
 
-def rows(chars: list[dict], page_no: int, width: float, height: float) -> list[list[Word]]:
-    """Upright, on-page glyphs grouped into rows (top to bottom) of words (left to right)."""
+def rows(
+    chars: list[dict], page_no: int, width: float, height: float, pool: Pool | None = None
+) -> list[list[Word]]:
+    """Upright, on-page glyphs grouped into rows (top to bottom) of words (left to right).
+    Pass the document's `pool` so that pages share repeated values."""
+    pool = pool if pool is not None else Pool()
     chars = [
         c
         for c in chars
@@ -92,17 +123,18 @@ def rows(chars: list[dict], page_no: int, width: float, height: float) -> list[l
         big = max([c["size"] for c in g])
         words = []
         for seg in _segments(g):
-            words += _words(seg, page_no, _reference(seg, g, big))
+            words += _words(seg, page_no, _reference(seg, g, big), pool)
         if words:
             out.append(words)
     return out
 
 
-def rotated_rows(chars: list[dict], page_no: int) -> list[list[Word]]:
+def rotated_rows(chars: list[dict], page_no: int, pool: Pool | None = None) -> list[list[Word]]:
     """Rows of words set vertically (a page turned on its side): pdfplumber reads each vertical
     line; lines are ordered across the page in reading direction."""
     from pdfplumber.utils import extract_words
 
+    pool = pool if pool is not None else Pool()
     chars = [c for c in chars if not c.get("upright", True) and c["text"]]
     if not chars:
         return []
@@ -123,10 +155,10 @@ def rotated_rows(chars: list[dict], page_no: int) -> list[list[Word]]:
         out.append(
             [
                 Word(
-                    "".join(LIGATURES.get(ch, ch) for ch in w["text"]),
-                    Box(page_no, w["x0"], w["top"], w["x1"], w["bottom"]),
-                    size=round(w["size"], 2),
-                    font=w["fontname"].split("+")[-1],
+                    pool.text("".join(LIGATURES.get(ch, ch) for ch in w["text"])),
+                    _make_box(page_no, w["x0"], w["top"], w["x1"], w["bottom"], pool),
+                    size=pool.num(round(w["size"], 2)),
+                    font=pool.text(w["fontname"].split("+")[-1]),
                     bold=is_bold(w["fontname"]),
                 )
                 for w in ws
@@ -210,7 +242,7 @@ def _reference(seg: list[dict], row: list[dict], big: float) -> tuple[float, flo
     return size, bottoms[len(bottoms) // 2]
 
 
-def _words(seg: list[dict], page_no: int, ref: tuple[float, float]) -> list[Word]:
+def _words(seg: list[dict], page_no: int, ref: tuple[float, float], pool: Pool) -> list[Word]:
     ref_size, ref_bottom = ref
     small, raised = SMALL * ref_size, RAISE * ref_size
     words: list[Word] = []
@@ -220,28 +252,30 @@ def _words(seg: list[dict], page_no: int, ref: tuple[float, float]) -> list[Word
     for c in seg:
         if c["text"].isspace():
             if cur:
-                _flush(cur, sups, words, page_no)
+                _flush(cur, sups, words, page_no, pool)
             cur, sups, prev = [], [], None
             continue
         size = c["size"]
         if prev is not None:
             p_size = prev["size"]
             if c["x0"] - prev["x1"] > GAP_RATIO * (p_size if p_size <= size else size):
-                _flush(cur, sups, words, page_no)
+                _flush(cur, sups, words, page_no, pool)
                 cur, sups = [], []
         cur.append(c)
         sups.append(size <= small and ref_bottom - c["bottom"] >= raised)
         prev = c
     if cur:
-        _flush(cur, sups, words, page_no)
+        _flush(cur, sups, words, page_no, pool)
     return words
 
 
-def _flush(chars: list[dict], sups: list[bool], words: list[Word], page_no: int) -> None:
+def _flush(chars: list[dict], sups: list[bool], words: list[Word], page_no: int, pool: Pool) -> None:
     """One word from its glyphs; `sups` tells which of them are superscript."""
     if not any(sups):  # the common case, kept free of the per-piece bookkeeping below
         words.append(
-            _word("".join([LIGATURES.get(c["text"], c["text"]) for c in chars]), chars, chars, (), page_no)
+            _word(
+                "".join([LIGATURES.get(c["text"], c["text"]) for c in chars]), chars, chars, (), page_no, pool
+            )
         )
         return
     pieces: list[_Piece] = []
@@ -265,35 +299,43 @@ def _flush(chars: list[dict], sups: list[bool], words: list[Word], page_no: int)
     if not text and words:  # a marker standing apart belongs to the word before it
         last = words[-1]
         last.refs = (*last.refs, *refs)
-        last.box = last.box.union(_box(chars, page_no))
+        last.box = last.box.union(_box(chars, page_no, pool))
         return
     if not text:
         text = "".join(p.text for p in pieces)
     body = [c for c, sup in zip(chars, sups, strict=True) if not sup] or chars
-    words.append(_word(text, chars, body, tuple(refs), page_no))
+    words.append(_word(text, chars, body, tuple(refs), page_no, pool))
 
 
-def _box(chars: list[dict], page_no: int) -> Box:
+def _make_box(page_no: int, x0: float, top: float, x1: float, bottom: float, pool: Pool) -> Box:
+    num = pool.num
+    return Box(page_no, num(x0), num(top), num(x1), num(bottom))
+
+
+def _box(chars: list[dict], page_no: int, pool: Pool) -> Box:
     if len(chars) == 1:
         c = chars[0]
-        return Box(page_no, c["x0"], c["top"], c["x1"], c["bottom"])
-    return Box(
+        return _make_box(page_no, c["x0"], c["top"], c["x1"], c["bottom"], pool)
+    return _make_box(
         page_no,
         min([c["x0"] for c in chars]),
         min([c["top"] for c in chars]),
         max([c["x1"] for c in chars]),
         max([c["bottom"] for c in chars]),
+        pool,
     )
 
 
-def _word(text: str, chars: list[dict], body: list[dict], refs: tuple[str, ...], page_no: int) -> Word:
+def _word(
+    text: str, chars: list[dict], body: list[dict], refs: tuple[str, ...], page_no: int, pool: Pool
+) -> Word:
     """A Word spanning `chars`; size, font and weight from its `body` (non-superscript) glyphs."""
     n_bold = sum(map(is_bold, [c["fontname"] for c in body]))
     return Word(
-        text=text,
-        box=_box(chars, page_no),
-        size=round(max([c["size"] for c in body]), 2),
-        font=body[0]["fontname"].split("+")[-1],
+        text=pool.text(text),
+        box=_box(chars, page_no, pool),
+        size=pool.num(round(max([c["size"] for c in body]), 2)),
+        font=pool.text(body[0]["fontname"].split("+")[-1]),
         bold=n_bold * 2 > len(body),
         refs=refs,
     )
