@@ -8,6 +8,7 @@ the output contract (shared/schema.md) plus provenance.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -249,9 +250,12 @@ class Document:
     def locate(self, start: int, end: int) -> list[Box]:
         """Boxes covering text[start:end]: one per page and line run, in order."""
         out: list[Box] = []
-        for b in self.blocks:
-            if b.end <= start or b.start >= end:
-                continue
+        # blocks are in text order: start at the first one ending after `start` (NER locates every
+        # mention, so a scan over all blocks per call grows with the square of the document)
+        first = bisect.bisect_right(self.blocks, start, key=lambda b: b.end)
+        for b in self.blocks[first:]:
+            if b.start >= end:
+                break
             for s in b.spans:
                 if s.end <= start or s.start >= end:
                     continue
