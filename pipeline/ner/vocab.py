@@ -87,8 +87,8 @@ class Vocabulary:
             label: [e for e in single if e.label == label and len(e.form) >= self.short_min]
             for label in ("TARGET", "METRIC")
         }
-        # candidates keyed by their digits: a near miss keeps a name's digits ("CARTITUDE-1" is no
-        # near miss of "CARTITUDE-4"), so only entries with the same digits are ever scored
+        # candidates keyed by their digits: a near miss keeps a name's digits ("ALPHAMM-1" is no
+        # near miss of "ALPHAMM-4"), so only entries with the same digits are ever scored
         self._by_digits: dict[str, dict[str, tuple[list[Entry], list[str]]]] = {}
         for label, entries in self._fuzzy.items():
             groups: dict[str, tuple[list[Entry], list[str]]] = {}
