@@ -23,20 +23,16 @@ def timed(fn: Callable[[], object], repeat: int = 3) -> float:
     return best
 
 
-def bare_words(path: Path) -> int:
-    """The baseline: pdfplumber extract_words on every page, nothing else."""
+def bare_words(path: Path, tables: bool = False) -> int:
+    """The baseline: pdfplumber extract_words on every page (and find_tables, the baseline of the
+    whole pipeline, with `tables`), nothing else. Returns the page count."""
     with pdfplumber.open(path) as pdf:
-        n = len(pdf.pages)
         for page in pdf.pages:
             page.extract_words()
-    return n
+            if tables:
+                page.find_tables()
+        return len(pdf.pages)
 
 
 def bare_words_tables(path: Path) -> int:
-    """The baseline for the whole pipeline: extract_words + find_tables on every page."""
-    with pdfplumber.open(path) as pdf:
-        n = len(pdf.pages)
-        for page in pdf.pages:
-            page.extract_words()
-            page.find_tables()
-    return n
+    return bare_words(path, tables=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from pipeline.batch.discover import Job, UsageError
 from pipeline.batch.runner import BatchReport, exit_code, run
@@ -31,33 +32,10 @@ __all__ = [
 ]
 
 
-def run_command(
-    paths: list[str],
-    out: Path,
-    jobs: int = 0,
-    executor: str = "local",
-    scheduler: str | None = None,
-    timeout: float = 300.0,
-    fail_on: str = "error",
-    use_cache: bool = True,
-    rules_dir: Path | None = None,
-    password: str | None = None,
-    cache_dir: Path | None = None,
-) -> int:
+def run_command(paths: list[str], out: Path, **options: Any) -> int:
+    """`trialex run`: `run` with the CLI's options; returns the exit code (usage errors 2)."""
     try:
-        report = run(
-            paths,
-            out,
-            jobs=jobs,
-            executor=executor,
-            scheduler=scheduler,
-            timeout=timeout,
-            fail_on=fail_on,
-            use_cache=use_cache,
-            rules_dir=rules_dir,
-            password=password,
-            cache_dir=cache_dir,
-        )
+        report = run(paths, out, **options)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

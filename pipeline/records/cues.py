@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pipeline.model import Mention
 from pipeline.rules import Rules
 
 # A dose as printed: "450x10^6", "0.75 x 10^6", "450x106" (exponent lost its superscript), and lists
@@ -23,6 +24,11 @@ def phrase_pattern(phrase: str) -> str:
     pieces = re.findall(r"[A-Za-z0-9]+|[^\sA-Za-z0-9\-]", phrase)
     body = r"[\s\-]*".join(re.escape(p) for p in pieces)
     return rf"(?<![A-Za-z0-9]){body}s?(?![A-Za-z0-9])"
+
+
+def first_canonical(ms: list[Mention], label: str) -> str:
+    """The canonical form of the first mention with this label, else ""."""
+    return next((m.canonical for m in ms if m.label == label), "")
 
 
 def norm_key(text: str) -> str:
@@ -45,6 +51,14 @@ class Cues:
     value_before_metric_re: re.Pattern[str]
     mean_re: re.Pattern[str]  # a mean/average cue right before a metric phrase ("mean follow-up")
     subset_re: re.Pattern[str]  # after a patient count: the trait naming a subset ("with prior X")
+
+    def design_word(self, text: str) -> str:
+        """The design word (rwe, retro, …) whose phrases the text uses, for ids of unnamed studies."""
+        low = text.lower()
+        for word, phrases in self.designs.items():
+            if any(re.search(rf"\b{re.escape(str(p).lower())}", low) for p in phrases):
+                return word
+        return ""
 
 
 def compile_cues(rules: Rules) -> Cues:

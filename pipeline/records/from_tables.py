@@ -10,7 +10,7 @@ import re
 
 from pipeline.model import Cell, Document, Mention, Outcome, Table
 from pipeline.records.cells import Reading, finish, parse_cell
-from pipeline.records.cues import Cues, norm_key
+from pipeline.records.cues import Cues, first_canonical, norm_key
 from pipeline.records.drafts import StudyDraft, expand_refs
 
 _GLUED_REFS = re.compile(r"(?<=[A-Za-z])(\d{1,3}(?:\s*[-–,]\s*\d{1,3})*)\s*$")
@@ -157,12 +157,12 @@ def _study_fields(d: StudyDraft, roles, text, lexed, col_cells, cues: Cues) -> N
             if not refs and m:  # superscript citations glued to the name by a plain text layer
                 refs, t = expand_refs([m.group(1).replace(" ", "")]), t[: m.start()]
             d.refs = refs
-            d.product = _first(ms, "PRODUCT")
+            d.product = first_canonical(ms, "PRODUCT")
             tm = next((x for x in ms if x.label == "PRODUCT"), None)
             d.target = (tm.attrs.get("target", "") if tm else "") or _targets(ms)
         elif role == "trial":
-            d.trial = _first(ms, "TRIAL")
-            d.cohort = _first(ms, "COHORT")
+            d.trial = first_canonical(ms, "TRIAL")
+            d.cohort = first_canonical(ms, "COHORT")
             # as printed when malformed (NER's canonical is then empty): the quality stage reports it
             d.nct_id = next((x.canonical or x.text for x in ms if x.label == "REGISTRY_ID"), "")
             if not d.trial:
@@ -170,42 +170,30 @@ def _study_fields(d: StudyDraft, roles, text, lexed, col_cells, cues: Cues) -> N
                 for x in sorted(ms, key=lambda x: -x.start):
                     if x.label in ("REGISTRY_ID", "COHORT"):
                         rest = rest[: x.start] + rest[x.end :]
-                d.design_word = _design_word(rest, cues)
+                d.design_word = cues.design_word(rest)
                 if not d.design_word and 0 < len(rest.split()) <= 3:
                     d.trial = " ".join(rest.split())  # a code name such as "CTL109"
         elif role == "phase":
-            d.phase = _first(ms, "PHASE")
+            d.phase = first_canonical(ms, "PHASE")
             if not d.design_word:
-                d.design_word = _design_word(t, cues)
+                d.design_word = cues.design_word(t)
         elif role == "patients":
             d.population = " ".join(re.split(r"\bn\s*=", t, flags=re.I)[0].split()).strip(" ,;")
         elif role == "design":
             d.design = " ".join(t.split())
-            d.design_word = d.design_word or _design_word(t, cues)
+            d.design_word = d.design_word or cues.design_word(t)
         elif role == "target" and not d.target:
             d.target = _targets(ms) or " ".join(t.split())
     if not d.product:  # the product may be named only in the design ("infusion of Xyz-Cel")
         for i, role in roles.items():
-            if role == "design" and (p := _first(lexed[i], "PRODUCT")):
+            if role == "design" and (p := first_canonical(lexed[i], "PRODUCT")):
                 d.product = p
-
-
-def _first(ms: list[Mention], label: str) -> str:
-    return next((m.canonical for m in ms if m.label == label), "")
 
 
 def _targets(ms: list[Mention]) -> str:
     """The antigens NER found in a cell, as one combination ("BCMA+CD19")."""
     names = {p for m in ms if m.label == "TARGET" for p in m.canonical.split("+")}
     return "+".join(sorted(names))
-
-
-def _design_word(text: str, cues: Cues) -> str:
-    low = text.lower()
-    for word, phrases in cues.designs.items():
-        if any(re.search(rf"\b{re.escape(str(p).lower())}", low) for p in phrases):
-            return word
-    return ""
 
 
 def _local_arms(text: dict[int, str], mentions: dict[int, list[Mention]], cues: Cues) -> dict[str, str]:

@@ -12,7 +12,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from pipeline.model import Document, Mention, Outcome, enclosing
-from pipeline.records.cues import Cues, norm_key
+from pipeline.records.cues import Cues, first_canonical, norm_key
 from pipeline.records.drafts import StudyDraft, expand_refs
 from pipeline.records.relations import Relations
 
@@ -75,9 +75,9 @@ class TextReader:
         for block in self.doc.blocks:
             if block.kind == "heading":
                 ms = self.mentions(block.start, block.end)
-                ctx.heading_trial = _first(ms, "TRIAL")
+                ctx.heading_trial = first_canonical(ms, "TRIAL")
                 # a trial's run-in heading stays inside its product's section; other headings start a new one
-                ctx.heading_product = _first(ms, "PRODUCT") or (
+                ctx.heading_product = first_canonical(ms, "PRODUCT") or (
                     ctx.heading_product if ctx.heading_trial else ""
                 )
                 ctx.product = ctx.heading_product or ctx.product
@@ -97,7 +97,7 @@ class TextReader:
     def _sentence(self, a: int, b: int, ctx: Context, first: bool) -> None:
         s = self.doc.text[a:b]
         ms = self.mentions(a, b)
-        product = _first(ms, "PRODUCT")
+        product = first_canonical(ms, "PRODUCT")
         if product:
             ctx.product = product
             pm = next(m for m in ms if m.label == "PRODUCT")
@@ -110,7 +110,7 @@ class TextReader:
         if how in ("named", "intro", "cohort"):  # citations of the sentence introducing the study
             study.refs += [r for r in self._refs(a, b) if r not in study.refs]
         if how in ("named", "intro") and not study.phase:
-            study.phase = _first(ms, "PHASE")
+            study.phase = first_canonical(ms, "PHASE")
         if how in ("named", "intro") and not study.nct_id:
             # as printed when malformed (NER's canonical is then empty): the quality stage reports it
             study.nct_id = next((m.canonical or m.text for m in ms if m.label == "REGISTRY_ID"), "")
@@ -175,7 +175,7 @@ class TextReader:
         # a paragraph opening on a subset ("Among the 12 patients with EMD, …") right after a trial's
         # paragraph is about that trial's patients when there are fewer of them than the trial enrolled
         after = ctx.previous if first and current is None and ctx.previous and ctx.previous.n else None
-        if (current or after) is not None and self._subset(s, ms) and not _first(ms, "PRODUCT"):
+        if (current or after) is not None and self._subset(s, ms) and not first_canonical(ms, "PRODUCT"):
             # "Seven patients with prior allo-HSCT had an ORR of 71%" in a trial's paragraph: its subgroup
             study = current or after
             count = _count(next(m for m in ms if m.label == "N"))
@@ -187,12 +187,12 @@ class TextReader:
             # a product carried from an earlier sentence counts only when the vocabulary knows it: a
             # code-shaped word (a device model) must not turn every flow-chart box into a study
             carried = ctx.product if not ctx.product_generic else ""
-            product = _first(ms, "PRODUCT") or ctx.heading_product or carried
+            product = first_canonical(ms, "PRODUCT") or ctx.heading_product or carried
             value = _count(n)
             if not product:  # a table row with the same patient count names the product
                 same = [d for d in self.tables if not d.trial and d.n == value and d.product]
                 product = same[0].product if len(same) == 1 else ""
-            word = _design(s, self.cues) or (author.group("author").lower() if author else "")
+            word = self.cues.design_word(s) or (author.group("author").lower() if author else "")
             # a patient count alone ("Declined to participate (n=2324)") is no study: it needs a
             # product, a design or author cue, an antigen or a phase
             if product or word or any(m.label in ("TARGET", "PHASE") for m in ms):
@@ -277,18 +277,6 @@ def _count(m: Mention) -> int | None:
 
 def _same(o: Outcome) -> tuple:
     return (o.metric, o.arm, o.subgroup, o.timepoint_months, o.value, o.qualifier)
-
-
-def _first(ms: list[Mention], label: str) -> str:
-    return next((m.canonical for m in ms if m.label == label), "")
-
-
-def _design(s: str, cues: Cues) -> str:
-    low = s.lower()
-    for word, phrases in cues.designs.items():
-        if any(re.search(rf"\b{re.escape(str(p).lower())}", low) for p in phrases):
-            return word
-    return ""
 
 
 def read_text(doc: Document, cues: Cues, table_drafts: list[StudyDraft]) -> list[StudyDraft]:
