@@ -19,8 +19,8 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 
 from pipeline.batch.discover import Job
-from pipeline.batch.task import TaskConfig, TaskFactory, run_job
-from pipeline.outputs import DocRecord, failed
+from pipeline.batch.task import TaskConfig, TaskFactory, job_failed, run_job
+from pipeline.outputs import DocRecord
 
 # forkserver: workers fork from a clean single-threaded server (safe with the progress bar's thread in
 # the parent, unlike fork) that has the batch modules and pandas imported once, so that starting or
@@ -86,7 +86,7 @@ class LocalExecutor:
                 if not self._slots:  # no worker could start (e.g. broken rules): fail what is left
                     while self._pending:
                         job = self._pending.popleft()
-                        yield failed(job.doc_id, job.path, job.sha256, "worker_init", self._init_error)
+                        yield job_failed(job, "worker_init", self._init_error)
                     break
                 yield from self._step()
                 for slot in self._slots:
@@ -123,13 +123,11 @@ class LocalExecutor:
                 job = slot.job
                 self._replace(slot, None if job else reason + " while starting")
                 if job:
-                    yield failed(job.doc_id, job.path, job.sha256, "crashed", f"{reason} on this document")
+                    yield job_failed(job, "crashed", f"{reason} on this document")
             elif slot.job and time.monotonic() >= slot.deadline:
                 job = slot.job
                 self._replace(slot, None)
-                yield failed(
-                    job.doc_id, job.path, job.sha256, "timeout", f"took longer than {self.timeout:g} s"
-                )
+                yield job_failed(job, "timeout", f"took longer than {self.timeout:g} s")
 
     def _replace(self, slot: _Slot, init_error: str | None) -> None:
         """Stop a worker and start a fresh one, unless workers keep failing to start."""
