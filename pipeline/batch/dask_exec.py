@@ -66,9 +66,7 @@ def dask_job(factory: TaskFactory, config: TaskConfig, job: Job, timeout: float)
         try:
             task = pool.acquire()
         except Exception as e:  # noqa: BLE001 - reported as a failed document
-            box.set_result(
-                job_failed(job, "worker_init", f"{type(e).__name__}: {e}")
-            )
+            box.set_result(job_failed(job, "worker_init", f"{type(e).__name__}: {e}"))
             return
         try:
             box.set_result(run_job(task, job))

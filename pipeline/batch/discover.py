@@ -158,7 +158,9 @@ def discover(paths: list[str], exclude: Path | None = None) -> Found:
             raise UsageError(f"no such file or folder: {shown(arg)}")
     if not found.files:
         detail = "; ".join(f"{p}: {why}" for p, why in found.skipped[:5])
-        raise UsageError(f"no PDFs found in {shown(' '.join(paths))}" + (f" (skipped {detail})" if detail else ""))
+        raise UsageError(
+            f"no PDFs found in {shown(' '.join(paths))}" + (f" (skipped {detail})" if detail else "")
+        )
     return found
 
 

@@ -51,7 +51,10 @@ class PipelineTask:
         result = self.pipeline.process(job.path, doc_id=job.doc_id, password=job.password)
         if not result.error and result.pages == 0:
             # A file that opens but yields no page (e.g. truncated) has nothing to extract.
-            result.error, result.error_detail = "empty", f"{shown(Path(job.path).name)}: no pages could be read"
+            result.error, result.error_detail = (
+                "empty",
+                f"{shown(Path(job.path).name)}: no pages could be read",
+            )
         rec = from_result(result, job.sha256)
         if self.checks:
             rec.row["checks"] = self.checks
