@@ -229,3 +229,52 @@ def test_workers_do_not_import_from_the_working_folder(tmp_path):
     assert not marker.exists(), "a glob.py in the working folder was imported by the batch"
     statuses = [d["status"] for d in json.loads((tmp_path / "out" / "report.json").read_text())["documents"]]
     assert statuses == ["ok", "ok"]
+
+
+def _rules(tmp_path: Path, file: str, old: str, new: str) -> Path:
+    import shutil
+
+    root = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", root)
+    text = (root / file).read_text()
+    assert old in text
+    (root / file).write_text(text.replace(old, new, 1))
+    return root
+
+
+@pytest.mark.parametrize(
+    "file,old,new,where",
+    [
+        (
+            "checks.yml",
+            "    severity: warning",
+            "    severity: warn",
+            "rules/checks.yml: checks.n_mismatch.severity",
+        ),
+        ("checks.yml", "\n  grim:\n", "\n  grim: error\n  grim_old:\n", "rules/checks.yml: checks.grim"),
+        ("checks.yml", "truncation_severity: info", "truncation_severity: low", "truncation_severity: 'low'"),
+        ("metrics.yml", "metrics:\n", "metrics:\n  - ORR\nold_metrics:\n", "rules/metrics.yml: metrics"),
+        (
+            "records.yml",
+            "author_cue: '^(?P<author>",
+            "author_cue: '^((?P<author>",
+            "rules/records.yml: author_cue",
+        ),
+        ("review.yml", "low_confidence: 0.7", "low_confidence: 7", "rules/review.yml: low_confidence"),
+    ],
+)
+def test_rules_typos_are_a_usage_error_naming_file_key_and_reason(tmp_path, file, old, new, where):
+    rules = _rules(tmp_path, file, old, new)
+    _pdfs(tmp_path / "in", "a")
+    args = ["run", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--rules", str(rules)]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2, res.output
+    assert where in res.output
+    assert not (tmp_path / "out" / "docs").exists()  # stopped before any document
+
+
+def test_a_task_that_cannot_start_fails_every_document_and_exit_3(tmp_path):
+    inp = _pdfs(tmp_path / "in", "a", "b")
+    broken = functools.partial(FakeTask, nope=1)  # the factory raises TypeError in every worker
+    rep = run([str(inp)], tmp_path / "out", task=broken, progress=False, jobs=1, data_docs=False)
+    assert [r.row["error"] for r in rep.records] == ["worker_init", "worker_init"] and rep.exit_code == 3

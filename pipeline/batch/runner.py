@@ -19,8 +19,9 @@ from pipeline.batch.task import PipelineTask, TaskConfig, TaskFactory, code_vers
 from pipeline.outputs import DocRecord, Frames, sweep_temp, write_batch, write_doc
 from pipeline.outputs.tables import doc_dir, frames
 from pipeline.quality.gate import run_exit_code as gate_code
-from pipeline.rules import Rules
+from pipeline.rules import Rules, RulesError
 from pipeline.rules import load as load_rules
+from pipeline.rules import validate as validate_rules
 
 FAIL_ON = ("error", "warning", "never")
 EXECUTORS = ("local", "dask")
@@ -57,10 +58,12 @@ def _check_options(jobs: int, executor: str, timeout: float, fail_on: str) -> No
 
 
 def _load_rules(rules_dir: Path | None) -> Rules:
-    try:
-        return load_rules(rules_dir)  # loaded here too so that a broken rules folder is a usage error
+    try:  # loaded and checked here too so that a broken rules folder is a usage error
+        return validate_rules(load_rules(rules_dir))
     except FileNotFoundError as e:
         raise UsageError(str(e)) from e
+    except RulesError as e:
+        raise UsageError(f"rules folder {rules_dir or 'rules/'} is not valid: {e}") from e
     except ValueError as e:  # YAML and JSON errors
         raise UsageError(f"rules folder {rules_dir or 'rules/'} cannot be read: {e}") from e
 
