@@ -434,3 +434,47 @@ def test_hostile_batch_is_all_accounted_for_without_traceback(tmp_path):
     assert set(studies["doc_id"]) <= ok
     assert "<!--" not in (out / "report.md").read_text(encoding="utf-8")
     assert any(s["reason"].endswith("(symlink loop)") for s in report["run"]["skipped"])
+
+
+def test_unreadable_folder_is_reported_as_skipped(tmp_path, monkeypatch):
+    inp = _pdfs(tmp_path / "in", "a")
+    _pdfs(inp / "locked", "hidden-inside")
+    real = os.scandir
+
+    def deny(path):  # root can read any folder: a permission error is simulated
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr("pipeline.batch.discover.os.scandir", deny)
+    found = discover([str(inp)])
+    assert [p.name for p in found.files] == ["a.pdf"]
+    assert found.skipped == [(str(inp / "locked"), "folder not readable: Permission denied")]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc is Linux only")
+def test_workers_enforce_the_timeout_when_the_main_process_cannot(tmp_path):
+    from pipeline.batch.local import GRACE
+
+    inp = _pdfs(tmp_path / "in", "slow-1")
+    log = tmp_path / "log"
+    script = _ORPHAN.replace("FakeTask, log", "PidTask, log").replace(
+        "from tests.test_batch import FakeTask", "from tests.test_batch_hostile import PidTask"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, "-c", script, str(inp), str(tmp_path / "out"), "1", str(log)]
+    proc = subprocess.Popen(args, cwd=tmp_path, env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while (not log.exists() or "slow-1" not in log.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGSTOP)  # the main process can no longer kill it at the timeout
+        (worker,) = _pids_of(log)
+        deadline = time.monotonic() + 1 + GRACE + 10
+        while _alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(worker), "the worker ran on past its timeout"
+    finally:
+        proc.send_signal(signal.SIGCONT)
+        proc.kill()
+        proc.wait(timeout=10)

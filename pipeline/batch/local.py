@@ -186,7 +186,9 @@ class LocalExecutor:
                 reason = _death_reason(slot.proc.exitcode)
                 job = slot.job
                 self._replace(slot, None if job else reason + " while starting")
-                if job:
+                if job and slot.proc.exitcode == -signal.SIGALRM:  # the worker's own timeout
+                    yield job_failed(job, "timeout", f"took longer than {self.timeout:g} s")
+                elif job:
                     yield job_failed(job, "crashed", f"{reason} on this document")
             elif slot.job and time.monotonic() >= slot.deadline:
                 job = slot.job
