@@ -144,9 +144,9 @@ _ORPHAN = """
 import functools, os, sys, time
 from pathlib import Path
 from pipeline.batch import run
-from tests.test_batch import FakeTask
-run([sys.argv[1]], sys.argv[2], jobs=2, progress=False, timeout=float(sys.argv[3]),
-    task=functools.partial(FakeTask, log=sys.argv[4]), code="test", data_docs=False)
+from tests.test_batch_hostile import PidTask
+run([sys.argv[1]], sys.argv[2], jobs=int(sys.argv[5]), progress=False, timeout=float(sys.argv[3]),
+    task=functools.partial(PidTask, log=sys.argv[4]), code="test", data_docs=False)
 """
 
 
@@ -159,7 +159,8 @@ def _alive(pid: int) -> bool:
 
 
 def _pids_of(log: Path) -> list[int]:
-    return [int(x.split(":")[1]) for x in log.read_text().split() if x.startswith("pid:")]
+    words = log.read_text().split() if log.exists() else []
+    return [int(x.split(":")[1]) for x in words if x.startswith("pid:")]
 
 
 class PidTask(FakeTask):
@@ -168,22 +169,26 @@ class PidTask(FakeTask):
         self._note(f"pid:{os.getpid()}")
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux only")
-def test_workers_die_with_a_killed_main_process(tmp_path):
-    inp = _pdfs(tmp_path / "in", "slow-1", "slow-2")
+def _slow_batch(tmp_path: Path, jobs: int, timeout: float) -> tuple[subprocess.Popen, list[int]]:
+    """A batch of `jobs` documents that sleep 60 s, in its own process; returns once every worker
+    has started its document: (main process, worker pids)."""
+    inp = _pdfs(tmp_path / "in", *(f"slow-{i}" for i in range(jobs)))
     log = tmp_path / "log"
-    script = _ORPHAN.replace("FakeTask, log", "PidTask, log").replace(
-        "from tests.test_batch import FakeTask", "from tests.test_batch_hostile import PidTask"
-    )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    args = [sys.executable, "-c", script, str(inp), str(tmp_path / "out"), "40", str(log)]
+    args = [sys.executable, "-c", _ORPHAN, str(inp), str(tmp_path / "out"), str(timeout), str(log), str(jobs)]
     proc = subprocess.Popen(args, cwd=tmp_path, env=env, start_new_session=True)
     deadline = time.monotonic() + 60
-    while (not log.exists() or len(_pids_of(log)) < 2 or "slow" not in log.read_text()) and (
-        time.monotonic() < deadline
-    ):
+    while time.monotonic() < deadline:
+        text = log.read_text() if log.exists() else ""
+        if len(_pids_of(log)) >= jobs and text.count("slow-") >= jobs:
+            break
         time.sleep(0.05)
-    workers = _pids_of(log)
+    return proc, _pids_of(log)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux only")
+def test_workers_die_with_a_killed_main_process(tmp_path):
+    proc, workers = _slow_batch(tmp_path, jobs=2, timeout=40)
     assert len(workers) == 2 and all(_alive(p) for p in workers)
     proc.kill()  # SIGKILL: no cleanup runs in the main process
     proc.wait(timeout=10)
@@ -456,21 +461,10 @@ def test_unreadable_folder_is_reported_as_skipped(tmp_path, monkeypatch):
 def test_workers_enforce_the_timeout_when_the_main_process_cannot(tmp_path):
     from pipeline.batch.local import GRACE
 
-    inp = _pdfs(tmp_path / "in", "slow-1")
-    log = tmp_path / "log"
-    script = _ORPHAN.replace("FakeTask, log", "PidTask, log").replace(
-        "from tests.test_batch import FakeTask", "from tests.test_batch_hostile import PidTask"
-    )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    args = [sys.executable, "-c", script, str(inp), str(tmp_path / "out"), "1", str(log)]
-    proc = subprocess.Popen(args, cwd=tmp_path, env=env, start_new_session=True)
+    proc, (worker,) = _slow_batch(tmp_path, jobs=1, timeout=3)
     try:
-        deadline = time.monotonic() + 60
-        while (not log.exists() or "slow-1" not in log.read_text()) and time.monotonic() < deadline:
-            time.sleep(0.02)
         proc.send_signal(signal.SIGSTOP)  # the main process can no longer kill it at the timeout
-        (worker,) = _pids_of(log)
-        deadline = time.monotonic() + 1 + GRACE + 10
+        deadline = time.monotonic() + 3 + GRACE + 10
         while _alive(worker) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not _alive(worker), "the worker ran on past its timeout"
