@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run check test bench lint install clean e2e-deps
+.PHONY: run check test bench lint install clean e2e-deps accuracy
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) on PATH"; exit 2; }
@@ -28,6 +28,10 @@ e2e-deps:
 
 test: $(STAMP) e2e-deps
 	$(BIN)/pytest -n 2 tests
+
+# Every paper of ../shared/corpus against ../shared/gold; exit 1 when a figure fell below its floor.
+accuracy: $(STAMP)
+	$(BIN)/python -m pipeline.evaluate
 
 $(VENV)/.bench: $(STAMP)
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev,bench]'
