@@ -162,3 +162,9 @@ def test_score_command_one_paper_folder(tmp_path, capsys):
     text = capsys.readouterr().out
     assert re.search(r"paper-x +1.00 +1.00 +1.00", text) and "miss text: ZETA-7 B prior SCT CR" in text
     assert score_command(g, tmp_path / "missing") == 2
+
+
+def test_any_study_diagnostic_leaves_the_study_out():
+    pred = frame(OUT_COLS, [("other", "OMEGA-2", "", "", "", "", "", "ORR", "", "61.3", "", "table")])
+    assert score_outcomes(G, pred, pd.DataFrame()).by_source["table"].found == 0
+    assert score_outcomes(G, pred, pd.DataFrame(), any_study=True).by_source["table"].found == 1

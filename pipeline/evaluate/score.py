@@ -159,14 +159,14 @@ def _same_time(g: dict, p: dict) -> bool:
     return abs(g["_tp"] - p["_tp"]) <= TIME_TOL
 
 
-def _outcome_match(g: dict, p: dict) -> bool:
+def _outcome_match(g: dict, p: dict, any_study: bool = False) -> bool:
     return (
         g["metric"] == p["metric"]
         and g["_arm"] == p["_arm"]
         and g["_sub"] == p["_sub"]
         and _same_time(g, p)
         and _same_value(g, p)
-        and g["_id"].matches(p["_id"])
+        and (any_study or g["_id"].matches(p["_id"]))
     )
 
 
@@ -180,7 +180,10 @@ def pooled_study_ids(studies: pd.DataFrame) -> set[str]:
     }
 
 
-def score_outcomes(gold: pd.DataFrame, pred: pd.DataFrame, studies: pd.DataFrame) -> OutcomeScore:
+def score_outcomes(
+    gold: pd.DataFrame, pred: pd.DataFrame, studies: pd.DataFrame, any_study: bool = False
+) -> OutcomeScore:
+    """`any_study`: a diagnostic that leaves the study out of the match (values read right, study aside)."""
     out = OutcomeScore()
     pooled = pooled_study_ids(studies)
     g_all = _outcome_rows(gold, set(), "study_key") if len(gold) else []
@@ -191,7 +194,9 @@ def score_outcomes(gold: pd.DataFrame, pred: pd.DataFrame, studies: pd.DataFrame
         taken: set[int] = set()
         found = 0
         for g in g_rows:
-            hit = next((i for i, p in enumerate(p_rows) if i not in taken and _outcome_match(g, p)), None)
+            hit = next(
+                (i for i, p in enumerate(p_rows) if i not in taken and _outcome_match(g, p, any_study)), None
+            )
             if hit is None:
                 out.misses.append(g)
             else:
@@ -338,13 +343,13 @@ def _doc(df: pd.DataFrame, doc_id: str) -> pd.DataFrame:
     return df[df["doc_id"] == doc_id]
 
 
-def score_doc(gold_dir: Path, doc_id: str, out: dict[str, pd.DataFrame]) -> DocScore:
+def score_doc(gold_dir: Path, doc_id: str, out: dict[str, pd.DataFrame], any_study: bool = False) -> DocScore:
     """Score one document of a run (`out`: the outcomes, studies and findings frames, as text)."""
     g_out = read_csv(gold_dir / "outcomes.csv")
     p_out, p_st, p_fi = (_doc(out[k], doc_id) for k in ("outcomes", "studies", "findings"))
     return DocScore(
         doc_id,
-        score_outcomes(g_out, p_out, p_st),
+        score_outcomes(g_out, p_out, p_st, any_study),
         score_studies(read_csv(gold_dir / "studies.csv"), g_out, p_st),
         score_findings(read_csv(gold_dir / "findings.csv"), p_fi),
     )
