@@ -27,7 +27,7 @@ e2e-deps:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 test: $(STAMP) e2e-deps
-	$(BIN)/pytest -n 2 tests
+	$(BIN)/pytest -n 2 -rs tests
 
 # Every paper of ../shared/corpus against ../shared/gold; exit 1 when a figure fell below its floor.
 accuracy: $(STAMP)
