@@ -116,11 +116,14 @@ def check(
 def score(
     gold: Annotated[Path, typer.Option("--gold", help="Gold folder (format of shared/gold).")],
     out: Annotated[Path, typer.Argument(help="Output folder of a run.")] = Path("output"),
+    details: Annotated[
+        bool, typer.Option("--details", help="List misses, extras, unmatched findings.")
+    ] = False,
 ) -> None:
-    """Precision, recall and F1 of a run's outcomes against a gold folder."""
-    from pipeline.records.score import score_command
+    """Outcome P/R/F1 by source, findings recall and traps, studies found: the rules of shared/gold."""
+    from pipeline.evaluate.accuracy import score_command
 
-    raise typer.Exit(score_command(gold, out))
+    raise typer.Exit(score_command(gold, out, details))
 
 
 def _review_app() -> typer.Typer:

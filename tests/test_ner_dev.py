@@ -79,7 +79,7 @@ def test_variants_of_the_whole_paper(annotated):
     assert malformed == ["NCT0423&011"]
 
 
-def test_gold_outcome_numbers_are_found(annotated, gold, gold_dir):
+def test_gold_outcome_numbers_are_found(annotated, gold, tuned_gold):
     """Recall of numbers: each value of seed-outcomes.csv is a VALUE/N/DOSE mention of its source."""
     doc = annotated
     start, end = doc.text.index(gold["section"]["start"]), doc.text.index(gold["section"]["end"])
@@ -99,7 +99,7 @@ def test_gold_outcome_numbers_are_found(annotated, gold, gold_dir):
         ],
         "table": [v for v in numbers(m for m in doc.mentions if m.table_id == "Table 1") if v is not None],
     }
-    rows = [r for r in csv.DictReader((gold_dir / "seed-outcomes.csv").open()) if r["value"]]
+    rows = [r for r in csv.DictReader((tuned_gold / "seed-outcomes.csv").open()) if r["value"]]
     missed = [
         r["snippet"] for r in rows if not any(abs(v - float(r["value"])) < 1e-6 for v in pools[r["source"]])
     ]

@@ -22,11 +22,11 @@ FAMILIES = {
 
 
 @pytest.fixture(scope="module")
-def gold_run(rules, gold_dir):
+def gold_run(rules, tuned_gold):
     from pipeline.quality import Checker
 
-    findings = Checker(rules).check(gold_doc(), gold_studies(gold_dir), gold_outcomes(gold_dir))
-    return findings, gold_findings(gold_dir)
+    findings = Checker(rules).check(gold_doc(), gold_studies(tuned_gold), gold_outcomes(tuned_gold))
+    return findings, gold_findings(tuned_gold)
 
 
 def test_recall_on_gold_records(gold_run):
@@ -69,14 +69,14 @@ def test_few_false_alarms(gold_run):
     assert {f.study_id for f in extra} <= {"cartitude-4"}, [f.message for f in extra]
 
 
-def test_finding_ids_stable_across_runs(rules, gold_dir, gold_run):
+def test_finding_ids_stable_across_runs(rules, tuned_gold, gold_run):
     from pipeline.quality import Checker
 
-    outs = gold_outcomes(gold_dir)
+    outs = gold_outcomes(tuned_gold)
     for o in outs:  # a corrected value keeps the finding's id
         if o.study_id == "karmma-2/2a" and o.metric == "CR" and o.source == "table":
             o.value = 81.1
-    again = Checker(rules).check(gold_doc(), gold_studies(gold_dir), outs)
+    again = Checker(rules).check(gold_doc(), gold_studies(tuned_gold), outs)
     first = {
         f.finding_id
         for f in gold_run[0]
@@ -90,7 +90,7 @@ def test_finding_ids_stable_across_runs(rules, gold_dir, gold_run):
     assert first and first == second
 
 
-def test_dev_paper_known_examples(dev_result, gold_dir):
+def test_dev_paper_known_examples(dev_result, tuned_gold):
     """The real pipeline on the development paper: both known examples with both values and pages,
     and recall of the checks that need no NER name variants."""
     by_id = {f.study_id: f for f in dev_result.findings}
@@ -110,7 +110,7 @@ def test_dev_paper_known_examples(dev_result, gold_dir):
         and n[0].values == "text:140 | table:128"
         and all(p.strip() for p in n[0].pages.split("|"))
     )
-    gs = gold_studies(gold_dir)
+    gs = gold_studies(tuned_gold)
     keyed = {(g.trial.lower(), g.cohort.lower()): g.study_id for g in gs if g.trial}
     by_n = {(g.product, g.n_table or g.n_text): g.study_id for g in gs if not g.trial}
     rec = {s.study_id: s for s in dev_result.studies}
@@ -123,7 +123,7 @@ def test_dev_paper_known_examples(dev_result, gold_dir):
             return keyed.get((s.trial.lower(), s.cohort.lower()), sid)
         return by_n.get((s.product, s.n_table or s.n_text or s.n), sid)
 
-    s = score(gold_findings(gold_dir), dev_result.findings, FAMILIES - {"name_variant"}, study_of=study_of)
+    s = score(gold_findings(tuned_gold), dev_result.findings, FAMILIES - {"name_variant"}, study_of=study_of)
     # target 0.9; records (stage 3) is still changing what it attributes, so the floor is lower here
     assert s["recall"] >= 0.8, [g["finding_key"] for g in s["missed"]]
     assert by_id  # findings carry study ids

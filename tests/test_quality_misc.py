@@ -148,10 +148,10 @@ def test_registry_file_doses_are_sourced(rules):
 
 
 # --- gold matching of `misc` rows -----------------------------------------------------------------
-def test_misc_gold_rows_match_by_kind(gold_dir):
+def test_misc_gold_rows_match_by_kind(tuned_gold):
     from pipeline.model import Finding
 
-    gold = {g["finding_key"]: g for g in gold_findings(gold_dir)}
+    gold = {g["finding_key"]: g for g in gold_findings(tuned_gold)}
     refs = Finding("F1", "d", "refs_mismatch", "warning", "", study_id="ide-cel/hr-74")
     nct = Finding("F2", "d", "registry_mismatch", "error", "", study_id="karmma-2/2a")
     dose = Finding("F3", "d", "registry_mismatch", "warning", "", study_id="karmma-1", metric="DOSE")

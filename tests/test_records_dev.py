@@ -164,17 +164,17 @@ def _build(doc, rules):
     return build(doc, rules)
 
 
-def _report(gold_dir, studies, outcomes):
+def _report(tuned_gold, studies, outcomes):
     from pipeline.records.score import score
 
     out, st = _frames(studies, outcomes)
-    return score(gold_dir, out, st)
+    return score(tuned_gold, out, st)
 
 
-def test_fixture_reaches_targets_without_upstream_stages(rules, gold_dir):
+def test_fixture_reaches_targets_without_upstream_stages(rules, tuned_gold):
     """Hand-copied Table 1 and ide-cel text through NER and records (no ingest, no table finder)."""
     studies, outcomes = _build(dev_fixture(), rules)
-    rep = _report(gold_dir, studies, outcomes)
+    rep = _report(tuned_gold, studies, outcomes)
     table, text = rep.by_source["table"], rep.by_source["text"]
     assert table.precision >= TABLE_P and table.recall >= TABLE_R, rep.format()
     assert text.precision >= TEXT_P and text.recall >= TEXT_R, rep.format()
@@ -208,13 +208,13 @@ def test_fixture_provenance(rules):
     assert named.confidence < 0.95 and cohort.confidence > named.confidence
 
 
-def test_dev_paper_table_records(dev_result, gold_dir):
-    rep = _report(gold_dir, dev_result.studies, dev_result.outcomes)
+def test_dev_paper_table_records(dev_result, tuned_gold):
+    rep = _report(tuned_gold, dev_result.studies, dev_result.outcomes)
     c = rep.by_source.get("table")
     assert c is not None and c.precision >= TABLE_P and c.recall >= TABLE_R, rep.format()
 
 
-def test_dev_paper_text_records(dev_result, gold_dir):
-    rep = _report(gold_dir, dev_result.studies, dev_result.outcomes)
+def test_dev_paper_text_records(dev_result, tuned_gold):
+    rep = _report(tuned_gold, dev_result.studies, dev_result.outcomes)
     c = rep.by_source.get("text")
     assert c is not None and c.precision >= TEXT_P and c.recall >= TEXT_R, rep.format()

@@ -1,11 +1,11 @@
-"""The scorer: partial-gold scoping, content matching of studies, multisets, tolerance, CLI."""
+"""The partial-gold scorer (tests of records on the tuned half): partial-gold scoping, content matching of studies, multisets, tolerance, CLI."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from pipeline.records.score import norm_subgroup, score, score_command
+from pipeline.records.score import norm_subgroup, score
 
 COLS = "doc_id,trial,cohort,product,nct_id,n,arm,subgroup,metric,timepoint_months,value,qualifier,unit,source,table_id,snippet,study_key"
 GOLD = """\
@@ -127,26 +127,3 @@ def test_trial_less_studies_need_same_product_and_n(gold):
 def test_subgroup_normalisation():
     assert norm_subgroup("450x10^6 dose") == norm_subgroup("450x10^6") == "450x106"
     assert norm_subgroup("CR patients") == norm_subgroup("cr") and norm_subgroup("High-risk") == "highrisk"
-
-
-def test_score_command(gold, tmp_path, capsys):
-    out = tmp_path / "out"
-    out.mkdir()
-    pred([("alpha-1", "ALPHA-1", "", "x-cel", "62", "", "", "ORR", "", "75.8", "", "table")]).to_csv(
-        out / "outcomes.csv", index=False
-    )
-    assert score_command(gold, out) == 0
-    text = capsys.readouterr().out
-    assert "table" in text and "misses" in text and "OS_MEDIAN" in text
-    assert score_command(gold, tmp_path / "missing") == 2
-    assert "cannot score" in capsys.readouterr().err
-
-
-def test_shared_gold_scores_itself_perfectly(gold_dir):
-    from pipeline.records.score import gold_outcomes_file
-
-    g = pd.read_csv(gold_outcomes_file(gold_dir), dtype=str, keep_default_na=False).rename(
-        columns={"study_key": "study_id"}
-    )
-    rep = score(gold_dir, g)
-    assert rep.total.precision == 1.0 and rep.total.recall == 1.0 and rep.total.tp == len(g)

@@ -25,8 +25,8 @@ def by_id(doc, table_id: str) -> Table:
     return found[0]
 
 
-def gold_table_rows(gold_dir):
-    with open(gold_dir / "seed-outcomes.csv", newline="") as f:
+def gold_table_rows(tuned_gold):
+    with open(tuned_gold / "seed-outcomes.csv", newline="") as f:
         return [r for r in csv.DictReader(f) if r["source"] == "table"]
 
 
@@ -57,11 +57,11 @@ def test_wrapped_cell_stays_one_cell(dev_doc):
     assert "randomized" in by_id(dev_doc, "Table 1").cell(3, design).text
 
 
-def test_every_gold_cell_in_right_row_and_column(dev_doc, gold_dir):
+def test_every_gold_cell_in_right_row_and_column(dev_doc, tuned_gold):
     t1 = by_id(dev_doc, "Table 1")
     header = t1.header()
     grid = t1.grid()
-    gold = gold_table_rows(gold_dir)
+    gold = gold_table_rows(tuned_gold)
     assert gold and {g["table_id"] for g in gold} == {"Table 1"}
     groups: dict[str, list[dict]] = {}
     for g in gold:

@@ -84,13 +84,12 @@ def _finding_lines(f: dict[str, Any]) -> list[str]:
         f" {subject}" if subject else ""
     )
     lines = [f"{head}: {text(f.get('message', ''))}"]
-    parts = [str(f.get(k, "") or "").split(" | ") for k in ("values", "sources", "pages", "snippets")]
-    n = max(len(p) for p in parts)
-    for i in range(n):
-        value, source, page, snippet = (p[i] if i < len(p) else "" for p in parts)
+    for e in f.get("evidence") or ():
+        value = f"{e.get('label')}:{e.get('value')}" if e.get("label") else str(e.get("value", ""))
+        snippet, page = e.get("snippet", ""), e.get("page", 0)
         if not (value or snippet):
             continue
-        where = text(", ".join(x for x in (source, f"p. {page}" if page else "") if x))
+        where = text(", ".join(x for x in (e.get("source", ""), f"p. {page}" if page else "") if x))
         quote = f' — "{text(snippet)}"' if snippet else ""
         lines.append(f"  - {text(value)}{f' ({where})' if where else ''}{quote}")
     return lines

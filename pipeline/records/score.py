@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -237,23 +236,3 @@ def _count(rep: Report, r: dict, what: str) -> None:
         rep.by_metric.setdefault(r["metric"], Counts()),
     ):
         setattr(c, what, getattr(c, what) + 1)
-
-
-def score_command(gold_dir: Path, out_dir: Path) -> int:
-    """`trialex score --gold DIR [OUTPUT]`: print the report; 0 when scored, 2 on unreadable input."""
-    try:
-        outcomes = _read_csv(Path(out_dir) / "outcomes.csv")
-        studies_path = Path(out_dir) / "studies.csv"
-        studies = _read_csv(studies_path) if studies_path.is_file() else None
-        rep = score(gold_dir, outcomes, studies)
-    except (
-        FileNotFoundError,
-        NotADirectoryError,
-        pd.errors.ParserError,
-        pd.errors.EmptyDataError,
-        KeyError,
-    ) as e:
-        print(f"error: cannot score: {e}", file=sys.stderr)
-        return 2
-    print(rep.format())
-    return 0

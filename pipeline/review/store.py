@@ -4,6 +4,7 @@ and the documents they point into. SQLAlchemy, so SQLite by default and PostgreS
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -126,8 +127,33 @@ def _split(s: str | None) -> list[str]:
     return [p.strip() for p in (s or "").split(" | ")] if s else []
 
 
+def _evidence_parts(row: dict[str, Any] | None) -> list[Part] | None:
+    """Parts from the finding's structured evidence (findings.csv `evidence`, JSON), when it has it."""
+    raw = (row or {}).get("evidence")
+    if not raw:
+        return None
+    try:
+        items = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return None
+    out = []
+    for e in items if isinstance(items, list) else ():
+        src, label = str(e.get("source", "")), str(e.get("label", ""))
+        first, _, rest = label.partition(" ")
+        page, box = _parse_box(str(e.get("bbox", "")))
+        out.append(
+            Part(src, str(e.get("value", "")), int(e.get("page") or page or 0), box, str(e.get("snippet", "")),
+                 rest if first == src else ("" if label == src else label))
+        )  # fmt: skip
+    return out
+
+
 def parts(item: Item) -> list[Part]:
-    """The item's values side by side, parsed from the " | "-joined columns."""
+    """The item's values side by side: from its structured evidence, else parsed from the
+    " | "-joined columns (runs written before findings carried evidence)."""
+    structured = _evidence_parts(item.row)
+    if structured is not None:
+        return structured
     values, sources = _split(item.values), _split(item.sources)
     pages, snippets, bboxes = _split(item.pages), _split(item.snippets), _split(item.bboxes)
     out = []
