@@ -89,13 +89,17 @@ class DocumentNames:
         for table in doc.tables:
             pairs += self._table_pairs(table, mentions)
         found = collect(pairs)
-        return {
-            n: c
-            for n, c in found.items()
-            if n.lower() not in self.vocab_trials
-            and n not in learnt
-            and n.lower() not in {k.lower() for k in learnt}
-        }
+        cells = "\n".join(c.text for t in doc.tables for c in t.cells)
+        learnt_lower = {k.lower() for k in learnt}
+        out = {}
+        for n, c in found.items():
+            if n.lower() in self.vocab_trials or n.lower() in learnt_lower:
+                continue
+            # a name seen once, only before a trial word, may be the tail of a broken line
+            if c.evidence == {"trial word"} and _count(n, doc.text) + _count(n, cells) < 2:
+                continue
+            out[n] = c
+        return out
 
     def _table_pairs(self, table: Table, mentions: list[Mention]) -> list[tuple[str, str]]:
         header = table.header()
@@ -117,6 +121,10 @@ class DocumentNames:
                 if got:
                     out.append((got[1], "registry"))
         return out
+
+
+def _count(name: str, text: str) -> int:
+    return len(re.findall(r"(?<![A-Za-z0-9])" + re.escape(name) + r"(?![A-Za-z0-9])", text))
 
 
 def _pattern(names: Mapping[str, tuple[str, str, dict]]) -> re.Pattern[str]:
