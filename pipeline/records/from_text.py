@@ -18,7 +18,9 @@ from pipeline.records.relations import Relations
 
 _SENT_END = re.compile(r"(?<=[.!?])(?:\d{1,3}(?:[-–,]\d{1,3})*)?\s+(?=[A-Z(\d])")
 _NO_SPLIT = re.compile(r"(?:\bet al|\bvs|\be\.g|\bi\.e|\bFig|\bref|\bno|\bapprox|\bca)\.$", re.IGNORECASE)
-CONFIDENCE = {"named": 0.95, "cohort": 0.85, "intro": 0.8, "heading": 0.75, "carried": 0.7, "subset": 0.7}
+CONFIDENCE = {
+    "named": 0.95, "cohort": 0.85, "intro": 0.8, "heading": 0.75, "carried": 0.7, "subset": 0.7, "document": 0.4
+}  # fmt: skip
 _COUNT_OPENS = re.compile(r"^\s*(?:(?:among|in|of|for)\s+)?(?:the\s+)?(?:remaining\s+)?$", re.IGNORECASE)
 
 
@@ -104,8 +106,9 @@ class TextReader:
             ctx.product_generic = bool(pm.attrs.get("generic"))
         study, how = self._resolve(s, ms, ctx, first)
         if study is None:
-            return
-        ctx.study = study
+            study, how = self._document(), "document"  # kept only when the paper has no other study
+        if how != "document":
+            ctx.study = study
         study.pages.add(self.doc.page_of(a))
         if how in ("named", "intro", "cohort"):  # citations of the sentence introducing the study
             study.refs += [r for r in self._refs(a, b) if r not in study.refs]
@@ -204,6 +207,11 @@ class TextReader:
         if ctx.study is not None:
             return ctx.study, "carried"
         return None, ""
+
+    def _document(self) -> StudyDraft:
+        """The paper itself: the study of numbers no named study claims (see records/studies.py)."""
+        d = StudyDraft("text", design_word="document")
+        return self.drafts.setdefault(d.key(), d)
 
     def _subset(self, s: str, ms: list[Mention]) -> str:
         """The subgroup label when the sentence opens with a count of patients with a trait."""
