@@ -36,6 +36,7 @@ _AUTHOR = re.compile(
     r"^(?P<a>[A-Z][A-Za-z'\-]+)(?:\s+(?:et\s+al\.?|and\s+[A-Z][A-Za-z'\-]+))?,?\s*\(?(?P<y>(?:19|20)\d{2})?"
 )
 _CI = re.compile(r"\(?\s*95\s*%\s*CI\s*\)?", re.I)
+_COHORT = re.compile(r",\s*(?:(?P<a>[A-Za-z0-9+\-]{1,12})\s+(?:cohort|subcohort|part)|(?:cohort|part)\s+(?P<b>[A-Za-z0-9]{1,6}))\s*$", re.I)
 _BRACKETS = re.compile(r"\[[^\]]*\]|\([^)]*\)")
 STUDY_ROLES = ("agent", "trial", "registry")
 
@@ -155,10 +156,13 @@ def _study_rows(grid: Grid, head: list[Meaning], cues: Cues) -> list[StudyDraft]
         else:
             groups.append(([s.copy() for s in row], keyless))
     prev_label = ""
+    worded: list[StudyDraft] = []
     for row, same in groups:
         label = " ".join(" ".join(row[i].text.split()) for i in keys)
         d = StudyDraft("table")
         _study_fields(d, roles, row, cues)
+        if d.cohort and not any(m.label == "COHORT" for i in keys for m in row[i].mentions):
+            worded.append(d)
         if (not same and out and d.trial and norm_key(d.trial) == norm_key(out[-1].trial) and not d.cohort
                 and d.nct_id in ("", out[-1].nct_id)):  # fmt: skip
             same = _rest(label, row, keys) != _rest(prev_label, row, keys) and bool(_rest(label, row, keys))
@@ -175,6 +179,9 @@ def _study_rows(grid: Grid, head: list[Meaning], cues: Cues) -> list[StudyDraft]
                 o.arm = o.arm or arm
                 o.subgroup = o.subgroup or subgroup
                 target.outcomes.append(o)
+    for d in worded:  # a cohort stated in words only tells rows of one trial apart
+        if sum(norm_key(x.trial) == norm_key(d.trial) for x in out) < 2:
+            d.cohort = ""
     return [d for d in out if d.outcomes or d.trial or d.product]
 
 
@@ -265,6 +272,10 @@ def _trial_fields(d: StudyDraft, t: str, ms: list[Mention], cues: Cues) -> None:
         if x.label in ("REGISTRY_ID", "COHORT", "PHASE"):
             rest = rest[: x.start] + rest[x.end :]
     rest = " ".join(_BRACKETS.sub(" ", rest).split()).strip(" ,;")
+    coh = _COHORT.search(rest)
+    if coh and not d.cohort:  # "GO12345, FL cohort": a cohort the name cell states in words
+        d.cohort = coh.group("a") or coh.group("b")
+        rest = rest[: coh.start()].strip(" ,;")
     author = _AUTHOR.match(rest)
     d.design_word = d.design_word or cues.design_word(rest)
     if author and (author.group("y") or "et al" in rest):  # "Maude 2014", "Brennecke et al."

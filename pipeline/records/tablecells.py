@@ -48,13 +48,11 @@ def label_meaning(text: str, cues: Cues) -> Meaning:
         return Meaning("nonschema")
     grade3 = bool(tc.grade_re.search(t))
     found: list[tuple[int, int, str]] = []
+    if grade3:  # event names first: "CRS grade ≥3" is no CR
+        found = [(m.start(), m.end(), code) for rx, code in tc.events for m in rx.finditer(t)]
     for m in tc.metric_re.finditer(t):
-        found.append((m.start(), m.end(), tc.metric_of[int((m.lastgroup or "m0")[1:])]))
-    if grade3:
-        for rx, code in tc.events:
-            for m in rx.finditer(t):
-                if not any(s < m.end() and m.start() < e for s, e, _ in found):
-                    found.append((m.start(), m.end(), code))
+        if not any(s < m.end() and m.start() < e for s, e, _ in found):
+            found.append((m.start(), m.end(), tc.metric_of[int((m.lastgroup or "m0")[1:])]))
     codes: list[str] = []
     for _, _, code in sorted(found):
         if _MEDIAN.search(t) and code in cues.median_of:
