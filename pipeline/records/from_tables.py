@@ -36,7 +36,10 @@ _AUTHOR = re.compile(
     r"^(?P<a>[A-Z][A-Za-z'\-]+)(?:\s+(?:et\s+al\.?|and\s+[A-Z][A-Za-z'\-]+))?,?\s*\(?(?P<y>(?:19|20)\d{2})?"
 )
 _CI = re.compile(r"\(?\s*95\s*%\s*CI\s*\)?", re.I)
-_COHORT = re.compile(r",\s*(?:(?P<a>[A-Za-z0-9+\-]{1,12})\s+(?:cohort|subcohort|part)|(?:cohort|part)\s+(?P<b>[A-Za-z0-9]{1,6}))\s*$", re.I)
+_COHORT = re.compile(
+    r",\s*(?:(?P<a>[A-Za-z0-9+\-]{1,12})\s+(?:cohort|subcohort|part)|(?:cohort|part)\s+(?P<b>[A-Za-z0-9]{1,6}))\s*$",
+    re.I,
+)
 _BRACKETS = re.compile(r"\[[^\]]*\]|\([^)]*\)")
 STUDY_ROLES = ("agent", "trial", "registry")
 
@@ -68,12 +71,37 @@ def read_tables(doc: Document, cues: Cues) -> list[StudyDraft]:
             found = read_grid(build_grid(doc, table, by_cell), cues)
         except (IndexError, ValueError):  # a malformed grid: skip the table, never the document
             continue
+        _caption_study(found, _caption_mentions(doc, table.caption))
         for d in found:
             d.pages |= set(table.pages[:1]) | {o.page for o in d.outcomes if o.page}
             for o in d.outcomes:
                 o.table_id = table.table_id
         drafts.extend(found)
     return drafts
+
+
+def _caption_mentions(doc: Document, caption: str) -> list[Mention]:
+    """NER's mentions of the table's caption (a body block of its own)."""
+    if not caption.strip():
+        return []
+    key = " ".join(caption.split())[:40]
+    for b in doc.blocks:
+        if b.kind == "caption" and " ".join(b.text.split()).startswith(key):
+            return [m for m in doc.mentions if m.source == "text" and b.start <= m.start < b.end]
+    return []
+
+
+def _caption_study(drafts: list[StudyDraft], ms: list[Mention]) -> None:
+    """A caption naming one trial ("Table 3. ALPHA-2 (NCT…): activity by cohort") names the study of
+    every row that names none."""
+    trials = {m.canonical for m in ms if m.label == "TRIAL"}
+    if len(trials) != 1:
+        return
+    for d in drafts:
+        if not d.trial and not d.design_word:
+            d.trial = next(iter(trials))
+            d.nct_id = d.nct_id or next((m.canonical or m.text for m in ms if m.label == "REGISTRY_ID"), "")
+            d.product = d.product or first_canonical(ms, "PRODUCT")
 
 
 def read_grid(grid: Grid, cues: Cues) -> list[StudyDraft]:
@@ -253,6 +281,8 @@ def _study_fields(d: StudyDraft, roles: dict[int, str], row: list[Slot], cues: C
             d.design = d.design or " ".join(t.split())
             d.design_word = d.design_word or cues.design_word(t)
             d.phase = d.phase or first_canonical(ms, "PHASE")
+        elif role == "cohort" and not d.cohort:
+            d.cohort = first_canonical(ms, "COHORT") or (t.split() or [""])[0]
         elif role == "target" and not d.target:
             d.target = _targets(ms) or " ".join(t.split())
     if not d.product:  # the product may be named only in the design or another cell

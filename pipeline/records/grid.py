@@ -91,6 +91,8 @@ def build_grid(doc: Document, table: Table, by_cell: dict[tuple[str, int, int], 
     while len(matrix) > hr + 1 and _stray_caption(matrix[0], matrix[1]):
         matrix = matrix[1:]
     head_rows, body = matrix[:hr], matrix[hr:]
+    if not any(_filled(r) for r in body):
+        body = _lines_below(doc, head_rows)
     while body and _extends_header(body[0]):
         head_rows.append(body.pop(0))
     body = [r for r in body if not any(_same_row(r, h) for h in head_rows[1:])]
@@ -120,6 +122,55 @@ def _extends_header(row: list[Slot]) -> bool:
 
 def _same_row(a: list[Slot], b: list[Slot]) -> bool:
     return [" ".join(s.text.split()) for s in a] == [" ".join(s.text.split()) for s in b]
+
+
+def _lines_below(doc: Document, head_rows: list[list[Slot]]) -> list[list[Slot]]:
+    """A table whose body the structure stage lost (only its header was found): the printed lines
+    right below the header, each word in the column whose header spans it, while a line holds two
+    or more whole values and follows the one before without a gap."""
+    heads = [s.box for s in head_rows[-1]] if head_rows else []
+    if not heads or any(b is None for b in heads) or not 0 < heads[0].page <= len(doc.pages):
+        return []
+    bottom = max(b.bottom for b in heads if b)
+    x0, x1 = min(b.x0 for b in heads if b), max(b.x1 for b in heads if b)
+    words = [w for w in doc.pages[heads[0].page - 1].words
+             if w.box.top >= bottom - 1 and x0 - 2 <= (w.box.x0 + w.box.x1) / 2 <= x1 + 2]  # fmt: skip
+    lines: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: (w.box.top, w.box.x0)):
+        if lines and abs(lines[-1][0].box.top - w.box.top) < _LINE_TOL:
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    rows: list[list[Slot]] = []
+    last = bottom
+    for ws in lines:
+        h = max(w.box.height for w in ws)
+        if ws[0].box.top - last > 2.5 * h:
+            break
+        row = [Slot() for _ in heads]
+        cols = []
+        for w in ws:
+            c = (w.box.x0 + w.box.x1) / 2
+            k = min(range(len(heads)), key=lambda k: max(heads[k].x0 - c, c - heads[k].x1, 0.0))  # type: ignore[union-attr]
+            row[k].add(Slot(w.text, [], w.box, list(w.refs)))
+            cols.append(k)
+        if sum(_value_line(s.text) for s in row) >= 2:
+            rows.append(row)
+        elif rows and not _runs_across(ws, cols):  # the wrapped second line of the row above
+            for k, s in enumerate(row):
+                rows[-1][k].add(s)
+        else:
+            break  # a sentence below the table (a footnote)
+        last = max(w.box.bottom for w in ws)
+    return rows
+
+
+def _runs_across(ws: list[Word], cols: list[int]) -> bool:
+    """Whether words a space apart (one phrase) fall into two columns: running text, not cells."""
+    for a, b, ka, kb in zip(ws, ws[1:], cols, cols[1:], strict=False):
+        if ka != kb and b.box.x0 - a.box.x1 <= _PHRASE_GAP * b.box.height:
+            return True
+    return False
 
 
 # -- merged rows --------------------------------------------------------------------------------------
