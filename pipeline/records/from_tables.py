@@ -118,12 +118,17 @@ def read_grid(grid: Grid, cues: Cues) -> list[StudyDraft]:
             return _arm_columns(grid, j, head, cues)
         t = grid.transposed()
         return _study_rows(t, [label_meaning(s.text, cues) for s in t.head], cues)
-    if len({m.role for m in head if m.role}) < 2 and grid.n_cols > 1:
+    named = [m.role for m, s in zip(head, grid.head, strict=True) if m.role and not _names_study(s)]
+    if len(set(named)) < 2 and grid.n_cols > 1:
         firsts = {m.role for r in grid.rows if (m := _is_label(r[0], cues)) is not None}
         if len(firsts) >= 2:  # roles down the first column, studies across
             t = grid.transposed()
             return _study_rows(t, [label_meaning(s.text, cues) for s in t.head], cues)
     return _study_rows(grid, head, cues)
+
+
+def _names_study(s: Slot) -> bool:
+    return any(m.label in ("TRIAL", "REGISTRY_ID") for m in s.mentions)
 
 
 # -- which layout ---------------------------------------------------------------------------------
