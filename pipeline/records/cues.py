@@ -44,6 +44,7 @@ class Cues:
     column_words: dict[str, list[str]]
     designs: dict[str, list[str]]
     control_words: list[str]
+    comparator_hints: list[str]  # in an arm phrase of a sentence, words that name the comparator
     subgroups: dict[str, str]  # printed form (lower) -> canonical label
     subgroup_patterns: list[tuple[re.Pattern[str], str]]
     respectively_re: re.Pattern[str]
@@ -87,6 +88,7 @@ def compile_cues(rules: Rules) -> Cues:
         column_words=rec.get("columns") or {},
         designs=rec.get("designs") or {},
         control_words=[str(w).lower() for w in (rec.get("arms") or {}).get("control", [])],
+        comparator_hints=[str(w).lower() for w in (rec.get("arms") or {}).get("comparator_hints", [])],
         subgroups=subgroups,
         subgroup_patterns=patterns,
         respectively_re=re.compile("|".join(rf"\b{re.escape(w)}\b" for w in resp), re.IGNORECASE),

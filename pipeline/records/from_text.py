@@ -12,6 +12,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from pipeline.model import Document, Mention, Outcome, enclosing
+from pipeline.records import allocation
 from pipeline.records.cues import Cues, first_canonical, norm_key
 from pipeline.records.drafts import StudyDraft, expand_refs
 from pipeline.records.relations import Relations
@@ -117,7 +118,14 @@ class TextReader:
         n = next((m for m in ms if m.label == "N" and _count(m) is not None), None)
         has_n = any(o.metric == "N" and not o.subgroup for o in study.outcomes)
         subset = self._subset(s, ms) if how == "subset" else ""
-        if n is not None and subset:
+        alloc = allocation.read(s, ms, self.cues)
+        if alloc is not None:  # "randomised to A (n = 402) or B (n = 398)": each arm's n, and the total
+            study.n = study.n if study.n is not None else alloc.total
+            for r in alloc.readings:
+                r.subgroup = r.subgroup or subset
+                self._add(study, self._outcome(r, s, a, how))
+            subset = subset or alloc.subgroup
+        elif n is not None and subset:
             r = _n_reading(n)
             r.subgroup = subset
             study.outcomes.append(self._outcome(r, s, a, how))
@@ -136,9 +144,12 @@ class TextReader:
             if r.cohort and trial:
                 target.pages.add(self.doc.page_of(a))
             r.subgroup = r.subgroup or subset
-            o = self._outcome(r, s, a, how)
-            if _same(o) not in {_same(x) for x in target.outcomes}:  # a value restated later is one record
-                target.outcomes.append(o)
+            self._add(target, self._outcome(r, s, a, how))
+
+    @staticmethod
+    def _add(study: StudyDraft, o: Outcome) -> None:
+        if _same(o) not in {_same(x) for x in study.outcomes}:  # a value restated later is one record
+            study.outcomes.append(o)
 
     def _refs(self, a: int, b: int) -> list[str]:
         """Citation numbers ingest split off the words of text[a:b] (Word.refs), in order."""
