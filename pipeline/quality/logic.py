@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.model import SEVERITIES, Finding, Outcome
-from pipeline.quality.findings import Evidence, Severities, decimals, fmt, label_of, make
+from pipeline.quality.findings import Evidence, Severities, decimals, evidence_of, fmt, label_of, make
 
 
 def _half(v: float) -> float:
@@ -171,4 +171,4 @@ def _single(outs: list[Outcome], unit: str) -> dict[str, Outcome]:
 
 
 def _ev(o: Outcome, label: str) -> Evidence:
-    return Evidence.of(o, f"{o.source} {label}")
+    return evidence_of(o, f"{o.source} {label}")
