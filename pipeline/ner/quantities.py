@@ -6,7 +6,9 @@ values.py (which this module does not change):
   cue "randomised" (the total) or "allocated" (one arm each);
 - arm splits in parentheses after a count: "494 patients (331 A, 163 B)" -> two "allocated" N hits
   when they add up to a count printed just before;
-- percentages in words: "Seventy-five percent of patients" -> VALUE 75 %.
+- percentages in words: "Seventy-five percent of patients" -> VALUE 75 %;
+- mass doses: "10 mg", "150 µg/kg", "28 µg/day" -> DOSE hits (values.py reads cell doses, 450x10^6);
+  a dose per body-surface area or volume ("500 mg per square metre") is left alone.
 Cue words (allocation verbs, percent words) come from rules/ner.yml `quantities`."""
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class QuantityFinder:
             rf"\(\s*(?P<a>{_INT})\s+(?P<pa>[A-Za-z][^,;()%\d]{{0,40}}?)\s*[,;]\s*(?P<b>{_INT})\s+"
             rf"(?P<pb>[A-Za-z][^,;()%\d]{{0,40}}?)\s*\)"
         )
+        units = _alt(q.get("dose_units", ["mg/kg", "mg"]))
+        self.re_mass = re.compile(rf"(?<![\w.])(?P<num>\d+(?:\.\d+)?)\s?(?P<u>{units})(?![\w/²])(?!\s+per\b)")
         pct = _alt(q.get("percent_words", ["percent", "per cent"]))
         word = _alt(list(self.words)) or r"(?!x)x"
         self.re_word_pct = re.compile(
@@ -48,7 +52,16 @@ class QuantityFinder:
         )
 
     def find(self, text: str) -> list[Hit]:
-        return self.allocations(text) + self.splits(text) + self.word_percents(text)
+        return self.allocations(text) + self.splits(text) + self.word_percents(text) + self.mass_doses(text)
+
+    def mass_doses(self, text: str) -> list[Hit]:
+        out: list[Hit] = []
+        for m in self.re_mass.finditer(text) if "g" in text else ():
+            v = float(m.group("num"))
+            unit = m.group("u").replace("μ", "µ")
+            attrs = {"values": [v], "unit": unit, "qualifier": ""}
+            out.append(Hit("DOSE", m.start(), m.end(), f"{v:g} {unit}", attrs))
+        return out
 
     def allocations(self, text: str) -> list[Hit]:
         out: list[Hit] = []

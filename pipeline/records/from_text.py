@@ -14,6 +14,7 @@ from pipeline.model import Document, Mention, Outcome, enclosing
 from pipeline.records import allocation
 from pipeline.records.cues import Cues, first_canonical, norm_key
 from pipeline.records.discourse import CONFIDENCE, Context, box_reading, is_box, scoped_subgroup, title_trial
+from pipeline.records.doses import dose_readings
 from pipeline.records.drafts import StudyDraft, expand_refs
 from pipeline.records.relations import Relations
 
@@ -137,7 +138,7 @@ class TextReader:
         trial = study.trial or ctx.trial
         scope, at = scoped_subgroup(s, self.cues, ctx.subgroup)  # "Among patients with X, …"
         ctx.subgroup = subset or scope
-        for r in self.rel.readings(s, ms):
+        for r in [*dose_readings(s, ms), *self.rel.readings(s, ms)]:
             if scope and r.start >= at and not r.subgroup:
                 r.subgroup = scope
             # a value of one of several cohorts the sentence lists goes to that cohort of the trial
@@ -222,7 +223,9 @@ class TextReader:
                 d.design_word = d.design_word or word
                 return d, "intro"
         if ctx.heading_trial:
-            return self._draft(trial=ctx.heading_trial), "heading"
+            # the previous sentence's cohort of the heading's trial is more precise than the heading
+            same = ctx.study is not None and norm_key(ctx.study.trial) == norm_key(ctx.heading_trial)
+            return (ctx.study, "carried") if same else (self._draft(trial=ctx.heading_trial), "heading")
         if ctx.topic is not None and ctx.topic is not ctx.study:
             return ctx.topic, "topic"
         if ctx.study is not None:
