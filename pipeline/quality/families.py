@@ -20,7 +20,7 @@ from pipeline.model import Document, Finding, Outcome, Study
 from pipeline.quality import consistency, doses, duplicates, ids, names, ranges, spelling, units
 from pipeline.quality.findings import Severities
 from pipeline.quality.grim import GrimCheck
-from pipeline.quality.logic import LogicCheck
+from pipeline.quality.logic import LogicCheck, parse_rules
 from pipeline.quality.provenance import DesignPhase, refs_mismatches
 from pipeline.quality.subjects import Subjects
 
@@ -68,6 +68,7 @@ Run = Callable[[Context, Instance], list[Finding]]
 class Family:
     run: Run
     emits: str  # the check name of its findings unless the entry says `emits`
+    validate: Callable[[Mapping[str, Any]], object] | None = None  # raises ValueError on a bad entry
 
 
 def _expectations(c: Context, i: Instance) -> list[Finding]:
@@ -161,7 +162,7 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
         "value_out_of_range": Family(_expectations, "value_out_of_range"),
         "text_table_mismatch": Family(_text_table, "text_table_mismatch"),
         "n_mismatch": Family(_n_mismatch, "n_mismatch"),
-        "logic": Family(_logic, "logic"),
+        "logic": Family(_logic, "logic", parse_rules),
         "grim": Family(_grim, "grim"),
         "malformed_id": Family(_malformed, "malformed_id"),
         "duplicate_id": Family(_duplicate, "duplicate_id"),
@@ -197,6 +198,8 @@ def instances(checks: Mapping[str, Any]) -> list[tuple[Family, Instance]]:
             continue  # severity-only entry
         if conf.get("enabled") is False:
             continue
+        if fam.validate is not None:
+            fam.validate(conf)
         emits = str(conf.get("emits") or fam.emits)
         merged = {**(checks.get(emits) or {}), **conf} if emits != name else dict(conf)
         out.append((fam, Instance(name, emits, merged, Severities({**checks, emits: merged}))))

@@ -21,7 +21,9 @@ from pipeline.quality.subjects import Subjects, key
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-–][A-Za-z0-9]+)*")
 _SEP = re.compile(r"[\s\-–]+")
 # a trial-like name of up to two words: ALPHA-7, ALPHA NHL-7, Kestrel-4
-_PHRASE = re.compile(r"\b[A-Z][A-Za-z0-9]*(?:[-–][A-Za-z0-9]+)*(?:\s[A-Z]{2,}[-–]?\d+[A-Za-z]?)?\b")
+_PHRASE = re.compile(
+    r"\b(?:[A-Z]{2,}[A-Za-z0-9]*\s[A-Z]{2,}[-–]?\d+[A-Za-z]?\b|[A-Z][A-Za-z0-9]*(?:[-–][A-Za-z0-9]+)*\b)"
+)
 NAME_LABELS = ("PRODUCT", "TRIAL", "TARGET")
 
 

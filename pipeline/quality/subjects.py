@@ -14,9 +14,14 @@ from dataclasses import dataclass
 from pipeline.model import Document, Mention, Study, Table
 
 # a trial-like name: capitalised, with a second capital or a digit (ALPHA-7, GO12345, Kestrel-4)
-_NAME = re.compile(r"\b[A-Z][A-Za-z0-9]*(?:[-–][A-Za-z0-9]+)*(?:\s[A-Z]{2,}[-–]?\d+[A-Za-z]?)?")
+_NAME = re.compile(
+    r"\b(?:[A-Z]{2,}[A-Za-z0-9]*\s[A-Z]{2,}[-–]?\d+[A-Za-z]?\b|[A-Z][A-Za-z0-9]*(?:[-–][A-Za-z0-9]+)*)"
+)
 _ROMAN = re.compile(r"^(?:I{1,3}|IV|V|I{1,3}[ab]|Ib|IIb)$")
 _STOP_RE = [re.compile(r"^(?:NCT|ISRCTN|ChiCTR|ACTRN|CTRI|jRCT|Eudra)|^\d")]  # registry ids, numbers
+_FIELD = re.compile(
+    r"(?i)\s*(?:trials?|stud(?:y|ies)|cohorts?|registry(?: ids?)?|nct(?: ids?)?|agent|design|phase|population)\s*"
+)
 _LABEL_HEADER = re.compile(r"(?i)\b(?:trials?|stud(?:y|ies)|cohorts?|registry)\b")
 
 
@@ -77,7 +82,7 @@ class Subjects:
     def of(self, m: Mention) -> Subject:
         if m.source == "table":
             return self.of_cell(m.table_id, m.row, m.col, m.sentence or "", m.start)
-        return self.of_text(m.start, m.page)
+        return self.of_text(m.start, m.page, strict=m.label == "REGISTRY_ID")
 
     def trial_for_product(self, product: str) -> str:
         trials = self.trial_of_product.get(key(product)) or set()
@@ -102,7 +107,7 @@ class Subjects:
                 return Subject(name, product or self.product_of.get(key(name), ""), where)
         return Subject(self.only_trial, product, where)
 
-    def of_text(self, start: int, page: int = 0) -> Subject:
+    def of_text(self, start: int, page: int = 0, strict: bool = False) -> Subject:
         """Who the body text at offset `start` is about: the trial named last before it in its
         sentence (a TRIAL mention or a trial-like name), its sentence's product."""
         i = bisect.bisect_right(self.doc.sentences, (start, len(self.doc.text))) - 1
@@ -110,13 +115,16 @@ class Subjects:
         sent = [x for x in self._text_mentions(s_lo, s_hi)]
         lo = max(s_lo, start - 160)
         found = [(x.end, x.canonical) for x in sent if x.label == "TRIAL" and x.end <= start]
-        # a name printed just before (no number, closing bracket or clause between): "ALPHA-7
-        # (NCT…)", "ALPHA-7 study (NCT…)", "ALPHA-7 ClinicalTrials.gov number, NCT…"
-        near = self.doc.text[max(s_lo, start - 60) : start]
-        near = re.split(r"[);]", near)[-1]
-        names = _names(near, self.stop)
-        if names and not re.search(r"(?<![A-Za-z])\d", near[names[-1].end() :]):
-            found.append((start - len(near) + names[-1].end(), names[-1].group(0)))
+        if strict:
+            # a name printed just before (no number, closing bracket or clause between): "ALPHA-7
+            # (NCT…)", "ALPHA-7 study (NCT…)", "ALPHA-7 ClinicalTrials.gov number, NCT…"
+            near = self.doc.text[max(s_lo, start - 60) : start]
+            near = re.split(r"[);]", near)[-1]
+            names = _names(near, self.stop)
+            if names and not re.search(r"(?<![A-Za-z])\d", near[names[-1].end() :]):
+                found.append((start - len(near) + names[-1].end(), names[-1].group(0)))
+        else:  # a number: the trial its sentence names last before it
+            found += [(lo + n.end(), n.group(0)) for n in _names(self.doc.text[lo:start], self.stop)]
         found = [f for f in found if f[0] >= lo]
         name = max(found)[1] if found else self.only_trial
         prods = [p for p in sent if p.label == "PRODUCT"]
@@ -144,7 +152,7 @@ def _row_label(t: Table, row: int, col: int, stop: frozenset[str]) -> str:
     grid = t.grid()
     for r in range(row, t.header_rows - 1, -1):
         text = grid[r][label_col].strip() if r < len(grid) else ""
-        if _LABEL_HEADER.search(text) or text.lower() in stop:
+        if _FIELD.fullmatch(text) or text.lower() in stop:
             return ""  # a field name: the table is transposed (studies as columns)
         if text:
             head = text.split(",")[0].strip()
