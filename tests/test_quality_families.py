@@ -212,3 +212,14 @@ def test_severities_of_an_entry_override_the_check_it_emits():
 
 def test_study_records_unused():
     assert Study("d", "s").study_id == "s"  # the families read records only through Context
+
+
+def test_one_agreeing_value_can_silence_the_others(rules):
+    """quiet_when_one_agrees (rules/checks.yml): several text values, one equal to the table's."""
+    outs = [o("ORR", 71.6, "text"), o("ORR", 94.2, "text", subgroup=""), o("ORR", 71.6)]
+    doc = text_doc(["Nothing."])
+    tt = dict(rules["checks"]["checks"]["text_table_mismatch"])
+    loud = [f for f in checker(rules).check(doc, [], outs) if f.check == "text_table_mismatch"]
+    assert [f.severity for f in loud] == ["warning"]
+    quiet = checker(rules, text_table_mismatch={**tt, "quiet_when_one_agrees": True}).check(doc, [], outs)
+    assert [f for f in quiet if f.check == "text_table_mismatch"] == []
