@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.ingest.cleanup import box_of, keep_hyphen
+from pipeline.ingest.frontmatter import is_front
 from pipeline.ingest.layout import CAPTION as _CAPTION
 from pipeline.ingest.layout import Line
 from pipeline.model import Block, Document, Span, Word
@@ -248,6 +249,7 @@ def build(doc: Document, lines: list[Line], geo: Geometry, vocab: set[str]) -> N
     n_bold = sum(len(w.text) for ln in lines for w in ln.words if w.bold)
     n_all = sum(len(w.text) for ln in lines for w in ln.words) or 1
     body_bold = n_bold > 0.5 * n_all
+    first_page = lines[0].box.page if lines else 1
     for d in drafts(lines, geo, body_bold):
         for part in _split_run_in(d, body_bold):
             if not part.lines:
@@ -261,8 +263,9 @@ def build(doc: Document, lines: list[Line], geo: Geometry, vocab: set[str]) -> N
             weight: dict[float, int] = {}
             for w in ws:
                 weight[w.size] = weight.get(w.size, 0) + len(w.text)
+            front = kind != "title" and is_front(text, part.lines[0].box.page, first_page)
             block = Block(
-                kind,
+                "front" if front else kind,
                 text,
                 box_of(first),
                 refs=[r for w in ws for r in w.refs],
@@ -270,4 +273,8 @@ def build(doc: Document, lines: list[Line], geo: Geometry, vocab: set[str]) -> N
                 bold=all(w.bold for w in ws),
                 column=part.lines[0].column,
             )
-            doc.add_block(block, spans)
+            if front:  # kept aside with its place, out of the body
+                block.start = block.end = -1
+                doc.dropped.append(block)
+            else:
+                doc.add_block(block, spans)

@@ -17,7 +17,8 @@ from collections.abc import Iterable
 
 from pipeline.model import Block, Box, Word
 
-_MARGIN = 0.1  # share of the page height at the top and bottom searched for running lines
+_MARGIN = 0.1  # share of the page height at the top and bottom searched for page numbers
+_REPEAT_MARGIN = 0.13  # ... and for running lines repeated across pages
 _EDGE_ROWS = 3  # first/last rows of a page considered
 _REPEAT = 0.3  # share of pages a running line must appear on (at least 2)
 _SEGMENT_GAP = 2.0  # em; a margin row splits into separate running items at wider gaps
@@ -37,32 +38,37 @@ def _segments(row: list[Word]) -> list[list[Word]]:
     return segs
 
 
-def _signature(words: list[Word]) -> str:
-    return re.sub(r"\d+", "#", "".join(w.text for w in words).lower())
+def _signature(words: list[Word], exact: bool = False) -> str:
+    text = "".join(w.text for w in words).lower()
+    return "=" + text if exact else re.sub(r"\d+", "#", text)
 
 
 def running_lines(pages: list[tuple[list[list[Word]], float]]) -> list[Block]:
     """Header/footer blocks (kind header or footer) of pages given as (rows, page height).
     The caller drops their words from the body."""
-    found: list[tuple[str, list[Word], str]] = []  # (kind, words, signature)
+    found: list[tuple[str, list[Word], str, bool]] = []  # (kind, words, signature, in the margin)
     for rows, height in pages:
         for i, row in enumerate(rows):
-            top_zone = i < _EDGE_ROWS and row[0].box.bottom <= height * _MARGIN
-            bottom_zone = i >= len(rows) - _EDGE_ROWS and min(w.box.top for w in row) >= height * (
-                1 - _MARGIN
+            top = i < _EDGE_ROWS and row[0].box.bottom <= height * _REPEAT_MARGIN
+            bottom = i >= len(rows) - _EDGE_ROWS and min(w.box.top for w in row) >= height * (
+                1 - _REPEAT_MARGIN
             )
-            if not (top_zone or bottom_zone):
+            if not (top or bottom):
                 continue
-            kind = "header" if top_zone else "footer"
-            found += [(kind, seg, _signature(seg)) for seg in _segments(row)]
+            edge = height * _MARGIN
+            near = row[0].box.bottom <= edge if top else min(w.box.top for w in row) >= height - edge
+            kind = "header" if top else "footer"
+            # beyond the page-number margin only the very same text counts as repeated
+            found += [(kind, seg, _signature(seg, exact=not near), near) for seg in _segments(row)]
     pages_with: dict[str, set[int]] = {}
-    for _, seg, sig in found:
+    for _, seg, sig, _near in found:
         pages_with.setdefault(sig, set()).add(seg[0].box.page)
     need = max(2, _REPEAT * len(pages))
     out = []
-    for kind, seg, sig in found:
+    for kind, seg, sig, near in found:
         text = " ".join(w.text for w in seg)
-        if len(pages_with[sig]) >= need or _PAGE_NUMBER.match(text) or (_URL.match(text) and len(pages) > 1):
+        alone = near and (_PAGE_NUMBER.match(text) or (_URL.match(text) and len(pages) > 1))
+        if len(pages_with[sig]) >= need or alone:
             box = seg[0].box
             for w in seg[1:]:
                 box = box.union(w.box)
