@@ -109,6 +109,7 @@ class Page:
     fills: list[Box] = field(default_factory=list)  # filled rectangles (zebra stripes, shading)
     table_regions: list[Box] = field(default_factory=list)  # cut out of the body text
     table_kinds: list[str] | None = None  # detector kind per region (tables.regions); None: not run
+    frames: list[Box] = field(default_factory=list)  # drawn rectangles that may box text (text boxes)
 
 
 @dataclass

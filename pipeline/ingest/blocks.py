@@ -15,7 +15,7 @@ from pipeline.ingest.cleanup import box_of, keep_hyphen
 from pipeline.ingest.frontmatter import is_front
 from pipeline.ingest.layout import CAPTION as _CAPTION
 from pipeline.ingest.layout import Line
-from pipeline.model import Block, Document, Span, Word
+from pipeline.model import Block, Box, Document, Span, Word
 
 _GAP = 0.7  # em between lines that separates blocks
 _INDENT = 0.8  # em of first-line indent that starts a paragraph
@@ -45,9 +45,12 @@ class Geometry:
     edges: dict[tuple[int, int], tuple[float, float]]
     body_size: float
     heights: dict[int, float]
+    frames: dict[int, list[Box]] = field(default_factory=dict)  # per page: rectangles boxing text
 
     @classmethod
-    def of(cls, lines: list[Line], heights: dict[int, float]) -> Geometry:
+    def of(
+        cls, lines: list[Line], heights: dict[int, float], frames: dict[int, list[Box]] | None = None
+    ) -> Geometry:
         xs: dict[tuple[int, int], list[tuple[float, float]]] = {}
         weight: dict[float, int] = {}
         for ln in lines:
@@ -60,7 +63,11 @@ class Geometry:
             left = _mode([round(a) for a, _ in v])
             edges[key] = (float(left), max(b for _, b in v))
         body = max(weight, key=lambda s: weight[s]) if weight else 10.0
-        return cls(edges, body, heights)
+        return cls(edges, body, heights, frames or {})
+
+    def framed(self, ln: Line) -> bool:
+        """Whether `ln` lies in a drawn box (a text box set apart from the running text)."""
+        return any(f.contains(ln.box, margin=1.0) for f in self.frames.get(ln.box.page, ()))
 
     def indented(self, ln: Line) -> bool:
         left, _ = self.edges[(ln.box.page, ln.column)]
@@ -97,10 +104,10 @@ def _kind(ln: Line, geo: Geometry, first_page: int) -> str:
     b = ln.box
     if b.page == first_page and ln.size >= _TITLE * geo.body_size and b.top < 0.4 * geo.heights[b.page]:
         return "title"
+    if ln.size <= _SMALL * geo.body_size and b.top > _FOOT_ZONE * geo.heights[b.page]:
+        return "footnote"  # small print at the foot of the page, bold or not
     if ln.size >= _HEADING * geo.body_size or ln.bold:
         return "heading"
-    if ln.size <= _SMALL * geo.body_size and b.top > _FOOT_ZONE * geo.heights[b.page]:
-        return "footnote"
     return "paragraph"
 
 
@@ -161,7 +168,12 @@ def drafts(lines: list[Line], geo: Geometry, body_bold: bool) -> list[_Draft]:
     cur: _Draft | None = None
     for ln in lines:
         kind = _kind(ln, geo, first_page)
-        if cur is not None and kind in ("caption", "footnote") and _open(cur, geo):
+        floating = (
+            kind in ("caption", "footnote")
+            or (cur is not None and geo.framed(ln) and not geo.framed(cur.lines[-1]))  # a text box
+            or (bool(held) and kind == "paragraph" and ln.size <= _SMALL * geo.body_size)  # a table's note
+        )
+        if cur is not None and floating and _open(cur, geo):
             if (
                 held
                 and held[-1].kind == kind
