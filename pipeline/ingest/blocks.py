@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.ingest.cleanup import box_of, keep_hyphen
+from pipeline.ingest.cleanup import box_of
 from pipeline.ingest.frontmatter import is_front
+from pipeline.ingest.hyphens import keep_hyphen
 from pipeline.ingest.layout import CAPTION as _CAPTION
 from pipeline.ingest.layout import Line
 from pipeline.model import Block, Box, Document, Span, Word

@@ -1,13 +1,10 @@
-"""Running headers/footers and line-end hyphens.
+"""Running headers/footers, and the document's vocabulary.
 
 Running headers and footers are found by position (the first or last rows of a page, in its top or
 bottom margin) and by repetition: the same text, digits ignored, on several pages. Page numbers
 ("3", "Pag. 3 / 10", "Page 3 of 10") in the margins go whatever their count.
 
-Line-end hyphens are judged with the document's own vocabulary: a hyphen is kept when the text on
-either side is not a plain lowercase word part (CAR-|T, 4-|1BB, anti-|BCMA, MRD-|negative), or when
-the document spells the pair with a hyphen elsewhere (high-risk), or both halves are words it uses
-on their own (lenalidomide-|refractory); otherwise it was the typesetter's and is removed.
+The document's vocabulary (`vocabulary`) is one piece of evidence for line-end hyphens (`hyphens`).
 """
 
 from __future__ import annotations
@@ -85,25 +82,6 @@ def vocabulary(words: Iterable[Word]) -> set[str]:
             out.add(t)
             out.update(p for p in t.split("-") if p)
     return out
-
-
-def keep_hyphen(left: str, right: str, vocab: set[str]) -> bool:
-    """Whether `left` (ending in "-") and `right`, the next line's first word, keep their hyphen."""
-    stem = left[:-1]
-    m = re.search(r"[^\W\d_]+$", stem)
-    if not m or not right or not right[0].isalpha() or not right[0].islower():
-        return True  # digits, symbols or a capital on either side: CAR-T, 4-1BB, anti-BCMA
-    part = m.group(0)
-    if len(part) > 1 and any(ch.isupper() for ch in part[1:]):
-        return True  # an acronym or code before the hyphen (MRD-, sBCMA-)
-    rpart = re.match(r"[^\W\d_]+", right)
-    rword = rpart.group(0).lower() if rpart else right.lower()
-    lword = part.lower()
-    if f"{lword}-{rword}" in vocab or f"{stem.lower()}-{rword}" in vocab:
-        return True
-    if (lword + rword) in vocab:
-        return False
-    return len(lword) >= 4 and len(rword) >= 4 and lword in vocab and rword in vocab
 
 
 def box_of(words: list[Word]) -> Box:
