@@ -12,7 +12,17 @@ from dataclasses import dataclass, field
 
 from pipeline.model import Box, Cell, Page, Word
 from pipeline.tables.detect import Region
-from pipeline.tables.geometry import Line, cluster, column_gaps, group_lines, inside, split_rules, text_height
+from pipeline.tables.geometry import (
+    Line,
+    chunks,
+    cluster,
+    column_gaps,
+    group_lines,
+    inside,
+    split_rules,
+    text_bands,
+    text_height,
+)
 
 
 @dataclass
@@ -35,7 +45,7 @@ def build(page: Page, region: Region) -> Grid:
 
 
 def _ruled(page: Page, box: Box, words: list[Word], hs: list[Box], vs: list[Box]) -> Grid:
-    xs = cluster([(v.x0 + v.x1) / 2 for v in vs] + [box.x0, box.x1], 2.0)
+    xs = text_bands(cluster([(v.x0 + v.x1) / 2 for v in vs] + [box.x0, box.x1], 2.0), words)
     ys = cluster([(h.top + h.bottom) / 2 for h in hs] + [box.top, box.bottom], 2.0)
     nr, nc = len(ys) - 1, len(xs) - 1
     lines = group_lines(words)
@@ -57,6 +67,11 @@ def _ruled(page: Page, box: Box, words: list[Word], hs: list[Box], vs: list[Box]
         need = 0.6 * (x1 - x0)
         return any(abs((h.top + h.bottom) / 2 - y) <= 2 and min(h.x1, x1) - max(h.x0, x0) >= need for h in hs)
 
+    def crossed(x: float, r: int) -> bool:
+        """Whether a run of words in row band r runs across x (a cell spanning the missing rule)."""
+        band = [ln for ln in lines if ys[r] <= ln.mid <= ys[r + 1]]
+        return any(a < x - 1 and b > x + 1 for ln in band for a, b in chunks(ln, 0.55 * height))
+
     parent = {(r, c): (r, c) for r in range(nr) for c in range(nc)}
 
     def root(k: tuple[int, int]) -> tuple[int, int]:
@@ -69,9 +84,11 @@ def _ruled(page: Page, box: Box, words: list[Word], hs: list[Box], vs: list[Box]
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
 
+    # A missing vertical rule makes a spanning cell only where text runs across it: tables often
+    # draw column rules in the header alone, and their body cells are still separate.
     for r in range(nr):
         for c in range(nc):
-            if c + 1 < nc and not v_drawn(xs[c + 1], ys[r], ys[r + 1]):
+            if c + 1 < nc and not v_drawn(xs[c + 1], ys[r], ys[r + 1]) and crossed(xs[c + 1], r):
                 join((r, c), (r, c + 1))
             if r + 1 < nr and not h_drawn(ys[r + 1], xs[c], xs[c + 1]):
                 join((r, c), (r + 1, c))
@@ -91,13 +108,23 @@ def _ruled(page: Page, box: Box, words: list[Word], hs: list[Box], vs: list[Box]
         cbox = Box(page.number, xs[c], ys[r], xs[c1 + 1], ys[r1 + 1])
         cw = [w for w in words if inside(w, cbox)]
         cell = _cell(row_map[r], c, cw, cbox)
+        cell.colspan = c1 - c + 1
+        cell.rowspan = sum(1 for rr in used_rows if r <= rr <= r1) or 1
         grid.cells.append(cell)
         if r == used_rows[0] and c1 > c:
             header_span = True
             # A spanning group header names every column below it.
             for cc in range(c + 1, c1 + 1):
-                grid.cells.append(Cell(row_map[r], cc, cell.text, cbox, list(cell.refs)))
+                grid.cells.append(
+                    Cell(row_map[r], cc, cell.text, cbox, list(cell.refs), spanned_from=(cell.row, c))
+                )
     covered = {(cell.row, cell.col) for cell in grid.cells}
+    for cell in list(grid.cells):
+        for rr in range(cell.row, cell.row + cell.rowspan):
+            for cc in range(cell.col, cell.col + cell.colspan):
+                if (rr, cc) not in covered:
+                    covered.add((rr, cc))
+                    grid.cells.append(Cell(rr, cc, "", spanned_from=(cell.row, cell.col)))
     for r in range(grid.n_rows):
         for c in range(nc):
             if (r, c) not in covered:
