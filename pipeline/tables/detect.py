@@ -179,7 +179,7 @@ def _booktabs(page: Page, hs: list[Box], vs: list[Box], height: float, taken: li
         if h.width >= 8 * height
         and EDGE * page.height < h.top < (1 - EDGE) * page.height  # running-head and footer rules
         and not any(t.overlaps(h, margin=1) for t in taken)
-        and not any(h.overlaps(v, margin=1) for v in vs if v.height >= 6)  # box frames, not rules
+        and not any(_frames(h, v) for v in vs if v.height >= 6)  # box frames, not rules
     ]
     spans: list[list[Box]] = []
     for h in sorted(free, key=lambda b: b.top):
@@ -200,6 +200,13 @@ def _booktabs(page: Page, hs: list[Box], vs: list[Box], height: float, taken: li
             out.append(Region(region, "booktabs"))
             taken = taken + [region]
     return out
+
+
+def _frames(h: Box, v: Box) -> bool:
+    """Whether vertical rule v closes horizontal rule h at one of its ends (a box frame); a vertical
+    rule meeting it inside (the stub column's rule of a booktabs table) does not."""
+    x = (v.x0 + v.x1) / 2
+    return h.overlaps(v, margin=1) and (abs(x - h.x0) <= 3 or abs(x - h.x1) <= 3)
 
 
 # -- zebra stripes ------------------------------------------------------------------------------

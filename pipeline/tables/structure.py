@@ -58,12 +58,18 @@ def _ruled(page: Page, box: Box, words: list[Word], hs: list[Box], vs: list[Box]
     if nr <= 3 and body_bands:
         gaps = [(xs[i] - 0.5, xs[i] + 0.5) for i in range(1, nc)]
         return _rows_from_lines(page, box, lines, gaps, [ys[1]] if nr > 1 else [], [], height, ruled=True)
+    unruled = _unruled_rows(lines, xs, ys)
+    if unruled:
+        ys = sorted(ys + unruled)
+        nr = len(ys) - 1
 
     def v_drawn(x: float, y0: float, y1: float) -> bool:
         need = 0.6 * (y1 - y0)
         return any(abs((v.x0 + v.x1) / 2 - x) <= 2 and min(v.bottom, y1) - max(v.top, y0) >= need for v in vs)
 
     def h_drawn(y: float, x0: float, x1: float) -> bool:
+        if y in unruled:
+            return True
         need = 0.6 * (x1 - x0)
         return any(abs((h.top + h.bottom) / 2 - y) <= 2 and min(h.x1, x1) - max(h.x0, x0) >= need for h in hs)
 
@@ -133,6 +139,25 @@ def _ruled(page: Page, box: Box, words: list[Word], hs: list[Box], vs: list[Box]
     # A spanning cell in the first row is a two-level header: the next row holds the sub-headers.
     grid.header_rows = 2 if header_span and grid.n_rows > 2 else 1
     return grid
+
+
+def _unruled_rows(lines: list[Line], xs: list[float], ys: list[float]) -> list[float]:
+    """Row boundaries inside rule bands that hold several rows drawn without rules between them:
+    a band of three or more lines where every line starts in the first column and another column
+    has a value on every line (a list of countries with their figures). Wrapped cells leave the first
+    column empty on their continuation lines, so they stay one row."""
+    out: list[float] = []
+    for r in range(len(ys) - 1):
+        band = [ln for ln in lines if ys[r] <= ln.mid <= ys[r + 1]]
+        if len(band) < 3:
+            continue
+        cols = [{sum(b < (w.box.x0 + w.box.x1) / 2 for b in xs[1:-1]) for w in ln.words} for ln in band]
+        if not all(0 in c for c in cols):
+            continue
+        if not any(all(k in c for c in cols) for k in range(1, len(xs) - 1)):
+            continue
+        out += [(a.bottom + b.top) / 2 for a, b in zip(band, band[1:], strict=False)]
+    return out
 
 
 def _band_has_text(words: list[Word], ys: list[float], r: int) -> bool:
