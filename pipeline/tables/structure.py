@@ -90,11 +90,33 @@ def _ruled(page: Page, box: Box, words: list[Word], hs: list[Box], vs: list[Box]
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
 
-    # A missing vertical rule makes a spanning cell only where text runs across it: tables often
-    # draw column rules in the header alone, and their body cells are still separate.
+    def centred(r: int) -> set[int]:
+        """Undrawn column boundaries of band r inside a run of cells that holds one centred text
+        (a group header over the columns below it, drawn as one box)."""
+        out: set[int] = set()
+        c = 0
+        while c < nc:
+            end = c
+            while end + 1 < nc and not v_drawn(xs[end + 1], ys[r], ys[r + 1]):
+                end += 1
+            run = [w for w in words if ys[r] <= (w.box.top + w.box.bottom) / 2 <= ys[r + 1]]
+            run = [w for w in run if xs[c] <= (w.box.x0 + w.box.x1) / 2 <= xs[end + 1]]
+            if end > c and run:
+                mid = (min(w.box.x0 for w in run) + max(w.box.x1 for w in run)) / 2
+                if abs(mid - (xs[c] + xs[end + 1]) / 2) <= 0.15 * (xs[end + 1] - xs[c]):
+                    out.update(range(c, end))
+            c = end + 1
+        return out
+
+    # A missing vertical rule makes a spanning cell only where text runs across it, or in the top
+    # band where one text sits centred over the columns of an undivided box: tables often draw
+    # column rules in the header alone, and their body cells are still separate.
+    first = next((r for r in range(nr) if _band_has_text(words, ys, r)), 0)
+    group = centred(first)
     for r in range(nr):
         for c in range(nc):
-            if c + 1 < nc and not v_drawn(xs[c + 1], ys[r], ys[r + 1]) and crossed(xs[c + 1], r):
+            open_rule = c + 1 < nc and not v_drawn(xs[c + 1], ys[r], ys[r + 1])
+            if open_rule and (crossed(xs[c + 1], r) or (r == first and c in group)):
                 join((r, c), (r, c + 1))
             if r + 1 < nr and not h_drawn(ys[r + 1], xs[c], xs[c + 1]):
                 join((r, c), (r + 1, c))
