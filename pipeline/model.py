@@ -129,11 +129,18 @@ class Block:
 
 @dataclass
 class Cell:
+    """One grid position. A spanning cell sits at its top-left position with `rowspan`/`colspan`;
+    a position it covers under a group header holds a copy with `spanned_from` set to the origin, so
+    that `Table.grid()` names every column below the header (renderers that keep spans skip copies)."""
+
     row: int
     col: int
     text: str
     box: Box | None = None
     refs: list[str] = field(default_factory=list)
+    rowspan: int = 1
+    colspan: int = 1
+    spanned_from: tuple[int, int] | None = None
 
 
 @dataclass
