@@ -9,9 +9,16 @@ import zlib
 from statistics import median
 from typing import Any
 
+from pdfminer.ascii85 import ascii85decode, asciihexdecode
 from pdfminer.pdftypes import resolve1
 
 _FLATE = {"FlateDecode", "Fl"}
+_TEXT = {
+    "ASCII85Decode": ascii85decode,
+    "A85": ascii85decode,
+    "ASCIIHexDecode": asciihexdecode,
+    "AHx": asciihexdecode,
+}
 _THIN = 0.02  # a page with less text than this share of its neighbours' (median) ...
 _NEIGHBOUR_TEXT = 1000  # ... when they hold at least this many characters
 _REACH = 2  # pages on each side compared
@@ -26,13 +33,20 @@ def damaged_streams(page_obj) -> int:
     for ref in streams:
         s = resolve1(ref)
         raw = getattr(s, "rawdata", None)
-        if raw is None or not any(getattr(f, "name", f) in _FLATE for f, _ in _filters(s)):
+        names = [getattr(f, "name", f) for f, _ in _filters(s)]
+        if raw is None or not any(n in _FLATE for n in names):
             continue
         if s.decipher:
             raw = s.decipher(s.objid, s.genno, raw, s.attrs)
         try:
-            zlib.decompress(raw)
-        except zlib.error:
+            for name in names:  # text encodings first (reportlab writes ASCII85 over Flate)
+                if name in _FLATE:
+                    zlib.decompress(raw)
+                    break
+                if name not in _TEXT:
+                    break  # a filter not ours to undo: no judgement
+                raw = _TEXT[name](raw)
+        except (zlib.error, ValueError):
             bad += 1
     return bad
 

@@ -5,8 +5,6 @@ tables see an upright page whose text runs left to right.
 
 from __future__ import annotations
 
-import math
-
 _SIDEWAYS = 0.5  # share of glyphs not upright that makes a page sideways
 
 
@@ -37,6 +35,8 @@ def upright(chars: list[dict], k: int, width: float, height: float) -> list[dict
         if c.get("upright", True) or (c["matrix"][1] < 0) != want:
             continue
         x0, top, x1, bottom = box(c["x0"], c["top"], c["x1"], c["bottom"], k, width, height)
-        size = math.hypot(c["matrix"][0], c["matrix"][1])  # pdfplumber sizes a turned glyph by its width
-        out.append({**c, "x0": x0, "top": top, "x1": x1, "bottom": bottom, "upright": True, "size": size})
+        # pdfplumber sizes a turned glyph by its width; an upright glyph's size is its box's height
+        out.append(
+            {**c, "x0": x0, "top": top, "x1": x1, "bottom": bottom, "upright": True, "size": bottom - top}
+        )
     return out
