@@ -229,6 +229,9 @@ class Document:
     sentences: list[tuple[int, int]] = field(default_factory=list)  # [start, end) in text, set by NER
     meta: dict[str, Any] = field(default_factory=dict)
     text: str = ""
+    # partial loss found while reading (damaged or near-empty pages, unmapped glyphs): one entry each,
+    # {"page": n (0: the whole document), "code": short reason, "detail": sentence}
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     SEP = "\n\n"
 

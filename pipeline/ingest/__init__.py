@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 
 from pipeline import tables
-from pipeline.ingest import blocks, cleanup, layout, words
+from pipeline.ingest import blocks, cleanup, damage, glyphs, layout, rotation, words
 from pipeline.ingest.errors import IngestError, check_bytes, classify, is_truncated, open_pdf
 from pipeline.model import Box, Document, Page, Word
 
@@ -41,7 +41,9 @@ def read(path: str | Path, password: str | None = None, doc_id: str | None = Non
         doc.meta["title"] = str(pdf.metadata.get("Title", ""))
         for p in pdf.pages:
             try:
-                page, rows = _parse_page(p, pool)
+                if damage.damaged_streams(p.page_obj):
+                    _warn(doc, p.page_number, "damaged", "a compressed content stream is damaged: text lost")
+                page, rows = _parse_page(p, pool, doc)
             except IngestError:
                 raise
             except Exception as e:  # noqa: BLE001 - a broken content stream deep in pdfminer
@@ -57,26 +59,41 @@ def read(path: str | Path, password: str | None = None, doc_id: str | None = Non
             f"{path.name}: no text layer ({n_chars} characters on {len(doc.pages)} pages); "
             "a scanned document needs OCR first",
         )
+    counts = [sum(len(w.text) for w in pg.words) for pg in doc.pages]
+    for i in damage.thin_pages(counts):
+        _warn(doc, i + 1, "thin_text", f"{counts[i]} characters, far fewer than on the pages around it")
     _assemble(doc, page_rows)
     return doc
 
 
-def _parse_page(p, pool: words.Pool) -> tuple[Page, list[list[Word]]]:
+def _warn(doc: Document, page: int, code: str, detail: str) -> None:
+    doc.warnings.append({"page": page, "code": code, "detail": f"page {page}: {detail}"})
+
+
+def _parse_page(p, pool: words.Pool, doc: Document) -> tuple[Page, list[list[Word]]]:
     n = p.page_number
-    page = Page(n, float(p.width), float(p.height))
+    w, h = float(p.width), float(p.height)
     chars = p.chars
+    if missing := glyphs.resolve(chars, p.page_obj):
+        _warn(doc, n, "unmapped_glyphs", f"{missing} glyphs with no Unicode mapping (shown as U+FFFD)")
+    k = rotation.turn(chars)  # a page set sideways is read in its own direction
+    page = Page(n, h, w) if k else Page(n, w, h)
+    if k:
+        chars = rotation.upright(chars, k, w, h)
+
+    def box(o: dict) -> Box:
+        return Box(n, *rotation.box(o["x0"], o["top"], o["x1"], o["bottom"], k, w, h))
+
     rows = words.rows(chars, n, page.width, page.height, pool)
-    turned = words.rotated_rows(chars, n, pool)
-    if sum(len(r) for r in turned) > sum(len(r) for r in rows):
-        rows = turned  # a page set sideways: its vertical lines are the text
     page.words = [w for r in rows for w in r]
     for e in p.edges:  # thin lines and rect edges
-        page.rules.append(Box(n, e["x0"], e["top"], e["x1"], e["bottom"]))
+        page.rules.append(box(e))
     for r in p.rects:
-        if r.get("fill") and r["width"] > 2 and r["height"] > 2:
-            page.fills.append(Box(n, r["x0"], r["top"], r["x1"], r["bottom"]))
-        if _FRAME[0] < r["width"] < 0.9 * page.width and _FRAME[1] < r["height"] < 0.9 * page.height:
-            page.frames.append(Box(n, r["x0"], r["top"], r["x1"], r["bottom"]))
+        b = box(r)
+        if r.get("fill") and b.width > 2 and b.height > 2:
+            page.fills.append(b)
+        if _FRAME[0] < b.width < 0.9 * page.width and _FRAME[1] < b.height < 0.9 * page.height:
+            page.frames.append(b)
     page.table_regions = tables.regions(page)
     if page.table_regions:  # table words stay in page.words, out of the body rows
         rows = [kept for r in rows if (kept := [w for w in r if not _inside(w.box, page.table_regions)])]

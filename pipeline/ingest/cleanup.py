@@ -65,7 +65,7 @@ def running_lines(pages: list[tuple[list[list[Word]], float]]) -> list[Block]:
     for kind, seg, sig, near in found:
         text = " ".join(w.text for w in seg)
         alone = near and (_PAGE_NUMBER.match(text) or (_URL.match(text) and len(pages) > 1))
-        if len(pages_with[sig]) >= need or alone:
+        if len(pages_with[sig]) >= (need if near else max(3, need)) or alone:
             box = seg[0].box
             for w in seg[1:]:
                 box = box.union(w.box)

@@ -106,4 +106,4 @@ def keep_hyphen(left: str, right: str, vocab: set[str]) -> bool:
     common_r = words.get(rw, 0) >= _COMMON
     if common_r and words.get(lw, 0) >= _COMMON and len(lw) > 1:
         return True  # two words: follow-up, all-treated
-    return common_r and len(lw) >= _LONG and joined not in words and lw not in words and len(rw) > 2
+    return common_r and len(lw) >= _LONG and joined not in words and len(rw) > 2

@@ -28,6 +28,8 @@ _MIN_FRAGMENT_CHARS = 6  # ... in fragments of this many characters on average (
 CAPTION = re.compile(
     r"^(?:Supplementary\s+)?(?:Table|TABLE|Fig\.?|Figure|FIGURE)\s*[A-Z]?\d+[A-Za-z]?(?:\s*[.:|]|\s+[A-Z][a-z])"
 )
+_BAND_ROWS = 3  # fragments on each side of a gutter in one band at least ...
+_PAIRED = 0.25  # ... in bands holding this share of the region's fragments
 _MAX_CROSSING = 0.8  # share of rows that may run across a gutter
 
 
@@ -95,6 +97,7 @@ class _Frag:
 
 
 def fragments(rows: list[list[Word]]) -> list[_Frag]:
+    """Each row cut at gaps wider than an em."""
     out = []
     for i, r in enumerate(rows):
         ws = sorted(r, key=lambda w: w.box.x0)
@@ -162,19 +165,24 @@ def _runs(cover: list[int], level: int, lo: int) -> list[tuple[int, int]]:
 
 
 def _side_by_side(frags: list[_Frag], g0: float, g1: float) -> bool:
-    """Whether some band between fragments crossing [g0, g1] holds text on both sides (two
-    fragments each at least): columns, not a left block above a right one."""
-    left = right = 0
+    """Whether the bands between fragments crossing [g0, g1] hold text on both sides (at least
+    `_BAND_ROWS` fragments each) for a fair share of the region: columns, not a left block above a
+    right one, nor a few lines whose justified spaces happen to line up."""
+    left = right = paired = 0
+
+    def close() -> int:
+        return left + right if min(left, right) >= _BAND_ROWS else 0
+
     for f in sorted(frags, key=lambda f: f.top):
         if f.x1 <= g0 + 1:
             left += 1
         elif f.x0 >= g1 - 1:
             right += 1
         else:
+            paired += close()
             left = right = 0
-        if left >= 2 and right >= 2:
-            return True
-    return False
+    paired += close()
+    return paired >= _PAIRED * len(frags)
 
 
 def _side(frags: list[_Frag], total: int) -> bool:

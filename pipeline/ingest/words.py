@@ -130,44 +130,6 @@ def rows(
     return out
 
 
-def rotated_rows(chars: list[dict], page_no: int, pool: Pool | None = None) -> list[list[Word]]:
-    """Rows of words set vertically (a page turned on its side): pdfplumber reads each vertical
-    line; lines are ordered across the page in reading direction."""
-    from pdfplumber.utils import extract_words
-
-    pool = pool if pool is not None else Pool()
-    chars = [c for c in chars if not c.get("upright", True) and c["text"]]
-    if not chars:
-        return []
-    found = extract_words(chars, return_chars=True)
-    for w in found:
-        w["size"], w["fontname"] = w["chars"][0]["size"], w["chars"][0]["fontname"]
-    ttb = sum(w.get("direction") == "ttb" for w in found) * 2 >= len(found)
-    found.sort(key=lambda w: w["x0"], reverse=not ttb)
-    groups: list[list[dict]] = []
-    for w in found:  # one vertical line: x0 within a fraction of the size of the line's first word
-        if groups and abs(w["x0"] - groups[-1][0]["x0"]) <= ROW_RATIO * w["size"]:
-            groups[-1].append(w)
-        else:
-            groups.append([w])
-    out = []
-    for g in groups:
-        ws = sorted(g, key=(lambda w: w["top"]) if ttb else (lambda w: -w["bottom"]))
-        out.append(
-            [
-                Word(
-                    pool.text("".join(LIGATURES.get(ch, ch) for ch in w["text"])),
-                    _make_box(page_no, w["x0"], w["top"], w["x1"], w["bottom"], pool),
-                    size=pool.num(round(w["size"], 2)),
-                    font=pool.text(w["fontname"].split("+")[-1]),
-                    bold=is_bold(w["fontname"]),
-                )
-                for w in ws
-            ]
-        )
-    return out
-
-
 def _merge_small_rows(groups: list[list[dict]]) -> list[list[dict]]:
     """Lowered small glyphs (subscripts) start their own row by `top`; give them back to the row of
     larger glyphs they overlap vertically and follow (or precede) without a gap. Small text standing
