@@ -223,3 +223,15 @@ def test_one_agreeing_value_can_silence_the_others(rules):
     assert [f.severity for f in loud] == ["warning"]
     quiet = checker(rules, text_table_mismatch={**tt, "quiet_when_one_agrees": True}).check(doc, [], outs)
     assert [f for f in quiet if f.check == "text_table_mismatch"] == []
+
+
+def test_percentage_with_the_n_of_its_group_in_the_same_clause(rules):
+    doc = text_doc([
+        "In this subgroup, the response rate was 58.3% in the valbotamab group (n = 83) and 41.2% in the "
+        "placebo group (n = 85). Overall 60.2% in the valbotamab group (n = 83) responded."
+    ])  # fmt: skip
+    fs = [f for f in checker(rules).check(doc, [], []) if f.check == "grim"]
+    # 58.3% of 83: 48/83 = 57.8%, 49/83 = 59.0%; 41.2% = 35/85 and 60.2% = 50/83 are fine
+    assert [(f.evidence[0].value, f.evidence[1].value) for f in fs] == [
+        ("58.3% in the valbotamab group (n = 83)", "83")
+    ]
