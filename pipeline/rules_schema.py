@@ -77,9 +77,15 @@ class Metric(_Open):
     synonyms: Strings
 
 
+class Grade3(_Open):
+    cues: Strings = Field(default_factory=list)
+    events: dict[str, Strings] = Field(default_factory=dict)
+
+
 class MetricsFile(_Open):
     metrics: dict[str, Metric]
     median_of: dict[str, str] = Field(default_factory=dict)
+    grade3: Grade3 = Field(default_factory=Grade3)
 
 
 class Expectation(_Open):
@@ -151,6 +157,8 @@ class RecordsFile(_Open):
     author_cue: str = ""
     value_before_metric: str = ""
     subset_after_count: str = ""
+    nonschema_headers: Strings = Field(default_factory=list)
+    baseline_captions: Strings = Field(default_factory=list)
 
     @field_validator("author_cue", "value_before_metric", "subset_after_count")
     @classmethod

@@ -180,7 +180,9 @@ def _merge_small_rows(groups: list[list[dict]]) -> list[list[dict]]:
             out.append(g)
             continue
         big = max(c["size"] for c in prev)
-        if max(c["size"] for c in g) >= SMALL * big or min(c["top"] for c in g) >= max(c["bottom"] for c in prev):
+        if max(c["size"] for c in g) >= SMALL * big or min(c["top"] for c in g) >= max(
+            c["bottom"] for c in prev
+        ):
             out.append(g)
             continue
         g.sort(key=lambda c: c["x0"])
