@@ -214,15 +214,21 @@ def test_study_records_unused():
     assert Study("d", "s").study_id == "s"  # the families read records only through Context
 
 
-def test_one_agreeing_value_can_silence_the_others(rules):
-    """quiet_when_one_agrees (rules/checks.yml): several text values, one equal to the table's."""
+def test_a_named_other_analysis_stays_quiet(rules):
+    """quiet_when_one_agrees (rules/checks.yml): several text values (an updated analysis, an
+    as-treated population), one equal to the table's: no finding."""
     outs = [o("ORR", 71.6, "text"), o("ORR", 94.2, "text", subgroup=""), o("ORR", 71.6)]
     doc = text_doc(["Nothing."])
     tt = dict(rules["checks"]["checks"]["text_table_mismatch"])
-    loud = [f for f in checker(rules).check(doc, [], outs) if f.check == "text_table_mismatch"]
-    assert [f.severity for f in loud] == ["warning"]
-    quiet = checker(rules, text_table_mismatch={**tt, "quiet_when_one_agrees": True}).check(doc, [], outs)
+    quiet = checker(rules).check(doc, [], outs)
     assert [f for f in quiet if f.check == "text_table_mismatch"] == []
+    loud = checker(rules, text_table_mismatch={**tt, "quiet_when_one_agrees": False}).check(doc, [], outs)
+    assert [f.severity for f in loud if f.check == "text_table_mismatch"] == ["warning"]
+    # a plain contradiction stays an error
+    bad = [o("ORR", 71.6, "text"), o("ORR", 76.1)]
+    assert [f.severity for f in checker(rules).check(doc, [], bad) if f.check == "text_table_mismatch"] == [
+        "error"
+    ]
 
 
 def test_percentage_with_the_n_of_its_group_in_the_same_clause(rules):
@@ -235,3 +241,15 @@ def test_percentage_with_the_n_of_its_group_in_the_same_clause(rules):
     assert [(f.evidence[0].value, f.evidence[1].value) for f in fs] == [
         ("58.3% in the valbotamab group (n = 83)", "83")
     ]
+
+
+def test_per_kg_and_flat_doses_of_different_studies_are_not_a_unit_error(rules):
+    outs = [
+        Outcome("d", "a", "DOSE", 2e6, "cells/kg", "table", product="zel-cel", trial="KESTREL-4"),
+        Outcome("d", "b", "DOSE", 4e8, "cells", "table", product="zel-cel", trial="OSPREY-2"),
+    ]
+    doc = text_doc(["Nothing."])
+    assert [f for f in checker(rules).check(doc, [], outs) if f.check == "unit_mismatch"] == []
+    same = [outs[0], replace(outs[1], study_id="a", trial="KESTREL-4", value=2e6, source="text")]
+    fs = [f for f in checker(rules).check(doc, [], same) if f.check == "unit_mismatch"]
+    assert [(f.product, f.metric) for f in fs] == [("zel-cel", "DOSE")]
