@@ -253,3 +253,28 @@ def test_per_kg_and_flat_doses_of_different_studies_are_not_a_unit_error(rules):
     same = [outs[0], replace(outs[1], study_id="a", trial="KESTREL-4", value=2e6, source="text")]
     fs = [f for f in checker(rules).check(doc, [], same) if f.check == "unit_mismatch"]
     assert [(f.product, f.metric) for f in fs] == [("zel-cel", "DOSE")]
+
+
+def test_an_odd_whole_cohort_n_in_the_text(rules):
+    """The text says 317 once and 304 elsewhere; the table 304: the 317 is flagged. A far larger
+    n (all screened) or a labelled population is not."""
+    doc = text_doc(["Nothing."])
+    st = [Study("d", "k4", trial="KESTREL-4")]
+    outs = [o("N", 304, "table", unit="patients"), o("N", 304, "text", unit="patients"),
+            o("N", 317, "text", unit="patients")]  # fmt: skip
+    fs = [f for f in checker(rules).check(doc, st, outs) if f.check == "n_mismatch"]
+    assert [(f.trial, [e.value for e in f.evidence]) for f in fs] == [("KESTREL-4", ["304", "317", "304"])]
+    quiet = outs[:2] + [
+        o("N", 688, "text", unit="patients"),
+        o("N", 301, "text", unit="patients", subgroup="safety"),
+    ]
+    assert [f for f in checker(rules).check(doc, st, quiet) if f.check == "n_mismatch"] == []
+
+
+def test_a_subgroup_as_large_as_all_arms_is_the_trial_not_a_subgroup(rules):
+    doc = text_doc(["Nothing."])
+    arms = [o("N", 215, unit="patients"), o("N", 209, arm="control", unit="patients")]
+    total = arms + [o("N", 424, subgroup="all randomised", unit="patients")]
+    assert [f for f in checker(rules).check(doc, [], total) if f.check == "logic"] == []
+    men = arms + [o("N", 226, arm="control", subgroup="men", unit="patients")]
+    assert [f.metric for f in checker(rules).check(doc, [], men) if f.check == "logic"] == ["N"]

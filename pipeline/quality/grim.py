@@ -77,7 +77,7 @@ class GrimCheck:
             ]
             scope = f" ({o.subgroup})" if o.subgroup else ""
             msg = f"{label_of(o)}{scope} {o.source} {o.metric} {fmt(o.value)}% (p{o.page}) with n={n}: {why} ({ks})"
-            subject = f"{o.study_id}|{o.subgroup}|{o.metric}|{o.source}|{o.timepoint_months}"
+            subject = f"{o.study_id}|{o.subgroup}|{o.metric}|{o.timepoint_months}|{o.value}"  # one per printed value
             findings.append(make(doc_id, "grim", severity, subject, msg, ev, o, metric=o.metric))
         return findings
 

@@ -204,12 +204,19 @@ def _followup(rule: Rule, outs: list[Outcome], fus: list[Outcome], add: Add) -> 
 
 
 def _nested_n(rule: Rule, outcomes: Sequence[Outcome], add: Add) -> None:
-    """A subgroup's n above the n of its own arm (the same study and arm, whole population)."""
+    """A subgroup's n above the n of its own arm (the same study and arm, whole population). With
+    `same_source`, both from tables or both from the text (a sentence's "n = 494" is often a cohort
+    over both arms); an n as large as all arms together is the whole trial, not a subgroup."""
     ns = [o for o in outcomes if o.metric == "N" and o.value is not None]
+    same_source = bool(rule.conf.get("same_source"))
     for o in ns:
         if not o.subgroup:
             continue
+        arms = {p.arm: p.value for p in ns if p.study_id == o.study_id and not p.subgroup}
+        if len(arms) > 1 and o.value >= sum(arms.values()) - 1:
+            continue
         outer = [p for p in ns if p.study_id == o.study_id and p.arm == o.arm and not p.subgroup]
+        outer = [p for p in outer if p.source == o.source] if same_source else outer
         if outer:
             top = max(outer, key=lambda p: p.value)
             if o.value > top.value:

@@ -15,7 +15,8 @@ from pipeline.model import Document, Mention, Study, Table
 
 # a trial-like name: capitalised, with a second capital or a digit (ALPHA-7, GO12345, Kestrel-4)
 _NAME = re.compile(
-    r"\b(?:[A-Z]{2,}[A-Za-z0-9]*\s[A-Z]{2,}[-–]?\d+[A-Za-z]?\b|[A-Z][A-Za-z0-9]*(?:[-–][A-Za-z0-9]+)*)"
+    r"\b(?:[A-Z]{2,}[A-Za-z0-9]*\s(?!NCT|ISRCTN|ChiCTR|ACTRN|CTRI)[A-Z]{2,}[-–]?\d+[A-Za-z]?\b"
+    r"|[A-Z][A-Za-z0-9]*(?:[-–][A-Za-z0-9]+)*)"
 )
 _ROMAN = re.compile(r"^(?:I{1,3}|IV|V|I{1,3}[ab]|Ib|IIb)$")
 _STOP_RE = [re.compile(r"^(?:NCT|ISRCTN|ChiCTR|ACTRN|CTRI|jRCT|Eudra)|^\d")]  # registry ids, numbers
