@@ -278,3 +278,13 @@ def test_a_subgroup_as_large_as_all_arms_is_the_trial_not_a_subgroup(rules):
     assert [f for f in checker(rules).check(doc, [], total) if f.check == "logic"] == []
     men = arms + [o("N", 226, arm="control", subgroup="men", unit="patients")]
     assert [f.metric for f in checker(rules).check(doc, [], men) if f.check == "logic"] == ["N"]
+
+
+def test_a_misprinted_outcome_label_in_a_table_names_its_rows_trial(rules):
+    doc = text_doc(["Nothing."])
+    t = add_table(
+        doc, "Table 1", [["Study", "Outcomes"], ["OSPREY-2", "ORR: 71%"], ["KESTREL-4", "mDRO: 12.1 m"]]
+    )
+    cell_mention(doc, t, 2, 1, "METRIC", "mDRO", "DOR_MEDIAN", variant=True, score=80)
+    fs = [f for f in checker(rules).check(doc, [], []) if f.check == "name_variant"]
+    assert [(f.trial, f.metric, f.severity) for f in fs] == [("KESTREL-4", "DOR_MEDIAN", "info")]
