@@ -288,3 +288,11 @@ def test_a_misprinted_outcome_label_in_a_table_names_its_rows_trial(rules):
     cell_mention(doc, t, 2, 1, "METRIC", "mDRO", "DOR_MEDIAN", variant=True, score=80)
     fs = [f for f in checker(rules).check(doc, [], []) if f.check == "name_variant"]
     assert [(f.trial, f.metric, f.severity) for f in fs] == [("KESTREL-4", "DOR_MEDIAN", "info")]
+
+
+def test_scr_above_a_cr_printed_as_the_category_alone_is_quiet(rules):
+    doc = text_doc(["Nothing."])
+    parts = [o("SCR", 41), o("CR", 17), o("VGPR", 22), o("PR", 12), o("ORR", 92)]  # 41+17+22+12 = 92
+    assert [f for f in checker(rules).check(doc, [], parts) if f.check == "logic"] == []
+    cumulative = [o("SCR", 41), o("CR", 17), o("ORR", 92)]
+    assert [f.metric for f in checker(rules).check(doc, [], cumulative) if f.check == "logic"] == ["SCR"]
