@@ -296,3 +296,22 @@ def test_scr_above_a_cr_printed_as_the_category_alone_is_quiet(rules):
     assert [f for f in checker(rules).check(doc, [], parts) if f.check == "logic"] == []
     cumulative = [o("SCR", 41), o("CR", 17), o("ORR", 92)]
     assert [f.metric for f in checker(rules).check(doc, [], cumulative) if f.check == "logic"] == ["SCR"]
+
+
+def test_ids_in_a_transposed_table_are_named_by_their_column(rules):
+    doc = text_doc(["Nothing."])
+    t = add_table(
+        doc, "Table 2", [["", "KESTREL-4 [3]", "OSPREY-2 [5]"], ["Registry", "NCT0612345", "NCT05512346"]]
+    )
+    cell_mention(doc, t, 1, 1, "REGISTRY_ID", "NCT0612345", "", registry="NCT", malformed=True)
+    u = add_table(
+        doc, "Table 3", [["Agent", "Trial"], ["zel-cel", "HARRIER-9 NCT05599999"], ["zel-cel", "NCT0559999"]]
+    )
+    cell_mention(doc, u, 2, 1, "REGISTRY_ID", "NCT0559999", "", registry="NCT", malformed=True)
+    fs = {
+        f.values.split(" | ")[0]: f.trial
+        for f in checker(rules).check(doc, [], [])
+        if f.check == "malformed_id"
+    }
+    # the second id's row names no trial: it does not inherit the name printed in the row above
+    assert fs == {"table:NCT0612345": "KESTREL-4", "table:NCT0559999": ""}

@@ -103,7 +103,10 @@ class Subjects:
         if trials:
             return Subject(trials[0].canonical, product, where)
         if t is not None:
-            name = _row_label(t, row, col, self.stop) or _column_label(t, row, col, self.stop)
+            name = _row_label(t, row, col, self.stop)
+            first = t.grid()[row][0].strip() if row < t.n_rows else ""
+            if not name and (_FIELD.fullmatch(first) or first.lower() in self.stop):
+                name = _column_label(t, row, col, self.stop)  # a field row: studies as columns
             if name:
                 return Subject(name, product or self.product_of.get(key(name), ""), where)
         return Subject(self.only_trial, product, where)
