@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.model import Box, Document, Mention, Outcome, Study
 from pipeline.quality import consistency, ids, names, numbers, units
-from pipeline.quality.findings import finding_id
+from pipeline.quality.findings import Severities, finding_id
 from pipeline.quality.grim import GrimCheck, attainable, ratio
 from pipeline.quality.logic import LogicCheck
 from pipeline.quality.subjects import Subjects
@@ -74,9 +74,11 @@ def test_text_table_truncation_is_info_and_rounding_is_silent(sev):
     assert [f.severity for f in fs] == ["info"]
 
 
-def test_text_table_two_analyses_is_warning(sev):
+def test_text_table_two_analyses_is_warning(conf):
+    # with quiet_when_one_agrees off (rules/checks.yml has it on: see test_quality_families.py)
+    loud = {**conf, "text_table_mismatch": {**conf["text_table_mismatch"], "quiet_when_one_agrees": False}}
     fs = consistency.text_table_values(
-        "d", [out("CR", 74, "text"), out("CR", 77, "text"), out("CR", 77.4)], sev
+        "d", [out("CR", 74, "text"), out("CR", 77, "text"), out("CR", 77.4)], Severities(loud)
     )
     assert [f.severity for f in fs] == ["warning"]
     assert fs[0].values == "text:74 | text:77 | table:77.4"

@@ -214,12 +214,104 @@ def test_study_records_unused():
     assert Study("d", "s").study_id == "s"  # the families read records only through Context
 
 
-def test_one_agreeing_value_can_silence_the_others(rules):
-    """quiet_when_one_agrees (rules/checks.yml): several text values, one equal to the table's."""
+def test_a_named_other_analysis_stays_quiet(rules):
+    """quiet_when_one_agrees (rules/checks.yml): several text values (an updated analysis, an
+    as-treated population), one equal to the table's: no finding."""
     outs = [o("ORR", 71.6, "text"), o("ORR", 94.2, "text", subgroup=""), o("ORR", 71.6)]
     doc = text_doc(["Nothing."])
     tt = dict(rules["checks"]["checks"]["text_table_mismatch"])
-    loud = [f for f in checker(rules).check(doc, [], outs) if f.check == "text_table_mismatch"]
-    assert [f.severity for f in loud] == ["warning"]
-    quiet = checker(rules, text_table_mismatch={**tt, "quiet_when_one_agrees": True}).check(doc, [], outs)
+    quiet = checker(rules).check(doc, [], outs)
     assert [f for f in quiet if f.check == "text_table_mismatch"] == []
+    loud = checker(rules, text_table_mismatch={**tt, "quiet_when_one_agrees": False}).check(doc, [], outs)
+    assert [f.severity for f in loud if f.check == "text_table_mismatch"] == ["warning"]
+    # a plain contradiction stays an error
+    bad = [o("ORR", 71.6, "text"), o("ORR", 76.1)]
+    assert [f.severity for f in checker(rules).check(doc, [], bad) if f.check == "text_table_mismatch"] == [
+        "error"
+    ]
+
+
+def test_percentage_with_the_n_of_its_group_in_the_same_clause(rules):
+    doc = text_doc([
+        "In this subgroup, the response rate was 58.3% in the valbotamab group (n = 83) and 41.2% in the "
+        "placebo group (n = 85). Overall 60.2% in the valbotamab group (n = 83) responded."
+    ])  # fmt: skip
+    fs = [f for f in checker(rules).check(doc, [], []) if f.check == "grim"]
+    # 58.3% of 83: 48/83 = 57.8%, 49/83 = 59.0%; 41.2% = 35/85 and 60.2% = 50/83 are fine
+    assert [(f.evidence[0].value, f.evidence[1].value) for f in fs] == [
+        ("58.3% in the valbotamab group (n = 83)", "83")
+    ]
+
+
+def test_per_kg_and_flat_doses_of_different_studies_are_not_a_unit_error(rules):
+    outs = [
+        Outcome("d", "a", "DOSE", 2e6, "cells/kg", "table", product="zel-cel", trial="KESTREL-4"),
+        Outcome("d", "b", "DOSE", 4e8, "cells", "table", product="zel-cel", trial="OSPREY-2"),
+    ]
+    doc = text_doc(["Nothing."])
+    assert [f for f in checker(rules).check(doc, [], outs) if f.check == "unit_mismatch"] == []
+    same = [outs[0], replace(outs[1], study_id="a", trial="KESTREL-4", value=2e6, source="text")]
+    fs = [f for f in checker(rules).check(doc, [], same) if f.check == "unit_mismatch"]
+    assert [(f.product, f.metric) for f in fs] == [("zel-cel", "DOSE")]
+
+
+def test_an_odd_whole_cohort_n_in_the_text(rules):
+    """The text says 317 once and 304 elsewhere; the table 304: the 317 is flagged. A far larger
+    n (all screened) or a labelled population is not."""
+    doc = text_doc(["Nothing."])
+    st = [Study("d", "k4", trial="KESTREL-4")]
+    outs = [o("N", 304, "table", unit="patients"), o("N", 304, "text", unit="patients"),
+            o("N", 317, "text", unit="patients")]  # fmt: skip
+    fs = [f for f in checker(rules).check(doc, st, outs) if f.check == "n_mismatch"]
+    assert [(f.trial, [e.value for e in f.evidence]) for f in fs] == [("KESTREL-4", ["304", "317", "304"])]
+    quiet = outs[:2] + [
+        o("N", 688, "text", unit="patients"),
+        o("N", 301, "text", unit="patients", subgroup="safety"),
+    ]
+    assert [f for f in checker(rules).check(doc, st, quiet) if f.check == "n_mismatch"] == []
+
+
+def test_a_subgroup_as_large_as_all_arms_is_the_trial_not_a_subgroup(rules):
+    doc = text_doc(["Nothing."])
+    arms = [o("N", 215, unit="patients"), o("N", 209, arm="control", unit="patients")]
+    total = arms + [o("N", 424, subgroup="all randomised", unit="patients")]
+    assert [f for f in checker(rules).check(doc, [], total) if f.check == "logic"] == []
+    men = arms + [o("N", 226, arm="control", subgroup="men", unit="patients")]
+    assert [f.metric for f in checker(rules).check(doc, [], men) if f.check == "logic"] == ["N"]
+
+
+def test_a_misprinted_outcome_label_in_a_table_names_its_rows_trial(rules):
+    doc = text_doc(["Nothing."])
+    t = add_table(
+        doc, "Table 1", [["Study", "Outcomes"], ["OSPREY-2", "ORR: 71%"], ["KESTREL-4", "mDRO: 12.1 m"]]
+    )
+    cell_mention(doc, t, 2, 1, "METRIC", "mDRO", "DOR_MEDIAN", variant=True, score=80)
+    fs = [f for f in checker(rules).check(doc, [], []) if f.check == "name_variant"]
+    assert [(f.trial, f.metric, f.severity) for f in fs] == [("KESTREL-4", "DOR_MEDIAN", "info")]
+
+
+def test_scr_above_a_cr_printed_as_the_category_alone_is_quiet(rules):
+    doc = text_doc(["Nothing."])
+    parts = [o("SCR", 41), o("CR", 17), o("VGPR", 22), o("PR", 12), o("ORR", 92)]  # 41+17+22+12 = 92
+    assert [f for f in checker(rules).check(doc, [], parts) if f.check == "logic"] == []
+    cumulative = [o("SCR", 41), o("CR", 17), o("ORR", 92)]
+    assert [f.metric for f in checker(rules).check(doc, [], cumulative) if f.check == "logic"] == ["SCR"]
+
+
+def test_ids_in_a_transposed_table_are_named_by_their_column(rules):
+    doc = text_doc(["Nothing."])
+    t = add_table(
+        doc, "Table 2", [["", "KESTREL-4 [3]", "OSPREY-2 [5]"], ["Registry", "NCT0612345", "NCT05512346"]]
+    )
+    cell_mention(doc, t, 1, 1, "REGISTRY_ID", "NCT0612345", "", registry="NCT", malformed=True)
+    u = add_table(
+        doc, "Table 3", [["Agent", "Trial"], ["zel-cel", "HARRIER-9 NCT05599999"], ["zel-cel", "NCT0559999"]]
+    )
+    cell_mention(doc, u, 2, 1, "REGISTRY_ID", "NCT0559999", "", registry="NCT", malformed=True)
+    fs = {
+        f.values.split(" | ")[0]: f.trial
+        for f in checker(rules).check(doc, [], [])
+        if f.check == "malformed_id"
+    }
+    # the second id's row names no trial: it does not inherit the name printed in the row above
+    assert fs == {"table:NCT0612345": "KESTREL-4", "table:NCT0559999": ""}

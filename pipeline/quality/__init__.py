@@ -75,7 +75,19 @@ class Checker:
         found: list[Finding] = []
         for family, inst in self.instances:
             found += family.run(ctx, inst)
-        return _dedupe(found)
+        return _dedupe(_named(found, studies))
+
+
+def _named(findings: list[Finding], studies: list[Study]) -> list[Finding]:
+    """A finding about one study names its trial and product even when the outcomes it cites
+    did not carry them (the curator, and the report, read the names)."""
+    by_id = {s.study_id: s for s in studies}
+    for f in findings:
+        s = by_id.get(f.study_id)
+        if s is not None:
+            f.trial = f.trial or s.trial
+            f.product = f.product or s.product
+    return findings
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

@@ -144,6 +144,7 @@ def n_mismatch(
 ) -> list[Finding]:
     """Whole-cohort patient numbers stated differently in text and table (Study.n_text/n_table, or
     N outcomes of the investigational arm and no subgroup)."""
+    conf = sev.conf("n_mismatch")
     ns: dict[str, dict[str, dict[int, Evidence]]] = defaultdict(lambda: defaultdict(dict))
     for o in outcomes:
         if o.metric == "N" and not o.arm and not o.subgroup and o.value is not None:
@@ -157,8 +158,19 @@ def n_mismatch(
             by["table"].setdefault(
                 int(s.n_table), Evidence("table", str(s.n_table), "table", _page(s, "table"))
             )
-        if not by.get("text") or not by.get("table") or set(by["text"]) & set(by["table"]):
+        if not by.get("text") or not by.get("table"):
             continue
+        if set(by["text"]) & set(by["table"]):
+            # the text agrees somewhere; with `text_outliers`, a whole-cohort n stated in the text
+            # that no table states (and no population labels) is still a contradiction
+            ratio = float(conf.get("outlier_max_ratio") or 1.25)
+            (t,) = by["table"] if len(by["table"]) == 1 else (0,)
+            odd = [
+                n for n in by["text"] if n not in by["table"] and t and 0 < n <= ratio * t and t <= ratio * n
+            ]
+            if not (conf.get("text_outliers") and odd):
+                continue  # a much larger n is a population the paper names (all randomised, screened)
+            by["text"] = {n: e for n, e in by["text"].items() if n in odd or n in by["table"]}
         ev = list(by["text"].values()) + list(by["table"].values())
         msg = f"{label_of(s)} n: {' vs '.join(describe(e) for e in ev)} (enrolled vs treated or evaluable?)"
         findings.append(

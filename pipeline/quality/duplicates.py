@@ -59,6 +59,7 @@ def same_study_twice(
                     "table",
                     page,
                     " | ".join(t.grid()[r][:5]),
+                    _box(t, r),
                 )
                 for r, n, ref in rows
             ]
@@ -80,3 +81,9 @@ def same_study_twice(
                 )
             )
     return out
+
+
+def _box(t: Table, row: int) -> str:
+    """The row's label cell, where the curator sees the study named."""
+    c = t.cell(row, 0)
+    return str(c.box) if c is not None and c.box else ""

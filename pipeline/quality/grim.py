@@ -77,7 +77,7 @@ class GrimCheck:
             ]
             scope = f" ({o.subgroup})" if o.subgroup else ""
             msg = f"{label_of(o)}{scope} {o.source} {o.metric} {fmt(o.value)}% (p{o.page}) with n={n}: {why} ({ks})"
-            subject = f"{o.study_id}|{o.subgroup}|{o.metric}|{o.source}|{o.timepoint_months}"
+            subject = f"{o.study_id}|{o.subgroup}|{o.metric}|{o.timepoint_months}|{o.value}"  # one per printed value
             findings.append(make(doc_id, "grim", severity, subject, msg, ev, o, metric=o.metric))
         return findings
 
@@ -108,10 +108,12 @@ class GrimCheck:
     def _ratio(
         self, doc_id: str, m: re.Match[str], where: str, page: int, bbox: str, who: Subject | None, done: list
     ) -> list[Finding]:
-        k, n, pct = int(m.group("k")), int(m.group("n")), float(m.group("pct"))
+        """A printed "k of n (x%)" — or "x% ... (n = n)", with no k — checked as GRIM."""
+        k = int(m.group("k")) if "k" in m.re.groupindex else None
+        n, pct = int(m.group("n")), float(m.group("pct"))
         if n < self.min_n:
             return []
-        verdict = ratio(k, n, pct)
+        verdict = ratio(k, n, pct) if k is not None else attainable(pct, n)
         if verdict == "same":
             return []
         severity = (
@@ -119,18 +121,20 @@ class GrimCheck:
         )
         snippet = " ".join(m.group(0).split())
         source = "text" if where == "text" else "table"
-        ev = [
-            Evidence(source, snippet, source, page, snippet, bbox),
-            Evidence(f"{k}/{n}", f"{100 * k / n:.1f}%", "", page),
-        ]
+        ev = [Evidence(source, snippet, source, page, snippet, bbox)]
+        if k is not None:
+            ev.append(Evidence(f"{k}/{n}", f"{100 * k / n:.1f}%", "", page))
+            why = f"{k}/{n} = {100 * k / n:.2f}%"
+        else:
+            ev.append(Evidence("n", str(n), source, page))
+            why = f"no whole k/{n} gives {fmt(pct)}% ({_neighbours(pct, n)})"
         name = who.name if who else ""
         about = f"{name}: " if name else ""
-        msg = f'{about}{where} (p{page}): "{snippet}" but {k}/{n} = {100 * k / n:.2f}%'
+        msg = f'{about}{where} (p{page}): "{snippet}" but {why}'
         nth = sum(1 for f in done if snippet in f.values) + 1
-        trial = name if who and name and not who.product else (name if who else "")
         return [
             make(doc_id, "grim", severity, f"{source}|{snippet}|{nth}", msg, ev,
-                 trial=trial, product=who.product if who else "")
+                 trial=name, product=who.product if who else "")
         ]  # fmt: skip
 
 

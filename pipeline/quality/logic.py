@@ -125,6 +125,8 @@ def _pair(rule: Rule, outs: list[Outcome], add: Add) -> None:
     if not rule.conf.get("timed"):
         one = _single(outs)
         a, b = one.get(lo), one.get(hi)
+        if a and b and _partition(rule, one):
+            return  # the categories add up to the total: `upper` is printed as a category alone
         if a and b and _above(a.value, b.value):
             add(rule.name, a, lo, f"{lo} {fmt(a.value)} > {hi} {fmt(b.value)}", [_ev(a, lo), _ev(b, hi)])
         return
@@ -141,6 +143,17 @@ def _pair(rule: Rule, outs: list[Outcome], add: Add) -> None:
                     f"{lo} {fmt(a.value)} > {hi} {fmt(b.value)}{at}",
                     [_ev(a, lo), _ev(b, hi)],
                 )
+
+
+def _partition(rule: Rule, one: Mapping[str, Outcome]) -> bool:
+    """`unless_partition: {categories: [...], total: ORR}`: every category stated and their sum is
+    the total (to rounding), so each is exclusive (CR without sCR) and a pair of them is no subset."""
+    p = rule.conf.get("unless_partition") or {}
+    cats, total = list(p.get("categories") or ()), one.get(str(p.get("total") or "ORR"))
+    if not cats or total is None or any(c not in one for c in cats):
+        return False
+    s = sum(one[c].value for c in cats)
+    return abs(s - total.value) <= sum(_half(one[c].value) for c in cats) + _half(total.value)
 
 
 def _categories(rule: Rule, outs: list[Outcome], add: Add) -> None:
@@ -204,12 +217,19 @@ def _followup(rule: Rule, outs: list[Outcome], fus: list[Outcome], add: Add) -> 
 
 
 def _nested_n(rule: Rule, outcomes: Sequence[Outcome], add: Add) -> None:
-    """A subgroup's n above the n of its own arm (the same study and arm, whole population)."""
+    """A subgroup's n above the n of its own arm (the same study and arm, whole population). With
+    `same_source`, both from tables or both from the text (a sentence's "n = 494" is often a cohort
+    over both arms); an n as large as all arms together is the whole trial, not a subgroup."""
     ns = [o for o in outcomes if o.metric == "N" and o.value is not None]
+    same_source = bool(rule.conf.get("same_source"))
     for o in ns:
         if not o.subgroup:
             continue
+        arms = {p.arm: p.value for p in ns if p.study_id == o.study_id and not p.subgroup}
+        if len(arms) > 1 and o.value >= sum(arms.values()) - 1:
+            continue
         outer = [p for p in ns if p.study_id == o.study_id and p.arm == o.arm and not p.subgroup]
+        outer = [p for p in outer if p.source == o.source] if same_source else outer
         if outer:
             top = max(outer, key=lambda p: p.value)
             if o.value > top.value:

@@ -56,11 +56,19 @@ def name_variants(
                 f"{label}|{raw}",
                 msg,
                 ev,
-                trial=canonical
-                if label == "TRIAL"
-                else (subjects.trial_for_product(canonical) if subjects and label == "PRODUCT" else ""),
+                trial=canonical if label == "TRIAL" else _trial(label, canonical, ms[0], subjects),
                 metric=canonical if label == "METRIC" else "",
                 product=canonical if label == "PRODUCT" else "",
             )
         )
     return out
+
+
+def _trial(label: str, canonical: str, m: Mention, subjects: Subjects | None) -> str:
+    """The trial a misprinted product belongs to; for a misprinted label in a table (an outcome
+    name), the trial of its row."""
+    if subjects is None:
+        return ""
+    if label == "PRODUCT":
+        return subjects.trial_for_product(canonical)
+    return subjects.of(m).name if m.source == "table" else ""

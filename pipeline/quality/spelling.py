@@ -22,7 +22,8 @@ _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-–][A-Za-z0-9]+)*")
 _SEP = re.compile(r"[\s\-–]+")
 # a trial-like name of up to two words: ALPHA-7, ALPHA NHL-7, Kestrel-4
 _PHRASE = re.compile(
-    r"\b(?:[A-Z]{2,}[A-Za-z0-9]*\s[A-Z]{2,}[-–]?\d+[A-Za-z]?\b|[A-Z][A-Za-z0-9]*(?:[-–][A-Za-z0-9]+)*\b)"
+    r"\b(?:[A-Z]{2,}[A-Za-z0-9]*\s(?!NCT|ISRCTN|ChiCTR|ACTRN|CTRI)[A-Z]{2,}[-–]?\d+[A-Za-z]?\b"
+    r"|[A-Z][A-Za-z0-9]*(?:[-–][A-Za-z0-9]+)*\b)"
 )
 NAME_LABELS = ("PRODUCT", "TRIAL", "TARGET")
 
@@ -161,6 +162,8 @@ def _nearest(
                 continue
             if any(ch.isdigit() for ch in r + w) and _digits(r) != _digits(w):
                 continue  # ALPHA-2 and ALPHA-3 are two trials, not a typo
+            if w[: len(r)] == r and len(w) == len(r) + 1 and w[-1].islower() and r.isupper():
+                continue  # "ALPHAa": a footnote letter after the name
             if not _long_part_differs(r, w):
                 continue  # anti-XY-1 / anti-XY-L1: short parts name different things
             if (

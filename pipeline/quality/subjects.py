@@ -15,7 +15,8 @@ from pipeline.model import Document, Mention, Study, Table
 
 # a trial-like name: capitalised, with a second capital or a digit (ALPHA-7, GO12345, Kestrel-4)
 _NAME = re.compile(
-    r"\b(?:[A-Z]{2,}[A-Za-z0-9]*\s[A-Z]{2,}[-–]?\d+[A-Za-z]?\b|[A-Z][A-Za-z0-9]*(?:[-–][A-Za-z0-9]+)*)"
+    r"\b(?:[A-Z]{2,}[A-Za-z0-9]*\s(?!NCT|ISRCTN|ChiCTR|ACTRN|CTRI)[A-Z]{2,}[-–]?\d+[A-Za-z]?\b"
+    r"|[A-Z][A-Za-z0-9]*(?:[-–][A-Za-z0-9]+)*)"
 )
 _ROMAN = re.compile(r"^(?:I{1,3}|IV|V|I{1,3}[ab]|Ib|IIb)$")
 _STOP_RE = [re.compile(r"^(?:NCT|ISRCTN|ChiCTR|ACTRN|CTRI|jRCT|Eudra)|^\d")]  # registry ids, numbers
@@ -102,7 +103,10 @@ class Subjects:
         if trials:
             return Subject(trials[0].canonical, product, where)
         if t is not None:
-            name = _row_label(t, row, col, self.stop) or _column_label(t, row, col, self.stop)
+            name = _row_label(t, row, col, self.stop)
+            first = t.grid()[row][0].strip() if row < t.n_rows else ""
+            if not name and (_FIELD.fullmatch(first) or first.lower() in self.stop):
+                name = _column_label(t, row, col, self.stop)  # a field row: studies as columns
             if name:
                 return Subject(name, product or self.product_of.get(key(name), ""), where)
         return Subject(self.only_trial, product, where)

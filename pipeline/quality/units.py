@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pipeline.model import Document, Finding, Outcome
+from pipeline.model import Document, Finding, Outcome, outcome_id
 from pipeline.quality.findings import Evidence, Severities, describe, make
 from pipeline.quality.subjects import Subjects, key
 
@@ -16,17 +16,23 @@ from pipeline.quality.subjects import Subjects, key
 def unit_mismatches(
     doc_id: str, outcomes: Sequence[Outcome], conf: Mapping[str, Any], sev: Severities
 ) -> list[Finding]:
+    """Within one study (`scope: study`, a trial and its cohorts) or across a product's studies
+    (`scope: product`: children dosed per kg and adults flat are different quantities, so off by
+    default)."""
     units = set(conf.get("dose_units") or ("cells", "cells/kg"))
-    by: dict[str, dict[str, Outcome]] = defaultdict(dict)
+    per_study = (conf.get("scope") or "study") == "study"
+    by: dict[tuple[str, str], dict[str, Outcome]] = defaultdict(dict)
     for o in outcomes:
         if o.metric == "DOSE" and o.product and o.unit in units:
-            by[o.product].setdefault(o.unit, o)
+            by[(o.product, (o.trial or o.study_id) if per_study else "")].setdefault(o.unit, o)
     out = []
-    for product, first in by.items():
+    for (product, scope), first in by.items():
         if len(first) < 2:
             continue
         ev = [
-            Evidence(f"{o.source} {o.unit}", f"{o.value:.3g}", o.source, o.page, o.snippet, o.bbox)
+            Evidence(
+                f"{o.source} {o.unit}", f"{o.value:.3g}", o.source, o.page, o.snippet, o.bbox, outcome_id(o)
+            )
             for o in first.values()
         ]
         msg = f"{product} dose given in {' and '.join(first)}: " + " vs ".join(
@@ -37,7 +43,7 @@ def unit_mismatches(
                 doc_id,
                 "unit_mismatch",
                 sev.get("unit_mismatch"),
-                f"{product}|DOSE",
+                f"{product}|{scope}|DOSE" if scope else f"{product}|DOSE",
                 msg,
                 ev,
                 metric="DOSE",
