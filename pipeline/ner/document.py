@@ -35,9 +35,17 @@ class DocumentNames:
         self.finder = TrialFinder(tcfg, known, valid)
         self.registry_headers = [str(h).lower() for h in tcfg.get("registry_headers", ["registry"])]
         self.vocab_trials = {e.form.lower() for e in vocab.entries if e.label == "TRIAL"}
+        name = r"(?P<name>[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*)"
+        self.product_frames = [
+            re.compile(str(p).replace("{name}", name)) for p in cfg.get("product_context") or []
+        ]
 
     def apply(self, doc: Document, mentions: list[Mention]) -> list[Mention]:
         names = self.abbreviations(doc, mentions)
+        for name in self.products_by_context(doc, mentions):
+            names.setdefault(
+                name, ("PRODUCT", name, {"generic": True, "doc_name": True, "target": "", "context": True})
+            )
         for name, c in self.trial_names(doc, mentions, names).items():
             names[name] = ("TRIAL", name, {"generic": True, "doc_name": True, "evidence": sorted(c.evidence)})
         return retag(doc, mentions, names) if names else mentions
@@ -72,6 +80,31 @@ class DocumentNames:
                 elif control:
                     out[d.short] = ("ARM", "control", attrs)
         return out
+
+    def products_by_context(self, doc: Document, mentions: list[Mention]) -> list[str]:
+        """Names in a product's frame ("treated 15 adults with AB3"), unless NER already names them."""
+        tagged = {m.text.lower() for m in mentions if m.label in NAME_LABELS}
+        out: list[str] = []
+        for block in doc.blocks:
+            for rx in self.product_frames:
+                for m in rx.finditer(block.text):
+                    name = m.group("name")
+                    if name.lower() in tagged or name in out or not self._product_shaped(name):
+                        continue
+                    out.append(name)
+        return out
+
+    def _product_shaped(self, name: str) -> bool:
+        """Letters with digits or two capitals; no piece a known name or a plain word ("CD28-based"),
+        no dose ("300x10") and no word glued to a name ("ABCspecific")."""
+        letters, digits = any(c.isalpha() for c in name), any(c.isdigit() for c in name)
+        if not letters or not (digits or sum(c.isupper() for c in name) >= 2):
+            return False
+        if re.match(r"\d+(?:\.\d+)?[x×]\d", name) or re.search(r"[a-z]{5,}$", name):
+            return False
+        pieces = re.split(r"[-/]", name)
+        known = self.finder.known | self.finder.not_names
+        return not any(p.lower() in known or (p.isalpha() and p.islower() and len(p) >= 3) for p in pieces)
 
     # -- trial names --------------------------------------------------------------------------------
     def trial_names(self, doc: Document, mentions: list[Mention], learnt: Mapping[str, Any]):

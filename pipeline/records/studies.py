@@ -97,7 +97,7 @@ def _pooled_rows(doc: Document, drafts: list[StudyDraft], cues: Cues) -> None:
             t = tables.get(next(iter(ids), ""))
             if t is not None and cues.design_word(f"{t.caption} {' '.join(t.header())}") == "pooled":
                 pooled = True
-                d.population = d.population or _row_label(t, d)
+                d.population = _row_label(t, d) or d.population
         if not pooled:
             continue
         d.design_word, d.trial, d.cohort = "pooled", "", ""

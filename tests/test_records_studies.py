@@ -1,0 +1,148 @@
+"""Studies a document reports on (records/studies.py and NER's document pass together): trials found
+by their role with rules that do not list them, author-year studies, pooled estimates, a primary
+trial report, the document-level study. Every name and number is invented."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from pipeline.model import Block, Box, Cell, Document, Span, Table
+from pipeline.records.studies import is_name
+from pipeline.rules import DEFAULT_DIR, load
+from tests.records_helpers import AnnotatedBuilder
+
+
+@pytest.fixture(scope="module")
+def bare(tmp_path_factory):
+    """Rules without any product or trial name."""
+    root = tmp_path_factory.mktemp("rules")
+    for path in DEFAULT_DIR.iterdir():
+        if path.is_file():
+            shutil.copy(path, root / path.name)
+    (root / "products.yml").write_text("products: []\n")
+    (root / "registry.yml").write_text("trials: []\n")
+    (root / "trials.yml").write_text("trials: []\n")
+    return AnnotatedBuilder(load(root))
+
+
+def doc_of(*blocks: tuple[str, str], tables: list[Table] | None = None) -> Document:
+    doc = Document("d", "d.pdf")
+    for i, (kind, text) in enumerate(blocks):
+        spans, pos = [], 0
+        for word in text.split(" "):
+            box = Box(1, 60 + pos % 300, 100 + 20 * i, 64 + pos % 300 + len(word), 110 + 20 * i)
+            spans.append(Span(pos, pos + len(word), box))
+            pos += len(word) + 1
+        doc.add_block(Block(kind, text, Box(1, 50, 90 + 20 * i, 300, 115 + 20 * i)), spans)
+    doc.tables = tables or []
+    return doc
+
+
+def test_trials_named_by_context_become_studies_without_a_rule_entry(bare):
+    studies, outcomes = bare.build(
+        doc_of(
+            ("heading", "3.1. Valbotamab after chemotherapy: OSPREY"),
+            ("paragraph", "OSPREY (NCT09876543) was a phase III trial of valbotamab in 173 patients."),
+            ("paragraph", "In OSPREY, the ORR was 38.5% and the median PFS was 7.4 months."),
+            (
+                "paragraph",
+                "In the randomised phase 3 HARRIER-Lung07 trial, 212 patients had an ORR of 41.2%.",
+            ),
+            ("paragraph", "HARRIER-Lung07 will report survival later."),
+        )
+    )
+    by_id = {s.study_id: s for s in studies}
+    assert set(by_id) == {"osprey", "harrier-lung07"}
+    assert by_id["osprey"].nct_id == "NCT09876543" and by_id["osprey"].n == 173
+    got = {(o.study_id, o.metric, o.value) for o in outcomes if o.metric != "N"}
+    assert got == {("osprey", "ORR", 38.5), ("osprey", "PFS_MEDIAN", 7.4), ("harrier-lung07", "ORR", 41.2)}
+
+
+def test_author_named_study_takes_the_printed_year_and_its_product(bare):
+    table = Table("Table 1", "Included studies", n_rows=2, n_cols=2, pages=[2])
+    table.cells = [
+        Cell(0, 0, "Study", Box(2, 10, 10, 90, 20)),
+        Cell(0, 1, "Country", Box(2, 90, 10, 150, 20)),
+        Cell(1, 0, "Quenby 2017 [4]", Box(2, 10, 20, 90, 30)),
+        Cell(1, 1, "Norway", Box(2, 90, 20, 150, 30)),
+    ]
+    studies, outcomes = bare.build(
+        doc_of(
+            ("paragraph", "Quenby et al.[4] treated 23 adults with XQ7 and reported a CR rate of 61%."),
+            tables=[table],
+        )
+    )
+    assert [(s.study_id, s.trial, s.product, s.n) for s in studies] == [("quenby-2017", "", "XQ7", 23)]
+    assert {(o.metric, o.value) for o in outcomes} == {("N", 23.0), ("CR", 61.0)}
+
+
+def test_pooled_table_rows_are_pooled_studies_with_their_population(bare):
+    table = Table("Table 3", "Pooled response rates by subgroup (random-effects model).", 3, 3, pages=[4])
+    table.cells = [
+        Cell(0, 0, "Subgroup", Box(4, 10, 10, 90, 20)),
+        Cell(0, 1, "Patients, n", Box(4, 90, 10, 150, 20)),
+        Cell(0, 2, "ORR, %", Box(4, 150, 10, 200, 20)),
+        Cell(1, 0, "Older adults", Box(4, 10, 20, 90, 30)),
+        Cell(1, 1, "417", Box(4, 90, 20, 150, 30)),
+        Cell(1, 2, "63", Box(4, 150, 20, 200, 30)),
+        Cell(2, 0, "Children", Box(4, 10, 30, 90, 40)),
+        Cell(2, 1, "129", Box(4, 90, 30, 150, 40)),
+        Cell(2, 2, "81", Box(4, 150, 30, 200, 40)),
+    ]
+    studies, outcomes = bare.build(doc_of(("paragraph", "Results are in Table 3."), tables=[table]))
+    assert sorted((s.study_id, s.trial, s.product) for s in studies) == [
+        ("pooled/children", "", ""),
+        ("pooled/older-adults", "", ""),
+    ]
+    orr = {(o.study_id, o.subgroup, o.value) for o in outcomes if o.metric == "ORR"}
+    assert orr == {("pooled/older-adults", "Older adults", 63.0), ("pooled/children", "Children", 81.0)}
+
+
+def test_primary_report_is_one_study_of_its_title_trial(bare):
+    studies, outcomes = bare.build(
+        doc_of(
+            (
+                "title",
+                "Valbotamab plus Chemotherapy in Advanced Disease (KINGLET): a Randomised Phase 3 Trial",
+            ),
+            ("paragraph", "KINGLET was a randomised, open-label, phase 3 trial."),
+            ("paragraph", "A total of 488 patients received valbotamab or chemotherapy; the ORR was 44.1%."),
+            ("paragraph", "Among 240 patients treated with valbotamab, the median OS was 19.2 months."),
+        )
+    )
+    assert [s.study_id for s in studies] == ["kinglet"]
+    assert {(o.metric, o.value) for o in outcomes if o.metric != "N"} == {("ORR", 44.1), ("OS_MEDIAN", 19.2)}
+
+
+def test_paper_without_a_recognisable_study_keeps_its_numbers_under_the_document(bare):
+    studies, outcomes = bare.build(
+        doc_of(
+            (
+                "paragraph",
+                "Women were allocated to the exercise group (n=301) or the usual care group (n=305).",
+            ),
+            ("paragraph", "The median follow-up was 14.5 months and the ORR was 12.5%."),
+        )
+    )
+    assert [(s.study_id, s.trial, s.product) for s in studies] == [("document", "", "")]
+    assert {(o.study_id, o.metric, o.value) for o in outcomes} >= {
+        ("document", "FOLLOWUP_MEDIAN", 14.5),
+        ("document", "ORR", 12.5),
+    }
+
+
+def test_document_study_is_dropped_when_the_paper_has_studies(bare):
+    studies, _ = bare.build(
+        doc_of(
+            ("paragraph", "The follow-up was 14.5 months."),
+            ("paragraph", "OSPREY (NCT09876543) enrolled 173 patients; the ORR was 38.5%."),
+        )
+    )
+    assert [s.study_id for s in studies] == ["osprey"]
+
+
+def test_a_cell_that_is_no_name_is_no_trial():
+    assert is_name("PELICAN-2") and is_name("QX40211") and is_name("TALON NHL-3")
+    assert not is_name("— —") and not is_name("First-in-human study") and not is_name("Retrospective")
