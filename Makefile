@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run check test bench lint install clean e2e-deps accuracy
+.PHONY: run check test bench fidelity lint install clean e2e-deps accuracy tables-bench
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) on PATH"; exit 2; }
@@ -27,7 +27,7 @@ e2e-deps:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 test: $(STAMP) e2e-deps
-	$(BIN)/pytest -n 2 tests
+	$(BIN)/pytest -n 2 -rs tests
 
 # Every paper of ../shared/corpus against ../shared/gold; exit 1 when a figure fell below its floor.
 accuracy: $(STAMP)
@@ -39,6 +39,15 @@ $(VENV)/.bench: $(STAMP)
 
 bench: $(VENV)/.bench
 	$(BIN)/python -m bench
+
+# Reading fidelity against ../shared/fidelity (sentence recall/order, furniture leaked, hyphens).
+fidelity: $(STAMP)
+	$(BIN)/python -m bench.fidelity -v
+
+# ICDAR 2013 table competition, EU half (../shared/icdar2013-eu/run.py, trialex only): prints the
+# figures; exit 1 when adjacency F1 or detection recall fell below tests/floors/tables.json.
+tables-bench: $(STAMP)
+	$(BIN)/python -m bench.icdar --failures
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests bench

@@ -19,6 +19,7 @@ from pipeline.ner.context import ContextFinder
 from pipeline.ner.document import DocumentNames
 from pipeline.ner.hits import Hit, resolve
 from pipeline.ner.names import NameFinder
+from pipeline.ner.quantities import QuantityFinder
 from pipeline.ner.tokenizer import build_nlp
 from pipeline.ner.values import ValueFinder, parse_number, parse_scientific
 from pipeline.ner.vocab import RulesError, Vocabulary
@@ -43,6 +44,7 @@ class Annotator:
         self.values = ValueFinder(cfg)
         self.context = ContextFinder(cfg)
         self.doc_names = DocumentNames(cfg, self.vocab)
+        self.quantities = QuantityFinder(cfg, (cfg.get("values") or {}).get("number_words") or {})
 
     # -- one string ---------------------------------------------------------------------------------
     def find(self, text: str, header: str = "") -> list[Hit]:
@@ -53,6 +55,7 @@ class Annotator:
         self, text: str, sdoc: Any, header: str | None = None
     ) -> tuple[list[Hit], list[tuple[int, int]]]:
         hits = self.names.find(sdoc) + self.values.find(text) + self.context.find(text)
+        hits += self.quantities.find(text)  # allocation counts, arm splits, percentages in words
         if header is not None:
             hits += self.context.phase_cell(text, header) + self.values.cell(text, header)
         hits = resolve(hits, LAYERS, NAMES)
