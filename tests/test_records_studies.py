@@ -146,3 +146,74 @@ def test_document_study_is_dropped_when_the_paper_has_studies(bare):
 def test_a_cell_that_is_no_name_is_no_trial():
     assert is_name("PELICAN-2") and is_name("QX40211") and is_name("TALON NHL-3")
     assert not is_name("— —") and not is_name("First-in-human study") and not is_name("Retrospective")
+
+
+def _two_tables() -> list[Table]:
+    """An included-studies table with the product and an efficacy table without it, author-year
+    rows, one author-year printed twice in both (two reports of one group, n 23 and 31)."""
+    t1 = Table("Table 1", "Characteristics of included studies", n_rows=4, n_cols=4, pages=[2])
+    t1.cells = [
+        Cell(0, 0, "Study", Box(2, 10, 10, 90, 20)),
+        Cell(0, 1, "n", Box(2, 90, 10, 120, 20)),
+        Cell(0, 2, "Product", Box(2, 120, 10, 200, 20)),
+        Cell(0, 3, "ORR, %", Box(2, 200, 10, 240, 20)),
+        Cell(1, 0, "Quenby 2017", Box(2, 10, 20, 90, 30)),
+        Cell(1, 1, "23", Box(2, 90, 20, 120, 30)),
+        Cell(1, 2, "XQ7", Box(2, 120, 20, 200, 30)),
+        Cell(1, 3, "61", Box(2, 200, 20, 240, 30)),
+        Cell(2, 0, "Quenby 2017", Box(2, 10, 30, 90, 40)),
+        Cell(2, 1, "31", Box(2, 90, 30, 120, 40)),
+        Cell(2, 2, "XQ7", Box(2, 120, 30, 200, 40)),
+        Cell(2, 3, "58", Box(2, 200, 30, 240, 40)),
+        Cell(3, 0, "Laidlow 2019", Box(2, 10, 40, 90, 50)),
+        Cell(3, 1, "44", Box(2, 90, 40, 120, 50)),
+        Cell(3, 2, "XQ9", Box(2, 120, 40, 200, 50)),
+        Cell(3, 3, "47", Box(2, 200, 40, 240, 50)),
+    ]
+    t2 = Table("Table 2", "Efficacy outcomes", n_rows=3, n_cols=3, pages=[3])
+    t2.cells = [
+        Cell(0, 0, "Study", Box(3, 10, 10, 90, 20)),
+        Cell(0, 1, "n", Box(3, 90, 10, 120, 20)),
+        Cell(0, 2, "CR, %", Box(3, 120, 10, 200, 20)),
+        Cell(1, 0, "Laidlow 2019", Box(3, 10, 20, 90, 30)),
+        Cell(1, 1, "44", Box(3, 90, 20, 120, 30)),
+        Cell(1, 2, "36", Box(3, 120, 20, 200, 30)),
+        Cell(2, 0, "Quenby 2017", Box(3, 10, 30, 90, 40)),
+        Cell(2, 1, "23", Box(3, 90, 30, 120, 40)),
+        Cell(2, 2, "52", Box(3, 120, 30, 200, 40)),
+    ]
+    return [t1, t2]
+
+
+def test_author_year_rows_of_two_tables_are_one_study_with_the_product(bare):
+    studies, outcomes = bare.build(doc_of(("paragraph", "Two tables follow."), tables=_two_tables()))
+    got = sorted((s.product, s.n) for s in studies)
+    assert got == [("XQ7", 23), ("XQ7", 31), ("XQ9", 44)]
+    cr = {(o.product, o.n, o.value) for o in outcomes if o.metric == "CR"}
+    assert cr == {("XQ9", 44, 36.0), ("XQ7", 23, 52.0)}
+    assert {s.study_id.split("/")[0] for s in studies} == {"quenby-2017", "laidlow-2019"}
+
+
+def test_a_column_known_only_by_its_count_is_the_study_with_that_count(bare):
+    safety = Table("Table 4", "Adverse events", n_rows=3, n_cols=3, pages=[5])
+    safety.cells = [
+        Cell(0, 0, "Patients treated, n", Box(5, 10, 10, 90, 20)),
+        Cell(0, 1, "173", Box(5, 90, 10, 150, 20)),
+        Cell(0, 2, "88", Box(5, 150, 10, 210, 20)),
+        Cell(1, 0, "ORR, %", Box(5, 10, 20, 90, 30)),
+        Cell(1, 1, "38", Box(5, 90, 20, 150, 30)),
+        Cell(1, 2, "44", Box(5, 150, 20, 210, 30)),
+        Cell(2, 0, "Grade ≥3 CRS, %", Box(5, 10, 30, 90, 40)),
+        Cell(2, 1, "4.1", Box(5, 90, 30, 150, 40)),
+        Cell(2, 2, "2.2", Box(5, 150, 30, 210, 40)),
+    ]
+    studies, outcomes = bare.build(
+        doc_of(
+            ("paragraph", "OSPREY (NCT09876543) enrolled 173 patients and was a phase II trial."),
+            ("paragraph", "MERLIN (NCT09876542) enrolled 88 patients and was a phase II trial."),
+            tables=[safety],
+        )
+    )
+    assert sorted(s.study_id for s in studies) == ["merlin", "osprey"]
+    crs = {(o.study_id, o.value) for o in outcomes if o.metric == "CRS_G3"}
+    assert crs == {("osprey", 4.1), ("merlin", 2.2)}

@@ -36,6 +36,7 @@ class DocumentNames:
         self.registry_headers = [str(h).lower() for h in tcfg.get("registry_headers", ["registry"])]
         self.vocab_trials = {e.form.lower() for e in vocab.entries if e.label == "TRIAL"}
         name = r"(?P<name>[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*)"
+        self.product_headers = [str(h).lower() for h in cfg.get("product_headers") or []]
         self.product_frames = [
             re.compile(str(p).replace("{name}", name)) for p in cfg.get("product_context") or []
         ]
@@ -82,7 +83,8 @@ class DocumentNames:
         return out
 
     def products_by_context(self, doc: Document, mentions: list[Mention]) -> list[str]:
-        """Names in a product's frame ("treated 15 adults with AB3"), unless NER already names them."""
+        """Names in a product's frame ("treated 15 adults with AB3") or opening a cell of a product
+        column, unless NER already names them."""
         tagged = {m.text.lower() for m in mentions if m.label in NAME_LABELS}
         out: list[str] = []
         for block in doc.blocks:
@@ -91,6 +93,18 @@ class DocumentNames:
                     name = m.group("name")
                     if name.lower() in tagged or name in out or not self._product_shaped(name):
                         continue
+                    out.append(name)
+        for table in doc.tables:
+            header = table.header()
+            cols = {
+                i for i, h in enumerate(header) if any(w in h.lower().split() for w in self.product_headers)
+            }
+            for c in table.cells:
+                if c.col not in cols or c.row < table.header_rows:
+                    continue
+                m = re.match(r"\s*([A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*)(?=\s|$|\()", c.text)
+                name = m.group(1) if m else ""
+                if name and name.lower() not in tagged and name not in out and self._product_shaped(name):
                     out.append(name)
         return out
 
@@ -166,7 +180,9 @@ def _pattern(names: Mapping[str, tuple[str, str, dict]]) -> re.Pattern[str]:
         body = r"\s+".join(re.escape(w) for w in name.split())
         long_form = names[name][2].get("long_form")
         alts.append(f"(?i:{body})" if long_form else body)
-    return re.compile(r"(?<![A-Za-z0-9])(?P<name>" + "|".join(alts) + r")(?P<ref>\d{1,3})?(?![A-Za-z0-9])")
+    return re.compile(
+        r"(?<![A-Za-z0-9])(?P<name>" + "|".join(alts) + r")(?P<ref>\d{1,3}|[a-e])?(?![A-Za-z0-9])"
+    )
 
 
 def _lookup(names: Mapping[str, tuple[str, str, dict]], printed: str) -> tuple[str, str, dict] | None:
@@ -182,9 +198,12 @@ def _matches(rx: re.Pattern[str], names, text: str) -> list[tuple[int, int, tupl
         hit = _lookup(names, m.group("name"))
         if hit is None:
             continue
-        if m.group("ref") and not m.group("name")[-1].isalpha():
+        ref, last = m.group("ref") or "", m.group("name")[-1]
+        if ref.isdigit() and not last.isalpha():
             continue  # "NAME-0312": digits after digits are the name's own
-        out.append((m.start("name"), m.end("name"), hit, m.group("ref") or ""))
+        if ref.isalpha() and not (last.isupper() or last.isdigit()):
+            continue  # a footnote letter only after a capital or a digit ("NAMEa", "NAME-2b")
+        out.append((m.start("name"), m.end("name"), hit, ref))
     return out
 
 
