@@ -139,3 +139,12 @@ def test_defined_abbreviations_name_products_and_control_arms(bare):
 def test_registry_ids_beyond_nct(bare, printed, canonical):
     hits = [h for h in bare.find(f"The trial ({printed}) enrolled 40 patients.") if h.label == "REGISTRY_ID"]
     assert [(h.canonical, h.attrs["malformed"]) for h in hits] == [(canonical, False)]
+
+
+def test_a_numbered_section_line_names_its_trial_whatever_its_block_kind(bare):
+    doc = _doc(
+        ("footnote", "4.3 An earlier lesson: PELICAN"),
+        ("paragraph", "The experience of PELICAN shows that 212 patients are not enough."),
+    )
+    bare.annotate(doc)
+    assert _trials(doc) == [("PELICAN", "PELICAN"), ("PELICAN", "PELICAN")]

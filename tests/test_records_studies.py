@@ -217,3 +217,15 @@ def test_a_column_known_only_by_its_count_is_the_study_with_that_count(bare):
     assert sorted(s.study_id for s in studies) == ["merlin", "osprey"]
     crs = {(o.study_id, o.value) for o in outcomes if o.metric == "CRS_G3"}
     assert crs == {("osprey", 4.1), ("merlin", 2.2)}
+
+
+def test_a_printed_trial_cell_with_a_glued_mark_is_the_documents_trial(rules):
+    from pipeline.model import Mention
+    from pipeline.records.cues import compile_cues
+    from pipeline.records.drafts import StudyDraft
+    from pipeline.records.studies import settle
+
+    doc = Document("d", "d.pdf", mentions=[Mention("TRIAL", "PELICAN", "PELICAN", 0, 7)])
+    drafts = [StudyDraft("table", trial="PELICANb", n=91), StudyDraft("table", trial="KITE12", n=40)]
+    settled = settle(doc, drafts, compile_cues(rules))
+    assert [(d.trial, d.n) for d in settled] == [("PELICAN", 91), ("KITE12", 40)]

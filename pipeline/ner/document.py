@@ -132,7 +132,7 @@ class DocumentNames:
             if not block.text:
                 continue
             own = [(a - block.start, b - block.start) for a, b in spans if block.start <= a < block.end]
-            pairs += self.finder.in_text(block.text, own, heading=block.kind == "heading")
+            pairs += self.finder.in_text(block.text, own, heading=_heading(block.kind, block.text))
         for table in doc.tables:
             pairs += self._table_pairs(table, mentions)
         found = collect(pairs)
@@ -168,6 +168,12 @@ class DocumentNames:
                 if got:
                     out.append((got[1], "registry"))
         return out
+
+
+def _heading(kind: str, text: str) -> bool:
+    """A heading, or a short numbered section line whatever kind layout gave it ("4.3 Title: NAME")."""
+    numbered = re.match(r"\d{1,2}(?:\.\d{1,2})*\.?\s+[A-Z]", text) and len(text) < 100 and "\n" not in text
+    return kind == "heading" or bool(numbered and not text.rstrip().endswith("."))
 
 
 def _count(name: str, text: str) -> int:

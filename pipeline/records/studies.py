@@ -32,7 +32,12 @@ def is_name(trial: str) -> bool:
 
 
 def settle(doc: Document, drafts: list[StudyDraft], cues: Cues) -> list[StudyDraft]:
+    known = {norm_key(m.canonical): m.canonical for m in doc.mentions if m.label == "TRIAL"}
     for d in drafts:
+        if d.trial and norm_key(d.trial) not in known:
+            # a cell printed "NAMEa" / "NAME12": the document's trial with a glued mark
+            bare = re.sub(r"(?<=[A-Z0-9])[a-e]$|(?<=[A-Za-z])\d{1,3}$", "", d.trial)
+            d.trial = known.get(norm_key(bare), d.trial)
         if d.trial and not is_name(d.trial):
             d.design_word = d.design_word or cues.design_word(d.trial)
             d.trial, d.cohort = "", ""
@@ -111,9 +116,11 @@ def _by_count(drafts: list[StudyDraft]) -> None:
             or any((d.trial, d.product, d.author, d.design_word, d.target, d.nct_id))
         ):
             continue  # a row with an antigen or a registry id is a study of its own, however unnamed
-        same = {(x.trial, x.cohort, x.product, x.author) for x in named.get(d.n, [])}
-        if len(same) == 1:
-            d.trial, d.cohort, d.product, d.author = next(iter(same))
+        same = named.get(d.n, [])
+        ids = {(norm_key(x.trial), x.cohort.lower()) if x.trial else ("", x.product, x.author) for x in same}
+        if len(ids) == 1:
+            x = min(same, key=lambda x: x.source != "table")
+            d.trial, d.cohort, d.product, d.author = x.trial, x.cohort, x.product, x.author
 
 
 def _pooled_rows(doc: Document, drafts: list[StudyDraft], cues: Cues) -> None:
