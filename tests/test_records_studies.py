@@ -126,7 +126,8 @@ def test_paper_without_a_recognisable_study_keeps_its_numbers_under_the_document
             ("paragraph", "The median follow-up was 14.5 months and the ORR was 12.5%."),
         )
     )
-    assert [(s.study_id, s.trial, s.product) for s in studies] == [("document", "", "")]
+    assert [(s.study_id, s.trial, s.product, s.n) for s in studies] == [("document", "", "", None)]
+    assert studies[0].design == "the paper itself: no study recognised"
     assert {(o.study_id, o.metric, o.value) for o in outcomes} >= {
         ("document", "FOLLOWUP_MEDIAN", 14.5),
         ("document", "ORR", 12.5),

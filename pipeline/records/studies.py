@@ -51,6 +51,9 @@ def settle(doc: Document, drafts: list[StudyDraft], cues: Cues) -> list[StudyDra
             if not d.trial and d.design_word != DOCUMENT:
                 d.trial, d.cohort, d.n = primary, "", None
     named = [d for d in drafts if d.design_word != DOCUMENT and (d.outcomes or d.trial or d.product)]
+    for d in drafts:
+        if d.design_word == DOCUMENT:
+            d.design = "the paper itself: no study recognised"  # studies.csv and the report say so
     return [d for d in drafts if d.design_word != DOCUMENT or (not named and d.outcomes)]
 
 
