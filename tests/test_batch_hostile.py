@@ -261,8 +261,8 @@ def _rules(tmp_path: Path, file: str, old: str, new: str) -> Path:
         ("metrics.yml", "metrics:\n", "metrics:\n  - ORR\nold_metrics:\n", "rules/metrics.yml: metrics"),
         (
             "records.yml",
-            "author_cue: '^(?P<author>",
-            "author_cue: '^((?P<author>",
+            "author_cue: '^(?:.*?[\\s(,])??(?P<author>",
+            "author_cue: '^(?:.*?[\\s(,])??((?P<author>",
             "rules/records.yml: author_cue",
         ),
         ("review.yml", "low_confidence: 0.7", "low_confidence: 7", "rules/review.yml: low_confidence"),

@@ -108,7 +108,7 @@ def test_table_trial_names_match_text_in_any_case(builder):
         StudyDraft("table", trial="HORIZON", product="abc-cel", n=30),
     ]
     drafts = read_text(doc, builder.cues, table)
-    got = {(d.trial, o.metric, o.value) for d in drafts for o in d.outcomes}
+    got = {(d.trial, o.metric, o.value) for d in drafts if d.design_word != "document" for o in d.outcomes}
     # another case of the table's name (NER alone sees only "NHL-2"); a word printed as a plain word
     # ("Horizon", "horizon") is no name
     assert got == {("OMICRON NHL-2", "ORR", 71.0)}

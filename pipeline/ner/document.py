@@ -35,9 +35,18 @@ class DocumentNames:
         self.finder = TrialFinder(tcfg, known, valid)
         self.registry_headers = [str(h).lower() for h in tcfg.get("registry_headers", ["registry"])]
         self.vocab_trials = {e.form.lower() for e in vocab.entries if e.label == "TRIAL"}
+        name = r"(?P<name>[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*)"
+        self.product_headers = [str(h).lower() for h in cfg.get("product_headers") or []]
+        self.product_frames = [
+            re.compile(str(p).replace("{name}", name)) for p in cfg.get("product_context") or []
+        ]
 
     def apply(self, doc: Document, mentions: list[Mention]) -> list[Mention]:
         names = self.abbreviations(doc, mentions)
+        for name in self.products_by_context(doc, mentions):
+            names.setdefault(
+                name, ("PRODUCT", name, {"generic": True, "doc_name": True, "target": "", "context": True})
+            )
         for name, c in self.trial_names(doc, mentions, names).items():
             names[name] = ("TRIAL", name, {"generic": True, "doc_name": True, "evidence": sorted(c.evidence)})
         return retag(doc, mentions, names) if names else mentions
@@ -73,6 +82,44 @@ class DocumentNames:
                     out[d.short] = ("ARM", "control", attrs)
         return out
 
+    def products_by_context(self, doc: Document, mentions: list[Mention]) -> list[str]:
+        """Names in a product's frame ("treated 15 adults with AB3") or opening a cell of a product
+        column, unless NER already names them."""
+        tagged = {m.text.lower() for m in mentions if m.label in NAME_LABELS}
+        out: list[str] = []
+        for block in doc.blocks:
+            for rx in self.product_frames:
+                for m in rx.finditer(block.text):
+                    name = m.group("name")
+                    if name.lower() in tagged or name in out or not self._product_shaped(name):
+                        continue
+                    out.append(name)
+        for table in doc.tables:
+            header = table.header()
+            cols = {
+                i for i, h in enumerate(header) if any(w in h.lower().split() for w in self.product_headers)
+            }
+            for c in table.cells:
+                if c.col not in cols or c.row < table.header_rows:
+                    continue
+                m = re.match(r"\s*([A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*)(?=\s|$|\()", c.text)
+                name = m.group(1) if m else ""
+                if name and name.lower() not in tagged and name not in out and self._product_shaped(name):
+                    out.append(name)
+        return out
+
+    def _product_shaped(self, name: str) -> bool:
+        """Letters with digits or two capitals; no piece a known name or a plain word ("CD28-based"),
+        no dose ("300x10") and no word glued to a name ("ABCspecific")."""
+        letters, digits = any(c.isalpha() for c in name), any(c.isdigit() for c in name)
+        if not letters or not (digits or sum(c.isupper() for c in name) >= 2):
+            return False
+        if re.match(r"\d+(?:\.\d+)?[x×]\d", name) or re.search(r"[a-z]{5,}$", name):
+            return False
+        pieces = re.split(r"[-/]", name)
+        known = self.finder.known | self.finder.not_names
+        return not any(p.lower() in known or (p.isalpha() and p.islower() and len(p) >= 3) for p in pieces)
+
     # -- trial names --------------------------------------------------------------------------------
     def trial_names(self, doc: Document, mentions: list[Mention], learnt: Mapping[str, Any]):
         ids: dict[int, list[tuple[int, int]]] = {}
@@ -85,7 +132,7 @@ class DocumentNames:
             if not block.text:
                 continue
             own = [(a - block.start, b - block.start) for a, b in spans if block.start <= a < block.end]
-            pairs += self.finder.in_text(block.text, own, heading=block.kind == "heading")
+            pairs += self.finder.in_text(block.text, own, heading=_heading(block.kind, block.text))
         for table in doc.tables:
             pairs += self._table_pairs(table, mentions)
         found = collect(pairs)
@@ -123,6 +170,12 @@ class DocumentNames:
         return out
 
 
+def _heading(kind: str, text: str) -> bool:
+    """A heading, or a short numbered section line whatever kind layout gave it ("4.3 Title: NAME")."""
+    numbered = re.match(r"\d{1,2}(?:\.\d{1,2})*\.?\s+[A-Z]", text) and len(text) < 100 and "\n" not in text
+    return kind == "heading" or bool(numbered and not text.rstrip().endswith("."))
+
+
 def _count(name: str, text: str) -> int:
     return len(re.findall(r"(?<![A-Za-z0-9])" + re.escape(name) + r"(?![A-Za-z0-9])", text))
 
@@ -133,7 +186,9 @@ def _pattern(names: Mapping[str, tuple[str, str, dict]]) -> re.Pattern[str]:
         body = r"\s+".join(re.escape(w) for w in name.split())
         long_form = names[name][2].get("long_form")
         alts.append(f"(?i:{body})" if long_form else body)
-    return re.compile(r"(?<![A-Za-z0-9])(?P<name>" + "|".join(alts) + r")(?P<ref>\d{1,3})?(?![A-Za-z0-9])")
+    return re.compile(
+        r"(?<![A-Za-z0-9])(?P<name>" + "|".join(alts) + r")(?P<ref>\d{1,3}|[a-e])?(?![A-Za-z0-9])"
+    )
 
 
 def _lookup(names: Mapping[str, tuple[str, str, dict]], printed: str) -> tuple[str, str, dict] | None:
@@ -149,9 +204,12 @@ def _matches(rx: re.Pattern[str], names, text: str) -> list[tuple[int, int, tupl
         hit = _lookup(names, m.group("name"))
         if hit is None:
             continue
-        if m.group("ref") and not m.group("name")[-1].isalpha():
+        ref, last = m.group("ref") or "", m.group("name")[-1]
+        if ref.isdigit() and not last.isalpha():
             continue  # "NAME-0312": digits after digits are the name's own
-        out.append((m.start("name"), m.end("name"), hit, m.group("ref") or ""))
+        if ref.isalpha() and not (last.isupper() or last.isdigit()):
+            continue  # a footnote letter only after a capital or a digit ("NAMEa", "NAME-2b")
+        out.append((m.start("name"), m.end("name"), hit, ref))
     return out
 
 

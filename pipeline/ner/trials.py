@@ -143,13 +143,13 @@ class TrialFinder:
 
 
 def collect(pairs: Iterable[tuple[str, str]]) -> dict[str, Candidate]:
-    """Candidates by name; a name with glued citation digits ("NAME8") folds into the bare name when
-    the paper also prints that ("NAME"), and a hyphen variant into the first printed form."""
+    """Candidates by name; a name with glued citation digits or a footnote letter ("NAME8", "NAMEa")
+    folds into the bare name when the paper also prints that ("NAME")."""
     out: dict[str, Candidate] = {}
     for name, ctx in pairs:
         out.setdefault(name, Candidate(name)).evidence.add(ctx)
     for name in list(out):
-        m = re.fullmatch(r"(.*[A-Za-z])\d{1,3}", name)
+        m = re.fullmatch(r"(.*[A-Za-z])\d{1,3}", name) or re.fullmatch(r"(.*[A-Z0-9])[a-e]", name)
         if m and m.group(1) in out and name in out:
             out[m.group(1)].evidence |= out.pop(name).evidence
     return out

@@ -98,21 +98,31 @@ def by_source(parts: list[StudyDraft], items, key) -> str:
 
 
 def _split_rows(groups: dict[tuple[str, ...], list[StudyDraft]]) -> dict[tuple[str, ...], list[StudyDraft]]:
-    """Two table rows are two studies even when they share a trial name (a second study of one
-    product code with its own registry id and n); text drafts join the row with their n, else the first."""
+    """Two rows of one table are two studies even when they share a trial name (a second study of
+    one product code with its own registry id and n); rows of other tables and text drafts join the
+    row with their n, else the first."""
     out: dict[tuple[str, ...], list[StudyDraft]] = {}
     for key, parts in groups.items():
         rows = [p for p in parts if p.source == "table"]
-        if len(rows) < 2:
+        per_table: dict[str, list[StudyDraft]] = {}
+        for r in rows:
+            per_table.setdefault(_table_of(r), []).append(r)
+        heads = max(per_table.values(), key=len, default=[])
+        if len(heads) < 2:
             out[key] = parts
             continue
-        for i, row in enumerate(rows):
+        for i, row in enumerate(heads):
             out[(*key, f"row{i}")] = [row]
         for p in parts:
-            if p.source != "table":
-                i = next((i for i, r in enumerate(rows) if r.n and r.n == p.n), 0)
-                out[(*key, f"row{i}")].append(p)
+            if any(p is h for h in heads):
+                continue
+            i = next((i for i, r in enumerate(heads) if r.n and r.n == p.n), 0)
+            out[(*key, f"row{i}")].append(p)
     return out
+
+
+def _table_of(d: StudyDraft) -> str:
+    return next((o.table_id for o in d.outcomes if o.table_id), "")
 
 
 def split_keys(groups: dict[tuple[str, ...], list[StudyDraft]]) -> set[tuple[str, ...]]:

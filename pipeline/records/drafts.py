@@ -31,6 +31,8 @@ class StudyDraft:
 
         if self.trial:
             return ("trial", norm_key(self.trial), self.cohort.lower())
+        if self.author:
+            return ("author", self.author)
         if self.design_word in ("pooled", "document"):
             return (self.design_word, self.population.lower(), str(self.n or ""))
         return ("anon", self.product, str(self.n or ""))

@@ -128,7 +128,7 @@ class TextReader:
             r = _n_reading(n)
             r.subgroup = subset
             study.outcomes.append(self._outcome(r, s, a, how))
-        elif n is not None and not has_n and study.n in (None, _count(n)):
+        elif n is not None and not has_n and study.n in (None, _count(n)) and how != "paper":
             study.n = _count(n)
             study.outcomes.append(self._outcome(_n_reading(n), s, a, how))
         if how == "named" and not study.product:

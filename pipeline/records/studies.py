@@ -20,6 +20,7 @@ from pipeline.records.cues import Cues, norm_key
 from pipeline.records.drafts import StudyDraft
 
 DOCUMENT = "document"  # design_word of the document-level study
+_AUTHOR_ID = re.compile(r"[a-z][a-z'\-]+-(?:19|20)\d{2}")
 _AUTHOR_YEAR = re.compile(r"\b([A-Z][a-z][A-Za-z'\-]+)(?:\s+et\s+al\.?,?)?\s+\(?((?:19|20)\d{2})\)?(?![\d.])")
 
 
@@ -31,12 +32,18 @@ def is_name(trial: str) -> bool:
 
 
 def settle(doc: Document, drafts: list[StudyDraft], cues: Cues) -> list[StudyDraft]:
+    known = {norm_key(m.canonical): m.canonical for m in doc.mentions if m.label == "TRIAL"}
     for d in drafts:
+        if d.trial and norm_key(d.trial) not in known:
+            # a cell printed "NAMEa" / "NAME12": the document's trial with a glued mark
+            bare = re.sub(r"(?<=[A-Z0-9])[a-e]$|(?<=[A-Za-z])\d{1,3}$", "", d.trial)
+            d.trial = known.get(norm_key(bare), d.trial)
         if d.trial and not is_name(d.trial):
             d.design_word = d.design_word or cues.design_word(d.trial)
             d.trial, d.cohort = "", ""
     _pooled_rows(doc, drafts, cues)
     _author_years(doc, drafts)
+    _by_count(drafts)
     _single_population_cohorts(drafts)
     primary = primary_trial(doc)
     if primary:
@@ -44,6 +51,9 @@ def settle(doc: Document, drafts: list[StudyDraft], cues: Cues) -> list[StudyDra
             if not d.trial and d.design_word != DOCUMENT:
                 d.trial, d.cohort, d.n = primary, "", None
     named = [d for d in drafts if d.design_word != DOCUMENT and (d.outcomes or d.trial or d.product)]
+    for d in drafts:
+        if d.design_word == DOCUMENT:
+            d.design = "the paper itself: no study recognised"  # studies.csv and the report say so
     return [d for d in drafts if d.design_word != DOCUMENT or (not named and d.outcomes)]
 
 
@@ -79,11 +89,41 @@ def _author_years(doc: Document, drafts: list[StudyDraft]) -> None:
         for m in _AUTHOR_YEAR.finditer(text):
             years.setdefault(m.group(1).lower(), m.group(2))
     for d in drafts:
-        if d.trial or not d.design_word or not d.design_word.isalpha():
+        if d.trial or not d.design_word:
             continue
-        year = years.get(d.design_word)
-        if year:
-            d.author = f"{d.design_word}-{year}"
+        if _AUTHOR_ID.fullmatch(d.design_word):  # a table row printed "Park 2018"
+            d.author = d.design_word
+        elif d.design_word.isalpha() and years.get(d.design_word):
+            d.author = f"{d.design_word}-{years[d.design_word]}"
+    # one author-year study: a row without the product (an efficacy table) takes another row's
+    products = {}
+    for d in sorted(drafts, key=lambda d: d.source != "table"):
+        if d.author and d.product:
+            products.setdefault(d.author, (d.product, d.target))
+    for d in drafts:
+        if d.author and d.author in products and (d.source == "table" or not d.product):
+            d.product, d.target = products[d.author][0], d.target or products[d.author][1]
+
+
+def _by_count(drafts: list[StudyDraft]) -> None:
+    """A table column or row known only by its patient count ("Patients treated, n: 157") is the one
+    named study of the paper with that count."""
+    named: dict[int, list[StudyDraft]] = {}
+    for d in drafts:
+        if d.n and (d.trial or d.product) and d.design_word not in ("pooled", DOCUMENT):
+            named.setdefault(d.n, []).append(d)
+    for d in drafts:
+        if (
+            d.source != "table"
+            or not d.n
+            or any((d.trial, d.product, d.author, d.design_word, d.target, d.nct_id))
+        ):
+            continue  # a row with an antigen or a registry id is a study of its own, however unnamed
+        same = named.get(d.n, [])
+        ids = {(norm_key(x.trial), x.cohort.lower()) if x.trial else ("", x.product, x.author) for x in same}
+        if len(ids) == 1:
+            x = min(same, key=lambda x: x.source != "table")
+            d.trial, d.cohort, d.product, d.author = x.trial, x.cohort, x.product, x.author
 
 
 def _pooled_rows(doc: Document, drafts: list[StudyDraft], cues: Cues) -> None:
@@ -92,12 +132,12 @@ def _pooled_rows(doc: Document, drafts: list[StudyDraft], cues: Cues) -> None:
         if d.trial:
             continue
         pooled = d.design_word == "pooled"
-        if d.source == "table" and not d.product:
-            ids = {o.table_id for o in d.outcomes if o.table_id}
-            t = tables.get(next(iter(ids), ""))
-            if t is not None and cues.design_word(f"{t.caption} {' '.join(t.header())}") == "pooled":
-                pooled = True
-                d.population = d.population or _row_label(t, d)
+        ids = {o.table_id for o in d.outcomes if o.table_id}
+        t = tables.get(next(iter(ids), "")) if d.source == "table" else None
+        if t is not None and not d.product:
+            pooled = pooled or cues.design_word(f"{t.caption} {' '.join(t.header())}") == "pooled"
+        if pooled and t is not None:
+            d.population = _row_label(t, d) or d.population
         if not pooled:
             continue
         d.design_word, d.trial, d.cohort = "pooled", "", ""
