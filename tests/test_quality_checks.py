@@ -369,3 +369,12 @@ def test_unit_mismatch(conf, sev):
     fs = units.unit_mismatches("d", [a, b, c], conf["unit_mismatch"], sev)
     assert [(f.product, f.check) for f in fs] == [("p", "unit_mismatch")]
     assert "cells/kg" in fs[0].values and "p4" in fs[0].message and "p3" in fs[0].message
+
+
+def test_flat_and_per_kg_doses_of_different_studies_are_no_unit_mismatch(conf, sev):
+    kids = out("DOSE", 2.5e6, "text", study="p/child-31", unit="cells/kg", product="p")
+    adults = out("DOSE", 6e8, "text", study="p/adult-17", unit="cells", product="p")
+    assert units.unit_mismatches("d", [kids, adults], conf["unit_mismatch"], sev) == []
+    same_level = out("DOSE", 2.5e6, "table", study="p/adult-17", unit="cells", product="p")
+    fs = units.unit_mismatches("d", [kids, adults, same_level], conf["unit_mismatch"], sev)
+    assert [f.product for f in fs] == ["p"]  # one level printed in both units is still flagged

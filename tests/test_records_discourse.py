@@ -114,3 +114,24 @@ def test_subgroup_opening_relative_and_anaphora(builder):
         ("OS_MEDIAN", 12.1, "control"),
     }
     assert ("kestrel-4", "OS_MEDIAN", 17.2, "", "", None, "") in got
+
+
+def test_pooled_estimates_make_one_pooled_study_with_populations(builder):
+    studies, outcomes, got = records(
+        builder,
+        (
+            "paragraph",
+            "The pooled ORR was 67% (95% CI 58–75; I² = 41%) across 9 studies of valbo-cel in marginal "
+            "zone lymphoma (n = 512). The pooled ORR in younger and older patients was 72% (95% CI 61–80) "
+            "and 59% (95% CI 50–68), respectively (I² = 22% vs 47%).",
+        ),
+    )
+    pooled = [o for o in outcomes if "pooled" in o.study_id]
+    assert {(o.metric, o.value, o.arm, bool(o.subgroup)) for o in pooled} == {
+        ("ORR", 67.0, "", True),
+        ("N", 512.0, "", True),
+        ("ORR", 72.0, "", True),
+        ("ORR", 59.0, "", True),
+    }  # no I² or CI number is an outcome, and a pooled estimate has no comparator arm
+    assert len(outcomes) == len(pooled)
+    assert {s.design for s in studies if "pooled" in s.study_id} == {"pooled"}

@@ -14,14 +14,26 @@ def unit_mismatches(
     doc_id: str, outcomes: Sequence[Outcome], conf: Mapping[str, Any], sev: Severities
 ) -> list[Finding]:
     units = set(conf.get("dose_units") or ("cells", "cells/kg"))
-    by: dict[str, dict[str, Outcome]] = defaultdict(dict)
+    by: dict[str, list[Outcome]] = defaultdict(list)
     for o in outcomes:
         if o.metric == "DOSE" and o.product and o.unit in units:
-            by[o.product].setdefault(o.unit, o)
+            by[o.product].append(o)
     out = []
-    for product, first in by.items():
-        if len(first) < 2:
+    for product, doses in by.items():
+        # one study's dose in both units, or one level printed in both: a flat dose in one study
+        # and a per-kg dose in another (adults and children) are different quantities, no error
+        pair = next(
+            (
+                (a, b)
+                for a in doses
+                for b in doses
+                if a.unit < b.unit and (a.study_id == b.study_id or a.value == b.value)
+            ),
+            None,
+        )
+        if pair is None:
             continue
+        first = {o.unit: o for o in pair}
         ev = [
             Evidence(f"{o.source} {o.unit}", f"{o.value:.3g}", o.source, o.page, o.snippet, o.bbox)
             for o in first.values()

@@ -52,13 +52,13 @@ class Cues:
     author_re: re.Pattern[str]
     value_before_metric_re: re.Pattern[str]
     mean_re: re.Pattern[str]  # a mean/average cue right before a metric phrase ("mean follow-up")
-    subset_re: re.Pattern[str]
+    subset_re: re.Pattern[str]  # after a patient count: the trait naming a subset ("with prior X")
     not_study_count_re: re.Pattern[str]  # after a patient count: it counts no study population
     scope_opening_re: re.Pattern[str]  # "Among patients with X, …": the sentence is about subgroup X
     scope_relative_re: re.Pattern[str]  # "… among those with X, in whom …"
-    scope_anaphora_re: re.Pattern[
-        str
-    ]  # "In this subgroup, …": the previous sentence's subgroup  # after a patient count: the trait naming a subset ("with prior X")
+    scope_anaphora_re: re.Pattern[str]  # "In this subgroup, …": the previous sentence's subgroup
+    pooled_re: re.Pattern[str]  # a pooled estimate of a meta-analysis ("the pooled CR rate")
+    pooled_population_re: re.Pattern[str]  # its population, group `g`
 
     def design_word(self, text: str) -> str:
         """The design word (rwe, retro, …) whose phrases the text uses, for ids of unnamed studies."""
@@ -107,6 +107,10 @@ def compile_cues(rules: Rules) -> Cues:
         not_study_count_re=re.compile(rec.get("not_study_count") or r"(?!x)x", re.IGNORECASE),
         scope_opening_re=re.compile(scope.get("opening") or r"(?!x)x", re.IGNORECASE),
         scope_relative_re=re.compile(scope.get("relative") or r"(?!x)x", re.IGNORECASE),
+        pooled_re=re.compile((rec.get("pooled") or {}).get("cue") or r"(?!x)x", re.IGNORECASE),
+        pooled_population_re=re.compile(
+            (rec.get("pooled") or {}).get("population") or r"(?!x)x", re.IGNORECASE
+        ),
         scope_anaphora_re=re.compile(scope.get("anaphora") or r"(?!x)x", re.IGNORECASE),
         mean_re=re.compile(
             rf"\b(?:{'|'.join(re.escape(str(w)) for w in rec.get('mean_cues') or ['mean'])})\s+$",

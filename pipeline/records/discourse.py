@@ -25,6 +25,7 @@ from pipeline.records.relations import TextReading
 # How each attribution was resolved -> the outcome's confidence (low ones go to the review queue)
 CONFIDENCE = {
     "named": 0.95,
+    "pooled": 0.85,
     "cohort": 0.85,
     "intro": 0.8,
     "heading": 0.75,
@@ -132,3 +133,11 @@ def box_reading(text: str, ms: list[Mention], cues: Cues, ctx: Context) -> TextR
         "N", v, "patients", arm=arm, subgroup=subgroup,
         start=n.start, end=n.end, metric_start=n.start, metric_end=n.end,
     )  # fmt: skip
+
+
+def pooled_population(s: str, cues: Cues) -> str:
+    """The population of a pooled estimate ("… across 12 studies of CAR-T cells in B-ALL (n = 686)",
+    "in paediatric studies"): the phrase after the last "in"/"with" before a number, else the default."""
+    m = cues.pooled_population_re.search(s)
+    label = " ".join(m.group("g").split()) if m else ""
+    return label or "all included studies"

@@ -13,7 +13,15 @@ from bisect import bisect_left
 from pipeline.model import Document, Mention, Outcome, enclosing
 from pipeline.records import allocation
 from pipeline.records.cues import Cues, first_canonical, norm_key
-from pipeline.records.discourse import CONFIDENCE, Context, box_reading, is_box, scoped_subgroup, title_trial
+from pipeline.records.discourse import (
+    CONFIDENCE,
+    Context,
+    box_reading,
+    is_box,
+    pooled_population,
+    scoped_subgroup,
+    title_trial,
+)
 from pipeline.records.doses import dose_readings
 from pipeline.records.drafts import StudyDraft, expand_refs
 from pipeline.records.relations import Relations
@@ -116,8 +124,16 @@ class TextReader:
         n = next((m for m in ms if m.label == "N" and _count(m) is not None and self._enrolled(s, m)), None)
         has_n = any(o.metric == "N" and not o.subgroup for o in study.outcomes)
         subset = self._subset(s, ms) if how == "subset" else ""
+        if how == "pooled":  # every value of a pooled estimate is of the population the sentence names
+            subset = pooled_population(s, self.cues)
         alloc = allocation.read(s, ms, self.cues)
-        if alloc is not None:  # "randomised to A (n = 402) or B (n = 398)": each arm's n, and the total
+        if how == "pooled":
+            for m in ms:
+                if m.label == "N" and _count(m) is not None:
+                    r = _n_reading(m)
+                    r.subgroup = subset
+                    self._add(study, self._outcome(r, s, a, how))
+        elif alloc is not None:  # "randomised to A (n = 402) or B (n = 398)": each arm's n, and the total
             study.n = study.n if study.n is not None else alloc.total
             for r in alloc.readings:
                 r.subgroup = r.subgroup or subset
@@ -146,6 +162,7 @@ class TextReader:
             if r.cohort and trial:
                 target.pages.add(self.doc.page_of(a))
             r.subgroup = r.subgroup or subset
+            r.arm = "" if how == "pooled" else r.arm  # a pooled estimate has no arms
             self._add(target, self._outcome(r, s, a, how))
 
     @staticmethod
@@ -189,6 +206,10 @@ class TextReader:
         if trial:
             ctx.trial = trial
             return self._draft(trial=trial, cohort=cohort), "named"
+        if self.cues.pooled_re.search(s):  # "The pooled CR rate was 79% (95% CI 72–85) across 12 studies"
+            d = self._draft(n=None)
+            d.design = d.design_word = "pooled"
+            return d, "pooled"
         if cohort and (ctx.trial or (ctx.study and ctx.study.trial)):
             return self._draft(trial=ctx.trial or ctx.study.trial, cohort=cohort), "cohort"
         current = ctx.study if ctx.study is not None and ctx.study.trial else None

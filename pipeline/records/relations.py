@@ -51,7 +51,9 @@ class Relations:
         a = 0
         ms = split_lists(s, ms)  # "PFS at 12 and 24 months": two timepoints
         cohorts = cohort_of_values(s, ms)
-        for m in [*_CLAUSE.finditer(s), None]:
+        ms = [m for m in ms if not (m.label == "VALUE" and in_statistics(s, m.start))]
+        depth = _depths(s)
+        for m in [*(c for c in _CLAUSE.finditer(s) if not depth[c.start()]), None]:  # not inside "(…; …)"
             b = m.start() + 1 if m else len(s)
             clause = [x for x in ms if x.start >= a and x.end <= b]
             out += self._clause(s, a, b, clause, cohorts)
@@ -228,6 +230,30 @@ def dose_label(printed: str) -> str:
         value /= 1000
         exp += 3
     return f"{value:g}x10^{exp}" if exp else f"{value:g}"
+
+
+_STATS = re.compile(r"\bCI\b|confidence|I\s?[²2]|\bhazard|\bHR\b|\bodds\b|\bP\s?[<=>]", re.IGNORECASE)
+
+
+def _depths(s: str) -> list[int]:
+    """Parenthesis depth at each offset of s."""
+    out, d = [], 0
+    for ch in s:
+        d += ch in "(["
+        d -= ch in ")]" and d > 0
+        out.append(d)
+    return out
+
+
+def in_statistics(s: str, at: int) -> bool:
+    """The offset is inside a parenthesis of statistics ("(95% CI 70–81; I² = 38% vs 55%)",
+    "(hazard ratio 0.61; P<0.001)"): its numbers are no outcome values."""
+    open_at = s.rfind("(", 0, at)
+    if open_at < 0 or s.rfind(")", 0, at) > open_at:
+        return False
+    close = s.find(")", at)
+    inner = s[open_at + 1 : close if close >= 0 else len(s)]
+    return bool(_STATS.search(inner))
 
 
 def _runs(items: list[Mention], s: str, gap: re.Pattern[str]) -> list[list[Mention]]:
