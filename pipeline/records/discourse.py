@@ -141,3 +141,19 @@ def pooled_population(s: str, cues: Cues) -> str:
     m = cues.pooled_population_re.search(s)
     label = " ".join(m.group("g").split()) if m else ""
     return label or "all included studies"
+
+
+def count_scope(s: str, ms: list[Mention], cues: Cues) -> list[tuple[str, Mention, int]]:
+    """ "in the 61 patients who had received prior X, the ORR was …", "among 31 patients with Y who
+    …": (label, the count's N mention, offset after the phrase) for each such phrase — subgroups of
+    the sentence's study (from_text ignores one whose count is the study's whole n)."""
+    out = []
+    for m in cues.scope_count_re.finditer(s):
+        n = next((x for x in ms if x.label == "N" and x.start <= m.start("n") < x.end), None)
+        if n is not None:
+            label = " ".join(m.group("g").split())
+            label = (
+                re.sub(r"^(?:with|who\s+(?:had\s+)?(?:received|been)?)\s*", "", label, flags=re.I) or label
+            )
+            out.append((cues.subgroups.get(label.lower(), label), n, m.end()))
+    return out

@@ -17,6 +17,7 @@ from pipeline.records.discourse import (
     CONFIDENCE,
     Context,
     box_reading,
+    count_scope,
     is_box,
     pooled_population,
     scoped_subgroup,
@@ -121,7 +122,26 @@ class TextReader:
         if how in ("named", "intro") and not study.nct_id:
             # as printed when malformed (NER's canonical is then empty): the quality stage reports it
             study.nct_id = next((m.canonical or m.text for m in ms if m.label == "REGISTRY_ID"), "")
-        n = next((m for m in ms if m.label == "N" and _count(m) is not None and self._enrolled(s, m)), None)
+        readings = [*dose_readings(s, ms), *self.rel.readings(s, ms)]
+        taken = {r.start for r in readings}  # "3 patients had grade 3 CRS": a count, not the study's n
+        # "in the 61 patients who had received X, the ORR was …, and in 19 patients with Y, …"
+        parts = [p for p in count_scope(s, ms, self.cues) if study.n is None or _count(p[1]) != study.n]
+        for label, count, _ in parts:
+            r = _n_reading(count)
+            r.subgroup = label
+            self._add(study, self._outcome(r, s, a, how))
+        n = next(
+            (
+                m
+                for m in ms
+                if m.label == "N"
+                and _count(m) is not None
+                and self._enrolled(s, m)
+                and m.start not in taken
+                and all(m is not p[1] for p in parts)
+            ),
+            None,
+        )
         has_n = any(o.metric == "N" and not o.subgroup for o in study.outcomes)
         subset = self._subset(s, ms) if how == "subset" else ""
         if how == "pooled":  # every value of a pooled estimate is of the population the sentence names
@@ -153,10 +173,12 @@ class TextReader:
             study.target = str(pm.attrs.get("target") or "") if pm else ""
         trial = study.trial or ctx.trial
         scope, at = scoped_subgroup(s, self.cues, ctx.subgroup)  # "Among patients with X, …"
-        ctx.subgroup = subset or scope
-        for r in [*dose_readings(s, ms), *self.rel.readings(s, ms)]:
+
+        ctx.subgroup = subset or (parts[-1][0] if parts else scope)
+        for r in readings:
             if scope and r.start >= at and not r.subgroup:
                 r.subgroup = scope
+            r.subgroup = next((p[0] for p in reversed(parts) if p[2] <= r.start), r.subgroup)
             # a value of one of several cohorts the sentence lists goes to that cohort of the trial
             target = self._draft(trial=trial, cohort=r.cohort) if r.cohort and trial else study
             if r.cohort and trial:
@@ -223,6 +245,13 @@ class TextReader:
             if study.n is None or (count or 0) < study.n:
                 return study, "subset"
         author = self.cues.author_re.match(s.strip())
+        # "in the 61 patients who had received X, …" right after a study's sentences: its subgroup
+        base = ctx.study or ctx.previous or ctx.topic
+        parts = count_scope(s, ms, self.cues) if base is not None and not author else []
+        # fewer patients than the study enrolled (a larger count is another population, not its part)
+        fewer = parts and all(base.n is None or (_count(p[1]) or 0) < base.n for p in parts)
+        if base is not None and fewer and not first_canonical(ms, "PRODUCT"):
+            return base, "subset"
         n = next((m for m in ms if m.label == "N" and _count(m) is not None), None)
         # in a report of the trial its title names, an unnamed count is that trial's unless an author
         # or design cue introduces another study
