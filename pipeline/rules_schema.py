@@ -49,6 +49,9 @@ def _regex(value: str) -> str:
 class Check(_Open):
     severity: str
     description: str = ""
+    family: str = ""  # the registered check family this entry runs (pipeline.quality.families)
+    emits: str = ""  # the check name of its findings
+    enabled: bool = True
 
     @field_validator("severity")
     @classmethod
@@ -74,9 +77,15 @@ class Metric(_Open):
     synonyms: Strings
 
 
+class Grade3(_Open):
+    cues: Strings = Field(default_factory=list)
+    events: dict[str, Strings] = Field(default_factory=dict)
+
+
 class MetricsFile(_Open):
     metrics: dict[str, Metric]
     median_of: dict[str, str] = Field(default_factory=dict)
+    grade3: Grade3 = Field(default_factory=Grade3)
 
 
 class Expectation(_Open):
@@ -148,6 +157,8 @@ class RecordsFile(_Open):
     author_cue: str = ""
     value_before_metric: str = ""
     subset_after_count: str = ""
+    nonschema_headers: Strings = Field(default_factory=list)
+    baseline_captions: Strings = Field(default_factory=list)
 
     @field_validator("author_cue", "value_before_metric", "subset_after_count")
     @classmethod

@@ -16,6 +16,7 @@ from typing import Any
 
 from pipeline.model import Document, Mention, enclosing
 from pipeline.ner.context import ContextFinder
+from pipeline.ner.document import DocumentNames
 from pipeline.ner.hits import Hit, resolve
 from pipeline.ner.names import NameFinder
 from pipeline.ner.quantities import QuantityFinder
@@ -42,6 +43,7 @@ class Annotator:
         self.names = NameFinder(self.nlp, self.vocab, rules.get("patterns") or [], cfg, joiners)
         self.values = ValueFinder(cfg)
         self.context = ContextFinder(cfg)
+        self.doc_names = DocumentNames(cfg, self.vocab)
         self.quantities = QuantityFinder(cfg, (cfg.get("values") or {}).get("number_words") or {})
 
     # -- one string ---------------------------------------------------------------------------------
@@ -137,6 +139,8 @@ class Annotator:
                             attrs=h.attrs,
                         )
                     )
+        # names the paper defines or gives a trial's role, tagged wherever they occur
+        mentions = self.doc_names.apply(doc, mentions)
         doc.mentions = mentions
         return mentions
 

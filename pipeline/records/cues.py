@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.model import Mention
+from pipeline.ner.values import ValueFinder
 from pipeline.rules import Rules
 
 # A dose as printed: "450x10^6", "0.75 x 10^6", "450x106" (exponent lost its superscript), and lists
@@ -61,6 +62,7 @@ class Cues:
     zero_before_metric_re: re.Pattern[str]  # "no grade ≥3 ICANS", "without any …": a rate of 0%
     pooled_re: re.Pattern[str]  # a pooled estimate of a meta-analysis ("the pooled CR rate")
     pooled_population_re: re.Pattern[str]  # its population, group `g`
+    table: TableCues | None = None  # how table headers and labels are read (tablecells.py)
 
     def design_word(self, text: str) -> str:
         """The design word (rwe, retro, …) whose phrases the text uses, for ids of unnamed studies."""
@@ -69,6 +71,43 @@ class Cues:
             if any(re.search(rf"\b{re.escape(str(p).lower())}", low) for p in phrases):
                 return word
         return ""
+
+
+@dataclass
+class TableCues:
+    """Header and row-label reading: metric phrases, grade ≥3 event names under a grade cue, header
+    words of numbers that are no schema metric, baseline-table caption words, the value grammar."""
+
+    metric_re: re.Pattern[str]  # every metric phrase (group name = its index in `metric_of`)
+    metric_of: list[str]
+    grade_re: re.Pattern[str]
+    events: list[tuple[re.Pattern[str], str]]
+    nonschema_re: re.Pattern[str]
+    baseline_re: re.Pattern[str]
+    values: ValueFinder
+
+
+def _words_re(words: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    alts = sorted({str(w) for w in words}, key=len, reverse=True)
+    return re.compile("|".join(phrase_pattern(w) for w in alts) or r"(?!x)x", flags)
+
+
+def compile_table_cues(rules: Rules, codes: dict[str, str]) -> TableCues:
+    rec = rules.get("records") or {}
+    grade = (rules.get("metrics") or {}).get("grade3") or {}
+    phrases = sorted(codes, key=len, reverse=True)
+    metric_re = re.compile("|".join(f"(?P<m{i}>{phrase_pattern(p)})" for i, p in enumerate(phrases)),
+                           re.IGNORECASE)  # fmt: skip
+    events = [(_words_re(ws), code) for code, ws in (grade.get("events") or {}).items()]
+    return TableCues(
+        metric_re=metric_re,
+        metric_of=[codes[p] for p in phrases],
+        grade_re=_words_re(grade.get("cues") or []),
+        events=events,
+        nonschema_re=_words_re(rec.get("nonschema_headers") or [], 0),
+        baseline_re=_words_re(rec.get("baseline_captions") or []),
+        values=ValueFinder(rules.get("ner") or {}),
+    )
 
 
 def compile_cues(rules: Rules) -> Cues:
@@ -120,6 +159,7 @@ def compile_cues(rules: Rules) -> Cues:
             rf"\b(?:{'|'.join(re.escape(str(w)) for w in rec.get('mean_cues') or ['mean'])})\s+$",
             re.IGNORECASE,
         ),
+        table=compile_table_cues(rules, codes),
     )
 
 

@@ -34,6 +34,7 @@ CONFIDENCE = {
     "carried": 0.65,
     "box": 0.65,
     "document": 0.6,
+    "paper": 0.4,  # no study named anywhere: the document-level study
 }
 _BOX_COUNT = re.compile(r"\(\s*n\s*=\s*\d[\d,]*\s*\)\s*$", re.IGNORECASE)
 

@@ -110,10 +110,11 @@ class TextReader:
             ctx.product_generic = bool(pm.attrs.get("generic"))
         study, how = self._resolve(s, ms, ctx, first)
         if study is None:
-            return
-        ctx.study = study
-        if how == "named" and ctx.topic is None:
-            ctx.topic = study
+            study, how = self._document(), "paper"  # kept only when the paper has no other study
+        if how != "paper":
+            ctx.study = study
+            if how == "named" and ctx.topic is None:
+                ctx.topic = study
         study.pages.add(self.doc.page_of(a))
         if how in ("named", "intro", "cohort"):  # citations of the sentence introducing the study
             study.refs += [r for r in self._refs(a, b) if r not in study.refs]
@@ -283,6 +284,11 @@ class TextReader:
         if ctx.doc_trial:
             return self._draft(trial=ctx.doc_trial), "document"
         return None, ""
+
+    def _document(self) -> StudyDraft:
+        """The paper itself: the study of numbers no named study claims (see records/studies.py)."""
+        d = StudyDraft("text", design_word="document")
+        return self.drafts.setdefault(d.key(), d)
 
     def _subset(self, s: str, ms: list[Mention]) -> str:
         """The subgroup label when the sentence opens with a count of patients with a trait."""
