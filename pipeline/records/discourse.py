@@ -52,6 +52,7 @@ class Context:
     doc_trial: str = ""  # the trial the title names
     arms_seen: list[str] = field(default_factory=list)  # arm of each "Assigned to …" flow box so far
     subgroup: str = ""  # the subgroup the previous sentence was about ("In this subgroup, …")
+    analysis: str = ""  # the data cut the paragraph's sentences named last ("at the final analysis")
 
     def heading(self, ms: list[Mention]) -> None:
         trials = {m.canonical for m in ms if m.label == "TRIAL"}
@@ -67,7 +68,14 @@ class Context:
     def paragraph(self) -> None:
         self.previous = self.study if self.study is not None and self.study.trial else None
         self.study = self.topic = None
-        self.subgroup = ""
+        self.subgroup = self.analysis = ""
+
+    def data_cut(self, s: str, cues: Cues) -> str:
+        """The data cut a sentence names holds for it and the paragraph's next sentences."""
+        m = cues.data_cut_re.search(s)
+        if m:
+            self.analysis = " ".join(m.group(0).lower().split())
+        return self.analysis
 
 
 def scoped_subgroup(s: str, cues: Cues, previous: str) -> tuple[str, int]:

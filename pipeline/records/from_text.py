@@ -60,6 +60,7 @@ class TextReader:
         names = {d.trial for d in table_drafts if d.trial and len(norm_key(d.trial)) >= 4}
         self.table_trials = [(n, _name_re(n)) for n in sorted(names, key=len, reverse=True)]
         self.starts = [m.start for m in self.ner]
+        self.analysis = ""
 
     def mentions(self, a: int, b: int) -> list[Mention]:
         """NER's mentions of text[a:b], offsets made relative to a (records never finds entities)."""
@@ -108,6 +109,7 @@ class TextReader:
             ctx.product = product
             pm = next(m for m in ms if m.label == "PRODUCT")
             ctx.product_generic = bool(pm.attrs.get("generic"))
+        self.analysis = ctx.data_cut(s, self.cues)  # the data cut this sentence's values belong to
         study, how = self._resolve(s, ms, ctx, first)
         if study is None:
             study, how = self._document(), "paper"  # kept only when the paper has no other study
@@ -325,7 +327,7 @@ class TextReader:
             doc_id="", study_id="", metric=r.metric, value=r.value, unit=r.unit, source="text",
             arm=r.arm, subgroup=r.subgroup, timepoint_months=r.timepoint, qualifier=r.qualifier,
             page=box.page if box else self.doc.page_of(a), bbox=str(box) if box else "",
-            snippet=" ".join(s.split()), confidence=CONFIDENCE.get(how, 0.5),
+            snippet=" ".join(s.split()), confidence=CONFIDENCE.get(how, 0.5), analysis=self.analysis,
         )  # fmt: skip
 
 

@@ -51,7 +51,7 @@ class Relations:
         a = 0
         ms = split_lists(s, ms)  # "PFS at 12 and 24 months": two timepoints
         cohorts = cohort_of_values(s, ms)
-        ms = [m for m in ms if not (m.label == "VALUE" and in_statistics(s, m.start))]
+        ms = [m for m in ms if not (m.label == "VALUE" and (in_statistics(s, m.start) or _glued(s, m.start)))]
         depth = _depths(s)
         for m in [*(c for c in _CLAUSE.finditer(s) if not depth[c.start()]), None]:  # not inside "(…; …)"
             b = m.start() + 1 if m else len(s)
@@ -273,6 +273,12 @@ def counts_of(readings: list[TextReading]) -> set[int]:
 
 
 _STATS = re.compile(r"\bCI\b|confidence|I\s?[²2]|\bhazard|\bHR\b|\bodds\b|\bP\s?[<=>]", re.IGNORECASE)
+
+
+def _glued(s: str, at: int) -> bool:
+    """A number glued to the letters of a name ("T-DM1", "CD19"): part of that name, no value."""
+    before = s[max(0, at - 2) : at]
+    return bool(re.search(r"[A-Za-z]$|[A-Za-z]-$", before))
 
 
 def _depths(s: str) -> list[int]:
