@@ -175,3 +175,13 @@ def test_zero_rates_and_patient_counts_in_words(builder):
         ("petrel-5", "NT_G3", 3.0),
     }
     assert {o.unit for o in outcomes if o.metric == "NT_G3" and o.value == 3.0} == {"patients"}
+
+
+def test_trial_of_the_clause_beats_the_sentence(builder):
+    _, outcomes, got = records(
+        builder,
+        ("paragraph", "In KESTREL-4 the ORR was 61.2%, whereas in ORIOLE-7 it reached 48.9%."),
+    )
+    assert {(sid, m, v) for sid, m, v, *_ in got} == {("kestrel-4", "ORR", 61.2), ("oriole-7", "ORR", 48.9)}
+    conf = {o.value: o.confidence for o in outcomes}
+    assert conf[48.9] == CONFIDENCE["clause"] and conf[61.2] == CONFIDENCE["named"]

@@ -24,7 +24,8 @@ from pipeline.records.relations import TextReading
 
 # How each attribution was resolved -> the outcome's confidence (low ones go to the review queue)
 CONFIDENCE = {
-    "named": 0.95,
+    "clause": 0.95,
+    "named": 0.9,
     "pooled": 0.85,
     "cohort": 0.85,
     "intro": 0.8,
@@ -166,3 +167,12 @@ def count_scope(s: str, ms: list[Mention], cues: Cues) -> list[tuple[str, Mentio
             )
             out.append((cues.subgroups.get(label.lower(), label), n, m.end()))
     return out
+
+
+def clause_trial(s: str, trials: list[Mention], at: int) -> str:
+    """When a sentence names two or more trials, the trial of a value is the last one named before
+    it in its clause ("In ALPHA-1 the ORR was 60%, whereas in BETA-2 it was 45%"); "" otherwise."""
+    if len({m.canonical for m in trials}) < 2:
+        return ""
+    before = [m for m in trials if m.end <= at and not re.search(r";", s[m.end : at])]
+    return before[-1].canonical if before else ""

@@ -17,6 +17,7 @@ from pipeline.records.discourse import (
     CONFIDENCE,
     Context,
     box_reading,
+    clause_trial,
     count_scope,
     is_box,
     pooled_population,
@@ -178,17 +179,23 @@ class TextReader:
         scope, at = scoped_subgroup(s, self.cues, ctx.subgroup)  # "Among patients with X, …"
 
         ctx.subgroup = subset or (parts[-1][0] if parts else scope)
+        trials = [m for m in ms if m.label == "TRIAL"] if how == "named" else []
         for r in readings:
             if scope and r.start >= at and not r.subgroup:
                 r.subgroup = scope
             r.subgroup = next((p[0] for p in reversed(parts) if p[2] <= r.start), r.subgroup)
             # a value of one of several cohorts the sentence lists goes to that cohort of the trial
             target = self._draft(trial=trial, cohort=r.cohort) if r.cohort and trial else study
-            if r.cohort and trial:
+            # "In ALPHA-1 the ORR was 60%, whereas in BETA-2 it was 45%": the trial of the value's clause
+            own = clause_trial(s, trials, r.start)
+            how_r = how
+            if own and not r.cohort and norm_key(own) != norm_key(study.trial):
+                target, how_r = self._draft(trial=own), "clause"
+            if target is not study:
                 target.pages.add(self.doc.page_of(a))
             r.subgroup = r.subgroup or subset
             r.arm = "" if how == "pooled" else r.arm  # a pooled estimate has no arms
-            self._add(target, self._outcome(r, s, a, how))
+            self._add(target, self._outcome(r, s, a, how_r))
 
     @staticmethod
     def _add(study: StudyDraft, o: Outcome) -> None:

@@ -128,6 +128,7 @@ class Relations:
                     or id(v) in when.trailing  # "49% at 12 months and 40% at 24 months"
                     or id(v) in cohorts  # "85% in cohort A and 73.7% in cohort B"
                     or (j and arms.compared(before))  # "9.6 months with A and 6.4 months with B"
+                    or (j and any(t.label == "TRIAL" and mine[j - 1].end <= t.start < v.start for t in ms))
                 ):
                     pairs.append((m, v))
                     used.add(id(v))
