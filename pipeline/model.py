@@ -329,6 +329,7 @@ class Outcome:
     bbox: str = ""
     snippet: str = ""
     confidence: float = 1.0
+    analysis: str = ""  # the data cut the text names ("primary analysis", "final analysis"), else ""
 
 
 SEVERITIES = ("error", "warning", "info")

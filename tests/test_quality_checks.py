@@ -372,3 +372,25 @@ def test_unit_mismatch(conf, sev):
     fs = units.unit_mismatches("d", [a, b, c], conf["unit_mismatch"], sev)
     assert [(f.product, f.check) for f in fs] == [("p", "unit_mismatch")]
     assert "cells/kg" in fs[0].values and "p4" in fs[0].message and "p3" in fs[0].message
+
+
+def test_flat_and_per_kg_doses_of_different_studies_are_no_unit_mismatch(conf, sev):
+    kids = out("DOSE", 2.5e6, "text", study="p/child-31", unit="cells/kg", product="p")
+    adults = out("DOSE", 6e8, "text", study="p/adult-17", unit="cells", product="p")
+    assert units.unit_mismatches("d", [kids, adults], conf["unit_mismatch"], sev) == []
+    same_level = out("DOSE", 2.5e6, "table", study="p/adult-17", unit="cells", product="p")
+    fs = units.unit_mismatches("d", [kids, adults, same_level], conf["unit_mismatch"], sev)
+    assert [f.product for f in fs] == ["p"]  # one level printed in both units is still flagged
+
+
+def test_text_values_of_two_named_data_cuts_agreeing_table_is_no_mismatch(sev):
+    from pipeline.quality import consistency
+
+    early = out("ORR", 61.5, "text", analysis="primary analysis")
+    late = out("ORR", 64.9, "text", analysis="longer follow-up")
+    table = out("ORR", 64.9)
+    assert consistency.text_table_values("d", [early, late, table], sev) == []
+    unnamed = out("ORR", 61.5, "text")
+    assert [f.check for f in consistency.text_table_values("d", [unnamed, late, table], sev)] == [
+        "text_table_mismatch"
+    ]

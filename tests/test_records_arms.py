@@ -107,3 +107,25 @@ def test_subgroup_split_by_arm_makes_a_subgroup_of_the_sentence(builder):
     }
     labels = {sg for _, m, _, _, sg, _, _ in got if m == "PFS_MEDIAN"}
     assert labels == {"liver metastases"}
+
+
+def test_digits_glued_to_a_name_are_no_values(builder):
+    text = "In the KESTREL-4 trial, the ORR was 52.4% with T-VX1 and 31.7% with the combination."
+    _, _, got = records(builder, ("paragraph", text))
+    assert rows(got) == {("ORR", 52.4, "", False, None), ("ORR", 31.7, "control", False, None)}
+
+
+def test_named_data_cuts_are_kept_apart(builder):
+    _, outcomes, _ = records(
+        builder,
+        ("paragraph", "In the primary analysis of KESTREL-4, the ORR was 61.5%. The CR rate was 8.2%."),
+        ("paragraph", "With longer follow-up, the KESTREL-4 ORR was 64.9%."),
+        ("paragraph", "In KESTREL-4, the median PFS was 9.3 months."),
+    )
+    cuts = {(o.metric, o.value): o.analysis for o in outcomes}
+    assert cuts == {
+        ("ORR", 61.5): "primary analysis",
+        ("CR", 8.2): "primary analysis",  # the paragraph's cut holds for its next sentences
+        ("ORR", 64.9): "longer follow-up",
+        ("PFS_MEDIAN", 9.3): "",
+    }

@@ -114,3 +114,74 @@ def test_subgroup_opening_relative_and_anaphora(builder):
         ("OS_MEDIAN", 12.1, "control"),
     }
     assert ("kestrel-4", "OS_MEDIAN", 17.2, "", "", None, "") in got
+
+
+def test_pooled_estimates_make_one_pooled_study_with_populations(builder):
+    studies, outcomes, got = records(
+        builder,
+        (
+            "paragraph",
+            "The pooled ORR was 67% (95% CI 58–75; I² = 41%) across 9 studies of valbo-cel in marginal "
+            "zone lymphoma (n = 512). The pooled ORR in younger and older patients was 72% (95% CI 61–80) "
+            "and 59% (95% CI 50–68), respectively (I² = 22% vs 47%).",
+        ),
+    )
+    pooled = [o for o in outcomes if "pooled" in o.study_id]
+    assert {(o.metric, o.value, o.arm, bool(o.subgroup)) for o in pooled} == {
+        ("ORR", 67.0, "", True),
+        ("N", 512.0, "", True),
+        ("ORR", 72.0, "", True),
+        ("ORR", 59.0, "", True),
+    }  # no I² or CI number is an outcome, and a pooled estimate has no comparator arm
+    assert len(outcomes) == len(pooled)
+    assert {s.design for s in studies if "pooled" in s.study_id} == {"pooled"}
+
+
+def test_count_phrase_makes_a_subgroup_of_the_study_being_described(builder):
+    _, _, got = records(
+        builder,
+        ("paragraph", "HARRIER-5 enrolled 214 patients with valbotamab. The ORR was 63%."),
+        (
+            "paragraph",
+            "Responses held in difficult groups: in the 47 patients who had received prior transplant, the "
+            "ORR was 58%, and in 19 patients with bulky disease, the ORR was 41%.",
+        ),
+    )
+    assert {(sid, m, v, sg) for sid, m, v, _, sg, _, _ in got} == {
+        ("harrier-5", "N", 214.0, ""),
+        ("harrier-5", "ORR", 63.0, ""),
+        ("harrier-5", "N", 47.0, "prior transplant"),
+        ("harrier-5", "ORR", 58.0, "prior transplant"),
+        ("harrier-5", "N", 19.0, "bulky disease"),
+        ("harrier-5", "ORR", 41.0, "bulky disease"),
+    }
+
+
+def test_zero_rates_and_patient_counts_in_words(builder):
+    _, outcomes, got = records(
+        builder,
+        (
+            "paragraph",
+            "In PETREL-4, the ORR was 77%; no grade ≥3 CRS or ICANS was reported. In PETREL-5, the ORR was "
+            "52% without any grade ≥3 CRS, and 3 patients had grade ≥3 neurotoxicity.",
+        ),
+    )
+    assert {(sid, m, v) for sid, m, v, *_ in got} == {
+        ("petrel-4", "ORR", 77.0),
+        ("petrel-4", "CRS_G3", 0.0),
+        ("petrel-4", "NT_G3", 0.0),
+        ("petrel-5", "ORR", 52.0),
+        ("petrel-5", "CRS_G3", 0.0),
+        ("petrel-5", "NT_G3", 3.0),
+    }
+    assert {o.unit for o in outcomes if o.metric == "NT_G3" and o.value == 3.0} == {"patients"}
+
+
+def test_trial_of_the_clause_beats_the_sentence(builder):
+    _, outcomes, got = records(
+        builder,
+        ("paragraph", "In KESTREL-4 the ORR was 61.2%, whereas in ORIOLE-7 it reached 48.9%."),
+    )
+    assert {(sid, m, v) for sid, m, v, *_ in got} == {("kestrel-4", "ORR", 61.2), ("oriole-7", "ORR", 48.9)}
+    conf = {o.value: o.confidence for o in outcomes}
+    assert conf[48.9] == CONFIDENCE["clause"] and conf[61.2] == CONFIDENCE["named"]

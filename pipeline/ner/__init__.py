@@ -52,10 +52,11 @@ class Annotator:
         return self._hits(text, self.nlp(text), header)[0]
 
     def _hits(
-        self, text: str, sdoc: Any, header: str | None = None
+        self, text: str, sdoc: Any, header: str | None = None, cell: bool = False
     ) -> tuple[list[Hit], list[tuple[int, int]]]:
         hits = self.names.find(sdoc) + self.values.find(text) + self.context.find(text)
-        hits += self.quantities.find(text)  # allocation counts, arm splits, percentages in words
+        if not cell:  # body text: allocation counts, arm splits, percentages in words, mass doses
+            hits += self.quantities.find(text)
         if header is not None:
             hits += self.context.phase_cell(text, header) + self.values.cell(text, header)
         hits = resolve(hits, LAYERS, NAMES)
@@ -118,7 +119,7 @@ class Annotator:
                 )
                 if col_header is not None and cell.col > 0 and labels.get(cell.row):
                     col_header = f"{col_header} {labels[cell.row]}"
-                hits, _ = self._hits(cell.text, sdoc, col_header)
+                hits, _ = self._hits(cell.text, sdoc, col_header, cell=True)
                 page = cell.box.page if cell.box else (table.pages[0] if table.pages else 0)
                 for h in hits:
                     mentions.append(

@@ -53,6 +53,9 @@ def text_table_values(doc_id: str, outcomes: Sequence[Outcome], sev: Severities)
         if not results or all(r == "same" for r in results):
             continue
         several = len(texts) + len(tables) > 2
+        cuts = {x.analysis for x in texts}
+        if several and "same" in results and len(cuts) > 1 and "" not in cuts:
+            continue  # the text names each value's data cut (primary / updated analysis): no conflict
         if several and conf.get("quiet_when_one_agrees") and "same" in results:
             continue  # the other values are other analyses, populations or subgroups the paper names
         if several and any(r in ("same", "truncated") for r in results):

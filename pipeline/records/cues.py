@@ -57,7 +57,12 @@ class Cues:
     not_study_count_re: re.Pattern[str]  # after a patient count: it counts no study population
     scope_opening_re: re.Pattern[str]  # "Among patients with X, …": the sentence is about subgroup X
     scope_relative_re: re.Pattern[str]  # "… among those with X, in whom …"
+    scope_count_re: re.Pattern[str]  # "in the 61 patients who had received X, …": groups `n`, `g`
     scope_anaphora_re: re.Pattern[str]  # "In this subgroup, …": the previous sentence's subgroup
+    zero_before_metric_re: re.Pattern[str]  # "no grade ≥3 ICANS", "without any …": a rate of 0%
+    data_cut_re: re.Pattern[str]  # a named data cut ("at the final analysis", "with longer follow-up")
+    pooled_re: re.Pattern[str]  # a pooled estimate of a meta-analysis ("the pooled CR rate")
+    pooled_population_re: re.Pattern[str]  # its population, group `g`
     table: TableCues | None = None  # how table headers and labels are read (tablecells.py)
 
     def design_word(self, text: str) -> str:
@@ -144,6 +149,13 @@ def compile_cues(rules: Rules) -> Cues:
         not_study_count_re=re.compile(rec.get("not_study_count") or r"(?!x)x", re.IGNORECASE),
         scope_opening_re=re.compile(scope.get("opening") or r"(?!x)x", re.IGNORECASE),
         scope_relative_re=re.compile(scope.get("relative") or r"(?!x)x", re.IGNORECASE),
+        zero_before_metric_re=re.compile(rec.get("zero_before_metric") or r"(?!x)x", re.IGNORECASE),
+        data_cut_re=re.compile(rec.get("data_cut") or r"(?!x)x", re.IGNORECASE),
+        pooled_re=re.compile((rec.get("pooled") or {}).get("cue") or r"(?!x)x", re.IGNORECASE),
+        pooled_population_re=re.compile(
+            (rec.get("pooled") or {}).get("population") or r"(?!x)x", re.IGNORECASE
+        ),
+        scope_count_re=re.compile(scope.get("count") or r"(?!x)x", re.IGNORECASE),
         scope_anaphora_re=re.compile(scope.get("anaphora") or r"(?!x)x", re.IGNORECASE),
         mean_re=re.compile(
             rf"\b(?:{'|'.join(re.escape(str(w)) for w in rec.get('mean_cues') or ['mean'])})\s+$",

@@ -24,7 +24,9 @@ from pipeline.records.relations import TextReading
 
 # How each attribution was resolved -> the outcome's confidence (low ones go to the review queue)
 CONFIDENCE = {
-    "named": 0.95,
+    "clause": 0.95,
+    "named": 0.9,
+    "pooled": 0.85,
     "cohort": 0.85,
     "intro": 0.8,
     "heading": 0.75,
@@ -51,6 +53,7 @@ class Context:
     doc_trial: str = ""  # the trial the title names
     arms_seen: list[str] = field(default_factory=list)  # arm of each "Assigned to …" flow box so far
     subgroup: str = ""  # the subgroup the previous sentence was about ("In this subgroup, …")
+    analysis: str = ""  # the data cut the paragraph's sentences named last ("at the final analysis")
 
     def heading(self, ms: list[Mention]) -> None:
         trials = {m.canonical for m in ms if m.label == "TRIAL"}
@@ -66,7 +69,14 @@ class Context:
     def paragraph(self) -> None:
         self.previous = self.study if self.study is not None and self.study.trial else None
         self.study = self.topic = None
-        self.subgroup = ""
+        self.subgroup = self.analysis = ""
+
+    def data_cut(self, s: str, cues: Cues) -> str:
+        """The data cut a sentence names holds for it and the paragraph's next sentences."""
+        m = cues.data_cut_re.search(s)
+        if m:
+            self.analysis = " ".join(m.group(0).lower().split())
+        return self.analysis
 
 
 def scoped_subgroup(s: str, cues: Cues, previous: str) -> tuple[str, int]:
@@ -133,3 +143,36 @@ def box_reading(text: str, ms: list[Mention], cues: Cues, ctx: Context) -> TextR
         "N", v, "patients", arm=arm, subgroup=subgroup,
         start=n.start, end=n.end, metric_start=n.start, metric_end=n.end,
     )  # fmt: skip
+
+
+def pooled_population(s: str, cues: Cues) -> str:
+    """The population of a pooled estimate ("… across 12 studies of CAR-T cells in B-ALL (n = 686)",
+    "in paediatric studies"): the phrase after the last "in"/"with" before a number, else the default."""
+    m = cues.pooled_population_re.search(s)
+    label = " ".join(m.group("g").split()) if m else ""
+    return label or "all included studies"
+
+
+def count_scope(s: str, ms: list[Mention], cues: Cues) -> list[tuple[str, Mention, int]]:
+    """ "in the 61 patients who had received prior X, the ORR was …", "among 31 patients with Y who
+    …": (label, the count's N mention, offset after the phrase) for each such phrase — subgroups of
+    the sentence's study (from_text ignores one whose count is the study's whole n)."""
+    out = []
+    for m in cues.scope_count_re.finditer(s):
+        n = next((x for x in ms if x.label == "N" and x.start <= m.start("n") < x.end), None)
+        if n is not None:
+            label = " ".join(m.group("g").split())
+            label = (
+                re.sub(r"^(?:with|who\s+(?:had\s+)?(?:received|been)?)\s*", "", label, flags=re.I) or label
+            )
+            out.append((cues.subgroups.get(label.lower(), label), n, m.end()))
+    return out
+
+
+def clause_trial(s: str, trials: list[Mention], at: int) -> str:
+    """When a sentence names two or more trials, the trial of a value is the last one named before
+    it in its clause ("In ALPHA-1 the ORR was 60%, whereas in BETA-2 it was 45%"); "" otherwise."""
+    if len({m.canonical for m in trials}) < 2:
+        return ""
+    before = [m for m in trials if m.end <= at and not re.search(r";", s[m.end : at])]
+    return before[-1].canonical if before else ""

@@ -13,7 +13,17 @@ from bisect import bisect_left
 from pipeline.model import Document, Mention, Outcome, enclosing
 from pipeline.records import allocation
 from pipeline.records.cues import Cues, first_canonical, norm_key
-from pipeline.records.discourse import CONFIDENCE, Context, box_reading, is_box, scoped_subgroup, title_trial
+from pipeline.records.discourse import (
+    CONFIDENCE,
+    Context,
+    box_reading,
+    clause_trial,
+    count_scope,
+    is_box,
+    pooled_population,
+    scoped_subgroup,
+    title_trial,
+)
 from pipeline.records.doses import dose_readings
 from pipeline.records.drafts import StudyDraft, expand_refs
 from pipeline.records.relations import Relations
@@ -51,6 +61,7 @@ class TextReader:
         names = {d.trial for d in table_drafts if d.trial and len(norm_key(d.trial)) >= 4}
         self.table_trials = [(n, _name_re(n)) for n in sorted(names, key=len, reverse=True)]
         self.starts = [m.start for m in self.ner]
+        self.analysis = ""
 
     def mentions(self, a: int, b: int) -> list[Mention]:
         """NER's mentions of text[a:b], offsets made relative to a (records never finds entities)."""
@@ -99,6 +110,7 @@ class TextReader:
             ctx.product = product
             pm = next(m for m in ms if m.label == "PRODUCT")
             ctx.product_generic = bool(pm.attrs.get("generic"))
+        self.analysis = ctx.data_cut(s, self.cues)  # the data cut this sentence's values belong to
         study, how = self._resolve(s, ms, ctx, first)
         if study is None:
             study, how = self._document(), "paper"  # kept only when the paper has no other study
@@ -114,11 +126,38 @@ class TextReader:
         if how in ("named", "intro") and not study.nct_id:
             # as printed when malformed (NER's canonical is then empty): the quality stage reports it
             study.nct_id = next((m.canonical or m.text for m in ms if m.label == "REGISTRY_ID"), "")
-        n = next((m for m in ms if m.label == "N" and _count(m) is not None and self._enrolled(s, m)), None)
+        readings = [*dose_readings(s, ms), *self.rel.readings(s, ms)]
+        taken = {r.start for r in readings}  # "3 patients had grade 3 CRS": a count, not the study's n
+        # "in the 61 patients who had received X, the ORR was …, and in 19 patients with Y, …"
+        parts = [p for p in count_scope(s, ms, self.cues) if study.n is None or _count(p[1]) != study.n]
+        for label, count, _ in parts:
+            r = _n_reading(count)
+            r.subgroup = label
+            self._add(study, self._outcome(r, s, a, how))
+        n = next(
+            (
+                m
+                for m in ms
+                if m.label == "N"
+                and _count(m) is not None
+                and self._enrolled(s, m)
+                and m.start not in taken
+                and all(m is not p[1] for p in parts)
+            ),
+            None,
+        )
         has_n = any(o.metric == "N" and not o.subgroup for o in study.outcomes)
         subset = self._subset(s, ms) if how == "subset" else ""
+        if how == "pooled":  # every value of a pooled estimate is of the population the sentence names
+            subset = pooled_population(s, self.cues)
         alloc = allocation.read(s, ms, self.cues)
-        if alloc is not None:  # "randomised to A (n = 402) or B (n = 398)": each arm's n, and the total
+        if how == "pooled":
+            for m in ms:
+                if m.label == "N" and _count(m) is not None:
+                    r = _n_reading(m)
+                    r.subgroup = subset
+                    self._add(study, self._outcome(r, s, a, how))
+        elif alloc is not None:  # "randomised to A (n = 402) or B (n = 398)": each arm's n, and the total
             study.n = study.n if study.n is not None else alloc.total
             for r in alloc.readings:
                 r.subgroup = r.subgroup or subset
@@ -138,16 +177,25 @@ class TextReader:
             study.target = str(pm.attrs.get("target") or "") if pm else ""
         trial = study.trial or ctx.trial
         scope, at = scoped_subgroup(s, self.cues, ctx.subgroup)  # "Among patients with X, …"
-        ctx.subgroup = subset or scope
-        for r in [*dose_readings(s, ms), *self.rel.readings(s, ms)]:
+
+        ctx.subgroup = subset or (parts[-1][0] if parts else scope)
+        trials = [m for m in ms if m.label == "TRIAL"] if how == "named" else []
+        for r in readings:
             if scope and r.start >= at and not r.subgroup:
                 r.subgroup = scope
+            r.subgroup = next((p[0] for p in reversed(parts) if p[2] <= r.start), r.subgroup)
             # a value of one of several cohorts the sentence lists goes to that cohort of the trial
             target = self._draft(trial=trial, cohort=r.cohort) if r.cohort and trial else study
-            if r.cohort and trial:
+            # "In ALPHA-1 the ORR was 60%, whereas in BETA-2 it was 45%": the trial of the value's clause
+            own = clause_trial(s, trials, r.start)
+            how_r = how
+            if own and not r.cohort and norm_key(own) != norm_key(study.trial):
+                target, how_r = self._draft(trial=own), "clause"
+            if target is not study:
                 target.pages.add(self.doc.page_of(a))
             r.subgroup = r.subgroup or subset
-            self._add(target, self._outcome(r, s, a, how))
+            r.arm = "" if how == "pooled" else r.arm  # a pooled estimate has no arms
+            self._add(target, self._outcome(r, s, a, how_r))
 
     @staticmethod
     def _add(study: StudyDraft, o: Outcome) -> None:
@@ -190,6 +238,10 @@ class TextReader:
         if trial:
             ctx.trial = trial
             return self._draft(trial=trial, cohort=cohort), "named"
+        if self.cues.pooled_re.search(s):  # "The pooled CR rate was 79% (95% CI 72–85) across 12 studies"
+            d = self._draft(n=None)
+            d.design = d.design_word = "pooled"
+            return d, "pooled"
         if cohort and (ctx.trial or (ctx.study and ctx.study.trial)):
             return self._draft(trial=ctx.trial or ctx.study.trial, cohort=cohort), "cohort"
         current = ctx.study if ctx.study is not None and ctx.study.trial else None
@@ -203,6 +255,13 @@ class TextReader:
             if study.n is None or (count or 0) < study.n:
                 return study, "subset"
         author = self.cues.author_re.match(s.strip())
+        # "in the 61 patients who had received X, …" right after a study's sentences: its subgroup
+        base = ctx.study or ctx.previous or ctx.topic
+        parts = count_scope(s, ms, self.cues) if base is not None and not author else []
+        # fewer patients than the study enrolled (a larger count is another population, not its part)
+        fewer = parts and all(base.n is None or (_count(p[1]) or 0) < base.n for p in parts)
+        if base is not None and fewer and not first_canonical(ms, "PRODUCT"):
+            return base, "subset"
         n = next((m for m in ms if m.label == "N" and _count(m) is not None), None)
         # in a report of the trial its title names, an unnamed count is that trial's unless an author
         # or design cue introduces another study
@@ -275,7 +334,7 @@ class TextReader:
             doc_id="", study_id="", metric=r.metric, value=r.value, unit=r.unit, source="text",
             arm=r.arm, subgroup=r.subgroup, timepoint_months=r.timepoint, qualifier=r.qualifier,
             page=box.page if box else self.doc.page_of(a), bbox=str(box) if box else "",
-            snippet=" ".join(s.split()), confidence=CONFIDENCE.get(how, 0.5),
+            snippet=" ".join(s.split()), confidence=CONFIDENCE.get(how, 0.5), analysis=self.analysis,
         )  # fmt: skip
 
 

@@ -51,7 +51,9 @@ class Relations:
         a = 0
         ms = split_lists(s, ms)  # "PFS at 12 and 24 months": two timepoints
         cohorts = cohort_of_values(s, ms)
-        for m in [*_CLAUSE.finditer(s), None]:
+        ms = [m for m in ms if not (m.label == "VALUE" and (in_statistics(s, m.start) or _glued(s, m.start)))]
+        depth = _depths(s)
+        for m in [*(c for c in _CLAUSE.finditer(s) if not depth[c.start()]), None]:  # not inside "(…; …)"
             b = m.start() + 1 if m else len(s)
             clause = [x for x in ms if x.start >= a and x.end <= b]
             out += self._clause(s, a, b, clause, cohorts)
@@ -64,8 +66,10 @@ class Relations:
         metrics = self._metrics(s, [m for m in ms if m.label == "METRIC"])
         values = [m for m in ms if m.label == "VALUE"]
         tps = [m for m in ms if m.label == "TIMEPOINT"]
+        counts = self._counts(s, ms, metrics)
+        counted = {id(m) for m in metrics if m.start in counts_of(counts)}
         if not metrics or not values:
-            return []
+            return counts + self._zeros(s, metrics, counted)
         has_pct = any(v.attrs.get("unit") == "%" for v in values)
         pairs: list[tuple[Mention, Mention]] = []
         used: set[int] = set()
@@ -124,10 +128,11 @@ class Relations:
                     or id(v) in when.trailing  # "49% at 12 months and 40% at 24 months"
                     or id(v) in cohorts  # "85% in cohort A and 73.7% in cohort B"
                     or (j and arms.compared(before))  # "9.6 months with A and 6.4 months with B"
+                    or (j and any(t.label == "TRIAL" and mine[j - 1].end <= t.start < v.start for t in ms))
                 ):
                     pairs.append((m, v))
                     used.add(id(v))
-        out = []
+        out = counts + self._zeros(s, metrics, {id(p[0]) for p in pairs} | counted)
         prev_tp: float | None = None
         nth: dict[int, int] = {}
         for m, v in sorted(pairs, key=lambda p: p[1].start):
@@ -156,6 +161,32 @@ class Relations:
                 TextReading(**vars(r), metric_start=m.start, metric_end=m.end, cohort=cohorts.get(id(v), ""))
             )
         arms.assign(s, out, self.cues.control_words + self.cues.comparator_hints)
+        return out
+
+    def _zeros(self, s: str, metrics: list[Mention], paired: set[int]) -> list[TextReading]:
+        """ "no grade ≥3 ICANS was reported", "without any grade ≥3 CRS or neurotoxicity": 0%."""
+        out: list[TextReading] = []
+        last: Mention | None = None  # the metric zeroed just before, for "no X or Y"
+        for m in metrics:
+            if id(m) in paired or self.cues.metric_units.get(m.canonical) != "%":
+                last = None
+                continue
+            listed = last is not None and re.fullmatch(r"\s*(?:,|or|and|nor)\s*", s[last.end : m.start])
+            if listed or self.cues.zero_before_metric_re.search(s[max(0, m.start - 40) : m.start]):
+                out.append(_reading(m.canonical, 0.0, "%", m, m))
+                last = m
+            else:
+                last = None
+        return out
+
+    def _counts(self, s: str, ms: list[Mention], metrics: list[Mention]) -> list[TextReading]:
+        """ "2 patients had grade 3 CRS": a count of patients with that outcome."""
+        out: list[TextReading] = []
+        for n in (m for m in ms if m.label == "N"):
+            nxt = next((m for m in metrics if m.start >= n.end), None)
+            v = n.attrs.get("value")
+            if nxt is not None and isinstance(v, (int, float)) and _HAD.fullmatch(s[n.end : nxt.start]):
+                out.append(_reading(nxt.canonical, float(v), "patients", n, nxt))
         return out
 
     def _fits(self, m: Mention, v: Mention) -> bool:
@@ -228,6 +259,48 @@ def dose_label(printed: str) -> str:
         value /= 1000
         exp += 3
     return f"{value:g}x10^{exp}" if exp else f"{value:g}"
+
+
+_HAD = re.compile(r"\s*(?:had|developed|experienced|achieved|showed)\s+(?:a\s+|an\s+)?", re.IGNORECASE)
+
+
+def _reading(metric: str, value: float, unit: str, v: Mention, m: Mention) -> TextReading:
+    return TextReading(metric, value, unit, start=v.start, end=v.end, metric_start=m.start, metric_end=m.end)
+
+
+def counts_of(readings: list[TextReading]) -> set[int]:
+    """Offsets (metric_start) of metrics a count reading already took."""
+    return {r.metric_start for r in readings}
+
+
+_STATS = re.compile(r"\bCI\b|confidence|I\s?[²2]|\bhazard|\bHR\b|\bodds\b|\bP\s?[<=>]", re.IGNORECASE)
+
+
+def _glued(s: str, at: int) -> bool:
+    """A number glued to the letters of a name ("T-DM1", "CD19"): part of that name, no value."""
+    before = s[max(0, at - 2) : at]
+    return bool(re.search(r"[A-Za-z]$|[A-Za-z]-$", before))
+
+
+def _depths(s: str) -> list[int]:
+    """Parenthesis depth at each offset of s."""
+    out, d = [], 0
+    for ch in s:
+        d += ch in "(["
+        d -= ch in ")]" and d > 0
+        out.append(d)
+    return out
+
+
+def in_statistics(s: str, at: int) -> bool:
+    """The offset is inside a parenthesis of statistics ("(95% CI 70–81; I² = 38% vs 55%)",
+    "(hazard ratio 0.61; P<0.001)"): its numbers are no outcome values."""
+    open_at = s.rfind("(", 0, at)
+    if open_at < 0 or s.rfind(")", 0, at) > open_at:
+        return False
+    close = s.find(")", at)
+    inner = s[open_at + 1 : close if close >= 0 else len(s)]
+    return bool(_STATS.search(inner))
 
 
 def _runs(items: list[Mention], s: str, gap: re.Pattern[str]) -> list[list[Mention]]:
