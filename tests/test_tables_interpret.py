@@ -305,3 +305,21 @@ def test_merged_row_split_by_printed_lines():
     moved = grid.rows[1][2].mentions[0]
     assert grid.rows[1][2].text[moved.start : moved.end] == "11/19"
     assert grid.rows[1][2].box.top == 120
+
+
+def test_dose_cells_print_their_unit():
+    from pipeline.ner.values import mass_doses
+
+    assert mass_doses("36 µg/day (12 µg/d in week 1)") == [(36.0, "µg/day", ""), (12.0, "µg/day", "")]
+    assert mass_doses("2–7 mg/kg") == [(2.0, "mg/kg", ">="), (7.0, "mg/kg", "<=")]
+    assert mass_doses("0.6x10^6 cells") == []
+
+
+def test_value_without_a_named_study_is_queued_for_review(builder, tmp_path):
+    rows = [["Study", "n", "ORR, %"], ["GANNET-9", "64", "48"], ["", "", ""], ["in patients aged ≥75", "12", "33"]]
+    path = table_pdf(tmp_path / "unnamed.pdf", "Table 8. Invented study.", rows)
+    _, _, outcomes = read(builder, path)
+    conf = {(o.trial, o.metric, o.value): o.confidence for o in outcomes}
+    assert conf[("GANNET-9", "ORR", 48.0)] == 1.0
+    low = [o for o in outcomes if o.value == 33.0]
+    assert low and all(o.confidence < 0.7 and o.bbox for o in low)  # written, located, below the review threshold

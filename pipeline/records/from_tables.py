@@ -42,6 +42,7 @@ _COHORT = re.compile(
 )
 _BRACKETS = re.compile(r"\[[^\]]*\]|\([^)]*\)")
 STUDY_ROLES = ("agent", "trial", "registry")
+UNSURE = 0.5  # a value whose study no cell names, or read from lines the structure stage lost
 
 
 def column_roles(header: list[str], cues: Cues) -> dict[int, str]:
@@ -68,10 +69,15 @@ def read_tables(doc: Document, cues: Cues) -> list[StudyDraft]:
     drafts: list[StudyDraft] = []
     for table in doc.tables:
         try:
-            found = read_grid(build_grid(doc, table, by_cell), cues)
+            grid = build_grid(doc, table, by_cell)
+            found = read_grid(grid, cues)
         except (IndexError, ValueError):  # a malformed grid: skip the table, never the document
             continue
         _caption_study(found, _caption_mentions(doc, table.caption))
+        for d in found:
+            unnamed = not (d.trial or d.product or d.design_word or d.cohort)
+            for o in d.outcomes:  # below rules/review.yml low_confidence: queued for a curator
+                o.confidence = min(o.confidence, UNSURE if unnamed or grid.rebuilt else 1.0)
         for d in found:
             d.pages |= set(table.pages[:1]) | {o.page for o in d.outcomes if o.page}
             for o in d.outcomes:
@@ -244,8 +250,10 @@ def _column_outcomes(
     found: list[Reading] = []
     if role == "patients":
         found = _patient_rows(d, s, row, roles, cues)
-    elif role in ("design", "dose"):
-        found = _dose_rows(_doses(s, cues)) or (dose_readings(s, meaning) if meaning.unit else [])
+    elif role == "design":
+        found = _dose_rows(_doses(s, cues))
+    elif role == "dose":
+        found = _dose_rows(_doses(s, cues)) or dose_readings(s, meaning)
     elif role in ("outcomes", "adverse") or (
         role == "" and meaning.role != "nonschema" and any(m.label == "METRIC" for m in s.mentions)
     ):

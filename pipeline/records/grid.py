@@ -64,6 +64,7 @@ class Grid:
     head: list[Slot]  # one per column: the header rows joined
     rows: list[list[Slot]]
     groups: list[str]  # per body row: the group label above it, else ""
+    rebuilt: bool = False  # the body was read from the page's lines (the structure stage lost it)
 
     @property
     def n_cols(self) -> int:
@@ -91,7 +92,8 @@ def build_grid(doc: Document, table: Table, by_cell: dict[tuple[str, int, int], 
     while len(matrix) > hr + 1 and _stray_caption(matrix[0], matrix[1]):
         matrix = matrix[1:]
     head_rows, body = matrix[:hr], matrix[hr:]
-    if not any(_filled(r) for r in body):
+    rebuilt = not any(_filled(r) for r in body)
+    if rebuilt:
         body = _lines_below(doc, head_rows)
     while body and _extends_header(body[0]):
         head_rows.append(body.pop(0))
@@ -105,7 +107,7 @@ def build_grid(doc: Document, table: Table, by_cell: dict[tuple[str, int, int], 
             head[i].add(s)
     _realign_head(doc, head, head_rows, split)
     rows, groups = _groups_and_continuations(split)
-    return Grid(table.table_id, table.caption, head, rows, groups)
+    return Grid(table.table_id, table.caption, head, rows, groups, rebuilt)
 
 
 def _filled(row: list[Slot]) -> list[int]:
