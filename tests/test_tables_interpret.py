@@ -316,10 +316,47 @@ def test_dose_cells_print_their_unit():
 
 
 def test_value_without_a_named_study_is_queued_for_review(builder, tmp_path):
-    rows = [["Study", "n", "ORR, %"], ["GANNET-9", "64", "48"], ["", "", ""], ["in patients aged ≥75", "12", "33"]]
+    rows = [
+        ["Study", "n", "ORR, %"],
+        ["GANNET-9", "64", "48"],
+        ["", "", ""],
+        ["in patients aged ≥75", "12", "33"],
+    ]
     path = table_pdf(tmp_path / "unnamed.pdf", "Table 8. Invented study.", rows)
     _, _, outcomes = read(builder, path)
     conf = {(o.trial, o.metric, o.value): o.confidence for o in outcomes}
     assert conf[("GANNET-9", "ORR", 48.0)] == 1.0
     low = [o for o in outcomes if o.value == 33.0]
-    assert low and all(o.confidence < 0.7 and o.bbox for o in low)  # written, located, below the review threshold
+    assert low and all(
+        o.confidence < 0.7 and o.bbox for o in low
+    )  # written, located, below the review threshold
+
+
+def test_caption_names_the_study_of_cohort_rows(builder, tmp_path):
+    rows = [["Cohort", "n", "ORR, % (95% CI)", "Median PFS, months"],
+            ["Low dose", "31", "35.5 (19.2–54.6)", "5.3"], ["High dose", "33", "51.5 (33.5–69.2)", "8.1"]]  # fmt: skip
+    path = table_pdf(
+        tmp_path / "caption.pdf", "Table 2. MAGPIE (NCT05550123): activity by dose cohort.", rows
+    )
+    _, _, outcomes = read(builder, path)
+    assert {(o.trial, o.cohort, o.metric, o.value) for o in outcomes} == {
+        ("MAGPIE", "Low dose", "N", 31.0), ("MAGPIE", "Low dose", "ORR", 35.5),
+        ("MAGPIE", "Low dose", "PFS_MEDIAN", 5.3), ("MAGPIE", "High dose", "N", 33.0),
+        ("MAGPIE", "High dose", "ORR", 51.5), ("MAGPIE", "High dose", "PFS_MEDIAN", 8.1),
+    }  # fmt: skip
+
+
+def test_author_year_study_in_two_tables_shares_its_product(builder, tmp_path):
+    from tests.tablepdf import tables_pdf
+
+    first = [["Study [ref]", "n", "Product (target)"], ["Okafor 2017 [3]", "36", "Varlotamab (CD20)"],
+             ["Okafor 2017 [4]", "51", "Zelvotamab (CD20)"]]  # fmt: skip
+    second = [["Study", "n", "ORR, %"], ["Okafor 2017", "36", "64"], ["Okafor 2017", "51", "49"]]
+    path = tables_pdf(
+        tmp_path / "two.pdf", [("Table 1. Included studies.", first), ("Table 2. Outcomes.", second)]
+    )
+    _, _, outcomes = read(builder, path)
+    assert {(o.product, o.value) for o in outcomes if o.metric == "ORR"} == {
+        ("varlotamab", 64.0),
+        ("zelvotamab", 49.0),
+    }

@@ -83,7 +83,22 @@ def read_tables(doc: Document, cues: Cues) -> list[StudyDraft]:
             for o in d.outcomes:
                 o.table_id = table.table_id
         drafts.extend(found)
+    _share_authors(drafts)
     return drafts
+
+
+def _share_authors(drafts: list[StudyDraft]) -> None:
+    """An author-year study named in two tables (characteristics, then outcomes) is one study: the
+    product one table gives goes to the other's rows (the same n first, when both print one)."""
+    named: dict[str, list[StudyDraft]] = {}
+    for d in drafts:
+        if d.design_word and d.product and not d.trial:
+            named.setdefault(d.design_word, []).append(d)
+    for d in drafts:
+        cands = named.get(d.design_word, []) if d.design_word and not d.product and not d.trial else []
+        pick = [c for c in cands if d.n and c.n == d.n] or cands
+        if len({c.product for c in pick}) == 1:
+            d.product, d.target = pick[0].product, d.target or pick[0].target
 
 
 def _caption_mentions(doc: Document, caption: str) -> list[Mention]:
@@ -101,6 +116,10 @@ def _caption_study(drafts: list[StudyDraft], ms: list[Mention]) -> None:
     """A caption naming one trial ("Table 3. ALPHA-2 (NCT…): activity by cohort") names the study of
     every row that names none."""
     trials = {m.canonical for m in ms if m.label == "TRIAL"}
+    ids = [m for m in ms if m.label == "REGISTRY_ID"]
+    if not trials and len(ids) == 1:  # "Table 3. ALPHA (NCT01234567): ...": the name before its id
+        named = re.search(rf"([A-Z][A-Za-z0-9\-]{{2,}})\s*\(\s*{re.escape(ids[0].text)}", ids[0].sentence)
+        trials = {named.group(1)} if named else set()
     if len(trials) != 1:
         return
     for d in drafts:
@@ -295,7 +314,9 @@ def _study_fields(d: StudyDraft, roles: dict[int, str], row: list[Slot], cues: C
             d.design_word = d.design_word or cues.design_word(t)
             d.phase = d.phase or first_canonical(ms, "PHASE")
         elif role == "cohort" and not d.cohort:
-            d.cohort = first_canonical(ms, "COHORT") or (t.split() or [""])[0]
+            d.cohort = first_canonical(ms, "COHORT") or (
+                " ".join(t.split()) if len(t.split()) <= 3 else t.split()[0]
+            )
         elif role == "target" and not d.target:
             d.target = _targets(ms) or " ".join(t.split())
     if not d.product:  # the product may be named only in the design or another cell
