@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-BLOCK_KINDS = ("title", "heading", "paragraph", "caption", "footnote", "table", "header", "footer")
+BLOCK_KINDS = ("title", "heading", "paragraph", "caption", "footnote", "table", "header", "footer", "front")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +110,7 @@ class Page:
     fills: list[Box] = field(default_factory=list)  # filled rectangles (zebra stripes, shading)
     table_regions: list[Box] = field(default_factory=list)  # cut out of the body text
     table_kinds: list[str] | None = None  # detector kind per region (tables.regions); None: not run
+    frames: list[Box] = field(default_factory=list)  # drawn rectangles that may box text (text boxes)
 
 
 @dataclass
@@ -128,11 +129,18 @@ class Block:
 
 @dataclass
 class Cell:
+    """One grid position. A spanning cell sits at its top-left position with `rowspan`/`colspan`;
+    a position it covers under a group header holds a copy with `spanned_from` set to the origin, so
+    that `Table.grid()` names every column below the header (renderers that keep spans skip copies)."""
+
     row: int
     col: int
     text: str
     box: Box | None = None
     refs: list[str] = field(default_factory=list)
+    rowspan: int = 1
+    colspan: int = 1
+    spanned_from: tuple[int, int] | None = None
 
 
 @dataclass
@@ -215,7 +223,7 @@ class Document:
     sha256: str = ""
     pages: list[Page] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)  # body, in reading order
-    dropped: list[Block] = field(default_factory=list)  # running headers/footers
+    dropped: list[Block] = field(default_factory=list)  # running headers/footers, front matter
     tables: list[Table] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
     sentences: list[tuple[int, int]] = field(default_factory=list)  # [start, end) in text, set by NER

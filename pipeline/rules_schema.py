@@ -49,6 +49,9 @@ def _regex(value: str) -> str:
 class Check(_Open):
     severity: str
     description: str = ""
+    family: str = ""  # the registered check family this entry runs (pipeline.quality.families)
+    emits: str = ""  # the check name of its findings
+    enabled: bool = True
 
     @field_validator("severity")
     @classmethod

@@ -144,9 +144,9 @@ _ORPHAN = """
 import functools, os, sys, time
 from pathlib import Path
 from pipeline.batch import run
-from tests.test_batch import FakeTask
-run([sys.argv[1]], sys.argv[2], jobs=2, progress=False, timeout=float(sys.argv[3]),
-    task=functools.partial(FakeTask, log=sys.argv[4]), code="test", data_docs=False)
+from tests.test_batch_hostile import PidTask
+run([sys.argv[1]], sys.argv[2], jobs=int(sys.argv[5]), progress=False, timeout=float(sys.argv[3]),
+    task=functools.partial(PidTask, log=sys.argv[4]), code="test", data_docs=False)
 """
 
 
@@ -159,7 +159,8 @@ def _alive(pid: int) -> bool:
 
 
 def _pids_of(log: Path) -> list[int]:
-    return [int(x.split(":")[1]) for x in log.read_text().split() if x.startswith("pid:")]
+    words = log.read_text().split() if log.exists() else []
+    return [int(x.split(":")[1]) for x in words if x.startswith("pid:")]
 
 
 class PidTask(FakeTask):
@@ -168,22 +169,26 @@ class PidTask(FakeTask):
         self._note(f"pid:{os.getpid()}")
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux only")
-def test_workers_die_with_a_killed_main_process(tmp_path):
-    inp = _pdfs(tmp_path / "in", "slow-1", "slow-2")
+def _slow_batch(tmp_path: Path, jobs: int, timeout: float) -> tuple[subprocess.Popen, list[int]]:
+    """A batch of `jobs` documents that sleep 60 s, in its own process; returns once every worker
+    has started its document: (main process, worker pids)."""
+    inp = _pdfs(tmp_path / "in", *(f"slow-{i}" for i in range(jobs)))
     log = tmp_path / "log"
-    script = _ORPHAN.replace("FakeTask, log", "PidTask, log").replace(
-        "from tests.test_batch import FakeTask", "from tests.test_batch_hostile import PidTask"
-    )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    args = [sys.executable, "-c", script, str(inp), str(tmp_path / "out"), "40", str(log)]
+    args = [sys.executable, "-c", _ORPHAN, str(inp), str(tmp_path / "out"), str(timeout), str(log), str(jobs)]
     proc = subprocess.Popen(args, cwd=tmp_path, env=env, start_new_session=True)
     deadline = time.monotonic() + 60
-    while (not log.exists() or len(_pids_of(log)) < 2 or "slow" not in log.read_text()) and (
-        time.monotonic() < deadline
-    ):
+    while time.monotonic() < deadline:
+        text = log.read_text() if log.exists() else ""
+        if len(_pids_of(log)) >= jobs and text.count("slow-") >= jobs:
+            break
         time.sleep(0.05)
-    workers = _pids_of(log)
+    return proc, _pids_of(log)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux only")
+def test_workers_die_with_a_killed_main_process(tmp_path):
+    proc, workers = _slow_batch(tmp_path, jobs=2, timeout=40)
     assert len(workers) == 2 and all(_alive(p) for p in workers)
     proc.kill()  # SIGKILL: no cleanup runs in the main process
     proc.wait(timeout=10)
@@ -278,3 +283,192 @@ def test_a_task_that_cannot_start_fails_every_document_and_exit_3(tmp_path):
     broken = functools.partial(FakeTask, nope=1)  # the factory raises TypeError in every worker
     rep = run([str(inp)], tmp_path / "out", task=broken, progress=False, jobs=1, data_docs=False)
     assert [r.row["error"] for r in rep.records] == ["worker_init", "worker_init"] and rep.exit_code == 3
+
+
+# --- a hostile batch through the real pipeline ------------------------------------------------------
+
+
+def _base_pdf(path: Path) -> bytes:
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pageCompression=1)
+    c.setFont("Helvetica", 10)
+    c.drawString(72, 720, "The invented trial ZETA-9 enrolled 41 patients; the ORR was 61% (25/41).")
+    c.showPage()
+    c.save()
+    return path.read_bytes()
+
+
+def _raw_pdf(objects: list[bytes]) -> bytes:
+    """A PDF from raw object bodies (1-based numbers) with a correct xref table."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _bombs() -> dict[str, bytes]:
+    import zlib
+
+    zeros = zlib.compress(b" " * 4_000_000, 9)  # 4 MB of page content from 4 KB
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>"
+    catalog, pages = b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
+    return {
+        "flate-bomb": _raw_pdf(
+            [
+                catalog,
+                pages,
+                page,
+                b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(zeros) + zeros + b"\nendstream",
+            ]
+        ),
+        "deep-nesting": _raw_pdf([catalog, pages, page, b"[" * 50_000 + b"]" * 50_000]),
+        "pages-loop": _raw_pdf([catalog, b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 1 >>", page, b"<< >>"]),
+        "count-billion": _raw_pdf(
+            [catalog, b"<< /Type /Pages /Kids [3 0 R] /Count 1000000000 >>", page, b"<< >>"]
+        ),
+        "huge-mediabox": _raw_pdf(
+            [catalog, pages, page.replace(b"612 792", b"1e30 1e30"), b"<< /Length 0 >>\nstream\n\nendstream"]
+        ),
+        "xref-beyond-end": _raw_pdf([catalog, pages, page]).replace(b"startxref\n", b"startxref\n99999999"),
+    }
+
+
+def _hostile_folder(root: Path) -> tuple[Path, int]:
+    import random
+
+    rng = random.Random(60)
+    inp = root / "in"
+    inp.mkdir(parents=True)
+    base = _base_pdf(root / "base.pdf")
+    files: dict[str, bytes] = {"clean": base}
+    for i in range(22):  # bit flips
+        data = bytearray(base)
+        for _ in range(rng.randrange(4, 12)):
+            pos = rng.randrange(len(data))
+            data[pos] ^= 1 << rng.randrange(8)
+        files[f"flip-{i:02d}"] = bytes(data)
+    for i, frac in enumerate((0.01, 0.1, 0.25, 0.4, 0.5, 0.6, 0.75, 0.9, 0.97, 0.995)):  # truncations
+        files[f"cut-{i:02d}"] = base[: int(len(base) * frac)]
+    files |= _bombs()
+    files |= {
+        "empty": b"",
+        "random": rng.randbytes(3000),
+        "text": b"just some words, not a PDF\n" * 20,
+        "html": b"<html><body><script>alert(1)</script></body></html>",
+        "header-only": b"%PDF-1.7\n",
+        "zip": b"PK\x03\x04" + rng.randbytes(500),
+    }
+    broken = base[: len(base) // 3]
+    odd = {  # odd names; a few with valid content (each valid document costs the real pipeline's time)
+        "with space": broken,
+        "ünïcødé – ½": base,
+        "x<!--hide": base,
+        "-dash": broken,
+        "new\nline": broken,
+        "back`tick|pipe": broken,
+        "n" * 200: broken,
+        NON_UTF8: base,
+        "UPPER.PDF": broken,
+    }
+    for name, data in files.items():
+        (inp / f"{name}.pdf").write_bytes(data)
+    for name, data in odd.items():
+        (inp / (name if name.endswith(".PDF") else f"{name}.pdf")).write_bytes(data)
+    (inp / "sub").mkdir()
+    (inp / "sub" / "nested.pdf").write_bytes(base)
+    os.symlink("..", inp / "sub" / "loop")
+    os.symlink("self.pdf", inp / "self.pdf")
+    os.symlink("pong.pdf", inp / "ping.pdf")
+    os.symlink("ping.pdf", inp / "pong.pdf")
+    os.symlink("missing.pdf", inp / "dangling.pdf")
+    os.mkfifo(inp / "fifo.pdf")
+    return inp, len(files) + len(odd) + 1 + 5
+
+
+_HOSTILE = """
+import sys
+from pipeline.batch import run_command
+if __name__ == "__main__":
+    sys.exit(run_command([sys.argv[1]], sys.argv[2], jobs=1, timeout=20, data_docs=False))
+"""
+
+
+def test_hostile_batch_is_all_accounted_for_without_traceback(tmp_path):
+    """60 generated files through the real pipeline, as `trialex run` does (Data Docs left out: they
+    cost time and are not what is tested here)."""
+    inp, expected = _hostile_folder(tmp_path)
+    assert expected >= 60
+    out = tmp_path / "out"
+    script = tmp_path / "hostile.py"
+    script.write_text(_HOSTILE)
+    res = subprocess.run(
+        [sys.executable, str(script), str(inp), str(out)], capture_output=True, timeout=600, cwd=tmp_path
+    )
+    stderr = res.stderr.decode("utf-8", "replace")
+    assert "Traceback" not in stderr and "leaked" not in stderr, stderr[-3000:]
+    assert res.returncode == 3, stderr[-3000:]  # documents failed
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    docs = report["documents"]
+    assert len(docs) == expected == len({d["doc_id"] for d in docs})
+    failed = [d for d in docs if d["status"] != "ok"]
+    assert all(d["error"] and d["error_detail"] for d in failed)
+    assert {d["doc_id"] for d in failed} >= {
+        "empty",
+        "random",
+        "text",
+        "self",
+        "ping",
+        "pong",
+        "dangling",
+        "fifo",
+    }
+    ok = {d["doc_id"] for d in docs if d["status"] == "ok"}
+    assert {"clean", "ünïcødé – ½", "x<!--hide", "caf\\xe9-\\xff", "nested"} <= ok
+    assert {"with space", "-dash", "new\nline", "back`tick|pipe", "n" * 200, "UPPER"} <= {
+        d["doc_id"] for d in failed
+    }
+    assert report["totals"]["failed"] == len(failed) and report["run"]["exit_code"] == 3
+    studies = pd.read_csv(out / "studies.csv", dtype=str, keep_default_na=False)
+    assert set(studies["doc_id"]) <= ok
+    assert "<!--" not in (out / "report.md").read_text(encoding="utf-8")
+    assert any(s["reason"].endswith("(symlink loop)") for s in report["run"]["skipped"])
+
+
+def test_unreadable_folder_is_reported_as_skipped(tmp_path, monkeypatch):
+    inp = _pdfs(tmp_path / "in", "a")
+    _pdfs(inp / "locked", "hidden-inside")
+    real = os.scandir
+
+    def deny(path):  # root can read any folder: a permission error is simulated
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr("pipeline.batch.discover.os.scandir", deny)
+    found = discover([str(inp)])
+    assert [p.name for p in found.files] == ["a.pdf"]
+    assert found.skipped == [(str(inp / "locked"), "folder not readable: Permission denied")]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc is Linux only")
+def test_workers_enforce_the_timeout_when_the_main_process_cannot(tmp_path):
+    from pipeline.batch.local import GRACE
+
+    proc, (worker,) = _slow_batch(tmp_path, jobs=1, timeout=3)
+    try:
+        proc.send_signal(signal.SIGSTOP)  # the main process can no longer kill it at the timeout
+        deadline = time.monotonic() + 3 + GRACE + 10
+        while _alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(worker), "the worker ran on past its timeout"
+    finally:
+        proc.send_signal(signal.SIGCONT)
+        proc.kill()
+        proc.wait(timeout=10)

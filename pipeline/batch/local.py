@@ -14,6 +14,7 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -72,8 +73,19 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
+def _no_named_semaphores() -> None:
+    """tqdm (the progress bars of Great Expectations) makes a multiprocessing lock, a named
+    semaphore registered with the resource tracker: a worker killed at a timeout or at Ctrl-C leaves
+    it behind ("leaked semaphore" at exit). A worker draws no bars, so a thread lock does."""
+    with contextlib.suppress(ImportError):
+        from tqdm import tqdm
+
+        tqdm.set_lock(threading.RLock())
+
+
 def _worker_main(conn: Connection, factory: TaskFactory, config: TaskConfig, timeout: float) -> None:
     _die_with_parent()
+    _no_named_semaphores()
     sys.path[:] = [p for p in sys.path if p not in ("", ".")]  # never import from the working folder
     # Ctrl-C goes to the whole process group; the parent decides what stops, so workers ignore it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -174,7 +186,9 @@ class LocalExecutor:
                 reason = _death_reason(slot.proc.exitcode)
                 job = slot.job
                 self._replace(slot, None if job else reason + " while starting")
-                if job:
+                if job and slot.proc.exitcode == -signal.SIGALRM:  # the worker's own timeout
+                    yield job_failed(job, "timeout", f"took longer than {self.timeout:g} s")
+                elif job:
                     yield job_failed(job, "crashed", f"{reason} on this document")
             elif slot.job and time.monotonic() >= slot.deadline:
                 job = slot.job

@@ -26,7 +26,7 @@ _FRAGMENT_GAP = 1.0  # em; a row splits into fragments at wider gaps
 _MIN_SIDE_CHARS = 0.04  # each side of a gutter holds at least this share of the region's characters
 _MIN_FRAGMENT_CHARS = 6  # ... in fragments of this many characters on average (not a column of numbers)
 CAPTION = re.compile(
-    r"^(?:Supplementary\s+)?(?:Table|TABLE|Fig\.?|Figure|FIGURE)\s*[A-Z]?\d+[A-Za-z]?\s*[.:|]"
+    r"^(?:Supplementary\s+)?(?:Table|TABLE|Fig\.?|Figure|FIGURE)\s*[A-Z]?\d+[A-Za-z]?(?:\s*[.:|]|\s+[A-Z][a-z])"
 )
 _MAX_CROSSING = 0.8  # share of rows that may run across a gutter
 

@@ -52,7 +52,10 @@ def text_table_values(doc_id: str, outcomes: Sequence[Outcome], sev: Severities)
         results = [r for r in results if r != "skip"]
         if not results or all(r == "same" for r in results):
             continue
-        if len(texts) + len(tables) > 2 and any(r in ("same", "truncated") for r in results):
+        several = len(texts) + len(tables) > 2
+        if several and conf.get("quiet_when_one_agrees") and "same" in results:
+            continue  # the other values are other analyses, populations or subgroups the paper names
+        if several and any(r in ("same", "truncated") for r in results):
             severity, why = sev.get("text_table_mismatch", "analyses_severity"), "different analyses?"
         elif all(r in ("same", "truncated") for r in results):
             severity, why = sev.get("text_table_mismatch", "truncation_severity"), "truncation only"

@@ -45,6 +45,8 @@ class Cues:
     column_words: dict[str, list[str]]
     designs: dict[str, list[str]]
     control_words: list[str]
+    comparator_hints: list[str]
+    flow: dict  # flow-diagram boxes: arm / randomised / whole_arm patterns, populations label -> patterns  # in an arm phrase of a sentence, words that name the comparator
     subgroups: dict[str, str]  # printed form (lower) -> canonical label
     subgroup_patterns: list[tuple[re.Pattern[str], str]]
     respectively_re: re.Pattern[str]
@@ -52,6 +54,10 @@ class Cues:
     value_before_metric_re: re.Pattern[str]
     mean_re: re.Pattern[str]  # a mean/average cue right before a metric phrase ("mean follow-up")
     subset_re: re.Pattern[str]  # after a patient count: the trait naming a subset ("with prior X")
+    not_study_count_re: re.Pattern[str]  # after a patient count: it counts no study population
+    scope_opening_re: re.Pattern[str]  # "Among patients with X, …": the sentence is about subgroup X
+    scope_relative_re: re.Pattern[str]  # "… among those with X, in whom …"
+    scope_anaphora_re: re.Pattern[str]  # "In this subgroup, …": the previous sentence's subgroup
     table: TableCues | None = None  # how table headers and labels are read (tablecells.py)
 
     def design_word(self, text: str) -> str:
@@ -119,6 +125,7 @@ def compile_cues(rules: Rules) -> Cues:
         pat = item["pattern"].replace("{dose}", DOSE_RE)
         patterns.append((re.compile(pat, re.IGNORECASE), item["label"]))
     resp = rec.get("respectively") or ["respectively"]
+    scope = rec.get("subgroup_scope") or {}
     return Cues(
         metric_codes=codes,
         metric_units=units,
@@ -126,15 +133,30 @@ def compile_cues(rules: Rules) -> Cues:
         column_words=rec.get("columns") or {},
         designs=rec.get("designs") or {},
         control_words=[str(w).lower() for w in (rec.get("arms") or {}).get("control", [])],
+        flow=_flow(rec.get("flow") or {}),
+        comparator_hints=[str(w).lower() for w in (rec.get("arms") or {}).get("comparator_hints", [])],
         subgroups=subgroups,
         subgroup_patterns=patterns,
         respectively_re=re.compile("|".join(rf"\b{re.escape(w)}\b" for w in resp), re.IGNORECASE),
         author_re=re.compile(rec.get("author_cue") or r"(?!x)x"),
         value_before_metric_re=re.compile(rec.get("value_before_metric") or r"^\s*$", re.IGNORECASE),
         subset_re=re.compile(rec.get("subset_after_count") or r"(?!x)x", re.IGNORECASE),
+        not_study_count_re=re.compile(rec.get("not_study_count") or r"(?!x)x", re.IGNORECASE),
+        scope_opening_re=re.compile(scope.get("opening") or r"(?!x)x", re.IGNORECASE),
+        scope_relative_re=re.compile(scope.get("relative") or r"(?!x)x", re.IGNORECASE),
+        scope_anaphora_re=re.compile(scope.get("anaphora") or r"(?!x)x", re.IGNORECASE),
         mean_re=re.compile(
             rf"\b(?:{'|'.join(re.escape(str(w)) for w in rec.get('mean_cues') or ['mean'])})\s+$",
             re.IGNORECASE,
         ),
         table=compile_table_cues(rules, codes),
     )
+
+
+def _flow(spec: dict) -> dict:
+    """rules/records.yml `flow`, its patterns checked to compile (rules are validated when loaded)."""
+    out = {k: [str(p) for p in spec.get(k) or []] for k in ("arm", "randomised", "whole_arm")}
+    out["populations"] = {str(k): [str(p) for p in v] for k, v in (spec.get("populations") or {}).items()}
+    for pat in [*out["arm"], *out["randomised"], *out["whole_arm"], *sum(out["populations"].values(), [])]:
+        re.compile(pat)
+    return out

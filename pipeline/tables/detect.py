@@ -25,6 +25,7 @@ from pipeline.tables.geometry import (
     split_line,
     split_rules,
     straddles,
+    text_bands,
     text_height,
 )
 
@@ -83,6 +84,8 @@ def _ruled(page: Page, hs: list[Box], vs: list[Box], lines: list[Line]) -> list[
         words = [w for ln in lines for w in ln.words if box.contains(w.box, margin=1)]
         if len(words) < 4:
             continue
+        xs = text_bands([box.x0, *xs, box.x1], words)
+        ys = text_bands([box.top, *ys, box.bottom], words, vertical=False)
         # Charts and flow diagrams draw lines too; a table has text in a fair share of its cells.
         filled = {
             (
@@ -120,6 +123,11 @@ def _components(hs: list[Box], vs: list[Box]) -> list[list[Box]]:
     for members in groups.values():
         gh = [b for b in members if b in hs]
         gv = [b for b in members if b not in hs]
+        ycut = _y_cut(gh, gv)
+        if ycut is not None:
+            out += _components([h for h in gh if h.bottom < ycut], [v for v in gv if v.bottom < ycut])
+            out += _components([h for h in gh if h.top > ycut], [v for v in gv if v.top > ycut])
+            continue
         cut = _x_cut(gh, gv)
         if cut is None:
             out.append(members)
@@ -129,6 +137,20 @@ def _components(hs: list[Box], vs: list[Box]) -> list[list[Box]]:
         out += _components(left_h, [v for v in gv if v.x1 < cut])
         out += _components(right_h, [v for v in gv if v.x0 > cut])
     return out
+
+
+def _y_cut(hs: list[Box], vs: list[Box]) -> float | None:
+    """A y between two stacked runs of vertical rules that no vertical rule crosses: tables one above
+    the other, joined only through a long rule (a heading underline, a page-wide frame)."""
+    if not vs:
+        return None
+    spans = sorted((v.top, v.bottom) for v in vs)
+    reach = spans[0][1]
+    for top, bottom in spans[1:]:
+        if top > reach + 2:
+            return (reach + top) / 2
+        reach = max(reach, bottom)
+    return None
 
 
 def _x_cut(hs: list[Box], vs: list[Box]) -> float | None:
@@ -157,7 +179,7 @@ def _booktabs(page: Page, hs: list[Box], vs: list[Box], height: float, taken: li
         if h.width >= 8 * height
         and EDGE * page.height < h.top < (1 - EDGE) * page.height  # running-head and footer rules
         and not any(t.overlaps(h, margin=1) for t in taken)
-        and not any(h.overlaps(v, margin=1) for v in vs if v.height >= 6)  # box frames, not rules
+        and not any(_frames(h, v) for v in vs if v.height >= 6)  # box frames, not rules
     ]
     spans: list[list[Box]] = []
     for h in sorted(free, key=lambda b: b.top):
@@ -178,6 +200,13 @@ def _booktabs(page: Page, hs: list[Box], vs: list[Box], height: float, taken: li
             out.append(Region(region, "booktabs"))
             taken = taken + [region]
     return out
+
+
+def _frames(h: Box, v: Box) -> bool:
+    """Whether vertical rule v closes horizontal rule h at one of its ends (a box frame); a vertical
+    rule meeting it inside (the stub column's rule of a booktabs table) does not."""
+    x = (v.x0 + v.x1) / 2
+    return h.overlaps(v, margin=1) and (abs(x - h.x0) <= 3 or abs(x - h.x1) <= 3)
 
 
 # -- zebra stripes ------------------------------------------------------------------------------

@@ -65,10 +65,10 @@ def _join(segs: list[Box], horizontal: bool, gap: float = 2.5) -> list[Box]:
         if last is not None:
             if horizontal:
                 same = abs((last.top + last.bottom) - (s.top + s.bottom)) / 2 <= 1.0
-                touch = s.x0 <= last.x1 + gap
+                touch = s.x0 <= last.x1 + gap and s.x1 >= last.x0 - gap
             else:
                 same = abs((last.x0 + last.x1) - (s.x0 + s.x1)) / 2 <= 1.0
-                touch = s.top <= last.bottom + gap
+                touch = s.top <= last.bottom + gap and s.bottom >= last.top - gap
             if same and touch:
                 out[-1] = last.union(s)
                 continue
@@ -177,6 +177,24 @@ def straddles(line: Line, gaps: list[tuple[float, float]], height: float) -> boo
             if a < g0 - 0.5 and b > g1 + 0.5:
                 return True
     return False
+
+
+def text_bands(xs: list[float], words: list[Word], vertical: bool = True) -> list[float]:
+    """Column boundaries `xs` (or row boundaries when not `vertical`) without the bands that hold no
+    text (double rules, cell padding drawn as a second frame): an empty band joins its neighbour."""
+
+    def centre(w: Word) -> float:
+        return (w.box.x0 + w.box.x1) / 2 if vertical else (w.box.top + w.box.bottom) / 2
+
+    mids = [centre(w) for w in words]
+    keep = [xs[0]]
+    for i in range(1, len(xs)):
+        if any(xs[i - 1] < m < xs[i] for m in mids):
+            keep.append(xs[i])
+        elif len(keep) > 1:
+            keep[-1] = xs[i]  # the empty band joins the band on its left
+        # an empty first band joins the band on its right
+    return keep if len(keep) >= 2 else [xs[0], xs[-1]]
 
 
 def inside(word: Word, box: Box) -> bool:

@@ -66,15 +66,20 @@ def _as_dict(t: Table) -> dict:
         "ruled": t.ruled,
         "boxes": [{"page": b.page, "bbox": str(b)} for b in t.boxes],
         "header": t.header(),
+        # A spanning cell appears once, at its top-left position, with its spans; the positions it
+        # covers are left out (Table.grid() still repeats a group header over its columns).
         "cells": [
             {
                 "row": c.row,
                 "col": c.col,
+                "rowspan": c.rowspan,
+                "colspan": c.colspan,
                 "text": c.text,
                 "refs": c.refs,
                 "page": c.box.page if c.box else None,
                 "bbox": str(c.box) if c.box else None,
             }
             for c in t.cells
+            if c.spanned_from is None
         ],
     }

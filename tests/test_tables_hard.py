@@ -1,0 +1,166 @@
+"""Hard table layouts behind the ICDAR 2013 failure kinds, on generated PDFs (invented names and
+numbers): rows merged when rules are sparse, columns merged when column rules stop after the header,
+tables missed when a rule meets a stub column, neighbouring grids merged, spanning header cells."""
+
+from __future__ import annotations
+
+import json
+
+from tests.test_tables_layouts import PITCH, Sheet, single
+
+ROWS = [
+    ["Norland", "12.5", "3.1", "840"],
+    ["Ostmark", "0", "97.2", "1,204"],
+    ["Vesterby", "44.0", "0.8", "77"],
+    ["Kaldera", "5.6", "61.3", "2,915"],
+    ["Brisgau", "100.0", "0", "36"],
+]
+XS = [72, 190, 300, 410, 520]  # column rules; text sits 4 pt right of each
+
+
+def frame(s: Sheet, top: float, bottom: float, xs: list[float] = XS) -> None:
+    for x in (xs[0], xs[-1]):
+        s.line(x, top, x, bottom)
+
+
+def test_column_rules_only_in_header_keep_body_cells_apart(tmp_path):
+    # Kind 2 (columns merged): rules under every row, column rules drawn in the header band alone.
+    s = Sheet(tmp_path / "headrules.pdf")
+    s.paragraph(60, 3)
+    s.text(72, 110, "Table 1. Cases by region.")
+    top, y = 118.0, 118.0
+    ys = [y]
+    for row in [["Region", "Local (%)", "Travel (%)", "Total (n)"]] + ROWS:
+        for x, cell in zip(XS, row, strict=False):
+            s.text(x + 4, y + 11, cell)
+        y += 15
+        ys.append(y)
+    for yy in ys:
+        s.line(XS[0], yy, XS[-1], yy)
+    frame(s, top, y)
+    for x in XS[1:-1]:
+        s.line(x, ys[0], x, ys[1])  # column rules in the header only
+    s.paragraph(y + 25, 3)
+    t = single(s.read())
+    assert (t.n_rows, t.n_cols) == (6, 4)
+    assert t.grid()[1:] == ROWS
+
+
+def test_rows_without_rules_inside_a_ruled_frame_are_rows(tmp_path):
+    # Kind 1 (rows merged): full grid of column rules, but rules only above and below the body.
+    s = Sheet(tmp_path / "sparse.pdf")
+    s.paragraph(60, 3)
+    s.text(72, 110, "Table 2. Funds by region.")
+    top = 118.0
+    for x, cell in zip(XS, ["Region", "Fund A", "Fund B", "Total"], strict=False):
+        s.text(x + 4, top + 11, cell)
+    y = top + 15
+    rules = [top, y]
+    for row in ROWS:
+        for x, cell in zip(XS, row, strict=False):
+            s.text(x + 4, y + 11, cell)
+        y += PITCH + 1
+    y += 4
+    rules.append(y)
+    for x, cell in zip(XS, ["All", "167.1", "162.4", "5,072"], strict=False):
+        s.text(x + 4, y + 11, cell)
+    y += 15
+    rules.append(y)
+    for yy in rules:
+        s.line(XS[0], yy, XS[-1], yy)
+    for x in XS:
+        s.line(x, top, x, y)
+    s.paragraph(y + 25, 3)
+    t = single(s.read())
+    assert t.n_rows == 7 and t.grid()[1:6] == ROWS
+    assert t.grid()[6] == ["All", "167.1", "162.4", "5,072"]
+
+
+def test_booktabs_table_with_a_stub_column_rule_is_found(tmp_path):
+    # Kind 3 (table missed): a vertical rule after the stub column met the horizontal rules inside.
+    s = Sheet(tmp_path / "stub.pdf")
+    s.paragraph(60, 3)
+    s.text(72, 110, "Table 3. Answers given.")
+    top = 118.0
+    s.line(70, top, 540, top)
+    for x, cell in zip(XS, ["Answer", "Freq.", "Percent", "Cum."], strict=False):
+        s.text(x + 4, top + 11, cell)
+    mid = top + 15
+    s.line(70, mid, 540, mid)
+    y = mid
+    for row in ROWS:
+        for x, cell in zip(XS, row, strict=False):
+            s.text(x + 4, y + 11, cell)
+        y += PITCH + 1
+    bottom = y + 4
+    s.line(70, bottom, 540, bottom)
+    s.line(180, top, 180, bottom)
+    s.paragraph(bottom + 25, 3)
+    t = single(s.read())
+    assert (t.n_rows, t.n_cols) == (6, 4)
+    assert t.header() == ["Answer", "Freq.", "Percent", "Cum."] and t.grid()[3] == ROWS[2]
+
+
+def grid_table(s: Sheet, top: float, xs: list[float], rows: list[list[str]]) -> float:
+    y = top
+    ys = [y]
+    for row in rows:
+        for x, cell in zip(xs, row, strict=False):
+            s.text(x + 4, y + 11, cell)
+        y += 15
+        ys.append(y)
+    for yy in ys:
+        s.line(xs[0], yy, xs[-1], yy)
+    for x in xs:
+        s.line(x, top, x, y)
+    return y
+
+
+def test_stacked_grids_with_nearly_aligned_rules_stay_two_tables(tmp_path):
+    # Kind 5 (neighbouring tables merged): the column rules of the second grid sit 0.6 pt off the
+    # first's; the two must not be joined into one long rule.
+    s = Sheet(tmp_path / "stacked.pdf")
+    head = ["Region", "Air", "Water", "Land"]
+    end = grid_table(s, 100, XS, [head] + ROWS[:3])
+    s.text(250, end + 20, "Other substances")
+    grid_table(s, end + 30, [x + 0.6 for x in XS], [head] + ROWS[3:])
+    doc = s.read()
+    assert [(t.n_rows, t.n_cols) for t in doc.tables] == [(4, 4), (3, 4)]
+    assert doc.tables[1].grid()[1] == ROWS[3]
+
+
+def test_spanning_header_cell_keeps_its_span(tmp_path):
+    # Kind 4 (spanning header cut into columns): a group header over two columns.
+    s = Sheet(tmp_path / "span.pdf")
+    top = 100.0
+    xs = XS
+    s.text(xs[2] + 20, top + 11, "Release threshold")  # centred over the three columns
+    for x, cell in zip(xs, ["", "Air", "Water", "Land"], strict=False):
+        s.text(x + 4, top + 26, cell)
+    y = top + 30
+    for row in ROWS:
+        for x, cell in zip(xs, row, strict=False):
+            s.text(x + 4, y + 11, cell)
+        y += 15
+    for yy in [top, top + 15, top + 30] + [top + 30 + 15 * (i + 1) for i in range(len(ROWS))]:
+        x0 = xs[1] if yy == top + 15 else xs[0]
+        s.line(x0, yy, xs[-1], yy)
+    for x in (xs[0], xs[1], xs[-1]):
+        s.line(x, top, x, y)
+    for x in xs[2:-1]:
+        s.line(x, top + 15, x, y)  # the group header's cell has no inner rules
+    s.paragraph(y + 25, 3)
+    s.c.save()
+    from pipeline import tables
+
+    out = json.loads(tables.show(s.path, "json"))
+    assert len(out) == 1
+    cells = {(c["row"], c["col"]): c for c in out[0]["cells"]}
+    assert cells[(0, 1)]["text"] == "Release threshold" and cells[(0, 1)]["colspan"] == 3
+    assert (0, 2) not in cells and (0, 3) not in cells  # covered positions are not repeated
+    assert [cells[(1, c)]["text"] for c in (1, 2, 3)] == ["Air", "Water", "Land"]
+    assert out[0]["header"][1:] == [
+        "Release threshold Air",
+        "Release threshold Water",
+        "Release threshold Land",
+    ]
