@@ -360,3 +360,14 @@ def test_author_year_study_in_two_tables_shares_its_product(builder, tmp_path):
         ("varlotamab", 64.0),
         ("zelvotamab", 49.0),
     }
+
+
+def test_code_named_product_in_agent_cell(builder, tmp_path):
+    rows = [["Study", "n", "Product (target)", "ORR, %"], ["Mbeki 2022", "26", "XQ-771 (CD22)", "73"],
+            ["Halvorsen 2023", "30", "Zelvotamab (CD20)", "60"]]  # fmt: skip
+    path = table_pdf(tmp_path / "code.pdf", "Table 3. Included studies.", rows)
+    _, _, outcomes = read(builder, path)
+    assert {(o.product, o.value) for o in outcomes if o.metric == "ORR"} == {
+        ("XQ-771", 73.0),
+        ("zelvotamab", 60.0),
+    }

@@ -297,7 +297,7 @@ def _study_fields(d: StudyDraft, roles: dict[int, str], row: list[Slot], cues: C
             if not refs and m:  # superscript citations glued to the name by a plain text layer
                 refs, t = expand_refs([m.group(1).replace(" ", "")]), t[: m.start()]
             d.refs = d.refs or refs
-            d.product = d.product or first_canonical(ms, "PRODUCT")
+            d.product = d.product or first_canonical(ms, "PRODUCT") or _code_name(t, ms)
             tm = next((x for x in ms if x.label == "PRODUCT"), None)
             d.target = d.target or (tm.attrs.get("target", "") if tm else "") or _targets(ms)
         elif role in ("trial", "registry"):
@@ -347,6 +347,15 @@ def _trial_fields(d: StudyDraft, t: str, ms: list[Mention], cues: Cues) -> None:
         d.population = d.population or rest
     elif not d.design_word and 0 < len(rest.split(",")[0].split()) <= 3:
         d.trial = rest.split(",")[0].strip()  # a code name such as "CTL109" (", arm" after it aside)
+
+
+def _code_name(text: str, ms: list[Mention]) -> str:
+    """An agent cell's first word when it has the shape of a code name NER does not know ("AUTO3
+    (CD19/CD22)", "19-28z CAR"): letters and digits together; a plain word is no product."""
+    first = (_BRACKETS.sub(" ", text).split() or [""])[0].strip(",;")
+    if any(m.label == "TARGET" and first in m.text for m in ms):
+        return ""  # an antigen ("CD19 CAR-T cells")
+    return first if re.fullmatch(r"(?=\S*\d)(?=\S*[A-Za-z])[A-Za-z0-9][\w/\-]{1,14}", first) else ""
 
 
 def _targets(ms: list[Mention]) -> str:
