@@ -102,7 +102,7 @@ def test_arms_as_rows_trial_cell_spanning_its_arms(builder, tmp_path):
         ["Trial", "Arm", "n", "CR (%)", "Median PFS, mo (95% CI)", "18-mo PFS (%)"],
         ["OSPREY-3", "Zelvotamab-CHP", "211", "64.2", "NR", "58.1"],
         ["", "R-CHP", "208", "51.7", "19.4 (15.2–23.9)", "44.6"],
-        ["WREN-5", "Dulbotamab + X", "97", "37.5", "8.3 (6.1–10.2)", "29.8"],
+        ["WRENa", "Dulbotamab + X", "97", "37.5", "8.3 (6.1–10.2)", "29.8"],
         ["", "Investigator's choice", "95", "12.1", "3.9 (2.8–4.6)", "9.9"],
     ]
     path = table_pdf(tmp_path / "arms-rows.pdf", "Table 3. Invented randomised trials (one row per arm).",
@@ -117,16 +117,16 @@ def test_arms_as_rows_trial_cell_spanning_its_arms(builder, tmp_path):
         ("OSPREY-3", "control", False, "CR", None, 51.7, "", "%"),
         ("OSPREY-3", "control", False, "PFS_MEDIAN", None, 19.4, "", "months"),
         ("OSPREY-3", "control", False, "PFS_RATE", 18.0, 44.6, "", "%"),
-        ("WREN-5", "", False, "N", None, 97.0, "", "patients"),
-        ("WREN-5", "", False, "CR", None, 37.5, "", "%"),
-        ("WREN-5", "", False, "PFS_MEDIAN", None, 8.3, "", "months"),
-        ("WREN-5", "", False, "PFS_RATE", 18.0, 29.8, "", "%"),
-        ("WREN-5", "control", False, "N", None, 95.0, "", "patients"),
-        ("WREN-5", "control", False, "CR", None, 12.1, "", "%"),
-        ("WREN-5", "control", False, "PFS_MEDIAN", None, 3.9, "", "months"),
-        ("WREN-5", "control", False, "PFS_RATE", 18.0, 9.9, "", "%"),
+        ("WREN", "", False, "N", None, 97.0, "", "patients"),
+        ("WREN", "", False, "CR", None, 37.5, "", "%"),
+        ("WREN", "", False, "PFS_MEDIAN", None, 8.3, "", "months"),
+        ("WREN", "", False, "PFS_RATE", 18.0, 29.8, "", "%"),
+        ("WREN", "control", False, "N", None, 95.0, "", "patients"),
+        ("WREN", "control", False, "CR", None, 12.1, "", "%"),
+        ("WREN", "control", False, "PFS_MEDIAN", None, 3.9, "", "months"),
+        ("WREN", "control", False, "PFS_RATE", 18.0, 9.9, "", "%"),
     }
-    assert sorted(s.trial for s in studies) == ["OSPREY-3", "WREN-5"]  # one study per trial, arms inside
+    assert sorted(s.trial for s in studies) == ["OSPREY-3", "WREN"]  # one study per trial, arms inside
 
 
 def test_arms_as_columns_in_trial_blocks(builder, tmp_path):

@@ -323,8 +323,11 @@ def _study_fields(d: StudyDraft, roles: dict[int, str], row: list[Slot], cues: C
         d.product = next((p for i in roles if (p := first_canonical(row[i].mentions, "PRODUCT"))), "")
 
 
+_FOOTNOTE = re.compile(r"(?<=[A-Z0-9]{3})[a-e†‡*]$")  # "STARGLOa": a footnote mark glued to a name
+
+
 def _trial_fields(d: StudyDraft, t: str, ms: list[Mention], cues: Cues) -> None:
-    d.trial = d.trial or first_canonical(ms, "TRIAL")
+    d.trial = d.trial or _FOOTNOTE.sub("", first_canonical(ms, "TRIAL"))
     d.cohort = d.cohort or first_canonical(ms, "COHORT")
     # as printed when malformed (NER's canonical is then empty): the quality stage reports it
     d.nct_id = d.nct_id or next((x.canonical or x.text for x in ms if x.label == "REGISTRY_ID"), "")
@@ -346,7 +349,8 @@ def _trial_fields(d: StudyDraft, t: str, ms: list[Mention], cues: Cues) -> None:
         d.design_word = "-".join(x.lower() for x in (author.group("a"), author.group("y")) if x)
         d.population = d.population or rest
     elif not d.design_word and 0 < len(rest.split(",")[0].split()) <= 3:
-        d.trial = rest.split(",")[0].strip()  # a code name such as "CTL109" (", arm" after it aside)
+        name = rest.split(",")[0].strip()  # a code name such as "CTL109" (", arm" after it aside)
+        d.trial = _FOOTNOTE.sub("", name)
 
 
 def _code_name(text: str, ms: list[Mention]) -> str:
