@@ -142,13 +142,13 @@ def read_grid(grid: Grid, cues: Cues) -> list[StudyDraft]:
         if j > 0 or _arm_headers(grid, j):
             return _arm_columns(grid, j, head, cues)
         t = grid.transposed()
-        return _study_rows(t, [label_meaning(s.text, cues) for s in t.head], cues)
+        return _study_rows(t, [label_meaning(s.text, cues) for s in t.head], cues, transposed=True)
     named = [m.role for m, s in zip(head, grid.head, strict=True) if m.role and not _names_study(s)]
     if len(set(named)) < 2 and grid.n_cols > 1:
         firsts = {m.role for r in grid.rows if (m := _is_label(r[0], cues)) is not None}
         if len(firsts) >= 2:  # roles down the first column, studies across
             t = grid.transposed()
-            return _study_rows(t, [label_meaning(s.text, cues) for s in t.head], cues)
+            return _study_rows(t, [label_meaning(s.text, cues) for s in t.head], cues, transposed=True)
     return _study_rows(grid, head, cues)
 
 
@@ -191,9 +191,11 @@ def _arm_headers(grid: Grid, j: int) -> bool:
 
 
 # -- studies as rows --------------------------------------------------------------------------------
-def _study_rows(grid: Grid, head: list[Meaning], cues: Cues) -> list[StudyDraft]:
+def _study_rows(grid: Grid, head: list[Meaning], cues: Cues, transposed: bool = False) -> list[StudyDraft]:
     roles = {i: m.role for i, m in enumerate(head) if m.role and m.role != "nonschema"}
-    if not roles.get(0) and grid.n_cols > 1 and not head[0].role:
+    if transposed:  # the first column holds the column headers: the study names
+        roles[0] = "trial"
+    elif not roles.get(0) and grid.n_cols > 1 and not head[0].role:
         roles = {0: "trial", **roles}  # the unnamed first column holds the study names
     results = any(r in ("metric", "outcomes", "adverse", "patients") for r in roles.values()) or any(
         m.label == "METRIC" for row in grid.rows for s in row for m in s.mentions
@@ -350,6 +352,9 @@ def _trial_fields(d: StudyDraft, t: str, ms: list[Mention], cues: Cues) -> None:
         d.population = d.population or rest
     elif not d.design_word and 0 < len(rest.split(",")[0].split()) <= 3:
         name = rest.split(",")[0].strip()  # a code name such as "CTL109" (", arm" after it aside)
+        code = re.fullmatch(r"([A-Z][A-Z0-9\-]*\d[A-Z0-9\-]*)\s+([A-Z][A-Za-z0-9+\-]{1,10})", name)
+        if code and not d.cohort:  # "GO12345 FL": a code-named trial and a cohort label
+            name, d.cohort = code.group(1), code.group(2)
         d.trial = _FOOTNOTE.sub("", name)
 
 
