@@ -55,11 +55,19 @@ def ruled_table(
 
 
 def table_pdf(path: Path, caption: str, rows: list[list[str]], **kw) -> Path:
+    return tables_pdf(path, [(caption, rows)], **kw)
+
+
+def tables_pdf(path: Path, tables: list[tuple[str, list[list[str]]]], **kw) -> Path:
+    """One page per table, each under a short paragraph and its caption."""
     spec = PdfSpec()
     font = unicode_font() or "Helvetica"
-    y = paragraph(spec, 60, 70, ["A generated review of invented studies.", "Its only table follows."])
-    spec.text(60, y + 14, caption, 9, font)
-    ruled_table(spec, y + 22, rows, font=font, **kw)
+    for k, (caption, rows) in enumerate(tables):
+        if k:
+            spec.new_page()
+        y = paragraph(spec, 60, 70, ["A generated review of invented studies.", "Its table follows."])
+        spec.text(60, y + 14, caption, 9, font)
+        ruled_table(spec, y + 22, rows, font=font, **kw)
     return spec.save(path)
 
 

@@ -110,7 +110,7 @@ def test_column_roles_by_meaning_not_position(builder):
         1: "trial",
         2: "agent",
         3: "patients",
-        4: "design",
+        4: "dose",
         5: "adverse",
         6: "metric:ORR",
     }

@@ -5,8 +5,12 @@ and its own text, whatever the layout."""
 from __future__ import annotations
 
 import pytest
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from pipeline.model import Box, Cell, Document, Mention, Page, Table, Word
 from pipeline.ner.values import read_cell
+from pipeline.records.grid import build_grid
+from tests.pdfgen import PdfSpec, paragraph, unicode_font
 from tests.records_helpers import AnnotatedBuilder
 from tests.tablepdf import read, rows_of, table_pdf
 
@@ -98,7 +102,7 @@ def test_arms_as_rows_trial_cell_spanning_its_arms(builder, tmp_path):
         ["Trial", "Arm", "n", "CR (%)", "Median PFS, mo (95% CI)", "18-mo PFS (%)"],
         ["OSPREY-3", "Zelvotamab-CHP", "211", "64.2", "NR", "58.1"],
         ["", "R-CHP", "208", "51.7", "19.4 (15.2–23.9)", "44.6"],
-        ["WREN-5", "Dulbotamab + X", "97", "37.5", "8.3 (6.1–10.2)", "29.8"],
+        ["WRENa", "Dulbotamab + X", "97", "37.5", "8.3 (6.1–10.2)", "29.8"],
         ["", "Investigator's choice", "95", "12.1", "3.9 (2.8–4.6)", "9.9"],
     ]
     path = table_pdf(tmp_path / "arms-rows.pdf", "Table 3. Invented randomised trials (one row per arm).",
@@ -113,16 +117,16 @@ def test_arms_as_rows_trial_cell_spanning_its_arms(builder, tmp_path):
         ("OSPREY-3", "control", False, "CR", None, 51.7, "", "%"),
         ("OSPREY-3", "control", False, "PFS_MEDIAN", None, 19.4, "", "months"),
         ("OSPREY-3", "control", False, "PFS_RATE", 18.0, 44.6, "", "%"),
-        ("WREN-5", "", False, "N", None, 97.0, "", "patients"),
-        ("WREN-5", "", False, "CR", None, 37.5, "", "%"),
-        ("WREN-5", "", False, "PFS_MEDIAN", None, 8.3, "", "months"),
-        ("WREN-5", "", False, "PFS_RATE", 18.0, 29.8, "", "%"),
-        ("WREN-5", "control", False, "N", None, 95.0, "", "patients"),
-        ("WREN-5", "control", False, "CR", None, 12.1, "", "%"),
-        ("WREN-5", "control", False, "PFS_MEDIAN", None, 3.9, "", "months"),
-        ("WREN-5", "control", False, "PFS_RATE", 18.0, 9.9, "", "%"),
+        ("WREN", "", False, "N", None, 97.0, "", "patients"),
+        ("WREN", "", False, "CR", None, 37.5, "", "%"),
+        ("WREN", "", False, "PFS_MEDIAN", None, 8.3, "", "months"),
+        ("WREN", "", False, "PFS_RATE", 18.0, 29.8, "", "%"),
+        ("WREN", "control", False, "N", None, 95.0, "", "patients"),
+        ("WREN", "control", False, "CR", None, 12.1, "", "%"),
+        ("WREN", "control", False, "PFS_MEDIAN", None, 3.9, "", "months"),
+        ("WREN", "control", False, "PFS_RATE", 18.0, 9.9, "", "%"),
     }
-    assert sorted(s.trial for s in studies) == ["OSPREY-3", "WREN-5"]  # one study per trial, arms inside
+    assert sorted(s.trial for s in studies) == ["OSPREY-3", "WREN"]  # one study per trial, arms inside
 
 
 def test_arms_as_columns_in_trial_blocks(builder, tmp_path):
@@ -218,3 +222,152 @@ def test_baseline_table_gives_only_arm_counts(builder, tmp_path):
     path = table_pdf(tmp_path / "baseline.pdf", "Table 1. Baseline characteristics of the patients.", rows)
     _, _, outcomes = read(builder, path)
     assert {(o.arm, o.metric, o.value) for o in outcomes} == {("", "N", 244.0), ("control", "N", 121.0)}
+
+
+def test_booktabs_group_label_and_overhanging_header(builder, tmp_path):
+    """Rules only above and below the header: a text-only row labels the studies below it (no study
+    of its own), "Median EFS, mo" printed over the column boundary still heads its own column."""
+    path = booktabs_pdf(tmp_path / "booktabs.pdf")
+    _, _, outcomes = read(builder, path)
+    got = {(o.n, o.metric, o.value, o.qualifier) for o in outcomes}
+    assert got == {
+        (36, "N", 36.0, ""), (36, "CR", 61.0, ""), (36, "EFS_MEDIAN", None, "NR"), (36, "OS_RATE", 58.0, ""),
+        (58, "N", 58.0, ""), (58, "CR", 71.0, ""), (58, "EFS_MEDIAN", 9.7, ""),
+        (27, "N", 27.0, ""), (27, "CR", 52.0, ""), (27, "EFS_MEDIAN", 6.2, ""), (27, "OS_RATE", 44.0, ""),
+    }  # fmt: skip
+
+
+def booktabs_pdf(path):
+    rows = [
+        ["Study", "n", "CR, k/n (%)", "Median EFS, mo", "12-month OS, %"],
+        ["Adult patients", "", "", "", ""],
+        ["Okafor 2017", "36", "22/36 (61%)", "NR", "58"],
+        ["Lindqvist 2021", "58", "41/58 (71%)", "9.7", "–"],
+        ["Brandt 2019", "27", "14/27 (52%)", "6.2", "44"],
+    ]
+    spec = PdfSpec()
+    font = unicode_font() or "Helvetica"
+    y = paragraph(spec, 60, 70, ["A generated review.", "Its table follows."])
+    spec.text(60, y + 14, "Table 2. Outcomes of included studies.", 9, font)
+    top, xs = y + 22, [60.0]
+    for c in range(len(rows[0])):
+        xs.append(xs[-1] + max(stringWidth(r[c], font, 8) for r in rows) + 12)
+    spec.line(xs[0], top, xs[-1], top, 1.0)
+    yy = top + 10
+    for r, row in enumerate(rows):
+        for c, t in enumerate(row):
+            spec.text(xs[c] + 3, yy, t, 8, font)
+        if r == 0:
+            spec.line(xs[0], yy + 4, xs[-1], yy + 4, 0.5)
+            yy += 6
+        yy += 11
+    spec.line(xs[0], yy - 6, xs[-1], yy - 6, 1.0)
+    paragraph(spec, 60, yy + 20, ["Text after the table goes on here with words.", "And more text."])
+    return spec.save(path)
+
+
+def test_merged_row_split_by_printed_lines():
+    """Rows of an unruled table read as one row (each cell holding every row's line) are split by the
+    printed lines, the group label above them kept apart; the cells' mentions follow their lines."""
+    lines = [
+        (100, ["Children", "", ""]),
+        (110, ["Nakamura 2016", "44", "30/44 (68%)"]),
+        (120, ["Osei 2020", "19", "11/19 (58%)"]),
+    ]
+    xs = [50, 150, 200]
+    words = []
+    for top, cells in lines:
+        for x, t in zip(xs, cells, strict=True):
+            at = x
+            for w in t.split():
+                words.append(Word(w, Box(1, at, top, at + 6 * len(w), top + 8)))
+                at += 6 * len(w) + 3
+    texts = [" ".join(c[i] for _, c in lines if c[i]) for i in range(3)]
+    boxes = [Box(1, x, 98, x2, 130) for x, x2 in zip(xs, [148, 198, 320], strict=True)]
+    head = [Cell(0, i, t, Box(1, x, 86, x2, 97)) for i, (t, x, x2) in
+            enumerate(zip(["Study", "n", "CR, k/n (%)"], xs, [148, 198, 320], strict=True))]  # fmt: skip
+    table = Table(
+        "Table 4",
+        "",
+        2,
+        3,
+        head + [Cell(1, i, t, b) for i, (t, b) in enumerate(zip(texts, boxes, strict=True))],
+    )
+    doc = Document("d", "d.pdf", pages=[Page(1, 595, 842, words=words)])
+    k = texts[2].index("11/19")
+    ms = {("Table 4", 1, 2): [Mention("VALUE", "11/19", "11", k, k + 5, "table", attrs={"value": 11.0})]}
+    grid = build_grid(doc, table, ms)
+    assert [[s.text for s in r] for r in grid.rows] == [
+        ["Nakamura 2016", "44", "30/44 (68%)"],
+        ["Osei 2020", "19", "11/19 (58%)"],
+    ]
+    assert grid.groups == ["Children", "Children"]
+    moved = grid.rows[1][2].mentions[0]
+    assert grid.rows[1][2].text[moved.start : moved.end] == "11/19"
+    assert grid.rows[1][2].box.top == 120
+
+
+def test_dose_cells_print_their_unit():
+    from pipeline.ner.values import mass_doses
+
+    assert mass_doses("36 µg/day (12 µg/d in week 1)") == [(36.0, "µg/day", ""), (12.0, "µg/day", "")]
+    assert mass_doses("2–7 mg/kg") == [(2.0, "mg/kg", ">="), (7.0, "mg/kg", "<=")]
+    assert mass_doses("0.6x10^6 cells") == []
+
+
+def test_value_without_a_named_study_is_queued_for_review(builder, tmp_path):
+    rows = [
+        ["Study", "n", "ORR, %"],
+        ["GANNET-9", "64", "48"],
+        ["", "", ""],
+        ["in patients aged ≥75", "12", "33"],
+    ]
+    path = table_pdf(tmp_path / "unnamed.pdf", "Table 8. Invented study.", rows)
+    _, _, outcomes = read(builder, path)
+    conf = {(o.trial, o.metric, o.value): o.confidence for o in outcomes}
+    assert conf[("GANNET-9", "ORR", 48.0)] == 1.0
+    low = [o for o in outcomes if o.value == 33.0]
+    assert low and all(
+        o.confidence < 0.7 and o.bbox for o in low
+    )  # written, located, below the review threshold
+
+
+def test_caption_names_the_study_of_cohort_rows(builder, tmp_path):
+    rows = [["Cohort", "n", "ORR, % (95% CI)", "Median PFS, months"],
+            ["Low dose", "31", "35.5 (19.2–54.6)", "5.3"], ["High dose", "33", "51.5 (33.5–69.2)", "8.1"]]  # fmt: skip
+    path = table_pdf(
+        tmp_path / "caption.pdf", "Table 2. MAGPIE (NCT05550123): activity by dose cohort.", rows
+    )
+    _, _, outcomes = read(builder, path)
+    assert {(o.trial, o.cohort, o.metric, o.value) for o in outcomes} == {
+        ("MAGPIE", "Low dose", "N", 31.0), ("MAGPIE", "Low dose", "ORR", 35.5),
+        ("MAGPIE", "Low dose", "PFS_MEDIAN", 5.3), ("MAGPIE", "High dose", "N", 33.0),
+        ("MAGPIE", "High dose", "ORR", 51.5), ("MAGPIE", "High dose", "PFS_MEDIAN", 8.1),
+    }  # fmt: skip
+
+
+def test_author_year_study_in_two_tables_shares_its_product(builder, tmp_path):
+    from tests.tablepdf import tables_pdf
+
+    first = [["Study [ref]", "n", "Product (target)"], ["Okafor 2017 [3]", "36", "Varlotamab (CD20)"],
+             ["Okafor 2017 [4]", "51", "Zelvotamab (CD20)"]]  # fmt: skip
+    second = [["Study", "n", "ORR, %"], ["Okafor 2017", "36", "64"], ["Okafor 2017", "51", "49"]]
+    path = tables_pdf(
+        tmp_path / "two.pdf", [("Table 1. Included studies.", first), ("Table 2. Outcomes.", second)]
+    )
+    _, _, outcomes = read(builder, path)
+    assert {(o.product, o.value) for o in outcomes if o.metric == "ORR"} == {
+        ("varlotamab", 64.0),
+        ("zelvotamab", 49.0),
+    }
+
+
+def test_code_named_product_in_agent_cell(builder, tmp_path):
+    rows = [["Study", "n", "Product (target)", "ORR, %"], ["Mbeki 2022", "26", "XQ-771 (CD22)", "73"],
+            ["Halvorsen 2023", "30", "Zelvotamab (CD20)", "60"]]  # fmt: skip
+    path = table_pdf(tmp_path / "code.pdf", "Table 3. Included studies.", rows)
+    _, _, outcomes = read(builder, path)
+    assert {(o.product, o.value) for o in outcomes if o.metric == "ORR"} == {
+        ("XQ-771", 73.0),
+        ("zelvotamab", 60.0),
+    }

@@ -376,3 +376,26 @@ def read_cell(text: str) -> CellValue | None:
     if m:
         return CellValue("pair", [parse_number(m.group("a")), parse_number(m.group("b"))])
     return None
+
+
+_MASS_DOSE = re.compile(
+    rf"(?P<a>{NUM})(?:\s*(?:[–—\-]|to)\s*(?P<b>{NUM}))?\s?(?P<u>(?:mg|µg|μg|mcg|g)(?:\s?/\s?(?:kg|day|d|m2|m²))?)(?![A-Za-z])"
+)
+
+
+def mass_doses(text: str) -> list[tuple[float, str, str]]:
+    """Doses printed with a mass unit: "28 µg/day (9 µg/day in week 1)" -> (28, µg/day, ""), (9, µg/day, "");
+    "1–5 mg/kg" -> (1, mg/kg, ">="), (5, mg/kg, "<=")."""
+    out: list[tuple[float, str, str]] = []
+    for m in _MASS_DOSE.finditer(text):
+        unit = re.sub(r"\s", "", m.group("u")).replace("μ", "µ").replace("mcg", "µg")
+        unit = re.sub(r"/d(?:ay)?$", "/day", unit)
+        a = parse_number(m.group("a"))
+        b = parse_number(m.group("b")) if m.group("b") else None
+        if a is None:
+            continue
+        if b is not None:
+            out += [(a, unit, ">="), (b, unit, "<=")]
+        else:
+            out.append((a, unit, ""))
+    return out

@@ -42,6 +42,7 @@ _COHORT = re.compile(
 )
 _BRACKETS = re.compile(r"\[[^\]]*\]|\([^)]*\)")
 STUDY_ROLES = ("agent", "trial", "registry")
+UNSURE = 0.5  # a value whose study no cell names, or read from lines the structure stage lost
 
 
 def column_roles(header: list[str], cues: Cues) -> dict[int, str]:
@@ -68,16 +69,36 @@ def read_tables(doc: Document, cues: Cues) -> list[StudyDraft]:
     drafts: list[StudyDraft] = []
     for table in doc.tables:
         try:
-            found = read_grid(build_grid(doc, table, by_cell), cues)
+            grid = build_grid(doc, table, by_cell)
+            found = read_grid(grid, cues)
         except (IndexError, ValueError):  # a malformed grid: skip the table, never the document
             continue
         _caption_study(found, _caption_mentions(doc, table.caption))
+        for d in found:
+            unnamed = not (d.trial or d.product or d.design_word or d.cohort)
+            for o in d.outcomes:  # below rules/review.yml low_confidence: queued for a curator
+                o.confidence = min(o.confidence, UNSURE if unnamed or grid.rebuilt else 1.0)
         for d in found:
             d.pages |= set(table.pages[:1]) | {o.page for o in d.outcomes if o.page}
             for o in d.outcomes:
                 o.table_id = table.table_id
         drafts.extend(found)
+    _share_authors(drafts)
     return drafts
+
+
+def _share_authors(drafts: list[StudyDraft]) -> None:
+    """An author-year study named in two tables (characteristics, then outcomes) is one study: the
+    product one table gives goes to the other's rows (the same n first, when both print one)."""
+    named: dict[str, list[StudyDraft]] = {}
+    for d in drafts:
+        if d.design_word and d.product and not d.trial:
+            named.setdefault(d.design_word, []).append(d)
+    for d in drafts:
+        cands = named.get(d.design_word, []) if d.design_word and not d.product and not d.trial else []
+        pick = [c for c in cands if d.n and c.n == d.n] or cands
+        if len({c.product for c in pick}) == 1:
+            d.product, d.target = pick[0].product, d.target or pick[0].target
 
 
 def _caption_mentions(doc: Document, caption: str) -> list[Mention]:
@@ -95,6 +116,10 @@ def _caption_study(drafts: list[StudyDraft], ms: list[Mention]) -> None:
     """A caption naming one trial ("Table 3. ALPHA-2 (NCT…): activity by cohort") names the study of
     every row that names none."""
     trials = {m.canonical for m in ms if m.label == "TRIAL"}
+    ids = [m for m in ms if m.label == "REGISTRY_ID"]
+    if not trials and len(ids) == 1:  # "Table 3. ALPHA (NCT01234567): ...": the name before its id
+        named = re.search(rf"([A-Z][A-Za-z0-9\-]{{2,}})\s*\(\s*{re.escape(ids[0].text)}", ids[0].sentence)
+        trials = {named.group(1)} if named else set()
     if len(trials) != 1:
         return
     for d in drafts:
@@ -117,13 +142,13 @@ def read_grid(grid: Grid, cues: Cues) -> list[StudyDraft]:
         if j > 0 or _arm_headers(grid, j):
             return _arm_columns(grid, j, head, cues)
         t = grid.transposed()
-        return _study_rows(t, [label_meaning(s.text, cues) for s in t.head], cues)
+        return _study_rows(t, [label_meaning(s.text, cues) for s in t.head], cues, transposed=True)
     named = [m.role for m, s in zip(head, grid.head, strict=True) if m.role and not _names_study(s)]
     if len(set(named)) < 2 and grid.n_cols > 1:
         firsts = {m.role for r in grid.rows if (m := _is_label(r[0], cues)) is not None}
         if len(firsts) >= 2:  # roles down the first column, studies across
             t = grid.transposed()
-            return _study_rows(t, [label_meaning(s.text, cues) for s in t.head], cues)
+            return _study_rows(t, [label_meaning(s.text, cues) for s in t.head], cues, transposed=True)
     return _study_rows(grid, head, cues)
 
 
@@ -166,9 +191,11 @@ def _arm_headers(grid: Grid, j: int) -> bool:
 
 
 # -- studies as rows --------------------------------------------------------------------------------
-def _study_rows(grid: Grid, head: list[Meaning], cues: Cues) -> list[StudyDraft]:
+def _study_rows(grid: Grid, head: list[Meaning], cues: Cues, transposed: bool = False) -> list[StudyDraft]:
     roles = {i: m.role for i, m in enumerate(head) if m.role and m.role != "nonschema"}
-    if not roles.get(0) and grid.n_cols > 1 and not head[0].role:
+    if transposed:  # the first column holds the column headers: the study names
+        roles[0] = "trial"
+    elif not roles.get(0) and grid.n_cols > 1 and not head[0].role:
         roles = {0: "trial", **roles}  # the unnamed first column holds the study names
     results = any(r in ("metric", "outcomes", "adverse", "patients") for r in roles.values()) or any(
         m.label == "METRIC" for row in grid.rows for s in row for m in s.mentions
@@ -244,8 +271,10 @@ def _column_outcomes(
     found: list[Reading] = []
     if role == "patients":
         found = _patient_rows(d, s, row, roles, cues)
-    elif role in ("design", "dose"):
-        found = _dose_rows(_doses(s, cues)) or (dose_readings(s, meaning) if meaning.unit else [])
+    elif role == "design":
+        found = _dose_rows(_doses(s, cues))
+    elif role == "dose":
+        found = _dose_rows(_doses(s, cues)) or dose_readings(s, meaning)
     elif role in ("outcomes", "adverse") or (
         role == "" and meaning.role != "nonschema" and any(m.label == "METRIC" for m in s.mentions)
     ):
@@ -270,7 +299,7 @@ def _study_fields(d: StudyDraft, roles: dict[int, str], row: list[Slot], cues: C
             if not refs and m:  # superscript citations glued to the name by a plain text layer
                 refs, t = expand_refs([m.group(1).replace(" ", "")]), t[: m.start()]
             d.refs = d.refs or refs
-            d.product = d.product or first_canonical(ms, "PRODUCT")
+            d.product = d.product or first_canonical(ms, "PRODUCT") or _code_name(t, ms)
             tm = next((x for x in ms if x.label == "PRODUCT"), None)
             d.target = d.target or (tm.attrs.get("target", "") if tm else "") or _targets(ms)
         elif role in ("trial", "registry"):
@@ -287,15 +316,20 @@ def _study_fields(d: StudyDraft, roles: dict[int, str], row: list[Slot], cues: C
             d.design_word = d.design_word or cues.design_word(t)
             d.phase = d.phase or first_canonical(ms, "PHASE")
         elif role == "cohort" and not d.cohort:
-            d.cohort = first_canonical(ms, "COHORT") or (t.split() or [""])[0]
+            d.cohort = first_canonical(ms, "COHORT") or (
+                " ".join(t.split()) if len(t.split()) <= 3 else t.split()[0]
+            )
         elif role == "target" and not d.target:
             d.target = _targets(ms) or " ".join(t.split())
     if not d.product:  # the product may be named only in the design or another cell
         d.product = next((p for i in roles if (p := first_canonical(row[i].mentions, "PRODUCT"))), "")
 
 
+_FOOTNOTE = re.compile(r"(?<=[A-Z0-9]{3})[a-e†‡*]$")  # "STARGLOa": a footnote mark glued to a name
+
+
 def _trial_fields(d: StudyDraft, t: str, ms: list[Mention], cues: Cues) -> None:
-    d.trial = d.trial or first_canonical(ms, "TRIAL")
+    d.trial = d.trial or _FOOTNOTE.sub("", first_canonical(ms, "TRIAL"))
     d.cohort = d.cohort or first_canonical(ms, "COHORT")
     # as printed when malformed (NER's canonical is then empty): the quality stage reports it
     d.nct_id = d.nct_id or next((x.canonical or x.text for x in ms if x.label == "REGISTRY_ID"), "")
@@ -317,7 +351,20 @@ def _trial_fields(d: StudyDraft, t: str, ms: list[Mention], cues: Cues) -> None:
         d.design_word = "-".join(x.lower() for x in (author.group("a"), author.group("y")) if x)
         d.population = d.population or rest
     elif not d.design_word and 0 < len(rest.split(",")[0].split()) <= 3:
-        d.trial = rest.split(",")[0].strip()  # a code name such as "CTL109" (", arm" after it aside)
+        name = rest.split(",")[0].strip()  # a code name such as "CTL109" (", arm" after it aside)
+        code = re.fullmatch(r"([A-Z][A-Z0-9\-]*\d[A-Z0-9\-]*)\s+([A-Z][A-Za-z0-9+\-]{1,10})", name)
+        if code and not d.cohort:  # "GO12345 FL": a code-named trial and a cohort label
+            name, d.cohort = code.group(1), code.group(2)
+        d.trial = _FOOTNOTE.sub("", name)
+
+
+def _code_name(text: str, ms: list[Mention]) -> str:
+    """An agent cell's first word when it has the shape of a code name NER does not know ("AUTO3
+    (CD19/CD22)", "19-28z CAR"): letters and digits together; a plain word is no product."""
+    first = (_BRACKETS.sub(" ", text).split() or [""])[0].strip(",;")
+    if any(m.label == "TARGET" and first in m.text for m in ms):
+        return ""  # an antigen ("CD19 CAR-T cells")
+    return first if re.fullmatch(r"(?=\S*\d)(?=\S*[A-Za-z])[A-Za-z0-9][\w/\-]{1,14}", first) else ""
 
 
 def _targets(ms: list[Mention]) -> str:

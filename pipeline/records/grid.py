@@ -64,6 +64,7 @@ class Grid:
     head: list[Slot]  # one per column: the header rows joined
     rows: list[list[Slot]]
     groups: list[str]  # per body row: the group label above it, else ""
+    rebuilt: bool = False  # the body was read from the page's lines (the structure stage lost it)
 
     @property
     def n_cols(self) -> int:
@@ -91,7 +92,11 @@ def build_grid(doc: Document, table: Table, by_cell: dict[tuple[str, int, int], 
     while len(matrix) > hr + 1 and _stray_caption(matrix[0], matrix[1]):
         matrix = matrix[1:]
     head_rows, body = matrix[:hr], matrix[hr:]
-    if not any(_filled(r) for r in body):
+    above = _header_above(doc, table, head_rows)
+    if above is not None:  # the header the structure stage left out: its first row is data
+        head_rows, body = [above], matrix
+    rebuilt = not any(_filled(r) for r in body)
+    if rebuilt:
         body = _lines_below(doc, head_rows)
     while body and _extends_header(body[0]):
         head_rows.append(body.pop(0))
@@ -105,7 +110,7 @@ def build_grid(doc: Document, table: Table, by_cell: dict[tuple[str, int, int], 
             head[i].add(s)
     _realign_head(doc, head, head_rows, split)
     rows, groups = _groups_and_continuations(split)
-    return Grid(table.table_id, table.caption, head, rows, groups)
+    return Grid(table.table_id, table.caption, head, rows, groups, rebuilt)
 
 
 def _filled(row: list[Slot]) -> list[int]:
@@ -122,6 +127,32 @@ def _extends_header(row: list[Slot]) -> bool:
 
 def _same_row(a: list[Slot], b: list[Slot]) -> bool:
     return [" ".join(s.text.split()) for s in a] == [" ".join(s.text.split()) for s in b]
+
+
+def _header_above(doc: Document, table: Table, head_rows: list[list[Slot]]) -> list[Slot] | None:
+    """When the table's header row holds numbers in most cells, the line printed between the caption
+    and the table, its phrases falling one into each column, is the real header."""
+    first = head_rows[0] if head_rows else []
+    boxes = [s.box for s in first]
+    cap = table.caption_box
+    if (
+        not first
+        or cap is None
+        or any(b is None for b in boxes)
+        or sum(numeric(s) for s in first) * 2 <= len(first)
+    ):
+        return None
+    top = min(b.top for b in boxes if b)
+    words = [w for w in doc.pages[boxes[0].page - 1].words  # type: ignore[union-attr]
+             if w.box.page == cap.page and cap.bottom - 1 < w.box.top and w.box.bottom <= top + 1]  # fmt: skip
+    if not words:
+        return None
+    row = [Slot() for _ in first]
+    for w in sorted(words, key=lambda w: (round(w.box.top / _LINE_TOL), w.box.x0)):
+        c = (w.box.x0 + w.box.x1) / 2
+        k = min(range(len(boxes)), key=lambda k: max(boxes[k].x0 - c, c - boxes[k].x1, 0.0))  # type: ignore[union-attr]
+        row[k].add(Slot(w.text, [], w.box))
+    return row if len(_filled(row)) * 2 > len(row) and not any(numeric(s) for s in row) else None
 
 
 def _lines_below(doc: Document, head_rows: list[list[Slot]]) -> list[list[Slot]]:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.model import Mention
-from pipeline.ner.values import CellValue, read_cell
+from pipeline.ner.values import CellValue, mass_doses, read_cell
 from pipeline.records.cells import Reading, finish, parse_cell
 from pipeline.records.cues import Cues
 from pipeline.records.grid import Slot
@@ -68,7 +68,7 @@ def label_meaning(text: str, cues: Cues) -> Meaning:
     role = column_role(t, cues)
     if codes:
         role = "metric"
-    elif role == "design" and mass:
+    elif role == "design" and (mass or re.search(r"\bdos(?:e|es|ing)\b", t, re.I)):
         role = "dose"
     elif not role and _N_LABEL.search(t):
         role = "patients"
@@ -163,10 +163,13 @@ def grade3_events(text: str, cues: Cues, taken: list[Reading]) -> list[Reading]:
 def dose_readings(slot: Slot, label: Meaning) -> list[Reading]:
     """A dose cell under a header printing the unit ("Dose (mg)"): one row per printed level, a range
     as its two bounds (>=, <=)."""
-    cv = read_cell(slot.text)
-    if cv is None or cv.kind == "nr":
-        return []
     snippet = " ".join(slot.text.split())
+    printed = mass_doses(slot.text)
+    if printed:  # the cell prints its unit: "28 µg/day (9 µg/day in week 1)"
+        return [Reading("DOSE", v, unit, q, snippet=snippet) for v, unit, q in printed]
+    cv = read_cell(slot.text)
+    if cv is None or cv.kind == "nr" or not label.unit:
+        return []
     if cv.kind == "range":
         lo, hi = cv.values
         return [Reading("DOSE", lo, label.unit, ">=", snippet=snippet),
