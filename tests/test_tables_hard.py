@@ -164,3 +164,42 @@ def test_spanning_header_cell_keeps_its_span(tmp_path):
         "Release threshold Water",
         "Release threshold Land",
     ]
+
+
+def test_single_spaced_rows_with_section_gaps_stay_apart(tmp_path):
+    # Kind 1 (rows merged) without rules: single-spaced rows, wider gaps only before section labels,
+    # a two-line header and a first-column label wrapped onto a second line ("[12]").
+    s = Sheet(tmp_path / "single.pdf")
+    s.paragraph(60, 3)
+    s.text(72, 110, "Table 4. Response by cohort.")
+    xs = [72, 200, 290, 380, 470]
+    y = 128.0
+    for x, cell in zip(xs, ["Study", "Design", "n", "Median", "ORR, %"], strict=False):
+        s.text(x, y, cell)
+    y += PITCH
+    s.text(xs[3], y, "age, y")
+    rows = [
+        ("Cohort A", None),
+        ("Halvorsen 2019", ["Single arm", "41", "57", "62.5"]),
+        ("Okafor 2021", ["Randomised", "118", "61", "48.0"]),
+        ("Cohort B", None),
+        ("Lindqvist 2020", ["Single arm,", "23", "66", "30.4"]),
+        ("[12]", ["dose escalation", "", "", ""]),
+        ("Marchetti 2022", ["Registry", "305", "70", "27.9"]),
+    ]
+    for label, cells in rows:
+        y += PITCH + (6 if cells is None else 0)
+        s.text(xs[0], y, label)
+        for x, cell in zip(xs[1:], cells or [], strict=False):
+            s.text(x, y, cell)
+    s.paragraph(y + 30, 4)
+    t = single(s.read())
+    assert t.header() == ["Study", "Design", "n", "Median age, y", "ORR, %"]
+    assert t.grid()[t.header_rows :] == [
+        ["Cohort A", "", "", "", ""],
+        ["Halvorsen 2019", "Single arm", "41", "57", "62.5"],
+        ["Okafor 2021", "Randomised", "118", "61", "48.0"],
+        ["Cohort B", "", "", "", ""],
+        ["Lindqvist 2020 [12]", "Single arm, dose escalation", "23", "66", "30.4"],
+        ["Marchetti 2022", "Registry", "305", "70", "27.9"],
+    ]
