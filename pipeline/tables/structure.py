@@ -198,8 +198,12 @@ def _aligned(page: Page, region: Region, words: list[Word], hs: list[Box]) -> Gr
         return Grid(n_rows=0, n_cols=0)
     height = text_height(lines)
     # Rules strictly inside the region (booktabs midrules) separate rows; the first one closes the header.
-    seps = [(h.top + h.bottom) / 2 for h in hs if box.top + 2 < (h.top + h.bottom) / 2 < box.bottom - 2]
+    # Partial rules (under a group header) separate nothing across the table.
+    full = [h for h in hs if h.width >= 0.8 * box.width]
+    seps = [(h.top + h.bottom) / 2 for h in full if box.top + 2 < (h.top + h.bottom) / 2 < box.bottom - 2]
     fills = [f for f in page.fills if box.overlaps(f) and f.width > 0.5 * box.width]
+    if len(fills) < 2:
+        fills = []  # one shaded band is a header's background, not stripes that make rows
     header_end = _header_end(lines, seps, fills)
     body = [ln for ln in lines if ln.mid > header_end] or lines
     gaps = column_gaps(body, box.x0, box.x1, height, allowed=len(body) // 8)
