@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run check test bench lint install clean e2e-deps accuracy tables-bench
+.PHONY: run check test bench fidelity lint install clean e2e-deps accuracy tables-bench
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) on PATH"; exit 2; }
@@ -39,6 +39,10 @@ $(VENV)/.bench: $(STAMP)
 
 bench: $(VENV)/.bench
 	$(BIN)/python -m bench
+
+# Reading fidelity against ../shared/fidelity (sentence recall/order, furniture leaked, hyphens).
+fidelity: $(STAMP)
+	$(BIN)/python -m bench.fidelity -v
 
 # ICDAR 2013 table competition, EU half (../shared/icdar2013-eu/run.py, trialex only): prints the
 # figures; exit 1 when adjacency F1 or detection recall fell below tests/floors/tables.json.

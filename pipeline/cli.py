@@ -14,6 +14,9 @@ app = typer.Typer(
 
 Fmt = Annotated[str, typer.Option("--format", "-f", help="Output format.")]
 Password = Annotated[str | None, typer.Option(help="Password for an encrypted PDF.")]
+AllowFailed = Annotated[
+    bool, typer.Option("--allow-failed", help="Exit 0/1 even when documents failed (default: exit 3).")
+]
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -34,10 +37,12 @@ def run(
     rules: Annotated[Path | None, typer.Option(help="Rules folder.")] = None,
     password: Password = None,
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Default OUT/.cache.")] = None,
+    allow_failed: AllowFailed = False,
 ) -> None:
     """Run every stage over PDFs (default input/) and write outputs and reports.
 
-    Exit code: 0 ok, 1 a finding reached --fail-on, 2 usage error, 130 interrupted (rerun to continue)."""
+    Exit code: 0 ok, 1 a finding reached --fail-on, 2 usage error (bad option, path or rules),
+    3 a document failed (unless --allow-failed), 130 interrupted (rerun to continue)."""
     from pipeline.batch import run_command
 
     code = run_command(
@@ -52,6 +57,7 @@ def run(
         rules_dir=rules,
         password=password,
         cache_dir=cache_dir,
+        allow_failed=allow_failed,
     )
     raise typer.Exit(code)
 
@@ -97,11 +103,13 @@ def ner(pdf: Path, password: Password = None) -> None:
 def check(
     out: Annotated[Path, typer.Argument(help="Output folder of a run.")] = Path("output"),
     fail_on: Annotated[str, typer.Option("--fail-on", help="error, warning or never.")] = "error",
+    allow_failed: AllowFailed = False,
 ) -> None:
-    """Exit 1 when a finding of a run reaches --fail-on, 0 otherwise, 2 on usage or I/O errors."""
+    """Exit 1 when a finding of a run reaches --fail-on, 3 when a document failed (unless
+    --allow-failed), 0 otherwise, 2 on usage or I/O errors."""
     from pipeline.quality.gate import check_command
 
-    raise typer.Exit(check_command(out, fail_on=fail_on))
+    raise typer.Exit(check_command(out, fail_on=fail_on, allow_failed=allow_failed))
 
 
 @app.command()

@@ -9,11 +9,12 @@ the output contract (shared/schema.md) plus provenance.
 from __future__ import annotations
 
 import bisect
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-BLOCK_KINDS = ("title", "heading", "paragraph", "caption", "footnote", "table", "header", "footer")
+BLOCK_KINDS = ("title", "heading", "paragraph", "caption", "footnote", "table", "header", "footer", "front")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,7 @@ class Page:
     fills: list[Box] = field(default_factory=list)  # filled rectangles (zebra stripes, shading)
     table_regions: list[Box] = field(default_factory=list)  # cut out of the body text
     table_kinds: list[str] | None = None  # detector kind per region (tables.regions); None: not run
+    frames: list[Box] = field(default_factory=list)  # drawn rectangles that may box text (text boxes)
 
 
 @dataclass
@@ -221,7 +223,7 @@ class Document:
     sha256: str = ""
     pages: list[Page] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)  # body, in reading order
-    dropped: list[Block] = field(default_factory=list)  # running headers/footers
+    dropped: list[Block] = field(default_factory=list)  # running headers/footers, front matter
     tables: list[Table] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
     sentences: list[tuple[int, int]] = field(default_factory=list)  # [start, end) in text, set by NER
@@ -329,6 +331,32 @@ class Outcome:
 SEVERITIES = ("error", "warning", "info")
 
 
+def outcome_id(o: Outcome) -> str:
+    """Stable across re-runs: what the outcome is about and its value, not its page geometry (the
+    review app keys its outcome items the same way)."""
+    t = "" if o.timepoint_months is None else f"{o.timepoint_months:g}"
+    v = "" if o.value is None else f"{o.value:g}"
+    parts = (o.doc_id, o.study_id, o.metric, o.arm, o.subgroup, t, o.source, o.table_id, v, o.qualifier)
+    return "o-" + hashlib.sha1("|".join(parts).encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One item of a finding's evidence: what is printed (or known) and where. `label` says what the
+    value is ("text", "table ORR", "n", "registry"); `outcome_id` links it to its outcomes.csv row."""
+
+    label: str
+    value: str
+    source: str = ""  # "text" | "table" | "registry" | "rules" | ""
+    page: int = 0
+    snippet: str = ""
+    bbox: str = ""  # "x0,top,x1,bottom" on `page`
+    outcome_id: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f: getattr(self, f) for f in self.__dataclass_fields__}
+
+
 @dataclass
 class Finding:
     finding_id: str
@@ -348,6 +376,21 @@ class Finding:
     snippets: str = ""  # " | "-joined, same order as values
     bboxes: str = ""  # "p3:x0,top,x1,bottom | p4:…"
     product: str = ""
+    # the structure the packed columns above are flattened from (review app and report read this)
+    evidence: list[Evidence] = field(default_factory=list)
+    outcome_ids: str = ""  # ";"-joined outcome_id of the outcomes the evidence cites
+
+    def pack(self) -> Finding:
+        """Fill the packed columns (values, sources, pages, snippets, bboxes, outcome_ids) from
+        `evidence`: the output contract's flat form of the structure."""
+        ev = self.evidence
+        self.values = " | ".join(f"{e.label}:{e.value}" if e.label else e.value for e in ev)
+        self.sources = " | ".join(e.source for e in ev)
+        self.pages = " | ".join(str(e.page) if e.page else "" for e in ev)
+        self.snippets = " | ".join(e.snippet.replace("|", "/") for e in ev)
+        self.bboxes = " | ".join(f"p{e.page}:{e.bbox}" if e.bbox else "" for e in ev)
+        self.outcome_ids = ";".join(dict.fromkeys(e.outcome_id for e in ev if e.outcome_id))
+        return self
 
 
 @dataclass

@@ -16,6 +16,10 @@ import yaml
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "rules"
 
 
+class RulesError(ValueError):
+    """A rules folder that does not hold together: every problem as `file: key: reason`."""
+
+
 @dataclass(frozen=True)
 class Rules:
     root: Path
@@ -27,6 +31,27 @@ class Rules:
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.data.get(name, default)
+
+
+def validate(rules: Rules) -> Rules:
+    """Check every file against its typed model (pipeline.rules_schema); RulesError lists what is
+    wrong. The batch runs it before any document is processed, so a typo is a usage error."""
+    from pipeline.rules_schema import problems
+
+    found = [
+        p for name, content in rules.data.items() for p in problems(name, content, _file(rules.root, name))
+    ]
+    if found:
+        more = f" (and {len(found) - 10} more)" if len(found) > 10 else ""
+        raise RulesError("; ".join(found[:10]) + more)
+    return rules
+
+
+def _file(root: Path, stem: str) -> str:
+    """`rules/<stem>.<suffix>`: the file a loaded entry came from, as the curator knows it."""
+    path = root / stem
+    names = sorted(p.name for p in path.parent.glob(f"{path.name}.*"))
+    return f"rules/{Path(stem).parent / names[0] if names else stem}".replace("/./", "/")
 
 
 def load(root: str | Path | None = None) -> Rules:

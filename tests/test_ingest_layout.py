@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 import pipeline.tables
 from pipeline import ingest
 from pipeline.cli import app
-from pipeline.ingest.cleanup import keep_hyphen
+from pipeline.ingest.hyphens import keep_hyphen
 from pipeline.ingest.words import expand_refs
 from pipeline.model import Box
 from tests.pdfgen import PdfSpec, paragraph, unicode_font

@@ -51,7 +51,11 @@ def _ok(doc_id: str, findings: list[dict] | None = None) -> DocRecord:
 
 CR_GT_ORR = {"finding_id": "f1", "doc_id": "a", "check": "cr_le_orr", "severity": "error", "study_id": "karmma",
              "metric": "CR", "values": "text:46 | table:82.8", "sources": "text | table", "pages": "4 | 3",
-             "message": "CR above ORR", "status": "open", "snippets": "CR of 46% | 82.8"}  # fmt: skip
+             "message": "CR above ORR", "status": "open", "snippets": "CR of 46% | 82.8",
+             "evidence": [{"label": "text", "value": "46", "source": "text", "page": 4, "snippet": "CR of 46%",
+                           "bbox": "", "outcome_id": "o-1"},
+                          {"label": "table", "value": "82.8", "source": "table", "page": 3, "snippet": "82.8",
+                           "bbox": "1.0,2.0,3.0,4.0", "outcome_id": "o-2"}]}  # fmt: skip
 UNKNOWN = {"finding_id": "f2", "doc_id": "a", "check": "unknown_product", "severity": "warning",
            "message": "unknown product Foo-cel", "status": "open"}  # fmt: skip
 
@@ -78,6 +82,16 @@ def test_tables_put_schema_columns_first_in_schema_order_then_added(batch_out):
     studies = (out / "studies.csv").read_text().splitlines()[0].split(",")
     assert studies[14:17] == ["n_table", "n_text", "phase_text"]
     assert "snippets" in (out / "findings.csv").read_text().splitlines()[0].split(",")[13:]
+
+
+def test_findings_csv_carries_evidence_as_json_and_outcomes_an_id(batch_out):
+    out, _ = batch_out
+    rows = pd.read_csv(out / "findings.csv", dtype=str, keep_default_na=False)
+    ev = json.loads(rows.loc[rows.finding_id == "f1", "evidence"].iloc[0])
+    assert [(e["value"], e["page"], e["outcome_id"]) for e in ev] == [("46", 4, "o-1"), ("82.8", 3, "o-2")]
+    assert (
+        "outcome_ids" in rows.columns and "outcome_id" in (out / "outcomes.csv").read_text().splitlines()[0]
+    )
 
 
 def test_empty_numbers_stay_empty_and_parquet_matches_csv(batch_out):

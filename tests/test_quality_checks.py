@@ -9,6 +9,7 @@ from pipeline.quality import consistency, ids, names, numbers, units
 from pipeline.quality.findings import finding_id
 from pipeline.quality.grim import GrimCheck, attainable, ratio
 from pipeline.quality.logic import LogicCheck
+from pipeline.quality.subjects import Subjects
 
 
 def out(metric, value, source="table", study="s1", unit="%", **kw) -> Outcome:
@@ -331,7 +332,7 @@ def test_malformed_id_mentions(sev):
             ),
         ],
     )
-    fs = ids.malformed_mentions(doc, [], r"^NCT\d{8}$", sev)
+    fs = ids.malformed_mentions(doc, [], Subjects(doc, []), {"patterns": {"NCT": r"^NCT\d{8}$"}}, sev)
     assert [(f.check, f.values, f.pages) for f in fs] == [("malformed_id", "text:NCT0423&011", "7")]
 
 

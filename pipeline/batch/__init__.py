@@ -5,7 +5,7 @@ Public:
 - `run(paths, out, *, jobs, executor, scheduler, timeout, fail_on, use_cache, rules_dir, password,
   cache_dir, task, client) -> BatchReport` — the library entry;
 - `run_command(...) -> int` — the same for the CLI: prints errors, returns the exit code
-  (0 ok, 1 a finding reached --fail-on, 2 usage error, 130 interrupted);
+  (0 ok, 1 a finding reached --fail-on, 2 usage error, 3 a document failed, 130 interrupted);
 - `UsageError`, `Job`, `TaskConfig`, `PipelineTask` (the default per-worker task), `code_version`.
 """
 

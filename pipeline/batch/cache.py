@@ -15,7 +15,7 @@ from pathlib import Path
 from pipeline.batch.discover import Job
 from pipeline.outputs import DocRecord, atomic_write
 
-TRANSIENT = {"timeout", "crashed", "out_of_memory", "missing", "internal", "worker_init"}
+TRANSIENT = {"timeout", "crashed", "out_of_memory", "missing", "internal", "worker_init", "unreadable"}
 
 
 class Cache:
@@ -24,11 +24,14 @@ class Cache:
         self.stamp = {"rules": rules_digest, "code": code, "task": task}
 
     def _file(self, job: Job) -> Path:
-        pw = hashlib.sha256((job.password or "").encode()).hexdigest()
-        key = hashlib.sha256(f"{job.sha256}\0{job.doc_id}\0{pw}".encode()).hexdigest()[:32]
+        pw = hashlib.sha256((job.password or "").encode("utf-8", "surrogateescape")).hexdigest()
+        raw = f"{job.sha256}\0{job.doc_id}\0{pw}".encode("utf-8", "surrogateescape")
+        key = hashlib.sha256(raw).hexdigest()[:32]
         return self.folder / key[:2] / f"{key}.json"
 
     def get(self, job: Job) -> DocRecord | None:
+        if job.error or not job.sha256:
+            return None  # unreadable: nothing to look up
         path = self._file(job)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -37,12 +40,12 @@ class Cache:
             rec = DocRecord.from_json(data["record"])
         except (OSError, ValueError, KeyError, TypeError):
             return None  # absent, stale or unreadable: process the document again
-        rec.row["path"] = job.path  # same content may have moved
+        rec.row["path"] = job.shown  # same content may have moved
         rec.row["cached"] = True
         return rec
 
     def put(self, job: Job, rec: DocRecord) -> bool:
-        if not rec.ok and rec.row.get("error") in TRANSIENT:
+        if (not rec.ok and rec.row.get("error") in TRANSIENT) or not job.sha256:
             return False
         atomic_write(self._file(job), json.dumps({"stamp": self.stamp, "record": rec.to_json()}))
         return True

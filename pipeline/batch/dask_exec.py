@@ -19,8 +19,8 @@ from concurrent.futures import Future as ThreadFuture
 from typing import Any
 
 from pipeline.batch.discover import Job
-from pipeline.batch.task import Task, TaskConfig, TaskFactory, run_job, task_tag
-from pipeline.outputs import DocRecord, failed
+from pipeline.batch.task import Task, TaskConfig, TaskFactory, job_failed, run_job, task_tag
+from pipeline.outputs import DocRecord
 
 _ATTR = "_trialex_tasks"
 _REGISTRY_LOCK = threading.Lock()  # guards the per-worker pools dict between worker threads
@@ -66,9 +66,7 @@ def dask_job(factory: TaskFactory, config: TaskConfig, job: Job, timeout: float)
         try:
             task = pool.acquire()
         except Exception as e:  # noqa: BLE001 - reported as a failed document
-            box.set_result(
-                failed(job.doc_id, job.path, job.sha256, "worker_init", f"{type(e).__name__}: {e}")
-            )
+            box.set_result(job_failed(job, "worker_init", f"{type(e).__name__}: {e}"))
             return
         try:
             box.set_result(run_job(task, job))
@@ -79,7 +77,7 @@ def dask_job(factory: TaskFactory, config: TaskConfig, job: Job, timeout: float)
     try:
         return box.result(timeout=timeout)
     except TimeoutError:
-        return failed(job.doc_id, job.path, job.sha256, "timeout", f"took longer than {timeout:g} s")
+        return job_failed(job, "timeout", f"took longer than {timeout:g} s")
 
 
 class DaskExecutor:
@@ -129,7 +127,7 @@ class DaskExecutor:
                     yield fut.result()
                 except Exception as e:  # noqa: BLE001 - KilledWorker and friends become rows
                     code = "crashed" if type(e).__name__ == "KilledWorker" else "internal"
-                    yield failed(job.doc_id, job.path, job.sha256, code, f"{type(e).__name__}: {e}")
+                    yield job_failed(job, code, f"{type(e).__name__}: {e}")
         finally:
             client.cancel([f for f in futures if not f.done()])
             for obj in owned:

@@ -9,8 +9,12 @@ death) and starts a fresh one, so one bad PDF costs one row in the report, never
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing as mp
+import os
 import signal
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -19,19 +23,75 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 
 from pipeline.batch.discover import Job
-from pipeline.batch.task import TaskConfig, TaskFactory, run_job
-from pipeline.outputs import DocRecord, failed
+from pipeline.batch.task import TaskConfig, TaskFactory, job_failed, run_job
+from pipeline.outputs import DocRecord
 
 # forkserver: workers fork from a clean single-threaded server (safe with the progress bar's thread in
 # the parent, unlike fork) that has the batch modules and pandas imported once, so that starting or
 # replacing a worker costs milliseconds, not an interpreter start (as spawn would).
 _CTX = mp.get_context("forkserver")
 _PRELOAD = ["pipeline.batch.task"]
+_PR_SET_PDEATHSIG = 1
+GRACE = 5.0  # seconds a worker gives the parent to enforce the timeout before it ends itself
 
 
-def _worker_main(conn: Connection, factory: TaskFactory, config: TaskConfig) -> None:
+def _start_forkserver() -> None:
+    """Start the fork server with a clean import path: Python puts the working folder first on the
+    path of `python -c` (how the server starts), so a `glob.py` there would shadow the standard
+    module in every worker, or run inside it. PYTHONSAFEPATH keeps it off, for the server only."""
+    from multiprocessing import forkserver
+
+    before = os.environ.get("PYTHONSAFEPATH")
+    os.environ["PYTHONSAFEPATH"] = "1"
+    try:
+        forkserver.ensure_running()
+    finally:
+        if before is None:
+            del os.environ["PYTHONSAFEPATH"]
+        else:
+            os.environ["PYTHONSAFEPATH"] = before
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this worker when its parent, the fork server, dies. The server exits
+    when no process holds its "alive" pipe, which every forked child inherits: the worker lets go of
+    it, so the main process dying ends the server and so the worker. Elsewhere the worker's own
+    timeout (below) still bounds it."""
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver  # the only handle on the inherited pipe end
+    if server._forkserver_alive_fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(server._forkserver_alive_fd)
+        server._forkserver_alive_fd = None
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() == 1:  # the parent died before the signal was armed
+        os._exit(1)
+
+
+def _no_named_semaphores() -> None:
+    """tqdm (the progress bars of Great Expectations) makes a multiprocessing lock, a named
+    semaphore registered with the resource tracker: a worker killed at a timeout or at Ctrl-C leaves
+    it behind ("leaked semaphore" at exit). A worker draws no bars, so a thread lock does."""
+    with contextlib.suppress(ImportError):
+        from tqdm import tqdm
+
+        tqdm.set_lock(threading.RLock())
+
+
+def _worker_main(conn: Connection, factory: TaskFactory, config: TaskConfig, timeout: float) -> None:
+    _die_with_parent()
+    _no_named_semaphores()
+    sys.path[:] = [p for p in sys.path if p not in ("", ".")]  # never import from the working folder
     # Ctrl-C goes to the whole process group; the parent decides what stops, so workers ignore it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A job past its timeout plus a grace ends the worker itself (SIGALRM's default action), even if
+    # the parent is gone or stuck: the parent normally kills it first and reports the timeout.
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
     try:
         task = factory(config)
     except BaseException as e:  # noqa: BLE001 - reported to the parent, which fails the jobs
@@ -45,7 +105,10 @@ def _worker_main(conn: Connection, factory: TaskFactory, config: TaskConfig) -> 
             return
         if job is None:
             return
-        conn.send(("done", run_job(task, job)))
+        signal.setitimer(signal.ITIMER_REAL, timeout + GRACE)
+        rec = run_job(task, job)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        conn.send(("done", rec))
 
 
 @dataclass
@@ -78,6 +141,7 @@ class LocalExecutor:
         as KeyboardInterrupt in the consumer) kills the workers."""
         self._pending = deque(jobs)
         _CTX.set_forkserver_preload(_PRELOAD)
+        _start_forkserver()
         self._slots = [self._start() for _ in range(min(self.jobs, len(jobs)))]
         self._init_failures = 0
         graceful = False
@@ -86,7 +150,7 @@ class LocalExecutor:
                 if not self._slots:  # no worker could start (e.g. broken rules): fail what is left
                     while self._pending:
                         job = self._pending.popleft()
-                        yield failed(job.doc_id, job.path, job.sha256, "worker_init", self._init_error)
+                        yield job_failed(job, "worker_init", self._init_error)
                     break
                 yield from self._step()
                 for slot in self._slots:
@@ -122,14 +186,14 @@ class LocalExecutor:
                 reason = _death_reason(slot.proc.exitcode)
                 job = slot.job
                 self._replace(slot, None if job else reason + " while starting")
-                if job:
-                    yield failed(job.doc_id, job.path, job.sha256, "crashed", f"{reason} on this document")
+                if job and slot.proc.exitcode == -signal.SIGALRM:  # the worker's own timeout
+                    yield job_failed(job, "timeout", f"took longer than {self.timeout:g} s")
+                elif job:
+                    yield job_failed(job, "crashed", f"{reason} on this document")
             elif slot.job and time.monotonic() >= slot.deadline:
                 job = slot.job
                 self._replace(slot, None)
-                yield failed(
-                    job.doc_id, job.path, job.sha256, "timeout", f"took longer than {self.timeout:g} s"
-                )
+                yield job_failed(job, "timeout", f"took longer than {self.timeout:g} s")
 
     def _replace(self, slot: _Slot, init_error: str | None) -> None:
         """Stop a worker and start a fresh one, unless workers keep failing to start."""
@@ -145,7 +209,8 @@ class LocalExecutor:
 
     def _start(self) -> _Slot:
         parent, child = _CTX.Pipe()
-        proc = _CTX.Process(target=_worker_main, args=(child, self.factory, self.config), daemon=True)
+        args = (child, self.factory, self.config, self.timeout)
+        proc = _CTX.Process(target=_worker_main, args=args, daemon=True)
         proc.start()
         child.close()
         return _Slot(proc, parent)

@@ -54,6 +54,9 @@ class BatchProgress:
         self.bar.console.print(line, highlight=False)
         self.bar.update(self.task, advance=1, description=name)
 
+    def skipped(self, where: str, why: str) -> None:
+        self.bar.console.print(f"[yellow]skipped[/] {escape(where)}: {escape(why)}", highlight=False)
+
     def summary(self, report: dict[str, Any]) -> None:
         self.console.print(summary_table(report))
 

@@ -13,13 +13,15 @@ from typing import Any
 import pandas as pd
 
 from pipeline.batch.cache import Cache
-from pipeline.batch.discover import UsageError, find_pdfs, make_jobs
+from pipeline.batch.discover import Job, UsageError, discover, make_jobs
 from pipeline.batch.progress import BatchProgress
-from pipeline.batch.task import PipelineTask, TaskConfig, TaskFactory, code_version, task_tag
+from pipeline.batch.task import PipelineTask, TaskConfig, TaskFactory, code_version, job_failed, task_tag
 from pipeline.outputs import DocRecord, Frames, sweep_temp, write_batch, write_doc
 from pipeline.outputs.tables import doc_dir, frames
-from pipeline.rules import Rules
+from pipeline.quality.gate import run_exit_code as gate_code
+from pipeline.rules import Rules, RulesError
 from pipeline.rules import load as load_rules
+from pipeline.rules import validate as validate_rules
 
 FAIL_ON = ("error", "warning", "never")
 EXECUTORS = ("local", "dask")
@@ -38,17 +40,10 @@ class BatchReport:
         return [r for r in self.records if not r.ok]
 
 
-def exit_code(findings: pd.DataFrame, fail_on: str) -> int:
-    """The quality gate when the quality stage provides it, else the same rule: 1 when a finding
-    reaches `fail_on` (error < warning; never: no finding fails), else 0."""
-    try:
-        from pipeline.quality.gate import exit_code as gate
-    except ImportError:
-        gate = None
-    if gate is not None:
-        return gate(findings, fail_on)
-    failing = {"error": {"error"}, "warning": {"error", "warning"}}.get(fail_on, set())
-    return int(bool(len(findings)) and findings["severity"].isin(failing).any())
+def exit_code(findings: pd.DataFrame, fail_on: str, failed: int = 0, allow_failed: bool = False) -> int:
+    """The rule of `trialex check`: 3 when a document failed (unless `allow_failed`), else 1 when a
+    finding reaches `fail_on` (error < warning; never: no finding fails), else 0."""
+    return gate_code(findings, fail_on, failed=failed, allow_failed=allow_failed)
 
 
 def _check_options(jobs: int, executor: str, timeout: float, fail_on: str) -> None:
@@ -63,12 +58,19 @@ def _check_options(jobs: int, executor: str, timeout: float, fail_on: str) -> No
 
 
 def _load_rules(rules_dir: Path | None) -> Rules:
-    try:
-        return load_rules(rules_dir)  # loaded here too so that a broken rules folder is a usage error
+    try:  # loaded and checked here too so that a broken rules folder is a usage error
+        return validate_rules(load_rules(rules_dir))
     except FileNotFoundError as e:
         raise UsageError(str(e)) from e
+    except RulesError as e:
+        raise UsageError(f"rules folder {rules_dir or 'rules/'} is not valid: {e}") from e
     except ValueError as e:  # YAML and JSON errors
         raise UsageError(f"rules folder {rules_dir or 'rules/'} cannot be read: {e}") from e
+
+
+def _unreadable(job: Job) -> DocRecord | None:
+    """The failed row of a file discovery could not read (never sent to a worker)."""
+    return job_failed(job, job.error, job.detail) if job.error else None
 
 
 def _data_docs(f: Frames, out: Path, rules: Rules) -> str:
@@ -112,6 +114,7 @@ def run(
     code: str | None = None,
     progress: bool = True,
     data_docs: bool = True,
+    allow_failed: bool = False,
 ) -> BatchReport:
     """Process PDFs (files, folders, globs; default input/) into `out`. Raises `UsageError` for bad
     options or when no PDF is found, KeyboardInterrupt when interrupted (finished documents are
@@ -122,7 +125,8 @@ def run(
     out = Path(out)
     rules_dir = Path(rules_dir) if rules_dir else None
     rules = _load_rules(rules_dir)
-    todo = make_jobs(find_pdfs(paths or ["input"], exclude=out), password)
+    found = discover(paths or ["input"], exclude=out)
+    todo = make_jobs(found.files, password)
     out.mkdir(parents=True, exist_ok=True)
     sweep_temp(out)
     code = code or code_version()
@@ -134,13 +138,15 @@ def run(
     by_id = {j.doc_id: j for j in todo}
     misses = []
     for job in todo:
-        hit = cache.get(job) if cache else None
+        hit = _unreadable(job) or (cache.get(job) if cache else None)
         if hit:
             done[job.doc_id] = hit
         else:
             misses.append(job)
     config = TaskConfig(rules_dir=str(rules_dir.resolve()) if rules_dir else None)
     with BatchProgress(len(todo), enabled=progress) as ui:
+        for where, why in found.skipped:
+            ui.skipped(where, why)
         for job in todo:
             if job.doc_id in done:
                 if not (doc_dir(out, job.doc_id) / "report.json").is_file():
@@ -164,7 +170,8 @@ def run(
 
     records = [done[j.doc_id] for j in todo]
     f = frames(records)
-    code_exit = exit_code(f.findings, fail_on)
+    failed = sum(not r.ok for r in records)
+    code_exit = exit_code(f.findings, fail_on, failed=failed, allow_failed=allow_failed)
     run_info = {
         "started": started,
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -172,7 +179,9 @@ def run(
         "executor": executor,
         "jobs": jobs or os.cpu_count(),
         "fail_on": fail_on,
+        "allow_failed": allow_failed,
         "exit_code": code_exit,
+        "skipped": [{"path": where, "reason": why} for where, why in found.skipped],
         "rules_digest": rules.digest,
         "code_version": code,
         "cache": str(cache.folder) if cache else "",

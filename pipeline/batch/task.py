@@ -8,15 +8,16 @@ it so that any exception becomes a failed record with its reason rather than a d
 from __future__ import annotations
 
 import hashlib
+import json
 import resource
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from pipeline.batch.discover import Job
+from pipeline.batch.discover import Job, shown
 from pipeline.outputs import DocRecord, failed, from_result
 from pipeline.outputs.record import counts
 
@@ -50,7 +51,10 @@ class PipelineTask:
         result = self.pipeline.process(job.path, doc_id=job.doc_id, password=job.password)
         if not result.error and result.pages == 0:
             # A file that opens but yields no page (e.g. truncated) has nothing to extract.
-            result.error, result.error_detail = "empty", f"{Path(job.path).name}: no pages could be read"
+            result.error, result.error_detail = (
+                "empty",
+                f"{shown(Path(job.path).name)}: no pages could be read",
+            )
         rec = from_result(result, job.sha256)
         if self.checks:
             rec.row["checks"] = self.checks
@@ -70,17 +74,44 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KiB
 
 
+def job_failed(job: Job, error: str, detail: str) -> DocRecord:
+    """The failed row of a job (its path shown escaped, so any file name can be written)."""
+    return failed(job.doc_id, job.shown, job.sha256, error, shown(detail))
+
+
+def printable(rec: DocRecord) -> DocRecord:
+    """The record itself when it can be written as UTF-8, else a copy with every string shown escaped
+    (a non-UTF-8 file name or stray surrogate anywhere must not stop the writers)."""
+    try:
+        rec.to_json().encode("utf-8")
+        return rec
+    except UnicodeEncodeError:
+        return DocRecord.from_json(json.dumps(_shown_all(json.loads(rec.to_json())), ensure_ascii=False))
+
+
+def _shown_all(obj: Any) -> Any:
+    if isinstance(obj, str):
+        return shown(obj)
+    if isinstance(obj, list):
+        return [_shown_all(x) for x in obj]
+    if isinstance(obj, dict):
+        return {shown(str(k)): _shown_all(v) for k, v in obj.items()}
+    return obj
+
+
 def run_job(task: Task, job: Job) -> DocRecord:
     """Call the task; exceptions become failed records. Adds wall time and the worker's peak memory."""
     t0 = time.perf_counter()
     try:
         rec = task(job)
     except MemoryError as e:
-        rec = failed(job.doc_id, job.path, job.sha256, "out_of_memory", f"MemoryError{_where(e)}")
+        rec = job_failed(job, "out_of_memory", f"MemoryError{_where(e)}")
     except FileNotFoundError as e:
-        rec = failed(job.doc_id, job.path, job.sha256, "missing", str(e))
+        rec = job_failed(job, "missing", str(e))
     except Exception as e:  # noqa: BLE001 - one bad document must not end the batch
-        rec = failed(job.doc_id, job.path, job.sha256, "internal", f"{type(e).__name__}: {e}{_where(e)}")
+        rec = job_failed(job, "internal", f"{type(e).__name__}: {e}{_where(e)}")
+    rec.row["path"] = job.shown
+    rec = printable(rec)
     # Counts from the record itself, so that every task (and the report) agrees with the rows.
     rec.row["counts"] = {
         **rec.row.get("counts", {}),

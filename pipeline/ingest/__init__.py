@@ -24,6 +24,7 @@ from pipeline.model import Box, Document, Page, Word
 
 __all__ = ["IngestError", "read", "show"]
 
+_FRAME = (40.0, 20.0)  # points: smallest width and height of a rectangle that may box text
 _MIN_CHARS = 20  # fewer glyphs than this in the whole file: no text layer (a scan)
 
 
@@ -74,6 +75,8 @@ def _parse_page(p, pool: words.Pool) -> tuple[Page, list[list[Word]]]:
     for r in p.rects:
         if r.get("fill") and r["width"] > 2 and r["height"] > 2:
             page.fills.append(Box(n, r["x0"], r["top"], r["x1"], r["bottom"]))
+        if _FRAME[0] < r["width"] < 0.9 * page.width and _FRAME[1] < r["height"] < 0.9 * page.height:
+            page.frames.append(Box(n, r["x0"], r["top"], r["x1"], r["bottom"]))
     page.table_regions = tables.regions(page)
     if page.table_regions:  # table words stay in page.words, out of the body rows
         rows = [kept for r in rows if (kept := [w for w in r if not _inside(w.box, page.table_regions)])]
@@ -94,7 +97,8 @@ def _assemble(doc: Document, page_rows: list[list[list[Word]]]) -> None:
         body = [kept for r in rows if (kept := [w for w in r if id(w) not in dropped])]
         pg.columns, page_lines = layout.reading_order(body, pg.width, pg.table_regions)
         lines += page_lines
-    geo = blocks.Geometry.of(lines, heights)
+    frames = {pg.number: pg.frames for pg in doc.pages if pg.frames}
+    geo = blocks.Geometry.of(lines, heights, frames)
     vocab = cleanup.vocabulary(w for ln in lines for w in ln.words)
     blocks.build(doc, lines, geo, vocab)
 

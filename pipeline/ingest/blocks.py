@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.ingest.cleanup import box_of, keep_hyphen
+from pipeline.ingest.cleanup import box_of
+from pipeline.ingest.frontmatter import is_front
+from pipeline.ingest.hyphens import keep_hyphen
 from pipeline.ingest.layout import CAPTION as _CAPTION
 from pipeline.ingest.layout import Line
-from pipeline.model import Block, Document, Span, Word
+from pipeline.model import Block, Box, Document, Span, Word
 
 _GAP = 0.7  # em between lines that separates blocks
 _INDENT = 0.8  # em of first-line indent that starts a paragraph
@@ -44,9 +46,12 @@ class Geometry:
     edges: dict[tuple[int, int], tuple[float, float]]
     body_size: float
     heights: dict[int, float]
+    frames: dict[int, list[Box]] = field(default_factory=dict)  # per page: rectangles boxing text
 
     @classmethod
-    def of(cls, lines: list[Line], heights: dict[int, float]) -> Geometry:
+    def of(
+        cls, lines: list[Line], heights: dict[int, float], frames: dict[int, list[Box]] | None = None
+    ) -> Geometry:
         xs: dict[tuple[int, int], list[tuple[float, float]]] = {}
         weight: dict[float, int] = {}
         for ln in lines:
@@ -59,7 +64,11 @@ class Geometry:
             left = _mode([round(a) for a, _ in v])
             edges[key] = (float(left), max(b for _, b in v))
         body = max(weight, key=lambda s: weight[s]) if weight else 10.0
-        return cls(edges, body, heights)
+        return cls(edges, body, heights, frames or {})
+
+    def framed(self, ln: Line) -> bool:
+        """Whether `ln` lies in a drawn box (a text box set apart from the running text)."""
+        return any(f.contains(ln.box, margin=1.0) for f in self.frames.get(ln.box.page, ()))
 
     def indented(self, ln: Line) -> bool:
         left, _ = self.edges[(ln.box.page, ln.column)]
@@ -96,10 +105,10 @@ def _kind(ln: Line, geo: Geometry, first_page: int) -> str:
     b = ln.box
     if b.page == first_page and ln.size >= _TITLE * geo.body_size and b.top < 0.4 * geo.heights[b.page]:
         return "title"
+    if ln.size <= _SMALL * geo.body_size and b.top > _FOOT_ZONE * geo.heights[b.page]:
+        return "footnote"  # small print at the foot of the page, bold or not
     if ln.size >= _HEADING * geo.body_size or ln.bold:
         return "heading"
-    if ln.size <= _SMALL * geo.body_size and b.top > _FOOT_ZONE * geo.heights[b.page]:
-        return "footnote"
     return "paragraph"
 
 
@@ -160,7 +169,12 @@ def drafts(lines: list[Line], geo: Geometry, body_bold: bool) -> list[_Draft]:
     cur: _Draft | None = None
     for ln in lines:
         kind = _kind(ln, geo, first_page)
-        if cur is not None and kind in ("caption", "footnote") and _open(cur, geo):
+        floating = (
+            kind in ("caption", "footnote")
+            or (cur is not None and geo.framed(ln) and not geo.framed(cur.lines[-1]))  # a text box
+            or (bool(held) and kind == "paragraph" and ln.size <= _SMALL * geo.body_size)  # a table's note
+        )
+        if cur is not None and floating and _open(cur, geo):
             if (
                 held
                 and held[-1].kind == kind
@@ -248,6 +262,7 @@ def build(doc: Document, lines: list[Line], geo: Geometry, vocab: set[str]) -> N
     n_bold = sum(len(w.text) for ln in lines for w in ln.words if w.bold)
     n_all = sum(len(w.text) for ln in lines for w in ln.words) or 1
     body_bold = n_bold > 0.5 * n_all
+    first_page = lines[0].box.page if lines else 1
     for d in drafts(lines, geo, body_bold):
         for part in _split_run_in(d, body_bold):
             if not part.lines:
@@ -261,8 +276,9 @@ def build(doc: Document, lines: list[Line], geo: Geometry, vocab: set[str]) -> N
             weight: dict[float, int] = {}
             for w in ws:
                 weight[w.size] = weight.get(w.size, 0) + len(w.text)
+            front = kind != "title" and is_front(text, part.lines[0].box.page, first_page)
             block = Block(
-                kind,
+                "front" if front else kind,
                 text,
                 box_of(first),
                 refs=[r for w in ws for r in w.refs],
@@ -270,4 +286,8 @@ def build(doc: Document, lines: list[Line], geo: Geometry, vocab: set[str]) -> N
                 bold=all(w.bold for w in ws),
                 column=part.lines[0].column,
             )
-            doc.add_block(block, spans)
+            if front:  # kept aside with its place, out of the body
+                block.start = block.end = -1
+                doc.dropped.append(block)
+            else:
+                doc.add_block(block, spans)

@@ -1,13 +1,10 @@
-"""Running headers/footers and line-end hyphens.
+"""Running headers/footers, and the document's vocabulary.
 
 Running headers and footers are found by position (the first or last rows of a page, in its top or
 bottom margin) and by repetition: the same text, digits ignored, on several pages. Page numbers
 ("3", "Pag. 3 / 10", "Page 3 of 10") in the margins go whatever their count.
 
-Line-end hyphens are judged with the document's own vocabulary: a hyphen is kept when the text on
-either side is not a plain lowercase word part (CAR-|T, 4-|1BB, anti-|BCMA, MRD-|negative), or when
-the document spells the pair with a hyphen elsewhere (high-risk), or both halves are words it uses
-on their own (lenalidomide-|refractory); otherwise it was the typesetter's and is removed.
+The document's vocabulary (`vocabulary`) is one piece of evidence for line-end hyphens (`hyphens`).
 """
 
 from __future__ import annotations
@@ -17,7 +14,8 @@ from collections.abc import Iterable
 
 from pipeline.model import Block, Box, Word
 
-_MARGIN = 0.1  # share of the page height at the top and bottom searched for running lines
+_MARGIN = 0.1  # share of the page height at the top and bottom searched for page numbers
+_REPEAT_MARGIN = 0.13  # ... and for running lines repeated across pages
 _EDGE_ROWS = 3  # first/last rows of a page considered
 _REPEAT = 0.3  # share of pages a running line must appear on (at least 2)
 _SEGMENT_GAP = 2.0  # em; a margin row splits into separate running items at wider gaps
@@ -37,32 +35,37 @@ def _segments(row: list[Word]) -> list[list[Word]]:
     return segs
 
 
-def _signature(words: list[Word]) -> str:
-    return re.sub(r"\d+", "#", "".join(w.text for w in words).lower())
+def _signature(words: list[Word], exact: bool = False) -> str:
+    text = "".join(w.text for w in words).lower()
+    return "=" + text if exact else re.sub(r"\d+", "#", text)
 
 
 def running_lines(pages: list[tuple[list[list[Word]], float]]) -> list[Block]:
     """Header/footer blocks (kind header or footer) of pages given as (rows, page height).
     The caller drops their words from the body."""
-    found: list[tuple[str, list[Word], str]] = []  # (kind, words, signature)
+    found: list[tuple[str, list[Word], str, bool]] = []  # (kind, words, signature, in the margin)
     for rows, height in pages:
         for i, row in enumerate(rows):
-            top_zone = i < _EDGE_ROWS and row[0].box.bottom <= height * _MARGIN
-            bottom_zone = i >= len(rows) - _EDGE_ROWS and min(w.box.top for w in row) >= height * (
-                1 - _MARGIN
+            top = i < _EDGE_ROWS and row[0].box.bottom <= height * _REPEAT_MARGIN
+            bottom = i >= len(rows) - _EDGE_ROWS and min(w.box.top for w in row) >= height * (
+                1 - _REPEAT_MARGIN
             )
-            if not (top_zone or bottom_zone):
+            if not (top or bottom):
                 continue
-            kind = "header" if top_zone else "footer"
-            found += [(kind, seg, _signature(seg)) for seg in _segments(row)]
+            edge = height * _MARGIN
+            near = row[0].box.bottom <= edge if top else min(w.box.top for w in row) >= height - edge
+            kind = "header" if top else "footer"
+            # beyond the page-number margin only the very same text counts as repeated
+            found += [(kind, seg, _signature(seg, exact=not near), near) for seg in _segments(row)]
     pages_with: dict[str, set[int]] = {}
-    for _, seg, sig in found:
+    for _, seg, sig, _near in found:
         pages_with.setdefault(sig, set()).add(seg[0].box.page)
     need = max(2, _REPEAT * len(pages))
     out = []
-    for kind, seg, sig in found:
+    for kind, seg, sig, near in found:
         text = " ".join(w.text for w in seg)
-        if len(pages_with[sig]) >= need or _PAGE_NUMBER.match(text) or (_URL.match(text) and len(pages) > 1):
+        alone = near and (_PAGE_NUMBER.match(text) or (_URL.match(text) and len(pages) > 1))
+        if len(pages_with[sig]) >= need or alone:
             box = seg[0].box
             for w in seg[1:]:
                 box = box.union(w.box)
@@ -79,25 +82,6 @@ def vocabulary(words: Iterable[Word]) -> set[str]:
             out.add(t)
             out.update(p for p in t.split("-") if p)
     return out
-
-
-def keep_hyphen(left: str, right: str, vocab: set[str]) -> bool:
-    """Whether `left` (ending in "-") and `right`, the next line's first word, keep their hyphen."""
-    stem = left[:-1]
-    m = re.search(r"[^\W\d_]+$", stem)
-    if not m or not right or not right[0].isalpha() or not right[0].islower():
-        return True  # digits, symbols or a capital on either side: CAR-T, 4-1BB, anti-BCMA
-    part = m.group(0)
-    if len(part) > 1 and any(ch.isupper() for ch in part[1:]):
-        return True  # an acronym or code before the hyphen (MRD-, sBCMA-)
-    rpart = re.match(r"[^\W\d_]+", right)
-    rword = rpart.group(0).lower() if rpart else right.lower()
-    lword = part.lower()
-    if f"{lword}-{rword}" in vocab or f"{stem.lower()}-{rword}" in vocab:
-        return True
-    if (lword + rword) in vocab:
-        return False
-    return len(lword) >= 4 and len(rword) >= 4 and lword in vocab and rword in vocab
 
 
 def box_of(words: list[Word]) -> Box:

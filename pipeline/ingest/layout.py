@@ -1,9 +1,14 @@
-"""Rows of words -> lines in reading order, with one- or two-column layout detected per page.
+"""Rows of words -> lines in reading order, with the page's columns and side blocks found from
+whitespace.
 
-A page has two columns when an x-interval near its middle is crossed by (almost) no word while
-plenty of text lies on both sides: the gutter. Rows that cross it (title, abstract, wide captions,
-footers) are full width and cut the page into bands; inside a band the left column is read before
-the right one, so full-width elements keep their place in the flow.
+Each row is cut into fragments at gaps wider than an em (a row of the page may hold a line of each
+column). A region of the page (first the whole page) has a gutter when an x-interval at least
+`_MIN_GUTTER` em wide is crossed by few fragments while real text lies on both sides. Fragments that
+cross it (title, abstract, wide captions, tables set across the page) are full width and cut the
+region into bands; inside a band the left side is read before the right one, and each side is a
+region again. So a sidebar beside two columns, three columns, and full-width elements between
+column sections are all read as a reader would. Fragments of one row that end up in the same
+region form one line.
 """
 
 from __future__ import annotations
@@ -12,16 +17,18 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate
+from statistics import median
 
 from pipeline.model import Box, Word
 
-_SEARCH = (0.3, 0.7)  # gutter searched in this fraction of the page width
-_MIN_SIDE = 0.2  # each side of a gutter holds at least this share of the words
 _MIN_GUTTER = 0.8  # em; narrowest gutter accepted (wider than any space between words)
+_FRAGMENT_GAP = 1.0  # em; a row splits into fragments at wider gaps
+_MIN_SIDE_CHARS = 0.04  # each side of a gutter holds at least this share of the region's characters
+_MIN_FRAGMENT_CHARS = 6  # ... in fragments of this many characters on average (not a column of numbers)
 CAPTION = re.compile(
-    r"^(?:Supplementary\s+)?(?:Table|TABLE|Fig\.?|Figure|FIGURE)\s*[A-Z]?\d+[A-Za-z]?\s*[.:|]"
+    r"^(?:Supplementary\s+)?(?:Table|TABLE|Fig\.?|Figure|FIGURE)\s*[A-Z]?\d+[A-Za-z]?(?:\s*[.:|]|\s+[A-Z][a-z])"
 )
-_MAX_CROSSING = 0.4  # share of rows that may run across a gutter
+_MAX_CROSSING = 0.8  # share of rows that may run across a gutter
 
 
 @dataclass
@@ -60,95 +67,185 @@ class Line:
         return " ".join(w.text for w in self.words)
 
 
-def gutter(rows: list[list[Word]], width: float) -> tuple[float, float] | None:
-    """The x-interval between two columns, or None for a one-column page."""
-    words = [w for r in rows for w in r]
-    if len(words) < 20:
+@dataclass
+class _Frag:
+    """Words of one row standing together (no gap wider than an em); `words` empty for a float."""
+
+    row: int
+    words: list[Word]
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+    @classmethod
+    def of(cls, row: int, words: list[Word]) -> _Frag:
+        return cls(
+            row,
+            words,
+            min(w.box.x0 for w in words),
+            max(w.box.x1 for w in words),
+            min(w.box.top for w in words),
+            max(w.box.bottom for w in words),
+        )
+
+    @cached_property
+    def chars(self) -> int:
+        return sum(len(w.text) for w in self.words)
+
+
+def fragments(rows: list[list[Word]]) -> list[_Frag]:
+    out = []
+    for i, r in enumerate(rows):
+        ws = sorted(r, key=lambda w: w.box.x0)
+        cur = [ws[0]]
+        for w in ws[1:]:
+            if w.box.x0 - cur[-1].box.x1 > _FRAGMENT_GAP * max(w.size, cur[-1].size, 1.0):
+                out.append(_Frag.of(i, cur))
+                cur = []
+            cur.append(w)
+        out.append(_Frag.of(i, cur))
+    return out
+
+
+def gutter(frags: list[_Frag]) -> tuple[float, float] | None:
+    """The x-interval of the best gutter of a region (fewest fragments crossing it, then widest),
+    or None when the region is one column."""
+    text = [f for f in frags if f.words]
+    if len(text) < 4:
         return None
-    lo, hi = int(width * _SEARCH[0]), int(width * _SEARCH[1])
-    # How many words cover each integer x in [lo, hi]: +1 where a word starts, -1 after it ends,
-    # then a running sum (one pass over the words instead of one step per point of their width).
+    lo, hi = int(min(f.x0 for f in text)), int(max(f.x1 for f in text)) + 1
+    # How many fragments cover each integer x in [lo, hi]: +1 where one starts, -1 after it ends,
+    # then a running sum (one pass over the fragments instead of one step per point of width).
     delta = [0] * (hi - lo + 2)
-    for w in words:
-        a, b = max(lo, int(w.box.x0)), min(hi, int(w.box.x1))
-        if a <= b:
-            delta[a - lo] += 1
-            delta[b - lo + 1] -= 1
+    for f in text:
+        delta[int(f.x0) - lo] += 1
+        delta[min(hi, int(f.x1)) - lo + 1] -= 1
     cover = list(accumulate(delta[:-1]))
-    least = min(cover)  # rows running across the gutter: title, abstract, wide captions
-    if least > _MAX_CROSSING * len(rows) or len(rows) - least < 6:
-        return None
-    # widest run of (nearly) least-covered x: full-width lines have spaces here and there
-    limit = least + max(2, least // 4)
-    best: tuple[int, int] | None = None
-    start = None
-    for i, c in enumerate([*cover, limit + 1]):
-        if c <= limit and start is None:
+    n_rows = len({f.row for f in text})
+    em = median(w.size for f in text for w in f.words) or 10.0
+    total = sum(f.chars for f in text)
+    limit = int(_MAX_CROSSING * n_rows)
+    best: tuple[int, float, float, float] | None = None
+    for level in sorted(set(cover[1:-1])):
+        if level > limit:
+            break
+        for g0, g1 in _runs(cover, level, lo):
+            if g1 - g0 < _MIN_GUTTER * em:
+                continue
+            left = [f for f in text if f.x1 <= g0 + 1]
+            right = [f for f in text if f.x0 >= g1 - 1]
+            crossing = len(text) - len(left) - len(right)
+            if not (_side(left, total) and _side(right, total)) or crossing > limit:
+                continue
+            if not _side_by_side(text, g0, g1):
+                continue
+            key = (crossing, -(g1 - g0), float(g0), float(g1))
+            if best is None or key < best:
+                best = key
+        if best is not None:
+            break
+    return (best[2], best[3]) if best else None
+
+
+def _runs(cover: list[int], level: int, lo: int) -> list[tuple[int, int]]:
+    """x-intervals (inside the region, not at its edges) covered by at most `level` fragments."""
+    out, start = [], None
+    for i, c in enumerate([*cover, level + 1]):
+        if c <= level and start is None:
             start = i
-        elif c > limit and start is not None:
-            if best is None or i - start > best[1] - best[0]:
-                best = (start, i)
+        elif c > level and start is not None:
+            if start > 0 and i < len(cover):
+                out.append((lo + start, lo + i))
             start = None
-    assert best is not None
-    g0, g1 = lo + best[0], lo + best[1]
-    sizes = sorted(w.size for w in words)
-    if g1 - g0 < _MIN_GUTTER * sizes[len(sizes) // 2]:
-        return None
-    left = sum(w.box.x1 <= g0 + 1 for w in words)
-    right = sum(w.box.x0 >= g1 - 1 for w in words)
-    if min(left, right) < _MIN_SIDE * len(words):
-        return None
-    return float(g0), float(g1)
+    return out
 
 
-def _split(row: list[Word], g: tuple[float, float]) -> tuple[list[Word], list[Word]] | None:
-    """Left and right parts of a row, or None when the row runs across the gutter."""
+def _side_by_side(frags: list[_Frag], g0: float, g1: float) -> bool:
+    """Whether some band between fragments crossing [g0, g1] holds text on both sides (two
+    fragments each at least): columns, not a left block above a right one."""
+    left = right = 0
+    for f in sorted(frags, key=lambda f: f.top):
+        if f.x1 <= g0 + 1:
+            left += 1
+        elif f.x0 >= g1 - 1:
+            right += 1
+        else:
+            left = right = 0
+        if left >= 2 and right >= 2:
+            return True
+    return False
+
+
+def _side(frags: list[_Frag], total: int) -> bool:
+    chars = sum(f.chars for f in frags)
+    return len(frags) >= 2 and chars >= _MIN_SIDE_CHARS * total and chars >= _MIN_FRAGMENT_CHARS * len(frags)
+
+
+@dataclass
+class _Layout:
+    lines: list[Line]
+    columns: int
+
+
+def _leaf(frags: list[_Frag], column: int) -> _Layout:
+    by_row: dict[int, list[Word]] = {}
+    for f in sorted(frags, key=lambda f: (f.row, f.x0)):
+        if f.words:
+            by_row.setdefault(f.row, []).extend(f.words)
+    rows = sorted(by_row.values(), key=lambda ws: min(w.box.top for w in ws))
+    return _Layout([Line(ws, column) for ws in rows if ws], 1)
+
+
+def _region(frags: list[_Frag], column: int, depth: int = 0) -> _Layout:
+    g = gutter(frags) if depth < 6 else None
+    if g is None:
+        return _leaf(frags, column)
     g0, g1 = g
-    left = [w for w in row if w.box.x1 <= g0 + 1]
-    right = [w for w in row if w.box.x0 >= g1 - 1]
-    if len(left) + len(right) < len(row):
-        return None  # a word lies in the gutter
-    if left and right:
-        gap = right[0].box.x0 - left[-1].box.x1
-        if gap < _MIN_GUTTER * min(left[-1].size, right[0].size):  # an ordinary space, not a gutter
-            return None
-    return left, right
+    em = median(w.size for f in frags for w in f.words) or 10.0
+    wide = [f for f in frags if not f.words and f.x0 < g0 and f.x1 > g1]
+
+    def crosses(f: _Frag) -> bool:
+        if not (f.x1 <= g0 + 1 or f.x0 >= g1 - 1):
+            return True
+        # a caption right above a float set across the gutter belongs to it: full width too
+        return (
+            bool(f.words)
+            and any(0 <= w.top - f.bottom < 3 * em for w in wide)
+            and bool(CAPTION.match(" ".join(w.text for w in f.words)))
+        )
+
+    out = _Layout([], 1)
+    band: list[_Frag] = []
+
+    def flush() -> None:
+        left = [f for f in band if f.x1 <= g0 + 1]
+        right = [f for f in band if f.x0 >= g1 - 1]
+        a = _region(left, column or 1, depth + 1) if left else _Layout([], 0)
+        b = _region(right, (column or 1) + max(a.columns, 1), depth + 1) if right else _Layout([], 0)
+        out.lines.extend(a.lines + b.lines)
+        out.columns = max(out.columns, a.columns + b.columns)
+        band.clear()
+
+    for f in sorted(frags, key=lambda f: (f.top, f.x0)):
+        if crosses(f):
+            flush()
+            if f.words:
+                out.lines.append(Line(f.words, column))
+        else:
+            band.append(f)
+    flush()
+    return out
 
 
 def reading_order(rows: list[list[Word]], width: float, floats: list[Box] = ()) -> tuple[int, list[Line]]:
     """(number of columns, lines in reading order) of one page's body rows (top to bottom).
-    `floats` are cut-out areas (tables); one that spans the gutter ends a band like a full-width
+    `floats` are cut-out areas (tables); one that spans a gutter ends a band like a full-width
     line, and a caption row right above it is full width too."""
-    g = (
-        gutter(rows, width)
-        if all(w.box.width >= w.box.height * 0.5 or len(w.text) < 3 for r in rows for w in r[:1])
-        else None
-    )
-    if g is None:
-        return 1, [Line(r, 0) for r in rows if r]
-    wide = sorted(b.top for b in floats if b.x0 < g[0] and b.x1 > g[1])
-    out: list[Line] = []
-    left: list[Line] = []
-    right: list[Line] = []
-    for r in rows:
-        top = min(w.box.top for w in r)
-        while wide and wide[0] < top:  # a wide table sits between the previous row and this one
-            wide.pop(0)
-            out += left + right
-            left, right = [], []
-        parts = _split(r, g)
-        if parts is not None and wide and CAPTION.match(" ".join(w.text for w in r)):
-            bottom = max(w.box.bottom for w in r)
-            if wide[0] - bottom < 3 * r[0].size:
-                parts = None
-        if parts is None:
-            out += left + right
-            left, right = [], []
-            out.append(Line(r, 0))
-            continue
-        if parts[0]:
-            left.append(Line(parts[0], 1))
-        if parts[1]:
-            right.append(Line(parts[1], 2))
-    out += left + right
-    return 2, out
+    rows = [r for r in rows if r]
+    if not all(w.box.width >= w.box.height * 0.5 or len(w.text) < 3 for r in rows for w in r[:1]):
+        return 1, [Line(r, 0) for r in rows]  # text set vertically: one line per row
+    frags = fragments(rows)
+    frags += [_Frag(-1, [], b.x0, b.x1, b.top, b.bottom) for b in floats]
+    layout = _region(frags, 0)
+    return layout.columns, layout.lines

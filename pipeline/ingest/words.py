@@ -120,6 +120,7 @@ def rows(
     out = []
     for g in groups:
         g.sort(key=lambda c: c["x0"])
+        g = _dedupe(g)
         big = max([c["size"] for c in g])
         words = []
         for seg in _segments(g):
@@ -169,19 +170,46 @@ def rotated_rows(chars: list[dict], page_no: int, pool: Pool | None = None) -> l
 
 def _merge_small_rows(groups: list[list[dict]]) -> list[list[dict]]:
     """Lowered small glyphs (subscripts) start their own row by `top`; give them back to the row of
-    larger glyphs they overlap vertically."""
+    larger glyphs they overlap vertically and follow (or precede) without a gap. Small text standing
+    apart (a sidebar set smaller beside the body) keeps its own rows: merging by height alone would
+    interleave close lines of two columns letter by letter."""
     out: list[list[dict]] = []
     for g in groups:
         prev = out[-1] if out else None
-        if prev is not None:
-            big = max(c["size"] for c in prev)
-            if max(c["size"] for c in g) < SMALL * big and min(c["top"] for c in g) < max(
-                c["bottom"] for c in prev
-            ):
-                prev.extend(g)
-                continue
-        out.append(g)
+        if prev is None:
+            out.append(g)
+            continue
+        big = max(c["size"] for c in prev)
+        if max(c["size"] for c in g) >= SMALL * big or min(c["top"] for c in g) >= max(
+            c["bottom"] for c in prev
+        ):
+            out.append(g)
+            continue
+        g.sort(key=lambda c: c["x0"])
+        kept: list[dict] = []
+        for seg in _segments(g):
+            if _touches(seg, prev):
+                prev.extend(seg)
+            else:
+                kept += seg
+        if kept:
+            out.append(kept)
     return out
+
+
+def _touches(seg: list[dict], row: list[dict]) -> bool:
+    """Whether glyphs `seg` sit right after or before a glyph of `row` that they overlap vertically,
+    with no such glyph above or below them (a line of the same column, not a subscript)."""
+    x0, x1 = seg[0]["x0"], seg[-1]["x1"]
+    top, bottom = min(c["top"] for c in seg), max(c["bottom"] for c in seg)
+    touch = False
+    for c in row:
+        if c["top"] < bottom and top < c["bottom"]:
+            if c["x0"] < x1 - 0.5 and x0 + 0.5 < c["x1"]:
+                return False
+            near = GAP_RATIO * 3 * c["size"]
+            touch = touch or -0.5 <= x0 - c["x1"] <= near or -0.5 <= c["x0"] - x1 <= near
+    return touch
 
 
 def _rehome_markers(groups: list[list[dict]]) -> None:
@@ -210,6 +238,22 @@ def _rehome_markers(groups: list[list[dict]]) -> None:
                     groups[j].extend(seg)
                     break
     groups[:] = [g for g in groups if g]
+
+
+def _dedupe(row: list[dict]) -> list[dict]:
+    """A row (sorted by x0) without the second print of fake-bold glyphs: the same character drawn
+    again a fraction of its width to the side ("MMeeaann" for "Mean")."""
+    out = [row[0]]
+    for c in row[1:]:
+        last = out[-1]
+        if (
+            c["text"] == last["text"]
+            and c["x0"] - last["x0"] < 0.3 * (last["x1"] - last["x0"])
+            and abs(c["top"] - last["top"]) < 0.2 * last["size"]
+        ):
+            continue
+        out.append(c)
+    return out
 
 
 def _segments(row: list[dict]) -> list[list[dict]]:

@@ -16,8 +16,10 @@ from typing import Any
 
 from pipeline.model import Document, Mention, enclosing
 from pipeline.ner.context import ContextFinder
+from pipeline.ner.document import DocumentNames
 from pipeline.ner.hits import Hit, resolve
 from pipeline.ner.names import NameFinder
+from pipeline.ner.quantities import QuantityFinder
 from pipeline.ner.tokenizer import build_nlp
 from pipeline.ner.values import ValueFinder, parse_number, parse_scientific
 from pipeline.ner.vocab import RulesError, Vocabulary
@@ -41,6 +43,8 @@ class Annotator:
         self.names = NameFinder(self.nlp, self.vocab, rules.get("patterns") or [], cfg, joiners)
         self.values = ValueFinder(cfg)
         self.context = ContextFinder(cfg)
+        self.doc_names = DocumentNames(cfg, self.vocab)
+        self.quantities = QuantityFinder(cfg, (cfg.get("values") or {}).get("number_words") or {})
 
     # -- one string ---------------------------------------------------------------------------------
     def find(self, text: str, header: str = "") -> list[Hit]:
@@ -51,6 +55,7 @@ class Annotator:
         self, text: str, sdoc: Any, header: str | None = None
     ) -> tuple[list[Hit], list[tuple[int, int]]]:
         hits = self.names.find(sdoc) + self.values.find(text) + self.context.find(text)
+        hits += self.quantities.find(text)  # allocation counts, arm splits, percentages in words
         if header is not None:
             hits += self.context.phase_cell(text, header) + self.values.cell(text, header)
         hits = resolve(hits, LAYERS, NAMES)
@@ -134,6 +139,8 @@ class Annotator:
                             attrs=h.attrs,
                         )
                     )
+        # names the paper defines or gives a trial's role, tagged wherever they occur
+        mentions = self.doc_names.apply(doc, mentions)
         doc.mentions = mentions
         return mentions
 

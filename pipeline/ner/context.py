@@ -46,6 +46,13 @@ class ContextFinder:
         label = r"(?:\d{1,2}[A-Za-z]?|[A-Z])(?![\w-]|\.\w)"
         self.re_cohort = re.compile(rf"\b(?i:{ck})\s+(?P<labels>{label}(?:\s*(?:,|and|&|/)\s*{label})*)")
         self.re_label = re.compile(label)
+        # a population label before the keyword: "FL cohort", "HER2-high, HER2-low and HER2-zero cohorts"
+        word = r"[A-Z0-9]*[A-Z][A-Z0-9]+(?:-[a-z]+)?"
+        self.re_named = re.compile(
+            rf"(?<![\w-])(?P<labels>{word}(?:(?:\s*,\s*{word})*\s*,?\s*(?:and|&|/)\s*{word})?)"
+            rf"\s+(?i:{ck})\b(?!\s+(?:{label}))"
+        )
+        self.re_word = re.compile(rf"(?<![\w-]){word}(?![\w-])")
         self.ids: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = []
         for name, spec in (cfg.get("registry_ids") or {}).items():
             try:
@@ -73,6 +80,11 @@ class ContextFinder:
                     attrs["comma"] = True  # "cohort 2, 31 patients": maybe a count, not a label
                 prev_end = e
                 out.append(Hit("COHORT", s, e, cohort_canonical(lm.group(0)), attrs))
+        for m in self.re_named.finditer(text):
+            base = m.start("labels")
+            for lm in self.re_word.finditer(m.group("labels")):
+                attrs = {"printed": m.group(0), "named": True}
+                out.append(Hit("COHORT", base + lm.start(), base + lm.end(), lm.group(0), attrs))
         return out + self.registry_ids(text)
 
     def phase_cell(self, text: str, header: str) -> list[Hit]:

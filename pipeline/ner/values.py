@@ -66,14 +66,14 @@ class ValueFinder:
         nouns, verbs = _alt(n.get("nouns", ["patients"])), _alt(n.get("verbs", ["enrolled"]))
         stop = _alt(n.get("gap_stop", []) or ["of"])
         gap = rf"(?:(?!(?:{stop})\b)[A-Za-z][\w/+-]*\s+){{0,{int(n.get('max_gap', 4))}}}?"
-        units_alt = _alt([u for u in self.tp_units if len(u) > 2])
+        units_alt = _alt([u for u in self.tp_units if len(u) > 1])  # not "m": "at 5 m" is rare
         # Every number pattern needs a digit, or a number word for those that take words: the
         # finders skip a string without one (most table cells and many paragraphs) before running them.
         self.re_word = re.compile(word, re.I)
         self.re_pct = re.compile(rf"{_QUAL_START}{QUAL}(?P<num>{NUM})\s?%")
         self.re_not_pct = [re.compile(p, re.I) for p in values.get("not_values_after_percent", [])]
         self.re_months = re.compile(
-            rf"{_QUAL_START}{QUAL}(?P<num>{NUM})(?:\s?(?P<u>months?|mos?|years?|yrs?)\b|(?P<m>m)(?![A-Za-z]))",
+            rf"{_QUAL_START}{QUAL}(?P<num>{NUM})(?:\s?(?P<u>months?|mos?|years?|yrs?)(?=[a-e]?\b)|(?P<m>m)(?![A-Za-z]))",
             re.I,
         )
         self.re_nr = re.compile(rf"\b(?:{_alt(values.get('not_reached', ['not reached']))})\b", re.I)
@@ -107,7 +107,8 @@ class ValueFinder:
         self.re_tp_at = re.compile(
             rf"(?=a)\bat\s+(?:≥|>=|>)?\s?(?P<num>{anynum})[\s-]?(?P<u>{units_alt})\b", re.I
         )
-        self.re_tp_adj = re.compile(rf"{at_num}\b(?P<num>{anynum})[-‐–](?P<u>month|year|week)\b", re.I)
+        # "12-month", "24-mo", "2-yr"
+        self.re_tp_adj = re.compile(rf"{at_num}\b(?P<num>{anynum})[-‐–](?P<u>month|year|week|mo|yr)\b", re.I)
         self.re_tp_space = re.compile(rf"{at_num}\b(?P<num>{anynum})\s(?P<u>month|year)\b(?!s)", re.I)
         # "12- and 24-month": the first number borrows the unit printed after the last one
         self.re_tp_elided = re.compile(
@@ -310,3 +311,68 @@ class ValueFinder:
 
 def _overlaps(start: int, end: int, hits: list[Hit]) -> bool:
     return any(start < h.end and h.start < end for h in hits)
+
+
+# -- one table cell's value -------------------------------------------------------------------------
+_FOOT = r"(?:[a-e](?![A-Za-z])|[ᵃᵇᶜᵈᵉ*†‡§])?"
+_NOT_REPORTED = re.compile(
+    r"^\s*(?:[–—\-]+|NE|NA|N/?A|n/?a|not\s+(?:estimable|evaluable|reported|available))\s*$"
+)
+_NR_CELL = re.compile(rf"^\s*(?:NR|not[\s-]+(?:yet\s+)?reached){_FOOT}(?:\s*[(\[].*)?$", re.I)
+_K_OF_N = re.compile(rf"^\s*(?P<k>\d+)\s*/\s*(?P<n>\d+){_FOOT}\s*(?:\(\s*(?P<pct>{NUM})\s*%?\s*\))?\s*$")
+_ONE = re.compile(
+    rf"^\s*{QUAL}(?P<num>{NUM}){_FOOT}\s*(?P<u>%|mo(?:nths?)?(?=[a-e]?\b)|m\b)?{_FOOT}"
+    rf"\s*(?:[(\[][^)\]]*[)\]]{_FOOT})?\s*$"
+)
+_RANGE = re.compile(rf"^\s*(?P<a>{NUM})\s*(?:[–—\-]|to)\s*(?P<b>{NUM}){_FOOT}\s*(?P<u>%)?\s*$")
+_LIST = re.compile(rf"^\s*{NUM}(?:\s*/\s*{NUM})+{_FOOT}\s*$")
+_PAIR = re.compile(rf"^\s*(?P<a>{NUM}){_FOOT}\s*(?:vs\.?|versus)\s*(?P<b>{NUM}){_FOOT}\s*$", re.I)
+
+
+class CellValue:
+    """What a value cell prints, read by one grammar: `kind` is "one" (a value, its CI or range in
+    brackets aside), "nr" (not reached), "range" (two bounds), "list" (several values, "1/2/60"),
+    "pair" ("271 vs 134"), "count" ("41/118", with `denominator`) or "percent" ("41/118 (35%)":
+    the percentage, with `count` and `denominator`)."""
+
+    __slots__ = ("count", "denominator", "kind", "qualifier", "unit", "values")
+
+    def __init__(self, kind: str, values: list[float | None], unit: str = "", qualifier: str = "",
+                 count: int | None = None, denominator: int | None = None) -> None:  # fmt: skip
+        self.kind, self.values, self.unit, self.qualifier = kind, values, unit, qualifier
+        self.count, self.denominator = count, denominator
+
+    def __repr__(self) -> str:
+        return f"CellValue({self.kind!r}, {self.values!r}, {self.unit!r}, {self.qualifier!r})"
+
+
+def read_cell(text: str) -> CellValue | None:
+    """The value a table cell prints, or None when it prints none (empty, a dash, "NE", words):
+    "28.8 (22.4–37.9)" -> 28.8; "NR (40.5–NE)" -> not reached; "41/118 (35%)" -> 35 %, count 41 of
+    118; "45ᵃ" -> 45; "0.1–320" -> range; "1/2/60/30" -> list; "271 vs 134" -> pair."""
+    t = " ".join(text.split())
+    if not t or _NOT_REPORTED.match(t):
+        return None
+    if _NR_CELL.match(t):
+        return CellValue("nr", [None], qualifier="NR")
+    m = _K_OF_N.match(t)
+    if m:
+        k, n = int(m.group("k")), int(m.group("n"))
+        if m.group("pct"):
+            return CellValue("percent", [parse_number(m.group("pct"))], "%", count=k, denominator=n)
+        return CellValue("count", [float(k)], "patients", count=k, denominator=n)
+    m = _ONE.match(t)
+    if m:
+        u = (m.group("u") or "").lower()
+        unit = "%" if u == "%" else "months" if u else ""
+        return CellValue("one", [parse_number(m.group("num"))], unit, _QUALS.get(m.group("q") or "", ""))
+    m = _RANGE.match(t)
+    if m:
+        vals = [parse_number(m.group("a")), parse_number(m.group("b"))]
+        return CellValue("range", vals, "%" if m.group("u") else "")  # type: ignore[arg-type]
+    if _LIST.match(t):
+        return CellValue("list", [parse_number(x) for x in re.findall(NUM, t)])
+    m = _PAIR.match(t)
+    if m:
+        return CellValue("pair", [parse_number(m.group("a")), parse_number(m.group("b"))])
+    return None

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import fields
 
 import pandas as pd
@@ -74,8 +75,14 @@ def _order(schema: list[str], model: type) -> list[str]:
 
 
 STUDY_COLUMNS = _order(STUDIES, Study)
-OUTCOME_COLUMNS = _order(OUTCOMES, Outcome)
+OUTCOME_COLUMNS = _order(OUTCOMES, Outcome) + ["outcome_id"]  # stable id (pipeline.model.outcome_id)
 FINDING_COLUMNS = _order(FINDINGS, Finding)
+
+
+def _text(v: object) -> str:
+    if isinstance(v, list | dict):  # e.g. a finding's evidence items
+        return json.dumps(v, ensure_ascii=False, default=str)
+    return "" if v is None or v != v else str(v)
 
 
 def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
@@ -90,6 +97,6 @@ def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
             df[c] = pd.to_numeric(df[c], errors="coerce").astype("Int64")
         elif c in _FLOAT_COLUMNS:
             df[c] = pd.to_numeric(df[c], errors="coerce").astype("Float64")
-        else:  # text: None and NaN become empty cells, everything else its str()
-            df[c] = df[c].map(lambda v: "" if v is None or v != v else str(v)).astype("string")
+        else:  # text: None and NaN become empty cells, structures JSON, everything else its str()
+            df[c] = df[c].map(_text).astype("string")
     return df

@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from pipeline.model import SEVERITIES, Mention, Result
+from pipeline.model import SEVERITIES, Mention, Result, outcome_id
 
 OK, FAILED = "ok", "failed"
 
@@ -78,7 +78,7 @@ def from_result(result: Result, sha256: str) -> DocRecord:
     rec = DocRecord(
         row=_row(result.doc_id, result.path, sha256, result.pages, result.error, result.error_detail),
         studies=[asdict(s) for s in result.studies],
-        outcomes=[asdict(o) for o in result.outcomes],
+        outcomes=[{**asdict(o), "outcome_id": outcome_id(o)} for o in result.outcomes],
         findings=[asdict(f) for f in result.findings],
         mentions=[mention_dict(result.doc_id, m) for m in doc.mentions] if doc else [],
     )

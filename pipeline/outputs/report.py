@@ -3,7 +3,9 @@ timings by stage and findings by severity, each finding with its snippets."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -52,8 +54,22 @@ def write_json(out: Path, report: dict[str, Any]) -> Path:
     return atomic_write(out / "report.json", json.dumps(report, indent=2, ensure_ascii=False, default=str))
 
 
+def text(v: Any) -> str:
+    """Text from a file name or a PDF, safe in Markdown: HTML characters escaped (a `<!--` in a file
+    name must not hide the rest of the rendered report), on one line."""
+    return html.escape(str(v), quote=False).replace("\r", " ").replace("\n", " ")
+
+
+def _code(v: Any) -> str:
+    """An inline code span that no backtick in `v` can close early."""
+    s = str(v).replace("\r", " ").replace("\n", " ")
+    fence = "`" * (max((len(r) for r in re.findall("`+", s)), default=0) + 1)
+    pad = " " if s.startswith("`") or s.endswith("`") else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
+
+
 def _cell(v: Any) -> str:
-    return str(v).replace("|", "\\|").replace("\n", " ")
+    return text(v).replace("|", "\\|")
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
@@ -63,18 +79,19 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
 
 
 def _finding_lines(f: dict[str, Any]) -> list[str]:
-    subject = " ".join(x for x in (f.get("study_id"), f.get("metric")) if x)
-    head = f"- **{f.get('check', '')}** `{f.get('doc_id', '')}`" + (f" {subject}" if subject else "")
-    lines = [f"{head}: {f.get('message', '')}"]
-    parts = [str(f.get(k, "") or "").split(" | ") for k in ("values", "sources", "pages", "snippets")]
-    n = max(len(p) for p in parts)
-    for i in range(n):
-        value, source, page, snippet = (p[i] if i < len(p) else "" for p in parts)
+    subject = text(" ".join(x for x in (f.get("study_id"), f.get("metric")) if x))
+    head = f"- **{text(f.get('check', ''))}** {_code(f.get('doc_id', ''))}" + (
+        f" {subject}" if subject else ""
+    )
+    lines = [f"{head}: {text(f.get('message', ''))}"]
+    for e in f.get("evidence") or ():
+        value = f"{e.get('label')}:{e.get('value')}" if e.get("label") else str(e.get("value", ""))
+        snippet, page = e.get("snippet", ""), e.get("page", 0)
         if not (value or snippet):
             continue
-        where = ", ".join(x for x in (source, f"p. {page}" if page else "") if x)
-        quote = f' — "{snippet}"' if snippet else ""
-        lines.append(f"  - {value}{f' ({where})' if where else ''}{quote}")
+        where = text(", ".join(x for x in (e.get("source", ""), f"p. {page}" if page else "") if x))
+        quote = f' — "{text(snippet)}"' if snippet else ""
+        lines.append(f"  - {text(value)}{f' ({where})' if where else ''}{quote}")
     return lines
 
 

@@ -4,7 +4,8 @@ is imported in this package only, lazily, and its context is built once per Chec
 `data_docs(studies, outcomes, findings, out_dir) -> Path` (GX Data Docs under out_dir/data_docs).
 The gate for `trialex check` is `pipeline.quality.gate`.
 
-Checks, one module per family, severities and thresholds in rules/checks.yml:
+Checks: the families of `pipeline.quality.families.FAMILIES`, run by the entries of
+rules/checks.yml (which also hold their severities and thresholds), one module per kind:
 expectations (GX suites of rules/expectations.yml: value_out_of_range, malformed_id, vocabulary,
 provenance), consistency (text_table_mismatch, n_mismatch), logic, grim, ids (malformed_id,
 duplicate_id, registry_mismatch), doses (registry_mismatch on dose levels), provenance
@@ -17,11 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.model import SEVERITIES, Document, Finding, Outcome, Study
-from pipeline.quality import consistency, doses, ids, names, ranges, units
-from pipeline.quality.findings import Severities
-from pipeline.quality.grim import GrimCheck
-from pipeline.quality.logic import LogicCheck
-from pipeline.quality.provenance import DesignPhase, refs_mismatches
+from pipeline.quality import ids
+from pipeline.quality.families import FAMILIES, Context, instances
 from pipeline.rules import Rules
 
 if TYPE_CHECKING:
@@ -29,7 +27,7 @@ if TYPE_CHECKING:
 
     from pipeline.quality.expectations import Suites
 
-__all__ = ["Checker", "data_docs"]
+__all__ = ["FAMILIES", "Checker", "data_docs"]
 
 
 class Checker:
@@ -38,14 +36,9 @@ class Checker:
         conf = rules.get("checks") or {}
         self.checks = conf.get("checks") or {}
         self.phase_aliases = conf.get("phase_aliases") or {}
-        self.sev = Severities(self.checks)
-        self.logic = LogicCheck(self.checks.get("logic") or {}, self.sev)
-        self.grim = GrimCheck(self.checks.get("grim") or {}, self.sev)
+        self.stop_words = list(conf.get("subject_stop_words") or ())
+        self.instances = instances(self.checks)  # validates rules/checks.yml: a bad entry fails here
         self.registry = ids.Registry(rules.get("registry"))
-        self.design = DesignPhase(self.checks.get("design_phase") or {}, self.sev, self.phase_aliases)
-        self.nct_pattern = ((self.checks.get("malformed_id") or {}).get("patterns") or {}).get(
-            "NCT", r"^NCT\d{8}$"
-        )
         self._suites: Suites | None = None
 
     @property
@@ -69,31 +62,19 @@ class Checker:
         return self
 
     def check(self, doc: Document, studies: list[Study], outcomes: list[Outcome]) -> list[Finding]:
-        d, sev = doc.doc_id, self.sev
+        ctx = Context(
+            doc,
+            studies,
+            outcomes,
+            self.registry,
+            self.phase_aliases,
+            lambda: self.suites,
+            self.rules.data,
+            self.stop_words,
+        )
         found: list[Finding] = []
-        if studies or outcomes:  # nothing for the suites to validate: GX is not even imported
-            from pipeline.quality.expectations import frame
-
-            found += ranges.from_failures(
-                d, self.suites.failures("studies", frame(studies, Study)), studies, sev
-            )
-            found += ranges.from_failures(
-                d, self.suites.failures("outcomes", frame(outcomes, Outcome)), outcomes, sev
-            )
-        found += consistency.text_table_values(d, outcomes, sev)
-        found += consistency.text_table_phases(d, studies, sev, self.phase_aliases)
-        found += consistency.n_mismatch(d, studies, outcomes, sev)
-        found += self.logic.run(d, outcomes)
-        found += self.grim.outcomes(d, studies, outcomes)
-        found += self.grim.text(doc)
-        found += ids.malformed_mentions(doc, studies, self.nct_pattern, sev)
-        found += ids.duplicate_ids(doc, studies, self.registry, sev)
-        found += ids.registry_mismatches(d, studies, self.registry, sev, self.phase_aliases)
-        found += doses.dose_mismatches(d, studies, outcomes, self.registry, sev)
-        found += refs_mismatches(d, studies, sev)
-        found += self.design.run(doc, studies, outcomes)
-        found += names.name_variants(d, doc.mentions, self.checks.get("name_variant") or {}, sev)
-        found += units.unit_mismatches(d, outcomes, self.checks.get("unit_mismatch") or {}, sev)
+        for family, inst in self.instances:
+            found += family.run(ctx, inst)
         return _dedupe(found)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from pipeline.model import Finding, Outcome, Study
 from pipeline.quality import numbers
-from pipeline.quality.findings import Evidence, Severities, describe, fmt, label_of, make
+from pipeline.quality.findings import Evidence, Severities, describe, evidence_of, fmt, label_of, make
 
 
 def outcome_key(o: Outcome) -> tuple:
@@ -52,13 +52,16 @@ def text_table_values(doc_id: str, outcomes: Sequence[Outcome], sev: Severities)
         results = [r for r in results if r != "skip"]
         if not results or all(r == "same" for r in results):
             continue
-        if len(texts) + len(tables) > 2 and any(r in ("same", "truncated") for r in results):
+        several = len(texts) + len(tables) > 2
+        if several and conf.get("quiet_when_one_agrees") and "same" in results:
+            continue  # the other values are other analyses, populations or subgroups the paper names
+        if several and any(r in ("same", "truncated") for r in results):
             severity, why = sev.get("text_table_mismatch", "analyses_severity"), "different analyses?"
         elif all(r in ("same", "truncated") for r in results):
             severity, why = sev.get("text_table_mismatch", "truncation_severity"), "truncation only"
         else:
             severity, why = sev.get("text_table_mismatch"), "contradiction"
-        ev = [Evidence.of(o) for o in texts + tables]
+        ev = [evidence_of(o) for o in texts + tables]
         o = texts[0]
         subject = "|".join(str(k) for k in key)
         scope = ", ".join(x for x in (o.arm and f"{o.arm} arm", o.subgroup) if x)
@@ -144,7 +147,7 @@ def n_mismatch(
     ns: dict[str, dict[str, dict[int, Evidence]]] = defaultdict(lambda: defaultdict(dict))
     for o in outcomes:
         if o.metric == "N" and not o.arm and not o.subgroup and o.value is not None:
-            ns[o.study_id][o.source].setdefault(int(o.value), Evidence.of(o))
+            ns[o.study_id][o.source].setdefault(int(o.value), evidence_of(o))
     findings = []
     for s in studies:
         by = ns[s.study_id]

@@ -6,10 +6,11 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from pipeline.model import SEVERITIES, Finding, Outcome, Study
+from pipeline.model import SEVERITIES, Evidence, Finding, Outcome, Study, outcome_id
+
+__all__ = ["Evidence", "Severities", "describe", "evidence_of", "finding_id", "fmt", "label_of", "make"]
 
 
 def finding_id(doc_id: str, check: str, subject: str) -> str:
@@ -32,20 +33,11 @@ def decimals(value: float) -> int:
     return len(text.split(".")[1]) if "." in text else 0
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """One side of a finding: a label ("text", "table", "registry", "text ORR"), a value and where."""
-
-    label: str
-    value: str
-    source: str = ""
-    page: int = 0
-    snippet: str = ""
-    bbox: str = ""
-
-    @classmethod
-    def of(cls, o: Outcome, label: str | None = None) -> Evidence:
-        return cls(label or o.source, fmt(o.value, o.qualifier), o.source, o.page, o.snippet, o.bbox)
+def evidence_of(o: Outcome, label: str | None = None) -> Evidence:
+    """An outcome as evidence: its printed value, where it is, and its outcome_id."""
+    return Evidence(
+        label or o.source, fmt(o.value, o.qualifier), o.source, o.page, o.snippet, o.bbox, outcome_id(o)
+    )
 
 
 class Severities:
@@ -77,7 +69,6 @@ def make(
     trial: str | None = None,
     product: str | None = None,
 ) -> Finding:
-    ev = list(evidence)
     return Finding(
         finding_id=finding_id(doc_id, check, subject),
         doc_id=doc_id,
@@ -88,13 +79,9 @@ def make(
         trial=trial if trial is not None else (study.trial if study else ""),
         cohort=cohort if cohort is not None else (study.cohort if study else ""),
         metric=metric,
-        values=" | ".join(f"{e.label}:{e.value}" for e in ev),
-        sources=" | ".join(e.source for e in ev),
-        pages=" | ".join(str(e.page) if e.page else "" for e in ev),
-        snippets=" | ".join(e.snippet.replace("|", "/") for e in ev),
-        bboxes=" | ".join(f"p{e.page}:{e.bbox}" if e.bbox else "" for e in ev),
         product=product if product is not None else (study.product if study else ""),
-    )
+        evidence=list(evidence),
+    ).pack()
 
 
 def describe(e: Evidence) -> str:

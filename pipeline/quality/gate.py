@@ -1,8 +1,10 @@
-"""The CI gate: `trialex check [OUTPUT] --fail-on error|warning|never`.
-Exit 0 when no finding reaches the level, 1 when some do, 2 on usage or I/O errors."""
+"""The CI gate: `trialex check [OUTPUT] --fail-on error|warning|never [--allow-failed]`.
+Exit 0 when no finding reaches the level, 1 when some do, 2 on usage or I/O errors, 3 when a document
+of the run failed (unless --allow-failed): a run that lost documents is never green."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pandas as pd
 from pipeline.model import SEVERITIES
 
 LEVELS = ("error", "warning", "never")
+FAILED_DOCUMENTS = 3  # exit code: some document could not be processed
 
 
 class GateError(ValueError):
@@ -38,8 +41,25 @@ def exit_code(findings: pd.DataFrame, fail_on: str = "error") -> int:
     return int(live["severity"].astype(str).str.strip().str.lower().isin(levels).any())
 
 
-def check_command(out_dir: str | Path, fail_on: str = "error") -> int:
-    """Read OUT_DIR/findings.csv and gate on it; print a one-line summary."""
+def run_exit_code(findings: pd.DataFrame, fail_on: str, failed: int = 0, allow_failed: bool = False) -> int:
+    """3 when `failed` documents > 0 (unless `allow_failed`), else the findings' `exit_code`."""
+    if failed and not allow_failed:
+        return FAILED_DOCUMENTS
+    return exit_code(findings, fail_on)
+
+
+def failed_documents(out_dir: Path) -> tuple[int, int]:
+    """(failed, total) documents of a run, from its report.json; raises OSError/ValueError."""
+    report = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
+    docs = report.get("documents") if isinstance(report, dict) else None
+    if not isinstance(docs, list):
+        raise ValueError("report.json has no documents list")
+    return sum(1 for d in docs if not isinstance(d, dict) or d.get("status") != "ok"), len(docs)
+
+
+def check_command(out_dir: str | Path, fail_on: str = "error", allow_failed: bool = False) -> int:
+    """Read OUT_DIR/findings.csv (and report.json when present) and gate on them; print a one-line
+    summary."""
     try:
         _reaching(fail_on)
     except GateError as e:
@@ -53,14 +73,19 @@ def check_command(out_dir: str | Path, fail_on: str = "error") -> int:
     if not path.is_file():
         print(f"error: no findings.csv in {out_dir} (run `trialex run` first)", file=sys.stderr)
         return 2
+    failed, total = 0, 0
     try:
+        if (out_dir / "report.json").is_file():
+            failed, total = failed_documents(out_dir)
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
-        code = exit_code(df, fail_on)
+        code = run_exit_code(df, fail_on, failed, allow_failed)
     except (OSError, ValueError, pd.errors.ParserError) as e:
-        print(f"error: cannot read {path}: {e}", file=sys.stderr)
+        print(f"error: cannot read {out_dir}: {e}", file=sys.stderr)
         return 2
     counts = df["severity"].value_counts().to_dict() if not df.empty else {}
     summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in SEVERITIES)
     verdict = "FAIL" if code else "ok"
-    print(f"{verdict}: {len(df)} findings ({summary}); --fail-on {fail_on}")
+    docs = f"; {failed} of {total} documents failed" if failed else ""
+    note = " (--allow-failed)" if failed and allow_failed else ""
+    print(f"{verdict}: {len(df)} findings ({summary}){docs}{note}; --fail-on {fail_on}")
     return code

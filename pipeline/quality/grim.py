@@ -13,6 +13,7 @@ from typing import Any
 from pipeline.model import Document, Finding, Outcome, Study
 from pipeline.quality import numbers
 from pipeline.quality.findings import Evidence, Severities, decimals, fmt, label_of, make
+from pipeline.quality.subjects import Subject, Subjects
 
 
 def attainable(pct: float, n: int) -> str:
@@ -80,32 +81,57 @@ class GrimCheck:
             findings.append(make(doc_id, "grim", severity, subject, msg, ev, o, metric=o.metric))
         return findings
 
-    def text(self, doc: Document) -> list[Finding]:
-        findings, seen = [], defaultdict(int)
+    def text(self, doc: Document, subjects: Subjects | None = None) -> list[Finding]:
+        """ "k of n (x%)" in the body text."""
+        out: list[Finding] = []
         for pat in self.patterns:
             for m in pat.finditer(doc.text):
-                k, n, pct = int(m.group("k")), int(m.group("n")), float(m.group("pct"))
-                if n < self.min_n:
-                    continue
-                verdict = ratio(k, n, pct)
-                if verdict == "same":
-                    continue
-                severity = (
-                    self.sev.get("grim", "truncation_severity")
-                    if verdict == "truncated"
-                    else self.sev.get("grim")
-                )
-                snippet = " ".join(m.group(0).split())
-                seen[snippet] += 1
                 page = doc.page_of(m.start())
                 boxes = doc.locate(m.start(), m.end())
-                bbox = str(boxes[0]) if boxes else ""
-                ev = [Evidence("text", snippet, "text", page, snippet, bbox)]
-                msg = f'text (p{page}): "{snippet}" but {k}/{n} = {100 * k / n:.2f}%'
-                findings.append(
-                    make(doc.doc_id, "grim", severity, f"text|{snippet}|{seen[snippet]}", msg, ev)
-                )
-        return findings
+                who = subjects.of_text(m.start(), page) if subjects else None
+                out += self._ratio(doc.doc_id, m, "text", page, str(boxes[0]) if boxes else "", who, out)
+        return out
+
+    def cells(self, doc: Document, subjects: Subjects | None = None) -> list[Finding]:
+        """ "k/n (x%)" in table cells."""
+        out: list[Finding] = []
+        for t in doc.tables:
+            for c in t.cells:
+                for pat in self.patterns:
+                    for m in pat.finditer(c.text):
+                        who = subjects.of_cell(t.table_id, c.row, c.col, c.text) if subjects else None
+                        page = c.box.page if c.box else (t.pages[0] if t.pages else 0)
+                        bbox = str(c.box) if c.box else ""
+                        out += self._ratio(doc.doc_id, m, t.table_id, page, bbox, who, out)
+        return out
+
+    def _ratio(
+        self, doc_id: str, m: re.Match[str], where: str, page: int, bbox: str, who: Subject | None, done: list
+    ) -> list[Finding]:
+        k, n, pct = int(m.group("k")), int(m.group("n")), float(m.group("pct"))
+        if n < self.min_n:
+            return []
+        verdict = ratio(k, n, pct)
+        if verdict == "same":
+            return []
+        severity = (
+            self.sev.get("grim", "truncation_severity") if verdict == "truncated" else self.sev.get("grim")
+        )
+        snippet = " ".join(m.group(0).split())
+        source = "text" if where == "text" else "table"
+        ev = [
+            Evidence(source, snippet, source, page, snippet, bbox),
+            Evidence(f"{k}/{n}", f"{100 * k / n:.1f}%", "", page),
+        ]
+        name = who.name if who else ""
+        about = f"{name}: " if name else ""
+        msg = f'{about}{where} (p{page}): "{snippet}" but {k}/{n} = {100 * k / n:.2f}%'
+        nth = sum(1 for f in done if snippet in f.values) + 1
+        trial = name if who and name and not who.product else (name if who else "")
+        return [
+            make(doc_id, "grim", severity, f"{source}|{snippet}|{nth}", msg, ev,
+                 trial=trial, product=who.product if who else "")
+        ]  # fmt: skip
 
 
 def _stated_n(studies: Sequence[Study], outcomes: Sequence[Outcome]) -> dict[tuple, dict[str, int]]:

@@ -9,10 +9,12 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pipeline.model import Document, Finding, Study
+from pipeline.model import Document, Finding, Mention, Study
 from pipeline.quality import numbers
 from pipeline.quality.consistency import _page
 from pipeline.quality.findings import Evidence, Severities, describe, make
+from pipeline.quality.subjects import Subjects
+from pipeline.quality.subjects import key as name_key
 
 
 class Registry:
@@ -38,27 +40,146 @@ class Registry:
         return str(t["name"]) if t else trial
 
 
+def _registry_ids(doc: Document) -> list[Mention]:
+    return [m for m in doc.mentions if m.label == "REGISTRY_ID"]
+
+
+def _raw(m: Mention) -> str:
+    return " ".join(m.text.split())
+
+
+def _valid(m: Mention, patterns: Mapping[str, str]) -> bool:
+    """Well-formed by NER's verdict and by the shape rules/checks.yml gives its registry."""
+    if m.attrs.get("malformed"):
+        return False
+    pat = patterns.get(str(m.attrs.get("registry") or ""))
+    return not pat or re.match(pat, _raw(m)) is not None
+
+
 def malformed_mentions(
-    doc: Document, studies: Sequence[Study], pattern: str, sev: Severities
+    doc: Document, studies: Sequence[Study], subjects: Subjects, conf: Mapping[str, Any], sev: Severities
 ) -> list[Finding]:
-    """REGISTRY_ID mentions NER marked malformed. Ids already kept on a study are reported by the
-    studies expectation suite instead (same finding id), so they are left out here."""
+    """REGISTRY_ID mentions that are not well-formed (NER's verdict, or the registry's shape in
+    rules/checks.yml: NCT + 8 digits, EudraCT yyyy-nnnnnn-cc, ISRCTN, ChiCTR, jRCT, ACTRN, CTRI),
+    one finding per printed form, naming the trial (and product) each is printed for. A form that
+    is only spaced out ("NCT 01234567") gets `normalisable_severity`."""
+    patterns = dict(conf.get("patterns") or {})
+    # ids kept on a study are reported by the studies expectation suite, with the study
     on_studies = {" ".join(s.nct_id.split()).upper() for s in studies if s.nct_id}
-    ok = re.compile(pattern)
-    groups: dict[str, list] = defaultdict(list)
-    for m in doc.mentions:
-        raw = " ".join(m.text.split())
-        bad = m.attrs.get("malformed") or (m.attrs.get("registry") == "NCT" and not ok.match(raw))
-        if m.label == "REGISTRY_ID" and bad and raw.upper() not in on_studies:
-            groups[raw].append(m)
+    groups: dict[str, list[Mention]] = defaultdict(list)
+    for m in _registry_ids(doc):
+        if not _valid(m, patterns) and _raw(m).upper() not in on_studies:
+            groups[_raw(m)].append(m)
     out = []
     for raw, ms in groups.items():
+        who = [subjects.of(m) for m in ms]
+        names = list(dict.fromkeys(w.name for w in who if w.name))
+        products = list(dict.fromkeys(w.product for w in who if w.product))
         ev = [
             Evidence(m.source, raw, m.source, m.page, m.sentence, str(m.box) if m.box else "") for m in ms[:5]
         ]
         pages = ", ".join(f"p{m.page}" for m in ms)
-        msg = f'registry id "{raw}" ({pages}) is not well-formed'
-        out.append(make(doc.doc_id, "malformed_id", sev.get("malformed_id"), f"mention|{raw}", msg, ev))
+        pat = patterns.get(str(ms[0].attrs.get("registry") or ""), "")
+        squeezed = re.sub(r"[\s_]", "", raw)
+        spaced = bool(pat) and squeezed != raw and re.match(pat, squeezed) is not None
+        severity = sev.get("malformed_id", "normalisable_severity") if spaced else sev.get("malformed_id")
+        owner = f" for {', '.join(names)}" if names else ""
+        why = f"reads {squeezed} without spaces" if spaced else "not well-formed"
+        msg = f'registry id "{raw}"{owner} ({pages}): {why}'
+        out.append(
+            make(
+                doc.doc_id, "malformed_id", severity, f"mention|{raw}", msg, ev,
+                trial=";".join(names), product=";".join(products),
+            )
+        )  # fmt: skip
+    return out
+
+
+def _printed_ids(
+    doc: Document, subjects: Subjects, registry: Registry
+) -> dict[str, list[tuple[str, Mention, str]]]:
+    """Well-formed id -> [(trial name as printed, mention, product)] wherever it is printed."""
+    by: dict[str, list[tuple[str, Mention, str]]] = defaultdict(list)
+    for m in _registry_ids(doc):
+        if m.attrs.get("malformed") or not m.canonical:
+            continue
+        who = subjects.of(m)
+        if who.name:
+            by[m.canonical.upper()].append((registry.canonical(who.name), m, who.product))
+    return by
+
+
+def _distinct(names: Sequence[str]) -> list[str]:
+    """Names that are different trials: one spelled as another ("ALPHA 7" / "ALPHA-7"), or one
+    the other plus a footnote letter, are the same."""
+    out: list[str] = []
+    for n in names:
+        k = name_key(n)
+        if not any(_same(k, name_key(o)) for o in out):
+            out.append(n)
+    return out
+
+
+def _same(a: str, b: str) -> bool:
+    short, long_ = sorted((a, b), key=len)
+    return long_.startswith(short) and len(long_) - len(short) <= 1
+
+
+def duplicate_mentions(
+    doc: Document, subjects: Subjects, registry: Registry, sev: Severities
+) -> list[Finding]:
+    """One well-formed id printed for two different trials (read from the mentions, so ids the
+    records did not keep on a study count too). Same subject as `duplicate_ids`: one finding."""
+    out = []
+    for nct, items in _printed_ids(doc, subjects, registry).items():
+        trials = sorted(_distinct([t for t, _, _ in items]), key=str.lower)
+        if len(trials) < 2:
+            continue
+        ev = [
+            Evidence(t, nct, m.source, m.page, m.sentence, str(m.box) if m.box else "") for t, m, _ in items
+        ]
+        products = list(dict.fromkeys(p for _, _, p in items if p))
+        places = ", ".join(f"{t} ({m.table_id or m.source} p{m.page})" for t, m, _ in items)
+        msg = f"{nct} is printed for {len(trials)} different trials: {places}"
+        out.append(
+            make(
+                doc.doc_id, "duplicate_id", sev.get("duplicate_id"), nct, msg, ev,
+                trial=";".join(trials), product=";".join(products),
+            )
+        )  # fmt: skip
+    return out
+
+
+def two_ids(
+    doc: Document, subjects: Subjects, registry: Registry, sev: Severities, check: str
+) -> list[Finding]:
+    """One trial printed with two different well-formed ids of the same registry (an id another
+    trial also carries is left to `duplicate_id`, which explains it)."""
+    printed = _printed_ids(doc, subjects, registry)
+    shared = {i for i, items in printed.items() if len(_distinct([t for t, _, _ in items])) > 1}
+    by_trial: dict[str, dict[tuple[str, str], list[Mention]]] = defaultdict(lambda: defaultdict(list))
+    names: dict[str, str] = {}
+    for nct, items in printed.items():
+        for t, m, _ in items:
+            k = name_key(t)
+            names.setdefault(k, t)
+            by_trial[k][(str(m.attrs.get("registry") or ""), nct)].append(m)
+    out = []
+    for k, ids_ in by_trial.items():
+        per_registry: dict[str, list[str]] = defaultdict(list)
+        for reg, nct in ids_:
+            per_registry[reg].append(nct)
+        for reg, found in per_registry.items():
+            if len(found) < 2 or shared & set(found):
+                continue
+            ms = [ids_[(reg, n)][0] for n in found]
+            ev = [Evidence(m.source, n, m.source, m.page, m.sentence, str(m.box) if m.box else "")
+                  for n, m in zip(found, ms, strict=True)]  # fmt: skip
+            msg = f"{names[k]} is printed with {len(found)} {reg or 'registry'} ids: " + ", ".join(
+                f"{n} ({m.table_id or m.source} p{m.page})" for n, m in zip(found, ms, strict=True)
+            )
+            subject = f"two|{k}|{reg}"
+            out.append(make(doc.doc_id, check, sev.get(check), subject, msg, ev, trial=names[k]))
     return out
 
 

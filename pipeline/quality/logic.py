@@ -1,21 +1,35 @@
-"""`logic`: values of one study, arm, subgroup and source that cannot hold together (a CR rate
-above the ORR, response categories summing above the ORR, a survival curve rising, a median PFS
-above the median OS, a median far beyond the follow-up that should contain it).
+"""`logic`: values of one study, arm, subgroup and source that cannot hold together. Every relation
+is data (rules/checks.yml, `logic.rules`), one entry per rule with its `kind`:
+
+- `pair` (default): `lower` <= `upper` (CR <= ORR, sCR <= CR, PFS median <= OS median); with
+  `timed: true` both at the same landmark (PFS rate <= OS rate at 12 months), else values stated once;
+- `categories`: response categories (each counted once) summing above `total` (ORR);
+- `over_time`: a later landmark rate of `metrics` above an earlier one (a survival curve never rises);
+- `followup`: a median of `metrics` beyond `factor` x the median follow-up it was observed in;
+- `nested_n`: a subgroup's n above the n of its arm (same study and arm, whole population).
+
 Violations about the same subject (study, scope, source, metric) merge into one finding."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.model import SEVERITIES, Finding, Outcome
-from pipeline.quality.findings import Evidence, Severities, decimals, fmt, label_of, make
+from pipeline.quality.findings import Evidence, Severities, decimals, evidence_of, fmt, label_of, make
+
+KINDS = ("pair", "categories", "over_time", "followup", "nested_n")
 
 
 def _half(v: float) -> float:
     return 0.5 * 10 ** -decimals(v)
+
+
+def _above(a: float, b: float) -> bool:
+    """a printed above b beyond what rounding both can explain."""
+    return a > b + _half(a) + _half(b)
 
 
 @dataclass
@@ -27,17 +41,42 @@ class _Violation:
     evidence: list[Evidence] = field(default_factory=list)
 
 
+Add = Callable[[str, Outcome, str, str, list[Evidence]], None]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    kind: str
+    conf: Mapping[str, Any]
+
+    def metrics(self, key: str = "metrics") -> list[str]:
+        v = self.conf.get(key) or []
+        return [v] if isinstance(v, str) else list(v)
+
+
+def parse_rules(conf: Mapping[str, Any]) -> list[Rule]:
+    """`rules:` as a list of {rule, kind, ...} or a mapping name -> {kind, ...}; validated here."""
+    raw = conf.get("rules") or []
+    items = [{"rule": k, **(v or {})} for k, v in raw.items()] if isinstance(raw, Mapping) else list(raw)
+    out = []
+    for r in items:
+        kind = str(r.get("kind") or "pair")
+        if kind not in KINDS:
+            raise ValueError(
+                f"rules/checks.yml logic rule {r.get('rule')!r}: unknown kind {kind!r} ({KINDS})"
+            )
+        if kind == "pair" and not (r.get("lower") and r.get("upper")):
+            raise ValueError(f"rules/checks.yml logic rule {r.get('rule')!r}: a pair needs lower and upper")
+        out.append(Rule(str(r.get("rule") or f"{r.get('lower')}_above_{r.get('upper')}"), kind, r))
+    return out
+
+
 class LogicCheck:
-    def __init__(self, conf: Mapping[str, Any], sev: Severities) -> None:
-        self.conf = conf
-        self.sev = sev
-        self.rule_sev = {k: (v or {}).get("severity") for k, v in (conf.get("rules") or {}).items()}
-        self.categories = list(conf.get("categories") or ["CR", "VGPR", "PR"])
-        self.rates = set(conf.get("survival_rates") or ())
-        self.ordered_medians = [tuple(p) for p in conf.get("ordered_medians") or ()]
-        self.ordered_rates = [tuple(p) for p in conf.get("ordered_rates") or ()]
-        self.factor = float(conf.get("median_followup_factor") or 0)
-        self.medians = set(conf.get("median_metrics") or ())
+    def __init__(self, conf: Mapping[str, Any], sev: Severities, check: str = "logic") -> None:
+        self.sev, self.check = sev, check
+        self.rules = parse_rules(conf)
+        self.rule_sev = {r.name: r.conf.get("severity") for r in self.rules}
 
     def run(self, doc_id: str, outcomes: Sequence[Outcome]) -> list[Finding]:
         found: dict[tuple, _Violation] = {}
@@ -55,120 +94,139 @@ class LogicCheck:
             if o.metric == "FOLLOWUP_MEDIAN" and o.value is not None and not o.subgroup:
                 followup[o.study_id].append(o)
             groups[(o.study_id, o.arm, o.subgroup, o.source)].append(o)
-        for outs in groups.values():
-            self._responses(outs, add)
-            self._ordered(outs, add)
-            self._over_time(outs, add)
-            self._followup(outs, followup.get(outs[0].study_id, []), add)
+        for rule in self.rules:
+            if rule.kind == "nested_n":
+                _nested_n(rule, outcomes, add)
+                continue
+            for outs in groups.values():
+                if rule.kind == "pair":
+                    _pair(rule, outs, add)
+                elif rule.kind == "categories":
+                    _categories(rule, outs, add)
+                elif rule.kind == "over_time":
+                    _over_time(rule, outs, add)
+                else:
+                    _followup(rule, outs, followup.get(outs[0].study_id, []), add)
         return [self._finding(doc_id, k, v) for k, v in found.items()]
 
-    # --- rules ------------------------------------------------------------------------------
-    def _responses(self, outs: list[Outcome], add) -> None:
-        pct = _single(outs, unit="%")
-        for lo, hi, rule in (
-            ("CR", "ORR", "cr_above_orr"),
-            ("SCR", "CR", "scr_above_cr"),
-            ("VGPR_PLUS", "ORR", "vgpr_plus_above_orr"),
-            ("CR", "VGPR_PLUS", "cr_above_vgpr_plus"),
-        ):
-            a, b = pct.get(lo), pct.get(hi)
-            if a and b and a.value > b.value + _half(a.value) + _half(b.value):
-                add(rule, a, lo, f"{lo} {fmt(a.value)}% > {hi} {fmt(b.value)}%", [_ev(a, lo), _ev(b, hi)])
-        orr = pct.get("ORR")
-        cats = [pct[c] for c in self.categories if c in pct]
-        if not orr or len(cats) < 2:
-            return
-        total, slack = 0.0, _half(orr.value)
-        for i, c in enumerate(cats):
-            total += c.value
-            slack += _half(c.value)
-            if i >= 1 and total > orr.value + slack:
-                used = cats[: i + 1]
-                whole = i == len(cats) - 1 and len(cats) == len(self.categories)
-                metric = "ORR" if whole else c.metric  # the full breakdown disagrees with ORR itself
-                terms = " + ".join(f"{u.metric} {fmt(u.value)}" for u in used)
-                add(
-                    "categories_above_orr",
-                    c,
-                    metric,
-                    f"{terms} = {fmt(round(total, 6))} > ORR {fmt(orr.value)}",
-                    [_ev(u, u.metric) for u in used] + [_ev(orr, "ORR")],
-                )
-                return
-
-    def _ordered(self, outs: list[Outcome], add) -> None:
-        for pairs, timed in ((self.ordered_medians, False), (self.ordered_rates, True)):
-            for lo, hi in pairs:
-                for a in outs:
-                    for b in outs:
-                        if (a.metric, b.metric) != (lo, hi) or a.value is None or b.value is None:
-                            continue
-                        if timed and a.timepoint_months != b.timepoint_months:
-                            continue
-                        if a.value > b.value + _half(a.value) + _half(b.value):
-                            add(
-                                "pfs_above_os",
-                                a,
-                                lo,
-                                f"{lo} {fmt(a.value)} > {hi} {fmt(b.value)}",
-                                [_ev(a, lo), _ev(b, hi)],
-                            )
-
-    def _over_time(self, outs: list[Outcome], add) -> None:
-        by: dict[str, list[Outcome]] = defaultdict(list)
-        for o in outs:
-            if o.metric in self.rates and o.value is not None and o.timepoint_months is not None:
-                by[o.metric].append(o)
-        for metric, rs in by.items():
-            rs.sort(key=lambda o: o.timepoint_months)
-            for early, late in zip(rs, rs[1:], strict=False):
-                if late.timepoint_months > early.timepoint_months and late.value > early.value + _half(
-                    late.value
-                ) + _half(early.value):
-                    add(
-                        "rate_rises_over_time",
-                        late,
-                        metric,
-                        f"{metric} {fmt(late.value)}% at {fmt(late.timepoint_months)} months > {fmt(early.value)}% at {fmt(early.timepoint_months)} months",
-                        [
-                            _ev(early, f"{fmt(early.timepoint_months)}m"),
-                            _ev(late, f"{fmt(late.timepoint_months)}m"),
-                        ],
-                    )
-
-    def _followup(self, outs: list[Outcome], fus: list[Outcome], add) -> None:
-        if not fus or self.factor <= 0:
-            return
-        fu = max(fus, key=lambda o: o.value)
-        for o in outs:
-            if o.metric in self.medians and o.value is not None and o.value > self.factor * fu.value:
-                add(
-                    "median_beyond_followup",
-                    o,
-                    o.metric,
-                    f"{o.metric} {fmt(o.value)} months > {fmt(self.factor)} x median follow-up {fmt(fu.value)} months",
-                    [_ev(o, o.metric), _ev(fu, "median follow-up")],
-                )
-
     def _finding(self, doc_id: str, key: tuple, v: _Violation) -> Finding:
-        sevs = [self.rule_sev.get(r) or self.sev.get("logic") for r in v.rules]
+        sevs = [self.rule_sev.get(r) or self.sev.get(self.check) for r in v.rules]
         severity = min(sevs, key=lambda s: SEVERITIES.index(s) if s in SEVERITIES else 0)
         o = v.outcome
         scope = ", ".join(x for x in (o.arm and f"{o.arm} arm", o.subgroup, o.source) if x)
         msg = f"{label_of(o)} ({scope}): " + "; ".join(v.reasons)
         subject = "|".join(str(k) for k in key)
-        return make(doc_id, "logic", severity, subject, msg, v.evidence, o, metric=v.metric)
+        return make(doc_id, self.check, severity, subject, msg, v.evidence, o, metric=v.metric)
 
 
-def _single(outs: list[Outcome], unit: str) -> dict[str, Outcome]:
+# --- relation kinds --------------------------------------------------------------------------
+def _pair(rule: Rule, outs: list[Outcome], add: Add) -> None:
+    lo, hi = str(rule.conf["lower"]), str(rule.conf["upper"])
+    if not rule.conf.get("timed"):
+        one = _single(outs)
+        a, b = one.get(lo), one.get(hi)
+        if a and b and _above(a.value, b.value):
+            add(rule.name, a, lo, f"{lo} {fmt(a.value)} > {hi} {fmt(b.value)}", [_ev(a, lo), _ev(b, hi)])
+        return
+    for a in outs:
+        for b in outs:
+            if (a.metric, b.metric) != (lo, hi) or a.value is None or b.value is None:
+                continue
+            if a.timepoint_months == b.timepoint_months and _above(a.value, b.value):
+                at = f" at {fmt(a.timepoint_months)} months" if a.timepoint_months else ""
+                add(
+                    rule.name,
+                    a,
+                    lo,
+                    f"{lo} {fmt(a.value)} > {hi} {fmt(b.value)}{at}",
+                    [_ev(a, lo), _ev(b, hi)],
+                )
+
+
+def _categories(rule: Rule, outs: list[Outcome], add: Add) -> None:
+    one = _single(outs, unit="%")
+    categories = rule.metrics("categories") or ["CR", "VGPR", "PR"]
+    total_metric = str(rule.conf.get("total") or "ORR")
+    orr = one.get(total_metric)
+    cats = [one[c] for c in categories if c in one]
+    if not orr or len(cats) < 2:
+        return
+    total, slack = 0.0, _half(orr.value)
+    for i, c in enumerate(cats):
+        total += c.value
+        slack += _half(c.value)
+        if i >= 1 and total > orr.value + slack:
+            used = cats[: i + 1]
+            whole = i == len(cats) - 1 and len(cats) == len(categories)
+            metric = total_metric if whole else c.metric  # the full breakdown disagrees with ORR itself
+            terms = " + ".join(f"{u.metric} {fmt(u.value)}" for u in used)
+            reason = f"{terms} = {fmt(round(total, 6))} > {total_metric} {fmt(orr.value)}"
+            add(rule.name, c, metric, reason, [_ev(u, u.metric) for u in used] + [_ev(orr, total_metric)])
+            return
+
+
+def _over_time(rule: Rule, outs: list[Outcome], add: Add) -> None:
+    rates = set(rule.metrics())
+    by: dict[str, list[Outcome]] = defaultdict(list)
+    for o in outs:
+        if o.metric in rates and o.value is not None and o.timepoint_months is not None:
+            by[o.metric].append(o)
+    for metric, rs in by.items():
+        rs.sort(key=lambda o: o.timepoint_months)
+        for early, late in zip(rs, rs[1:], strict=False):
+            if late.timepoint_months > early.timepoint_months and _above(late.value, early.value):
+                reason = (
+                    f"{metric} {fmt(late.value)}% at {fmt(late.timepoint_months)} months > "
+                    f"{fmt(early.value)}% at {fmt(early.timepoint_months)} months"
+                )
+                ev = [
+                    _ev(early, f"{fmt(early.timepoint_months)}m"),
+                    _ev(late, f"{fmt(late.timepoint_months)}m"),
+                ]
+                add(rule.name, late, metric, reason, ev)
+
+
+def _followup(rule: Rule, outs: list[Outcome], fus: list[Outcome], add: Add) -> None:
+    factor = float(rule.conf.get("factor") or 1.0)
+    if not fus:
+        return
+    medians = set(rule.metrics())
+    for o in outs:
+        if o.metric not in medians or o.value is None:
+            continue
+        # the follow-up it was observed in: the same source's, else the longest stated
+        same = [f for f in fus if f.source == o.source] or fus
+        fu = max(same, key=lambda f: f.value)
+        if o.value > factor * fu.value + _half(o.value):
+            times = f"{fmt(factor)} x " if factor != 1 else ""
+            reason = f"{o.metric} {fmt(o.value)} months > {times}median follow-up {fmt(fu.value)} months"
+            add(rule.name, o, o.metric, reason, [_ev(o, o.metric), _ev(fu, "median follow-up")])
+
+
+def _nested_n(rule: Rule, outcomes: Sequence[Outcome], add: Add) -> None:
+    """A subgroup's n above the n of its own arm (the same study and arm, whole population)."""
+    ns = [o for o in outcomes if o.metric == "N" and o.value is not None]
+    for o in ns:
+        if not o.subgroup:
+            continue
+        outer = [p for p in ns if p.study_id == o.study_id and p.arm == o.arm and not p.subgroup]
+        if outer:
+            top = max(outer, key=lambda p: p.value)
+            if o.value > top.value:
+                what = f"{o.arm} arm" if o.arm else "its arm"
+                reason = f"subgroup {o.subgroup} n {fmt(o.value)} > {what} n {fmt(top.value)}"
+                add(rule.name, o, "N", reason, [_ev(o, "subgroup n"), _ev(top, "arm n")])
+
+
+def _single(outs: list[Outcome], unit: str | None = None) -> dict[str, Outcome]:
     """Metric -> outcome when the group states that metric once (several analyses are left out:
     comparing values from different follow-ups would raise false alarms)."""
     by: dict[str, list[Outcome]] = defaultdict(list)
     for o in outs:
-        if o.unit == unit and o.value is not None and o.timepoint_months is None:
+        if (unit is None or o.unit == unit) and o.value is not None and o.timepoint_months is None:
             by[o.metric].append(o)
     return {m: os[0] for m, os in by.items() if len({o.value for o in os}) == 1}
 
 
 def _ev(o: Outcome, label: str) -> Evidence:
-    return Evidence.of(o, f"{o.source} {label}")
+    return evidence_of(o, f"{o.source} {label}")

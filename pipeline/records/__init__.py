@@ -14,6 +14,7 @@ from pipeline.records.assemble import merge
 from pipeline.records.cues import compile_cues
 from pipeline.records.from_tables import read_tables
 from pipeline.records.from_text import read_text
+from pipeline.records.studies import settle
 from pipeline.rules import Rules
 
 
@@ -24,7 +25,7 @@ class Builder:
     def build(self, doc: Document) -> tuple[list[Study], list[Outcome]]:
         drafts = read_tables(doc, self.cues)
         drafts += read_text(doc, self.cues, table_drafts=drafts)
-        return merge(doc.doc_id, drafts)
+        return merge(doc.doc_id, settle(doc, drafts, self.cues))
 
 
 def build(doc: Document, rules: Rules) -> tuple[list[Study], list[Outcome]]:

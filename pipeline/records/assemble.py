@@ -17,6 +17,12 @@ def slug(text: str) -> str:
 def study_id(d: StudyDraft, index: int) -> str:
     if d.trial:
         return slug(d.trial) + (f"/{slug(d.cohort)}" if d.cohort else "")
+    if d.design_word == "pooled":  # shared/schema.md: pooled, pooled/<population>
+        return "pooled" + (f"/{slug(d.population)}" if d.population else "")
+    if d.author:
+        return d.author
+    if d.design_word == "document":
+        return "document"
     head = slug(d.product) or slug(d.target) or "study"
     word = d.design_word or "study"
     return f"{head}/{word}-{d.n}" if d.n else f"{head}/{word}-{index}"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pipeline.model import Mention
 from pipeline.records.cues import Cues
 
-MEDIANS = ("PFS_MEDIAN", "OS_MEDIAN", "DOR_MEDIAN", "FOLLOWUP_MEDIAN")
+MEDIANS = ("PFS_MEDIAN", "OS_MEDIAN", "DOR_MEDIAN", "EFS_MEDIAN", "FOLLOWUP_MEDIAN")
 _LABEL_ARM = re.compile(r"\s*\(\s*([A-Za-z][A-Za-z0-9\-]{0,9})\s*\)")
 _ABBR_BEFORE = re.compile(r"(?P<abbr>[A-Za-z][A-Za-z0-9\-]{0,9})\s*\(?\s*$")
 

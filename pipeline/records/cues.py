@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.model import Mention
+from pipeline.ner.values import ValueFinder
 from pipeline.rules import Rules
 
 # A dose as printed: "450x10^6", "0.75 x 10^6", "450x106" (exponent lost its superscript), and lists
@@ -44,6 +45,8 @@ class Cues:
     column_words: dict[str, list[str]]
     designs: dict[str, list[str]]
     control_words: list[str]
+    comparator_hints: list[str]
+    flow: dict  # flow-diagram boxes: arm / randomised / whole_arm patterns, populations label -> patterns  # in an arm phrase of a sentence, words that name the comparator
     subgroups: dict[str, str]  # printed form (lower) -> canonical label
     subgroup_patterns: list[tuple[re.Pattern[str], str]]
     respectively_re: re.Pattern[str]
@@ -51,6 +54,11 @@ class Cues:
     value_before_metric_re: re.Pattern[str]
     mean_re: re.Pattern[str]  # a mean/average cue right before a metric phrase ("mean follow-up")
     subset_re: re.Pattern[str]  # after a patient count: the trait naming a subset ("with prior X")
+    not_study_count_re: re.Pattern[str]  # after a patient count: it counts no study population
+    scope_opening_re: re.Pattern[str]  # "Among patients with X, …": the sentence is about subgroup X
+    scope_relative_re: re.Pattern[str]  # "… among those with X, in whom …"
+    scope_anaphora_re: re.Pattern[str]  # "In this subgroup, …": the previous sentence's subgroup
+    table: TableCues | None = None  # how table headers and labels are read (tablecells.py)
 
     def design_word(self, text: str) -> str:
         """The design word (rwe, retro, …) whose phrases the text uses, for ids of unnamed studies."""
@@ -59,6 +67,43 @@ class Cues:
             if any(re.search(rf"\b{re.escape(str(p).lower())}", low) for p in phrases):
                 return word
         return ""
+
+
+@dataclass
+class TableCues:
+    """Header and row-label reading: metric phrases, grade ≥3 event names under a grade cue, header
+    words of numbers that are no schema metric, baseline-table caption words, the value grammar."""
+
+    metric_re: re.Pattern[str]  # every metric phrase (group name = its index in `metric_of`)
+    metric_of: list[str]
+    grade_re: re.Pattern[str]
+    events: list[tuple[re.Pattern[str], str]]
+    nonschema_re: re.Pattern[str]
+    baseline_re: re.Pattern[str]
+    values: ValueFinder
+
+
+def _words_re(words: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    alts = sorted({str(w) for w in words}, key=len, reverse=True)
+    return re.compile("|".join(phrase_pattern(w) for w in alts) or r"(?!x)x", flags)
+
+
+def compile_table_cues(rules: Rules, codes: dict[str, str]) -> TableCues:
+    rec = rules.get("records") or {}
+    grade = (rules.get("metrics") or {}).get("grade3") or {}
+    phrases = sorted(codes, key=len, reverse=True)
+    metric_re = re.compile("|".join(f"(?P<m{i}>{phrase_pattern(p)})" for i, p in enumerate(phrases)),
+                           re.IGNORECASE)  # fmt: skip
+    events = [(_words_re(ws), code) for code, ws in (grade.get("events") or {}).items()]
+    return TableCues(
+        metric_re=metric_re,
+        metric_of=[codes[p] for p in phrases],
+        grade_re=_words_re(grade.get("cues") or []),
+        events=events,
+        nonschema_re=_words_re(rec.get("nonschema_headers") or [], 0),
+        baseline_re=_words_re(rec.get("baseline_captions") or []),
+        values=ValueFinder(rules.get("ner") or {}),
+    )
 
 
 def compile_cues(rules: Rules) -> Cues:
@@ -80,6 +125,7 @@ def compile_cues(rules: Rules) -> Cues:
         pat = item["pattern"].replace("{dose}", DOSE_RE)
         patterns.append((re.compile(pat, re.IGNORECASE), item["label"]))
     resp = rec.get("respectively") or ["respectively"]
+    scope = rec.get("subgroup_scope") or {}
     return Cues(
         metric_codes=codes,
         metric_units=units,
@@ -87,14 +133,30 @@ def compile_cues(rules: Rules) -> Cues:
         column_words=rec.get("columns") or {},
         designs=rec.get("designs") or {},
         control_words=[str(w).lower() for w in (rec.get("arms") or {}).get("control", [])],
+        flow=_flow(rec.get("flow") or {}),
+        comparator_hints=[str(w).lower() for w in (rec.get("arms") or {}).get("comparator_hints", [])],
         subgroups=subgroups,
         subgroup_patterns=patterns,
         respectively_re=re.compile("|".join(rf"\b{re.escape(w)}\b" for w in resp), re.IGNORECASE),
         author_re=re.compile(rec.get("author_cue") or r"(?!x)x"),
         value_before_metric_re=re.compile(rec.get("value_before_metric") or r"^\s*$", re.IGNORECASE),
         subset_re=re.compile(rec.get("subset_after_count") or r"(?!x)x", re.IGNORECASE),
+        not_study_count_re=re.compile(rec.get("not_study_count") or r"(?!x)x", re.IGNORECASE),
+        scope_opening_re=re.compile(scope.get("opening") or r"(?!x)x", re.IGNORECASE),
+        scope_relative_re=re.compile(scope.get("relative") or r"(?!x)x", re.IGNORECASE),
+        scope_anaphora_re=re.compile(scope.get("anaphora") or r"(?!x)x", re.IGNORECASE),
         mean_re=re.compile(
             rf"\b(?:{'|'.join(re.escape(str(w)) for w in rec.get('mean_cues') or ['mean'])})\s+$",
             re.IGNORECASE,
         ),
+        table=compile_table_cues(rules, codes),
     )
+
+
+def _flow(spec: dict) -> dict:
+    """rules/records.yml `flow`, its patterns checked to compile (rules are validated when loaded)."""
+    out = {k: [str(p) for p in spec.get(k) or []] for k in ("arm", "randomised", "whole_arm")}
+    out["populations"] = {str(k): [str(p) for p in v] for k, v in (spec.get("populations") or {}).items()}
+    for pat in [*out["arm"], *out["randomised"], *out["whole_arm"], *sum(out["populations"].values(), [])]:
+        re.compile(pat)
+    return out

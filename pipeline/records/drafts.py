@@ -19,7 +19,8 @@ class StudyDraft:
     phase: str = ""
     n: int | None = None
     design: str = ""
-    design_word: str = ""  # rwe, retro, an author name: for ids of studies without a trial name
+    design_word: str = ""  # rwe, retro, pooled, an author name: for ids of studies without a trial name
+    author: str = ""  # "park-2018": an author-named study with the year the paper prints
     population: str = ""
     refs: list[str] = field(default_factory=list)
     pages: set[int] = field(default_factory=set)
@@ -30,6 +31,8 @@ class StudyDraft:
 
         if self.trial:
             return ("trial", norm_key(self.trial), self.cohort.lower())
+        if self.design_word in ("pooled", "document"):
+            return (self.design_word, self.population.lower(), str(self.n or ""))
         return ("anon", self.product, str(self.n or ""))
 
 

@@ -1,72 +1,63 @@
-"""Study rows of result tables into drafts with outcome records.
+"""Result tables into study drafts with outcome records, from the table's own structure.
 
-Column roles come from what the header says (rules/records.yml `columns`, or a metric name such as
-"ORR (%)"), never from position; a table whose first column holds the role words (trials in columns,
-metrics in rows) is read transposed. Rows whose agent and trial cells are empty continue the row above."""
+Every value cell takes its meaning from the header path of its column and the label of its row
+(tablecells.label_meaning), never from its position; the study it belongs to comes from the row's
+study cells (trial, agent, registry, an author-year name; a trial cell spanning the rows of its arms),
+or, in a transposed table, from the column's header. Layouts (grid.py repairs the structure first):
+- studies as rows: a column per metric ("ORR, %", "Median PFS, mo (95% CI)"), or cells naming their
+  metrics ("ORR 52%; CR 39%"); an `Arm` column, or rows repeating one trial, give one row per arm;
+- metric labels down a column with arms across ("T-DXd (n=261)" | "T-DM1 (n=263)"), inside trial blocks
+  whose name cell is merged down the block: the first arm is the investigational one, a later one (or
+  one named by a control word) the comparator;
+- transposed: studies across the columns, labels down the first column;
+- a baseline table (caption) gives only the n of each arm its header prints."""
 
 from __future__ import annotations
 
 import re
 
-from pipeline.model import Cell, Document, Mention, Outcome, Table
-from pipeline.records.cells import Reading, finish, parse_cell
+from pipeline.model import Document, Mention, Outcome
+from pipeline.records.cells import Reading, parse_cell
 from pipeline.records.cues import Cues, first_canonical, norm_key
 from pipeline.records.drafts import StudyDraft, expand_refs
+from pipeline.records.grid import Grid, Slot, build_grid, numeric
+from pipeline.records.tablecells import (
+    Meaning,
+    cell_readings,
+    count_readings,
+    dose_readings,
+    grade3_events,
+    label_meaning,
+)
 
 _GLUED_REFS = re.compile(r"(?<=[A-Za-z])(\d{1,3}(?:\s*[-–,]\s*\d{1,3})*)\s*$")
 _GROUP_N = re.compile(r"\b(\d+)\s+([A-Za-z][A-Za-z\-]*(?:\s[a-z][a-z\-]+)?)")
+_AUTHOR = re.compile(
+    r"^(?P<a>[A-Z][A-Za-z'\-]+)(?:\s+(?:et\s+al\.?|and\s+[A-Z][A-Za-z'\-]+))?,?\s*\(?(?P<y>(?:19|20)\d{2})?"
+)
+_CI = re.compile(r"\(?\s*95\s*%\s*CI\s*\)?", re.I)
+_COHORT = re.compile(
+    r",\s*(?:(?P<a>[A-Za-z0-9+\-]{1,12})\s+(?:cohort|subcohort|part)|(?:cohort|part)\s+(?P<b>[A-Za-z0-9]{1,6}))\s*$",
+    re.I,
+)
+_BRACKETS = re.compile(r"\[[^\]]*\]|\([^)]*\)")
+STUDY_ROLES = ("agent", "trial", "registry")
 
 
 def column_roles(header: list[str], cues: Cues) -> dict[int, str]:
     """Column index -> role (agent, trial, phase, patients, design, outcomes, adverse, target, metric:CODE)."""
     roles: dict[int, str] = {}
     for i, name in enumerate(header):
-        h = " ".join(name.lower().split())
-        bare = re.sub(r"\(.*?\)|[,:]|%|\bmonths?\b", " ", h).strip()
-        if bare and bare in cues.metric_codes:
-            roles[i] = "metric:" + cues.metric_codes[bare]
-            continue
-        best, best_len = "", 0
-        for role, words in cues.column_words.items():
-            for w in words:
-                w = str(w).lower()
-                if re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])", h) and len(w) > best_len:
-                    best, best_len = role, len(w)
-        if best and (best in ("outcomes", "adverse") or best not in roles.values()):
-            roles[i] = best
+        m = label_meaning(name, cues)
+        if m.role == "metric":
+            roles[i] = "metric:" + m.metric
+        elif (
+            m.role
+            and m.role != "nonschema"
+            and (m.role in ("outcomes", "adverse") or m.role not in roles.values())
+        ):
+            roles[i] = m.role
     return roles
-
-
-def _oriented(
-    table: Table, cues: Cues
-) -> tuple[list[list[str]], list[list[Cell | None]], dict[int, str], int]:
-    grid = table.grid()
-    cells: list[list[Cell | None]] = [[None] * table.n_cols for _ in range(table.n_rows)]
-    for c in table.cells:
-        cells[c.row][c.col] = c
-    hr = max(1, table.header_rows)
-    roles = column_roles(table.header(), cues)
-    if len(set(roles.values())) < 2 and table.n_cols > 1:
-        first = [" ".join(grid[r][0].split()) for r in range(table.n_rows)]
-        t_roles = column_roles(first, cues)
-        if len(set(t_roles.values())) >= 2:  # trials in columns, metrics in rows
-            grid = [list(col) for col in zip(*grid, strict=True)]
-            cells = [list(col) for col in zip(*cells, strict=True)]
-            return grid, cells, t_roles, 1
-    return grid, cells, roles, hr
-
-
-def _row_groups(grid: list[list[str]], roles: dict[int, str], hr: int) -> list[list[int]]:
-    keys = [i for i, r in roles.items() if r in ("agent", "trial")]
-    groups: list[list[int]] = []
-    for r in range(hr, len(grid)):
-        if not any(x.strip() for x in grid[r]):
-            continue
-        if groups and keys and not any(grid[r][k].strip() for k in keys):
-            groups[-1].append(r)  # a continuation row (page break, row split by a stray rule)
-        else:
-            groups.append([r])
-    return groups
 
 
 def read_tables(doc: Document, cues: Cues) -> list[StudyDraft]:
@@ -77,117 +68,256 @@ def read_tables(doc: Document, cues: Cues) -> list[StudyDraft]:
     drafts: list[StudyDraft] = []
     for table in doc.tables:
         try:
-            drafts.extend(_read_table(table, cues, by_cell))
+            found = read_grid(build_grid(doc, table, by_cell), cues)
         except (IndexError, ValueError):  # a malformed grid: skip the table, never the document
             continue
+        _caption_study(found, _caption_mentions(doc, table.caption))
+        for d in found:
+            d.pages |= set(table.pages[:1]) | {o.page for o in d.outcomes if o.page}
+            for o in d.outcomes:
+                o.table_id = table.table_id
+        drafts.extend(found)
     return drafts
 
 
-def _joined(
-    cells: list[Cell | None], table_id: str, by_cell: dict[tuple[str, int, int], list[Mention]]
-) -> tuple[str, list[Mention]]:
-    """The text of one column over a row group (cells joined by a space) and NER's mentions of those
-    cells, their offsets moved into the joined text."""
-    text, out = "", []
-    for c in cells:
-        if c is None or not c.text.strip():
-            continue
-        if text:
-            text += " "
-        base = len(text)
-        text += c.text
-        for m in by_cell.get((table_id, c.row, c.col), []):
-            out.append(Mention(m.label, m.text, m.canonical, m.start + base, m.end + base, attrs=m.attrs))
-    return text, sorted(out, key=lambda m: (m.start, -m.end))
+def _caption_mentions(doc: Document, caption: str) -> list[Mention]:
+    """NER's mentions of the table's caption (a body block of its own)."""
+    if not caption.strip():
+        return []
+    key = " ".join(caption.split())[:40]
+    for b in doc.blocks:
+        if b.kind == "caption" and " ".join(b.text.split()).startswith(key):
+            return [m for m in doc.mentions if m.source == "text" and b.start <= m.start < b.end]
+    return []
 
 
-def _read_table(
-    table: Table, cues: Cues, by_cell: dict[tuple[str, int, int], list[Mention]]
-) -> list[StudyDraft]:
-    grid, cells, roles, hr = _oriented(table, cues)
-    if not any(r in ("outcomes", "adverse") or r.startswith("metric:") for r in roles.values()):
-        return []  # not a results table
+def _caption_study(drafts: list[StudyDraft], ms: list[Mention]) -> None:
+    """A caption naming one trial ("Table 3. ALPHA-2 (NCT…): activity by cohort") names the study of
+    every row that names none."""
+    trials = {m.canonical for m in ms if m.label == "TRIAL"}
+    if len(trials) != 1:
+        return
+    for d in drafts:
+        if not d.trial and not d.design_word:
+            d.trial = next(iter(trials))
+            d.nct_id = d.nct_id or next((m.canonical or m.text for m in ms if m.label == "REGISTRY_ID"), "")
+            d.product = d.product or first_canonical(ms, "PRODUCT")
+
+
+def read_grid(grid: Grid, cues: Cues) -> list[StudyDraft]:
+    if not grid.rows or cues.table is None:
+        return []
+    head = [label_meaning(s.text, cues) for s in grid.head]
+    if cues.table.baseline_re.search(grid.caption):
+        d = StudyDraft("table")
+        _arm_counts(d, grid, head, range(1, grid.n_cols), cues)
+        return [d] if d.outcomes else []
+    j = _label_column(grid, cues)
+    if j is not None:
+        if j > 0 or _arm_headers(grid, j):
+            return _arm_columns(grid, j, head, cues)
+        t = grid.transposed()
+        return _study_rows(t, [label_meaning(s.text, cues) for s in t.head], cues)
+    named = [m.role for m, s in zip(head, grid.head, strict=True) if m.role and not _names_study(s)]
+    if len(set(named)) < 2 and grid.n_cols > 1:
+        firsts = {m.role for r in grid.rows if (m := _is_label(r[0], cues)) is not None}
+        if len(firsts) >= 2:  # roles down the first column, studies across
+            t = grid.transposed()
+            return _study_rows(t, [label_meaning(s.text, cues) for s in t.head], cues)
+    return _study_rows(grid, head, cues)
+
+
+def _names_study(s: Slot) -> bool:
+    return any(m.label in ("TRIAL", "REGISTRY_ID") for m in s.mentions)
+
+
+# -- which layout ---------------------------------------------------------------------------------
+def _is_label(s: Slot, cues: Cues) -> Meaning | None:
+    """The meaning of a label cell: words naming a metric or a role, no number but a timepoint's."""
+    if not s.text.strip() or any(m.label == "VALUE" for m in s.mentions) or numeric(s) or cues.table is None:
+        return None
+    bare = _CI.sub(" ", s.text)
+    for h in sorted(cues.table.values.timepoints(bare), key=lambda h: -h.start):
+        bare = bare[: h.start] + bare[h.end :]
+    if re.search(r"\d", re.sub(r"[≥≤]\s?\d", "", bare)):
+        return None
+    m = label_meaning(s.text, cues)
+    return m if m.role else None
+
+
+def _label_column(grid: Grid, cues: Cues) -> int | None:
+    """The first column whose cells are mostly labels, two or more of them naming a metric."""
+    for j in range(grid.n_cols - 1):
+        filled = [r[j] for r in grid.rows if r[j].text.strip()]
+        meanings = [m for m in (_is_label(s, cues) for s in filled) if m is not None]
+        if len([m for m in meanings if m.metrics]) >= 2 and len(meanings) * 2 >= len(filled):
+            return j
+    return None
+
+
+def _arm_headers(grid: Grid, j: int) -> bool:
+    """Arms across the columns rather than studies: a header prints an n or names an arm, none a trial."""
+    heads = grid.head[j + 1 :]
+    if any(m.label == "TRIAL" for s in heads for m in s.mentions):
+        return False
+    return any(m.label in ("N", "ARM") for s in heads for m in s.mentions) or any(
+        re.search(r"\barms?\b", s.text, re.I) for s in heads
+    )
+
+
+# -- studies as rows --------------------------------------------------------------------------------
+def _study_rows(grid: Grid, head: list[Meaning], cues: Cues) -> list[StudyDraft]:
+    roles = {i: m.role for i, m in enumerate(head) if m.role and m.role != "nonschema"}
+    if not roles.get(0) and grid.n_cols > 1 and not head[0].role:
+        roles = {0: "trial", **roles}  # the unnamed first column holds the study names
+    results = any(r in ("metric", "outcomes", "adverse", "patients") for r in roles.values()) or any(
+        m.label == "METRIC" for row in grid.rows for s in row for m in s.mentions
+    )
+    if not results:
+        return []
+    keys = [i for i, r in roles.items() if r in STUDY_ROLES]
+    values = [i for i, r in roles.items() if r in ("metric", "arm")]
+    pooled = cues.design_word(grid.caption) == "pooled"
     out: list[StudyDraft] = []
-    for rows in _row_groups(grid, roles, hr):
-        col_cells = {i: [cells[r][i] for r in rows] for i in range(len(grid[0]))}
-        joined = {i: _joined(col_cells[i], table.table_id, by_cell) for i in range(len(grid[0]))}
-        text = {i: t for i, (t, _) in joined.items()}
-        lexed = {i: ms for i, (_, ms) in joined.items()}
-        d = StudyDraft("table", pages={p for p in table.pages[:1]})
-        _study_fields(d, roles, text, lexed, col_cells, cues)
-        groups = _local_groups(text.get(_col(roles, "patients"), ""), cues)
-        arms = _local_arms(text, lexed, cues)
-        for i, role in roles.items():
-            found: list[Outcome] = []
-            if role == "patients":
-                found = _patient_rows(d, text[i], lexed[i], groups)
-            elif role == "design":
-                found = _dose_rows(text[i], lexed[i])
-            elif role in ("outcomes", "adverse"):
-                found = [_outcome(r) for r in parse_cell(text[i], lexed[i], cues, groups, arms)]
-            elif role.startswith("metric:"):
-                vals = [m for m in lexed[i] if m.label == "VALUE"]
-                if vals:
-                    r = finish(role[7:], vals[0], cues, None)
-                    if r is not None:
-                        r.snippet = text[i]
-                        found = [_outcome(r)]
-            boxes = [c.box for c in col_cells[i] if c is not None and c.box]
-            for o in found:
-                o.table_id = table.table_id
-                if boxes:
-                    o.page, o.bbox = boxes[0].page, str(boxes[0])
-                    d.pages.add(boxes[0].page)
-            d.outcomes.extend(found)
-        if d.outcomes or d.trial or d.product:
+    groups: list[tuple[list[Slot], bool]] = []  # joined row, same study as the row before
+    for row in grid.rows:
+        keyless = bool(keys) and not any(row[i].text.strip() for i in keys)
+        valued = any(numeric(row[i]) or (roles[i] == "arm" and row[i].text.strip()) for i in values)
+        if groups and keyless and not valued:
+            for i, s in enumerate(row):  # a row continued past a rule or a page break
+                groups[-1][0][i].add(s)
+        else:
+            groups.append(([s.copy() for s in row], keyless))
+    prev_label = ""
+    worded: list[StudyDraft] = []
+    for row, same in groups:
+        label = " ".join(" ".join(row[i].text.split()) for i in keys)
+        d = StudyDraft("table")
+        _study_fields(d, roles, row, cues)
+        if d.cohort and not any(m.label == "COHORT" for i in keys for m in row[i].mentions):
+            worded.append(d)
+        if (not same and out and d.trial and norm_key(d.trial) == norm_key(out[-1].trial) and not d.cohort
+                and d.nct_id in ("", out[-1].nct_id)):  # fmt: skip
+            same = _rest(label, row, keys) != _rest(prev_label, row, keys) and bool(_rest(label, row, keys))
+        arm = _arm_of(row, roles, cues, second=same and bool(out))
+        target = out[-1] if same and out else d
+        if target is d:
             out.append(d)
-    return out
+            prev_label = label
+        subgroup = next((" ".join(row[i].text.split()) for i, r in roles.items() if r == "subgroup"), "")
+        if pooled:
+            d.design_word = "pooled"
+        for i in range(grid.n_cols):
+            for o in _column_outcomes(target, roles.get(i, ""), row[i], head[i], row, roles, cues):
+                o.arm = o.arm or arm
+                o.subgroup = o.subgroup or subgroup
+                target.outcomes.append(o)
+    for d in worded:  # a cohort stated in words only tells rows of one trial apart
+        if sum(norm_key(x.trial) == norm_key(d.trial) for x in out) < 2:
+            d.cohort = ""
+    return [d for d in out if d.outcomes or d.trial or d.product]
 
 
-def _col(roles: dict[int, str], role: str) -> int:
-    return next((i for i, r in roles.items() if r == role), -1)
+def _rest(label: str, row: list[Slot], keys: list[int]) -> str:
+    """A study cell's text beyond its trial name ("TOWER, chemotherapy" -> "chemotherapy")."""
+    ms = [m for i in keys for m in row[i].mentions if m.label in ("TRIAL", "REGISTRY_ID", "PHASE", "COHORT")]
+    for m in ms:
+        label = label.replace(m.text, " ")
+    return " ".join(_BRACKETS.sub(" ", label).strip(" ,;").split()).lower()
 
 
-def _study_fields(d: StudyDraft, roles, text, lexed, col_cells, cues: Cues) -> None:
+def _arm_of(row: list[Slot], roles: dict[int, str], cues: Cues, second: bool) -> str:
+    texts = [row[i].text for i, r in roles.items() if r == "arm"]
+    if texts and any(_control(t, cues) for t in texts):
+        return "control"
+    return "control" if second else ""
+
+
+def _control(text: str, cues: Cues) -> bool:
+    low = text.lower()
+    return any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", low) for w in cues.control_words)
+
+
+def _column_outcomes(
+    d: StudyDraft, role: str, s: Slot, meaning: Meaning, row: list[Slot], roles: dict[int, str], cues: Cues
+) -> list[Outcome]:
+    found: list[Reading] = []
+    if role == "patients":
+        found = _patient_rows(d, s, row, roles, cues)
+    elif role in ("design", "dose"):
+        found = _dose_rows(_doses(s, cues)) or (dose_readings(s, meaning) if meaning.unit else [])
+    elif role in ("outcomes", "adverse") or (
+        role == "" and meaning.role != "nonschema" and any(m.label == "METRIC" for m in s.mentions)
+    ):
+        text = " ".join(row[i].text for i, r in roles.items() if r == "patients")
+        groups = _local_groups(text, cues)
+        arms = _local_arms({i: row[i].text for i in roles}, {i: row[i].mentions for i in roles}, cues)
+        found = parse_cell(s.text, s.mentions, cues, groups, arms)
+        if role == "adverse" or meaning.grade3:
+            found += grade3_events(s.text, cues, found)
+    elif role == "metric":
+        found = cell_readings(s, meaning, Meaning(), cues)
+    return [_outcome(r, s) for r in found]
+
+
+def _study_fields(d: StudyDraft, roles: dict[int, str], row: list[Slot], cues: Cues) -> None:
     for i, role in roles.items():
-        t, ms = text[i], lexed[i]
+        s = row[i]
+        t, ms = s.text, s.mentions
         if role == "agent":
-            refs = expand_refs([r for c in col_cells[i] if c is not None for r in c.refs])
+            refs = expand_refs(s.refs)
             m = _GLUED_REFS.search(t)
             if not refs and m:  # superscript citations glued to the name by a plain text layer
                 refs, t = expand_refs([m.group(1).replace(" ", "")]), t[: m.start()]
-            d.refs = refs
-            d.product = first_canonical(ms, "PRODUCT")
+            d.refs = d.refs or refs
+            d.product = d.product or first_canonical(ms, "PRODUCT")
             tm = next((x for x in ms if x.label == "PRODUCT"), None)
-            d.target = (tm.attrs.get("target", "") if tm else "") or _targets(ms)
-        elif role == "trial":
-            d.trial = first_canonical(ms, "TRIAL")
-            d.cohort = first_canonical(ms, "COHORT")
-            # as printed when malformed (NER's canonical is then empty): the quality stage reports it
-            d.nct_id = next((x.canonical or x.text for x in ms if x.label == "REGISTRY_ID"), "")
-            if not d.trial:
-                rest = t
-                for x in sorted(ms, key=lambda x: -x.start):
-                    if x.label in ("REGISTRY_ID", "COHORT"):
-                        rest = rest[: x.start] + rest[x.end :]
-                d.design_word = cues.design_word(rest)
-                if not d.design_word and 0 < len(rest.split()) <= 3:
-                    d.trial = " ".join(rest.split())  # a code name such as "CTL109"
+            d.target = d.target or (tm.attrs.get("target", "") if tm else "") or _targets(ms)
+        elif role in ("trial", "registry"):
+            _trial_fields(d, t, ms, cues)
         elif role == "phase":
-            d.phase = first_canonical(ms, "PHASE")
-            if not d.design_word:
-                d.design_word = cues.design_word(t)
-        elif role == "patients":
-            d.population = " ".join(re.split(r"\bn\s*=", t, flags=re.I)[0].split()).strip(" ,;")
-        elif role == "design":
-            d.design = " ".join(t.split())
+            d.phase = d.phase or first_canonical(ms, "PHASE")
             d.design_word = d.design_word or cues.design_word(t)
+        elif role == "patients":
+            d.population = d.population or " ".join(re.split(r"\bn\s*=", t, flags=re.I)[0].split()).strip(
+                " ,;"
+            )
+        elif role == "design":
+            d.design = d.design or " ".join(t.split())
+            d.design_word = d.design_word or cues.design_word(t)
+            d.phase = d.phase or first_canonical(ms, "PHASE")
+        elif role == "cohort" and not d.cohort:
+            d.cohort = first_canonical(ms, "COHORT") or (t.split() or [""])[0]
         elif role == "target" and not d.target:
             d.target = _targets(ms) or " ".join(t.split())
-    if not d.product:  # the product may be named only in the design ("infusion of Xyz-Cel")
-        for i, role in roles.items():
-            if role == "design" and (p := first_canonical(lexed[i], "PRODUCT")):
-                d.product = p
+    if not d.product:  # the product may be named only in the design or another cell
+        d.product = next((p for i in roles if (p := first_canonical(row[i].mentions, "PRODUCT"))), "")
+
+
+def _trial_fields(d: StudyDraft, t: str, ms: list[Mention], cues: Cues) -> None:
+    d.trial = d.trial or first_canonical(ms, "TRIAL")
+    d.cohort = d.cohort or first_canonical(ms, "COHORT")
+    # as printed when malformed (NER's canonical is then empty): the quality stage reports it
+    d.nct_id = d.nct_id or next((x.canonical or x.text for x in ms if x.label == "REGISTRY_ID"), "")
+    d.phase = d.phase or first_canonical(ms, "PHASE")
+    if d.trial or not re.search(r"[A-Za-z0-9]", t) or re.fullmatch(r"\s*(?:NA|N/A|n/a|NR|none)\s*", t):
+        return  # nothing printed, or "not reported"
+    rest = t
+    for x in sorted(ms, key=lambda x: -x.start):
+        if x.label in ("REGISTRY_ID", "COHORT", "PHASE"):
+            rest = rest[: x.start] + rest[x.end :]
+    rest = " ".join(_BRACKETS.sub(" ", rest).split()).strip(" ,;")
+    coh = _COHORT.search(rest)
+    if coh and not d.cohort:  # "GO12345, FL cohort": a cohort the name cell states in words
+        d.cohort = coh.group("a") or coh.group("b")
+        rest = rest[: coh.start()].strip(" ,;")
+    author = _AUTHOR.match(rest)
+    d.design_word = d.design_word or cues.design_word(rest)
+    if author and (author.group("y") or "et al" in rest):  # "Maude 2014", "Brennecke et al."
+        d.design_word = "-".join(x.lower() for x in (author.group("a"), author.group("y")) if x)
+        d.population = d.population or rest
+    elif not d.design_word and 0 < len(rest.split(",")[0].split()) <= 3:
+        d.trial = rest.split(",")[0].strip()  # a code name such as "CTL109" (", arm" after it aside)
 
 
 def _targets(ms: list[Mention]) -> str:
@@ -224,38 +354,43 @@ def _local_groups(patients: str, cues: Cues) -> dict[str, str]:
     return out
 
 
-def _patient_rows(d: StudyDraft, text: str, ms: list[Mention], groups: dict[str, str]) -> list[Outcome]:
-    n = next((m for m in ms if m.label == "N" and isinstance(m.attrs.get("value"), int)), None)
+def _patient_rows(
+    d: StudyDraft, s: Slot, row: list[Slot], roles: dict[int, str], cues: Cues
+) -> list[Reading]:
+    n = next((m for m in s.mentions if m.label == "N" and isinstance(m.attrs.get("value"), int)), None)
     if n is None:
-        n = _bare_count(text, ms)
-    if n is None:
-        return []
-    d.n = n.attrs["value"]
-    out = [_outcome(Reading("N", float(d.n), "patients", snippet=n.text))]
-    for m in _GROUP_N.finditer(text[n.end :]):
+        counts = count_readings(s)
+        if not counts:
+            return []
+        if d.n is None:
+            d.n = counts[0][0]
+        snippet = " ".join(s.text.split())
+        return [Reading("N", float(v), "patients", arm=arm, snippet=snippet) for v, arm in counts]
+    if d.n is None:
+        d.n = n.attrs["value"]
+    out = [Reading("N", float(n.attrs["value"]), "patients", snippet=n.text)]
+    groups = _local_groups(s.text, cues)
+    for m in _GROUP_N.finditer(s.text[n.end :]):
         label = groups.get(m.group(2).lower(), "")
         if label:
-            r = Reading(
-                "N", float(m.group(1)), "patients", subgroup=label, snippet=" ".join(m.group().split())
+            out.append(
+                Reading(
+                    "N", float(m.group(1)), "patients", subgroup=label, snippet=" ".join(m.group().split())
+                )
             )
-            out.append(_outcome(r))
     return out
 
 
-def _bare_count(text: str, ms: list[Mention]) -> Mention | None:
-    """A patients cell holding only a whole number ("359"): NER read it as a VALUE because the header
-    it saw was a trial name (a transposed table, where "Patients" labels the row)."""
-    vals = [m for m in ms if m.label == "VALUE"]
-    if len(vals) != 1 or text.strip() != vals[0].text.strip():
-        return None
-    v = vals[0].attrs.get("value")
-    if not isinstance(v, float | int) or v != int(v) or v <= 0 or vals[0].attrs.get("unit"):
-        return None
-    m = vals[0]
-    return Mention("N", m.text, str(int(v)), m.start, m.end, attrs={"value": int(v), "cue": "row header"})
+def _doses(s: Slot, cues: Cues) -> list[Mention]:
+    """DOSE mentions of a cell; a cell joined from printed lines is read again by the value grammar
+    ("3.0 × 10^6" / "cells/kg (median)": the unit is on the next line)."""
+    if not s.parts or cues.table is None:
+        return [m for m in s.mentions if m.label == "DOSE"]
+    return [Mention(h.label, s.text[h.start : h.end], h.canonical, h.start, h.end, "table", attrs=h.attrs)
+            for h in cues.table.values.doses(s.text)]  # fmt: skip
 
 
-def _dose_rows(text: str, ms: list[Mention]) -> list[Outcome]:
+def _dose_rows(ms: list[Mention]) -> list[Reading]:
     out = []
     for m in ms:
         if m.label != "DOSE":
@@ -264,15 +399,72 @@ def _dose_rows(text: str, ms: list[Mention]) -> list[Outcome]:
         ranged = m.attrs.get("qualifier") == "range" and len(vals) == 2
         for k, v in enumerate(vals):
             q = (">=" if k == 0 else "<=") if ranged else ""
-            out.append(_outcome(Reading("DOSE", v, unit, q, snippet=" ".join(m.text.split()))))
+            out.append(Reading("DOSE", v, unit, q, snippet=" ".join(m.text.split())))
     return out
 
 
-def _outcome(r: Reading) -> Outcome:
-    return Outcome(
+# -- arms across the columns ------------------------------------------------------------------------
+def _arm_columns(grid: Grid, j: int, head: list[Meaning], cues: Cues) -> list[StudyDraft]:
+    arms = [k for k in range(j + 1, grid.n_cols) if head[k].role != "nonschema"
+            and any(r[k].text.strip() for r in grid.rows)]  # fmt: skip
+    if not arms:
+        return []
+    roles = {i: (head[i].role if head[i].role in STUDY_ROLES + ("phase",) else "trial") for i in range(j)}
+    out: list[StudyDraft] = []
+    for row in grid.rows:
+        if not out or any(row[i].text.strip() for i in range(j)):
+            d = StudyDraft("table")
+            _study_fields(d, roles, row, cues)
+            if not out:
+                _arm_counts(d, grid, head, arms, cues)
+            out.append(d)
+        d = out[-1]
+        label = label_meaning(row[j].text, cues)
+        if label.role == "nonschema":
+            continue
+        for idx, k in enumerate(arms):
+            arm = "control" if idx or _control(grid.head[k].text, cues) else ""
+            s = row[k]
+            if label.role in ("arm", "patients") and not label.metrics:
+                d.product = d.product or (first_canonical(s.mentions, "PRODUCT") if idx == 0 else "")
+                found = [Reading("N", float(v), "patients", snippet=" ".join(s.text.split()))
+                         for v, _ in count_readings(s)[:1]]  # fmt: skip
+                if idx == 0 and found and d.n is None:
+                    d.n = int(found[0].value or 0)
+            else:
+                found = cell_readings(s, Meaning(), label, cues)
+            for r in found:
+                r.arm = r.arm or arm
+                d.outcomes.append(_outcome(r, s))
+    return [d for d in out if d.outcomes]
+
+
+def _arm_counts(d: StudyDraft, grid: Grid, head: list[Meaning], cols, cues: Cues) -> None:
+    """The n each arm's header prints ("Drug A (N = 306)"): an N row per arm, the first arm's product."""
+    idx = 0
+    for k in cols:
+        s = grid.head[k]
+        n = next((m for m in s.mentions if m.label == "N" and isinstance(m.attrs.get("value"), int)), None)
+        if n is None or head[k].role == "nonschema":
+            continue
+        arm = "control" if idx or _control(s.text, cues) else ""
+        if not arm:
+            d.product = d.product or first_canonical(s.mentions, "PRODUCT")
+            d.n = d.n or n.attrs["value"]
+        r = Reading("N", float(n.attrs["value"]), "patients", arm=arm, snippet=" ".join(s.text.split()))
+        d.outcomes.append(_outcome(r, s))
+        idx += 1
+
+
+def _outcome(r: Reading, s: Slot | None = None) -> Outcome:
+    o = Outcome(
         doc_id="", study_id="", metric=r.metric, value=r.value, unit=r.unit, source="table",
         arm=r.arm, subgroup=r.subgroup, timepoint_months=r.timepoint, qualifier=r.qualifier, snippet=r.snippet,
     )  # fmt: skip
+    box = s.box_at(r.start) if s is not None else None
+    if box is not None:
+        o.page, o.bbox = box.page, str(box)
+    return o
 
 
-__all__ = ["column_roles", "read_tables", "norm_key"]
+__all__ = ["column_roles", "read_grid", "read_tables", "norm_key"]

@@ -9,28 +9,18 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from dataclasses import dataclass
 
 from pipeline.model import Document, Mention, Outcome, enclosing
+from pipeline.records import allocation
 from pipeline.records.cues import Cues, first_canonical, norm_key
+from pipeline.records.discourse import CONFIDENCE, Context, box_reading, is_box, scoped_subgroup, title_trial
+from pipeline.records.doses import dose_readings
 from pipeline.records.drafts import StudyDraft, expand_refs
 from pipeline.records.relations import Relations
 
 _SENT_END = re.compile(r"(?<=[.!?])(?:\d{1,3}(?:[-–,]\d{1,3})*)?\s+(?=[A-Z(\d])")
 _NO_SPLIT = re.compile(r"(?:\bet al|\bvs|\be\.g|\bi\.e|\bFig|\bref|\bno|\bapprox|\bca)\.$", re.IGNORECASE)
-CONFIDENCE = {"named": 0.95, "cohort": 0.85, "intro": 0.8, "heading": 0.75, "carried": 0.7, "subset": 0.7}
 _COUNT_OPENS = re.compile(r"^\s*(?:(?:among|in|of|for)\s+)?(?:the\s+)?(?:remaining\s+)?$", re.IGNORECASE)
-
-
-@dataclass
-class Context:
-    heading_trial: str = ""
-    heading_product: str = ""
-    product: str = ""  # the last product the section named
-    product_generic: bool = False  # it was found by shape only (a code name), not the vocabulary
-    trial: str = ""  # the last trial the section named (for bare cohort cues)
-    study: StudyDraft | None = None  # the study of the previous sentence in the paragraph
-    previous: StudyDraft | None = None  # the trial the previous paragraph ended on (for a subset opening)
 
 
 def sentences(doc: Document, start: int, end: int) -> list[tuple[int, int]]:
@@ -72,27 +62,34 @@ class TextReader:
 
     def read(self) -> list[StudyDraft]:
         ctx = Context()
+        titles = [b for b in self.doc.blocks if b.kind == "title"]
+        ctx.doc_trial = title_trial([m for b in titles for m in self.mentions(b.start, b.end)])
         for block in self.doc.blocks:
-            if block.kind == "heading":
-                ms = self.mentions(block.start, block.end)
-                ctx.heading_trial = first_canonical(ms, "TRIAL")
-                # a trial's run-in heading stays inside its product's section; other headings start a new one
-                ctx.heading_product = first_canonical(ms, "PRODUCT") or (
-                    ctx.heading_product if ctx.heading_trial else ""
-                )
-                ctx.product = ctx.heading_product or ctx.product
-                ctx.trial, ctx.study, ctx.previous = ctx.heading_trial, None, None
+            if block.kind not in ("heading", "paragraph"):
                 continue
-            if block.kind != "paragraph":
+            ms = self.mentions(block.start, block.end)
+            if is_box(block.text, ms):  # a flow-diagram box, wherever the layout put it
+                self._box(block.start, block.end, ms, ctx)
+                continue
+            if block.kind == "heading":
+                ctx.heading(ms)
                 continue
             text = self.doc.text[block.start : block.end]
             if not text[:1].islower():  # a lower-case start continues the paragraph cut by a table
-                ctx.previous = ctx.study if ctx.study is not None and ctx.study.trial else None
-                ctx.study = None
+                ctx.paragraph()
             for k, (a, b) in enumerate(sentences(self.doc, block.start, block.end)):
                 first = k == 0 and not text[:1].islower()
                 self._sentence(a, b, ctx, first)
         return list(self.drafts.values())
+
+    def _box(self, a: int, b: int, ms: list[Mention], ctx: Context) -> None:
+        """A flow-diagram box: an N row of the study the diagram belongs to."""
+        s = self.doc.text[a:b]
+        r = box_reading(s, ms, self.cues, ctx)
+        study = ctx.study or ctx.topic or (self._draft(trial=ctx.doc_trial) if ctx.doc_trial else None)
+        if r is not None and study is not None:
+            study.pages.add(self.doc.page_of(a))
+            self._add(study, self._outcome(r, s, a, "box"))
 
     def _sentence(self, a: int, b: int, ctx: Context, first: bool) -> None:
         s = self.doc.text[a:b]
@@ -104,8 +101,11 @@ class TextReader:
             ctx.product_generic = bool(pm.attrs.get("generic"))
         study, how = self._resolve(s, ms, ctx, first)
         if study is None:
-            return
-        ctx.study = study
+            study, how = self._document(), "paper"  # kept only when the paper has no other study
+        if how != "paper":
+            ctx.study = study
+            if how == "named" and ctx.topic is None:
+                ctx.topic = study
         study.pages.add(self.doc.page_of(a))
         if how in ("named", "intro", "cohort"):  # citations of the sentence introducing the study
             study.refs += [r for r in self._refs(a, b) if r not in study.refs]
@@ -114,10 +114,17 @@ class TextReader:
         if how in ("named", "intro") and not study.nct_id:
             # as printed when malformed (NER's canonical is then empty): the quality stage reports it
             study.nct_id = next((m.canonical or m.text for m in ms if m.label == "REGISTRY_ID"), "")
-        n = next((m for m in ms if m.label == "N" and _count(m) is not None), None)
+        n = next((m for m in ms if m.label == "N" and _count(m) is not None and self._enrolled(s, m)), None)
         has_n = any(o.metric == "N" and not o.subgroup for o in study.outcomes)
         subset = self._subset(s, ms) if how == "subset" else ""
-        if n is not None and subset:
+        alloc = allocation.read(s, ms, self.cues)
+        if alloc is not None:  # "randomised to A (n = 402) or B (n = 398)": each arm's n, and the total
+            study.n = study.n if study.n is not None else alloc.total
+            for r in alloc.readings:
+                r.subgroup = r.subgroup or subset
+                self._add(study, self._outcome(r, s, a, how))
+            subset = subset or alloc.subgroup
+        elif n is not None and subset:
             r = _n_reading(n)
             r.subgroup = subset
             study.outcomes.append(self._outcome(r, s, a, how))
@@ -130,15 +137,29 @@ class TextReader:
             pm = next((m for m in ms if m.label == "PRODUCT" and m.canonical == study.product), None)
             study.target = str(pm.attrs.get("target") or "") if pm else ""
         trial = study.trial or ctx.trial
-        for r in self.rel.readings(s, ms):
+        scope, at = scoped_subgroup(s, self.cues, ctx.subgroup)  # "Among patients with X, …"
+        ctx.subgroup = subset or scope
+        for r in [*dose_readings(s, ms), *self.rel.readings(s, ms)]:
+            if scope and r.start >= at and not r.subgroup:
+                r.subgroup = scope
             # a value of one of several cohorts the sentence lists goes to that cohort of the trial
             target = self._draft(trial=trial, cohort=r.cohort) if r.cohort and trial else study
             if r.cohort and trial:
                 target.pages.add(self.doc.page_of(a))
             r.subgroup = r.subgroup or subset
-            o = self._outcome(r, s, a, how)
-            if _same(o) not in {_same(x) for x in target.outcomes}:  # a value restated later is one record
-                target.outcomes.append(o)
+            self._add(target, self._outcome(r, s, a, how))
+
+    @staticmethod
+    def _add(study: StudyDraft, o: Outcome) -> None:
+        # a value read twice from one sentence is one record; restated in another passage (abstract,
+        # results, a flow diagram) it is another printed value, kept with its own snippet and box
+        if (_same(o), o.snippet) not in {(_same(x), x.snippet) for x in study.outcomes}:
+            study.outcomes.append(o)
+
+    def _enrolled(self, s: str, n: Mention) -> bool:
+        """A count of the study's patients, not a plan or a screening ("600 patients would provide …",
+        "874 patients were screened")."""
+        return not self.cues.not_study_count_re.match(s[n.end :])
 
     def _refs(self, a: int, b: int) -> list[str]:
         """Citation numbers ingest split off the words of text[a:b] (Word.refs), in order."""
@@ -183,7 +204,10 @@ class TextReader:
                 return study, "subset"
         author = self.cues.author_re.match(s.strip())
         n = next((m for m in ms if m.label == "N" and _count(m) is not None), None)
-        if n is not None and (first or author):
+        # in a report of the trial its title names, an unnamed count is that trial's unless an author
+        # or design cue introduces another study
+        own = bool(ctx.doc_trial) and not author and not self.cues.design_word(s)
+        if n is not None and (first or author) and not own:
             # a product carried from an earlier sentence counts only when the vocabulary knows it: a
             # code-shaped word (a device model) must not turn every flow-chart box into a study
             carried = ctx.product if not ctx.product_generic else ""
@@ -200,10 +224,21 @@ class TextReader:
                 d.design_word = d.design_word or word
                 return d, "intro"
         if ctx.heading_trial:
-            return self._draft(trial=ctx.heading_trial), "heading"
+            # the previous sentence's cohort of the heading's trial is more precise than the heading
+            same = ctx.study is not None and norm_key(ctx.study.trial) == norm_key(ctx.heading_trial)
+            return (ctx.study, "carried") if same else (self._draft(trial=ctx.heading_trial), "heading")
+        if ctx.topic is not None and ctx.topic is not ctx.study:
+            return ctx.topic, "topic"
         if ctx.study is not None:
             return ctx.study, "carried"
+        if ctx.doc_trial:
+            return self._draft(trial=ctx.doc_trial), "document"
         return None, ""
+
+    def _document(self) -> StudyDraft:
+        """The paper itself: the study of numbers no named study claims (see records/studies.py)."""
+        d = StudyDraft("text", design_word="document")
+        return self.drafts.setdefault(d.key(), d)
 
     def _subset(self, s: str, ms: list[Mention]) -> str:
         """The subgroup label when the sentence opens with a count of patients with a trait."""

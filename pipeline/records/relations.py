@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from pipeline.model import Mention
 from pipeline.ner import parse_scientific
+from pipeline.records import arms
 from pipeline.records.cells import Reading, finish
 from pipeline.records.cohorts import cohort_of_values
 from pipeline.records.cues import Cues, phrase_pattern
@@ -122,6 +123,7 @@ class Relations:
                     or j < when.count(m)  # "the 12- and 24-month PFS rates were 60% and 48%"
                     or id(v) in when.trailing  # "49% at 12 months and 40% at 24 months"
                     or id(v) in cohorts  # "85% in cohort A and 73.7% in cohort B"
+                    or (j and arms.compared(before))  # "9.6 months with A and 6.4 months with B"
                 ):
                     pairs.append((m, v))
                     used.add(id(v))
@@ -147,12 +149,13 @@ class Relations:
                 and v.attrs.get("value", 0) == int(v.attrs.get("value") or 0)
             ):
                 r.unit = "patients"  # "(10 CR, 6 VGPR/PR)": counts of patients
-            before = s[max(a, v.start - 12) : v.start]
-            r.arm = "control" if re.search(r"\b(?:vs\.?|versus)\s*$", before, re.I) else ""
+            before = s[max(a, v.start - 24) : v.start]
+            r.arm = "control" if arms.against_right_before(before) else ""
             r.subgroup = self._group_after(s, v, b) or self._group_between(s, m, v) or self._prefix(s, a)
             out.append(
                 TextReading(**vars(r), metric_start=m.start, metric_end=m.end, cohort=cohorts.get(id(v), ""))
             )
+        arms.assign(s, out, self.cues.control_words + self.cues.comparator_hints)
         return out
 
     def _fits(self, m: Mention, v: Mention) -> bool:

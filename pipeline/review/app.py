@@ -7,19 +7,22 @@ looked up by item or by a document in the store, never by a path from the reques
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from pipeline.review.curated import apply
+from pipeline.review.guard import LOOPBACK_NAMES, Guard
 from pipeline.review.render import Renderer, RenderError
-from pipeline.review.store import ACTIONS, FILTERS, STATUSES, Item, Store, StoreError, parts
+from pipeline.review.store import ACTIONS, FILTERS, LIMITS, MAX_PK, STATUSES, Item, Store, StoreError, parts
+from pipeline.review.values import MAX_VALUE_CHARS
 
 HERE = Path(__file__).resolve().parent
 CSP = (
@@ -29,11 +32,14 @@ CSP = (
 BAND = 90.0  # points of page shown above and below a highlighted value
 
 
+MAX_PAGE = 100_000
+
+
 class DecisionIn(BaseModel):
-    action: str
-    curator: str
-    value: str = ""
-    comment: str = ""
+    action: str = Field(max_length=LIMITS["action"])
+    curator: str = Field(max_length=LIMITS["curator"])
+    value: str = Field("", max_length=MAX_VALUE_CHARS)
+    comment: str = Field("", max_length=LIMITS["comment"])
 
 
 def item_json(item: Item) -> dict:
@@ -63,9 +69,17 @@ def item_json(item: Item) -> dict:
     }
 
 
-def create_app(store: Store, out_dir: Path | None = None, renderer: Renderer | None = None) -> FastAPI:
-    """The app over one store; after each decision the curated outputs of `out_dir` are rewritten."""
+def create_app(
+    store: Store,
+    out_dir: Path | None = None,
+    renderer: Renderer | None = None,
+    hosts: Iterable[str] = (),
+) -> FastAPI:
+    """The app over one store; after each decision the curated outputs of `out_dir` are rewritten.
+    Requests must name a loopback host (or one of `hosts`) in their Host header: a page of another
+    origin that resolves its name to 127.0.0.1 (DNS rebinding) is refused."""
     app = FastAPI(title="trialex review", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(Guard, hosts=set(LOOPBACK_NAMES) | {h.lower() for h in hosts})
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     renderer = renderer or Renderer()
     apply_lock = threading.Lock()  # one writer of the curated files per server
@@ -92,7 +106,10 @@ def create_app(store: Store, out_dir: Path | None = None, renderer: Renderer | N
         return store.get(key)
 
     def filters_of(request: Request) -> dict[str, str]:
-        return {k: request.query_params.get(k, "") for k in FILTERS if request.query_params.get(k)}
+        found = {k: request.query_params.get(k, "") for k in FILTERS if request.query_params.get(k)}
+        if any(len(v) > LIMITS["key"] for v in found.values()):
+            raise HTTPException(422, f"a filter value has at most {LIMITS['key']} characters")
+        return found
 
     @app.get("/")
     def queue(request: Request) -> Response:
@@ -111,7 +128,7 @@ def create_app(store: Store, out_dir: Path | None = None, renderer: Renderer | N
 
     @app.get("/items/{pk}")
     def item_page(request: Request, pk: int) -> Response:
-        item = _get(store, pk)
+        item = _get(store, _pk(pk))
         filters = filters_of(request)
         prev, nxt = store.neighbours(pk, filters)
         return templates.TemplateResponse(
@@ -124,7 +141,7 @@ def create_app(store: Store, out_dir: Path | None = None, renderer: Renderer | N
                 "prev": prev,
                 "next": nxt,
                 "qs": urlencode(filters),
-                "curator": request.cookies.get("curator", ""),
+                "curator": unquote(request.cookies.get("curator", ""))[: LIMITS["curator"]],
                 "doc": store.docs().get(item.doc_id),
             },
         )
@@ -133,23 +150,24 @@ def create_app(store: Store, out_dir: Path | None = None, renderer: Renderer | N
     def decide_form(
         request: Request,
         pk: int,
-        action: Annotated[str, Form()],
-        curator: Annotated[str, Form()] = "",
-        value: Annotated[str, Form()] = "",
-        comment: Annotated[str, Form()] = "",
+        action: Annotated[str, Form(max_length=LIMITS["action"])],
+        curator: Annotated[str, Form(max_length=LIMITS["curator"])] = "",
+        value: Annotated[str, Form(max_length=MAX_VALUE_CHARS)] = "",
+        comment: Annotated[str, Form(max_length=LIMITS["comment"])] = "",
     ) -> Response:
-        settle(pk, DecisionIn(action=action, curator=curator, value=value, comment=comment))
+        settle(_pk(pk), DecisionIn(action=action, curator=curator, value=value, comment=comment))
         filters = filters_of(request)
         _, nxt = store.neighbours(pk, filters)
         qs = urlencode(filters)
         target = f"/items/{nxt}" if nxt else "/"
         response = RedirectResponse(f"{target}?{qs}" if qs else target, status_code=303)
-        response.set_cookie("curator", curator.strip(), httponly=True, samesite="strict")
+        # Cookie values are Latin-1 on the wire: the name is stored percent-encoded UTF-8.
+        response.set_cookie("curator", quote(curator.strip(), safe=""), httponly=True, samesite="strict")
         return response
 
     @app.get("/items/{pk}/parts/{i}.png")
     def part_png(pk: int, i: int) -> Response:
-        item = _get(store, pk)
+        item = _get(store, _pk(pk))
         ps = parts(item)
         if not 0 <= i < len(ps) or not ps[i].page:
             raise HTTPException(404, "this value has no page")
@@ -157,6 +175,8 @@ def create_app(store: Store, out_dir: Path | None = None, renderer: Renderer | N
 
     @app.get("/docs/{doc_id}/pages/{page}.png")
     def page_png(doc_id: str, page: int) -> Response:
+        if not 0 < page <= MAX_PAGE:
+            raise HTTPException(404, "no such page")
         return _png(store, renderer, doc_id, page, [], None)
 
     @app.get("/api/items")
@@ -176,6 +196,13 @@ def create_app(store: Store, out_dir: Path | None = None, renderer: Renderer | N
         return dict(ACTIONS)
 
     return app
+
+
+def _pk(pk: int) -> int:
+    """An item number the store can hold; any other names no item (404, never an overflow)."""
+    if not 0 < pk <= MAX_PK:
+        raise HTTPException(404, "no such review item")
+    return pk
 
 
 def _get(store: Store, key: str | int) -> Item:

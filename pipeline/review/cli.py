@@ -90,6 +90,10 @@ def serve(
     db: Db = None,
     host: Annotated[str | None, typer.Option(help="Address to bind (default: 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: 8000).")] = None,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option("--allow-host", help="Host name clients may use besides loopback (repeatable)."),
+    ] = None,
 ) -> None:
     """Start the local review web app over the run in --out."""
     import uvicorn
@@ -102,7 +106,8 @@ def serve(
     if host not in LOOPBACK:
         typer.echo(f"warning: serving on {host}: anyone who reaches it can record decisions", err=True)
     typer.echo(f"review queue: http://{host}:{port}/  ({len(store.items())} items)", err=True)
-    uvicorn.run(create_app(store, out), host=host, port=port, log_level="warning")
+    hosts = list(allow_host or []) + ([host] if host not in LOOPBACK + ("0.0.0.0", "::") else [])
+    uvicorn.run(create_app(store, out, hosts=hosts), host=host, port=port, log_level="warning")
 
 
 @app.command("import")

@@ -4,7 +4,8 @@ and the documents they point into. SQLAlchemy, so SQLite by default and PostgreS
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, selectinload
 
+from pipeline.review.values import CorrectionError, correction, metric_units
+
 STATUSES = ("open", "accepted", "rejected", "corrected")
 ACTIONS = {
     "accept_table": "accepted",
@@ -36,6 +39,8 @@ ACTIONS = {
 }
 KNOWN_SOURCES = ("text", "table", "registry")
 FILTERS = ("doc_id", "check", "severity", "status", "kind")
+MAX_PK = 2**63 - 1  # SQL integer keys: a larger number names no item
+LIMITS = {"key": 200, "curator": 200, "comment": 2000, "action": 32}  # characters
 
 
 class StoreError(Exception):
@@ -122,8 +127,33 @@ def _split(s: str | None) -> list[str]:
     return [p.strip() for p in (s or "").split(" | ")] if s else []
 
 
+def _evidence_parts(row: dict[str, Any] | None) -> list[Part] | None:
+    """Parts from the finding's structured evidence (findings.csv `evidence`, JSON), when it has it."""
+    raw = (row or {}).get("evidence")
+    if not raw:
+        return None
+    try:
+        items = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return None
+    out = []
+    for e in items if isinstance(items, list) else ():
+        src, label = str(e.get("source", "")), str(e.get("label", ""))
+        first, _, rest = label.partition(" ")
+        page, box = _parse_box(str(e.get("bbox", "")))
+        out.append(
+            Part(src, str(e.get("value", "")), int(e.get("page") or page or 0), box, str(e.get("snippet", "")),
+                 rest if first == src else ("" if label == src else label))
+        )  # fmt: skip
+    return out
+
+
 def parts(item: Item) -> list[Part]:
-    """The item's values side by side, parsed from the " | "-joined columns."""
+    """The item's values side by side: from its structured evidence, else parsed from the
+    " | "-joined columns (runs written before findings carried evidence)."""
+    structured = _evidence_parts(item.row)
+    if structured is not None:
+        return structured
     values, sources = _split(item.values), _split(item.sources)
     pages, snippets, bboxes = _split(item.pages), _split(item.snippets), _split(item.bboxes)
     out = []
@@ -177,8 +207,15 @@ def _sqlite_pragmas(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
 
 
+def _units() -> dict[str, str]:
+    from pipeline.rules import load
+
+    return metric_units((load().get("metrics") or {}).get("metrics"))
+
+
 class Store:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, units: Mapping[str, str] | None = None) -> None:
+        self._units = dict(units) if units is not None else None  # metric -> unit, from rules
         try:
             self.engine = create_engine(url)
         except (ArgumentError, ImportError) as e:
@@ -228,11 +265,13 @@ class Store:
 
     def get(self, key: str | int) -> Item:
         """An item by surrogate key or item id (finding_id), with its decisions loaded."""
+        if len(str(key)) > LIMITS["key"] or (isinstance(key, int) and not 0 < key <= MAX_PK):
+            raise StoreError(f"no review item {str(key)[:40]!r}")
         with self.session() as s:
             item = s.get(Item, key) if isinstance(key, int) else None
             if item is None:
                 item = s.scalar(select(Item).where(Item.item_id == str(key)))
-            if item is None and str(key).isdigit():
+            if item is None and str(key).isdigit() and 0 < int(key) <= MAX_PK:
                 item = s.get(Item, int(key))
             if item is None:
                 raise StoreError(f"no review item {key!r}")
@@ -252,15 +291,28 @@ class Store:
 
     # -- decisions -------------------------------------------------------------------------------
 
+    def unit(self, item: Item) -> str:
+        """The unit a value of this item is in: the outcome row's, else the metric's in the rules."""
+        if isinstance(item.row, dict) and item.row.get("unit"):
+            return str(item.row["unit"])
+        if self._units is None:
+            self._units = _units()
+        return self._units.get(item.metric, "")
+
     def decide(
         self, key: str | int, action: str, curator: str, value: str = "", comment: str = ""
     ) -> Decision:
-        """Record a decision (the history keeps every earlier one) and set the item's status."""
+        """Record a decision (the history keeps every earlier one) and set the item's status.
+        Idempotent: the same decision again (a retried request) is the decision in force, not a
+        second one."""
         if action not in ACTIONS:
-            raise StoreError(f"unknown action {action!r}; use one of {', '.join(ACTIONS)}")
-        curator = curator.strip()
+            raise StoreError(f"unknown action {action[:40]!r}; use one of {', '.join(ACTIONS)}")
+        curator, comment = curator.strip(), comment.strip()
         if not curator:
             raise StoreError("a decision needs the curator's name")
+        for name, text in (("curator", curator), ("comment", comment)):
+            if len(text) > LIMITS[name]:
+                raise StoreError(f"the {name} has at most {LIMITS[name]} characters")
         item = self.get(key)
         if action in ("accept_table", "accept_text"):
             wanted = action.removeprefix("accept_")
@@ -268,16 +320,30 @@ class Store:
             if not chosen:
                 raise StoreError(f"item {item.item_id} has no {wanted} value to accept")
             value = chosen[0].value
-        elif action == "correct" and not value.strip():
-            raise StoreError("a correction needs the corrected value")
+        elif action == "correct":
+            try:
+                value = correction(value, self.unit(item))
+            except CorrectionError as e:
+                raise StoreError(str(e)) from e
+        else:
+            value = ""
         with self.session(write=True) as s:
             row = s.get(Item, item.pk)
             assert row is not None
+            last = s.scalar(select(Decision).where(Decision.item_pk == row.pk).order_by(Decision.id.desc()))
+            if last is not None and (last.action, last.value, last.comment, last.curator) == (
+                action,
+                value.strip(),
+                comment,
+                curator,
+            ):
+                row.status = ACTIONS[action]
+                return last  # a retry: the decision is already in force
             d = Decision(
                 item_pk=row.pk,
                 action=action,
                 value=value.strip(),
-                comment=comment.strip(),
+                comment=comment,
                 curator=curator,
                 created_at=now(),
             )

@@ -1,0 +1,155 @@
+"""Trial names found by the role the paper gives them, not by a list (rules/ner.yml `trials`):
+
+- in apposition to a registry id: "NAME (NCT01234567)", "NCT01234567 (NAME)", a cell "NAME NCT…";
+- before a trial word: "the NAME trial", "the phase 3 NAME study";
+- as the subject of a trial description: "NAME was a randomised phase 3 trial", "(NAME): a … Trial";
+- after the colon of a section heading: "3.2. Drug X after drug Y: NAME-01 and NAME-02";
+- at the start of a cell in a table column headed "Trial"/"Study".
+
+A name is one to three name-shaped words (two capitals, or a capital and a digit: EMILIA,
+DESTINY-Breast03, TROPiCS-02, EPCORE NHL-1), none of them a known product, antigen or metric, a
+roman numeral or a registry id. Citation digits glued to a name ("NAME8" beside "NAME") are cut off.
+Each candidate keeps the contexts it was found in (its evidence)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
+_ROMAN = re.compile(r"^(?:I{1,3}|IV|VI{0,3}|IX|X)[abAB]?$")
+
+
+@dataclass
+class Candidate:
+    name: str
+    evidence: set[str] = field(default_factory=set)
+
+
+class TrialFinder:
+    def __init__(
+        self, cfg: Mapping[str, Any], known: Iterable[str], registry_re: list[re.Pattern[str]]
+    ) -> None:
+        words = [str(w).lower() for w in cfg.get("words", ["trial", "study", "trials", "studies"])]
+        self.words = set(words)
+        self.headers = [str(h).lower() for h in cfg.get("headers", ["trial", "study"])]
+        self.not_names = {str(x).lower() for x in cfg.get("not_names", [])}
+        self.max_words = int(cfg.get("max_words", 3))
+        self.known = {k.lower() for k in known}  # products, antigens, metrics: never trial names
+        self.registry = registry_re
+        w = "|".join(re.escape(x) for x in words)
+        self.re_description = re.compile(
+            rf"^\s*(?:\([^()]{{0,40}}\))?\s*\)?\s*(?::\s*|,\s*|\s+(?:was|is|were|are)\s+)(?:an?|the)\s+[^.;]{{0,90}}?\b(?:{w})\b",
+            re.IGNORECASE,
+        )
+        self.re_word_after = re.compile(rf"^\s+(?:{w})\b", re.IGNORECASE)
+
+    # -- name shapes --------------------------------------------------------------------------------
+    def name_shaped(self, token: str) -> bool:
+        uppers = sum(c.isupper() for c in token)
+        digits = any(c.isdigit() for c in token)
+        low = token.lower()
+        if len(token) < 3 or not token[0].isalnum() or not (uppers >= 2 or (uppers and digits)):
+            return False
+        if _ROMAN.match(token) or token.isdigit() or low in self.not_names or low in self.known:
+            return False
+        if any(rx.fullmatch(token) for rx in self.registry):
+            return False
+        # "HER2-low", "BCMA-directed": a known name with word affixes is that name (not "NHL-3")
+        parts = token.split("-")
+        named = [p for p in parts if p.lower() in self.known or p.lower() in self.not_names]
+        return not (named and all(p in named or p.islower() for p in parts))
+
+    def _tokens(self, text: str) -> list[re.Match[str]]:
+        return list(_TOKEN.finditer(text))
+
+    def _name_before(self, text: str, end: int) -> tuple[int, str] | None:
+        """The name-shaped words ending right at `end` (only spaces between them)."""
+        toks = [t for t in self._tokens(text[:end]) if t.end() <= end]
+        taken: list[re.Match[str]] = []
+        pos = end
+        for t in reversed(toks):
+            if text[t.end() : pos].strip() or not self.name_shaped(t.group()) or len(taken) >= self.max_words:
+                break
+            if re.search(r"[A-Za-z]-\s+$", text[: t.start()]):
+                return None  # "MIR- ANTE": the end of a word broken at the line end
+            taken.insert(0, t)
+            pos = t.start()
+        if not taken:
+            return None
+        return taken[0].start(), text[taken[0].start() : taken[-1].end()]
+
+    def _name_at(self, text: str, start: int) -> tuple[int, str] | None:
+        """The name-shaped words starting at `start` (only spaces between them)."""
+        taken: list[re.Match[str]] = []
+        pos = start
+        for t in _TOKEN.finditer(text, start):
+            if (
+                text[pos : t.start()].strip()
+                or not self.name_shaped(t.group())
+                or len(taken) >= self.max_words
+            ):
+                break
+            taken.append(t)
+            pos = t.end()
+        if not taken:
+            return None
+        return taken[-1].end(), text[taken[0].start() : taken[-1].end()]
+
+    # -- contexts -----------------------------------------------------------------------------------
+    def in_text(self, text: str, ids: list[tuple[int, int]], heading: bool = False) -> list[tuple[str, str]]:
+        """(name, context) pairs of one block; `ids` are the registry-id spans NER found in it."""
+        out: list[tuple[str, str]] = []
+        for a, b in ids:
+            before = re.search(r"[\s(,]*$", text[:a])
+            got = self._name_before(text, before.start() if before else a)
+            if got:
+                out.append((got[1], "registry"))
+            after = re.match(r"\s*\(\s*", text[b:])
+            if after:
+                got2 = self._name_at(text, b + after.end())
+                if got2 and re.match(r"\s*\)", text[got2[0] :]):
+                    out.append((got2[1], "registry"))
+        for t in self._tokens(text):
+            if t.group().lower() in self.words:
+                got = self._name_before(text, len(text[: t.start()].rstrip()))
+                if got:
+                    out.append((got[1], "trial word"))
+        for t in self._tokens(text):
+            if t.start() > 0 and text[t.start() - 1] not in " (\n":
+                continue
+            got = self._name_at(text, t.start())
+            if got and self.re_description.match(text[got[0] :]):
+                out.append((got[1], "description"))
+        if heading and ":" in text:
+            tail = text.rsplit(":", 1)[1]
+            pieces = [p.strip() for p in re.split(r",|\band\b|&|\bvs\.?\b|\bversus\b", tail)]
+            for p in pieces:
+                got = self._name_at(p, 0)
+                strong = sum(c.isupper() for c in p) >= 3 or any(c.isdigit() for c in p)
+                if p and got and got[1] == p and strong:
+                    out.append((p, "heading"))
+        return out
+
+    def in_cell(self, text: str, header: str) -> list[tuple[str, str]]:
+        """The name opening a cell of a trial column ("NAME NCT… Phase III [10]", "NAME, FL cohort")."""
+        h = header.lower()
+        if not any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", h) for w in self.headers):
+            return []
+        got = self._name_at(text, len(text) - len(text.lstrip()))
+        return [(got[1], "table")] if got else []
+
+
+def collect(pairs: Iterable[tuple[str, str]]) -> dict[str, Candidate]:
+    """Candidates by name; a name with glued citation digits ("NAME8") folds into the bare name when
+    the paper also prints that ("NAME"), and a hyphen variant into the first printed form."""
+    out: dict[str, Candidate] = {}
+    for name, ctx in pairs:
+        out.setdefault(name, Candidate(name)).evidence.add(ctx)
+    for name in list(out):
+        m = re.fullmatch(r"(.*[A-Za-z])\d{1,3}", name)
+        if m and m.group(1) in out and name in out:
+            out[m.group(1)].evidence |= out.pop(name).evidence
+    return out

@@ -1,0 +1,135 @@
+"""The paper's discourse as sentences are read in order: which study a sentence without a trial name
+is about, and the boxes of a flow diagram.
+
+Which study, best first: the trial named in the sentence (from_text) > the trial of the section
+heading ("3.2 KESTREL-4", when the heading names one trial) > the paragraph's topic (the first trial
+its sentences named) > the study of the previous sentence > the trial the title names (a primary
+trial report: "… (KESTREL-4): a Randomised Phase 3 Trial"). Each step has its own confidence.
+
+Flow-diagram boxes ("Randomised (n=612)", "Assigned to A (n=306)", "Included in safety analysis
+(n=303)") come out of the layout as short heading-like lines: they do not start a section, and their
+counts are N rows of the study: all randomised, each arm (the box after "Assigned to …"), and the
+named analysis populations (rules/records.yml `flow`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.model import Mention
+from pipeline.records.arms import names_control
+from pipeline.records.cues import Cues
+from pipeline.records.drafts import StudyDraft
+from pipeline.records.relations import TextReading
+
+# How each attribution was resolved -> the outcome's confidence (low ones go to the review queue)
+CONFIDENCE = {
+    "named": 0.95,
+    "cohort": 0.85,
+    "intro": 0.8,
+    "heading": 0.75,
+    "topic": 0.7,
+    "subset": 0.7,
+    "carried": 0.65,
+    "box": 0.65,
+    "document": 0.6,
+    "paper": 0.4,  # no study named anywhere: the document-level study
+}
+_BOX_COUNT = re.compile(r"\(\s*n\s*=\s*\d[\d,]*\s*\)\s*$", re.IGNORECASE)
+
+
+@dataclass
+class Context:
+    heading_trial: str = ""  # the one trial the section heading names
+    heading_product: str = ""
+    product: str = ""  # the last product the section named
+    product_generic: bool = False  # it was found by shape only (a code name), not the vocabulary
+    trial: str = ""  # the last trial the section named (for bare cohort cues)
+    study: StudyDraft | None = None  # the study of the previous sentence in the paragraph
+    previous: StudyDraft | None = None  # the trial the previous paragraph ended on (for a subset opening)
+    topic: StudyDraft | None = None  # the first named trial of the paragraph
+    doc_trial: str = ""  # the trial the title names
+    arms_seen: list[str] = field(default_factory=list)  # arm of each "Assigned to …" flow box so far
+    subgroup: str = ""  # the subgroup the previous sentence was about ("In this subgroup, …")
+
+    def heading(self, ms: list[Mention]) -> None:
+        trials = {m.canonical for m in ms if m.label == "TRIAL"}
+        # "3.2 ALPHA-1 and ALPHA-2": a heading naming several trials leaves the choice to the paragraph
+        self.heading_trial = trials.pop() if len(trials) == 1 else ""
+        product = next((m.canonical for m in ms if m.label == "PRODUCT"), "")
+        # a trial's run-in heading stays inside its product's section; other headings start a new one
+        self.heading_product = product or (self.heading_product if self.heading_trial else "")
+        self.product = self.heading_product or self.product
+        self.trial = self.heading_trial or next((m.canonical for m in ms if m.label == "TRIAL"), "")
+        self.study = self.previous = self.topic = None
+
+    def paragraph(self) -> None:
+        self.previous = self.study if self.study is not None and self.study.trial else None
+        self.study = self.topic = None
+        self.subgroup = ""
+
+
+def scoped_subgroup(s: str, cues: Cues, previous: str) -> tuple[str, int]:
+    """The subgroup a sentence's values after offset `at` are about: an opening "Among patients with
+    X," (from its start), a relative "… among those with X, in whom …" (after it), or an anaphoric
+    "In this subgroup," (the previous sentence's)."""
+    m = cues.scope_opening_re.match(s)
+    if m:
+        label = " ".join(m.group("g").split())
+        return cues.subgroups.get(label.lower(), label), 0
+    m = cues.scope_relative_re.search(s)
+    if m:
+        label = " ".join(m.group("g").split())
+        return cues.subgroups.get(label.lower(), label), m.end()
+    if previous and cues.scope_anaphora_re.match(s):
+        return previous, 0
+    return "", 0
+
+
+def title_trial(ms: list[Mention]) -> str:
+    """The trial a title names, when it names exactly one."""
+    trials = {m.canonical for m in ms if m.label == "TRIAL"}
+    return trials.pop() if len(trials) == 1 else ""
+
+
+def is_box(text: str, ms: list[Mention]) -> bool:
+    """A heading-like line ending in a patient count, "Randomised (n=612)": a flow-diagram box."""
+    text = " ".join(text.split())
+    return len(text) <= 90 and bool(_BOX_COUNT.search(text)) and any(m.label == "N" for m in ms)
+
+
+def box_reading(text: str, ms: list[Mention], cues: Cues, ctx: Context) -> TextReading | None:
+    """The N row a flow-diagram box gives, or None for boxes that count no study population
+    (screened, excluded, discontinued, reasons)."""
+    n = next((m for m in reversed(ms) if m.label == "N"), None)
+    if n is None or not isinstance(n.attrs.get("value"), (int, float)):
+        return None
+    low = text.lower()
+    flow = cues.flow
+    arm = ctx.arms_seen[-1] if ctx.arms_seen else ""
+    subgroup = ""
+    if any(re.search(p, low) for p in flow.get("arm", [])):
+        control = cues.control_words + cues.comparator_hints
+        first_was_investigational = bool(ctx.arms_seen) and ctx.arms_seen[0] == ""
+        arm = "control" if names_control(low, control) or first_was_investigational else ""
+        ctx.arms_seen.append(arm)
+    elif any(re.search(p, low) for p in flow.get("randomised", [])):
+        arm, subgroup = "", "all randomised"
+    elif any(re.search(p, low) for p in flow.get("whole_arm", [])):
+        pass  # "Included in efficacy analysis (ITT)": the arm as assigned
+    else:
+        subgroup = next(
+            (
+                label
+                for label, pats in flow.get("populations", {}).items()
+                if any(re.search(p, low) for p in pats)
+            ),
+            "",
+        )
+        if not subgroup:
+            return None
+    v = float(n.attrs["value"])
+    return TextReading(
+        "N", v, "patients", arm=arm, subgroup=subgroup,
+        start=n.start, end=n.end, metric_start=n.start, metric_end=n.end,
+    )  # fmt: skip

@@ -1,0 +1,118 @@
+"""What a document's drafts are studies of, settled once per document before they are merged
+(shared/schema.md, "Conventions for studies without a trial name"):
+
+- a printed trial cell that is no name ("— —", "First-in-human study") is no trial;
+- a primary trial report (its title names one trial) is one study: drafts without a trial name are
+  that trial's arms, subgroups and analyses;
+- a population cohort label ("DLBCL cohort") names a cohort only when the trial has several;
+- an author-named study takes the year the paper prints beside the author ("Park 2018") -> park-2018;
+- a row of a table of pooled estimates, or a text draft with the pooled design word, is `pooled`
+  with its population as the outcomes' subgroup, no trial and no product;
+- numbers no study claimed stay under a document-level study only when the paper has no other study.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.model import Document, Table
+from pipeline.records.cues import Cues, norm_key
+from pipeline.records.drafts import StudyDraft
+
+DOCUMENT = "document"  # design_word of the document-level study
+_AUTHOR_YEAR = re.compile(r"\b([A-Z][a-z][A-Za-z'\-]+)(?:\s+et\s+al\.?,?)?\s+\(?((?:19|20)\d{2})\)?(?![\d.])")
+
+
+def is_name(trial: str) -> bool:
+    """A printed trial cell names a trial when its first word has a digit or two capitals."""
+    first = trial.split()[0] if trial.split() else ""
+    letters = any(c.isalpha() for c in first)
+    return letters and (any(c.isdigit() for c in first) or sum(c.isupper() for c in first) >= 2)
+
+
+def settle(doc: Document, drafts: list[StudyDraft], cues: Cues) -> list[StudyDraft]:
+    for d in drafts:
+        if d.trial and not is_name(d.trial):
+            d.design_word = d.design_word or cues.design_word(d.trial)
+            d.trial, d.cohort = "", ""
+    _pooled_rows(doc, drafts, cues)
+    _author_years(doc, drafts)
+    _single_population_cohorts(drafts)
+    primary = primary_trial(doc)
+    if primary:
+        for d in drafts:
+            if not d.trial and d.design_word != DOCUMENT:
+                d.trial, d.cohort, d.n = primary, "", None
+    named = [d for d in drafts if d.design_word != DOCUMENT and (d.outcomes or d.trial or d.product)]
+    return [d for d in drafts if d.design_word != DOCUMENT or (not named and d.outcomes)]
+
+
+def primary_trial(doc: Document) -> str:
+    """The trial a primary report is about: the one trial its title names."""
+    titles = [b for b in doc.blocks if b.kind == "title"][:1]
+    if not titles:
+        return ""
+    t = titles[0]
+    names = {
+        m.canonical
+        for m in doc.mentions
+        if m.source == "text" and m.label == "TRIAL" and t.start <= m.start < t.end
+    }
+    return names.pop() if len(names) == 1 else ""
+
+
+def _single_population_cohorts(drafts: list[StudyDraft]) -> None:
+    cohorts: dict[str, set[str]] = {}
+    for d in drafts:
+        if d.trial:
+            cohorts.setdefault(norm_key(d.trial), set()).add(d.cohort.lower())
+    for d in drafts:
+        labels = cohorts.get(norm_key(d.trial), set()) - {""}
+        if d.trial and d.cohort and len(labels) == 1 and len(d.cohort) > 2 and d.cohort.isalpha():
+            d.cohort = ""  # "ELM-2, DLBCL cohort": the only cohort the paper reports is the trial
+
+
+def _author_years(doc: Document, drafts: list[StudyDraft]) -> None:
+    years: dict[str, str] = {}
+    cells = [c.text for t in doc.tables for c in t.cells]
+    for text in [doc.text, *cells]:
+        for m in _AUTHOR_YEAR.finditer(text):
+            years.setdefault(m.group(1).lower(), m.group(2))
+    for d in drafts:
+        if d.trial or not d.design_word or not d.design_word.isalpha():
+            continue
+        year = years.get(d.design_word)
+        if year:
+            d.author = f"{d.design_word}-{year}"
+
+
+def _pooled_rows(doc: Document, drafts: list[StudyDraft], cues: Cues) -> None:
+    tables = {t.table_id: t for t in doc.tables}
+    for d in drafts:
+        if d.trial:
+            continue
+        pooled = d.design_word == "pooled"
+        if d.source == "table" and not d.product:
+            ids = {o.table_id for o in d.outcomes if o.table_id}
+            t = tables.get(next(iter(ids), ""))
+            if t is not None and cues.design_word(f"{t.caption} {' '.join(t.header())}") == "pooled":
+                pooled = True
+                d.population = d.population or _row_label(t, d)
+        if not pooled:
+            continue
+        d.design_word, d.trial, d.cohort = "pooled", "", ""
+        label = d.population or d.product
+        d.product, d.target = "", ""
+        for o in d.outcomes:
+            if not o.subgroup and label:
+                o.subgroup = label
+
+
+def _row_label(table: Table, d: StudyDraft) -> str:
+    """The first-column text of the row an outcome of the draft sits in (by its cell box)."""
+    tops = {o.bbox.split(",")[1] for o in d.outcomes if o.bbox.count(",") == 3}
+    rows = {c.row for c in table.cells if c.box is not None and f"{c.box.top:.1f}" in tops}
+    for c in table.cells:
+        if c.col == 0 and c.row in rows and c.text.strip():
+            return " ".join(c.text.split())
+    return ""
