@@ -192,6 +192,8 @@ def _booktabs(page: Page, hs: list[Box], vs: list[Box], height: float, taken: li
             spans.append([h])
     out = []
     for group in spans:
+        while len(group) > 2 and _notes(page, group[-2], group[-1], height):
+            group.pop()  # a rule under the table's notes closes the notes, not the table
         if len(group) < 2:
             continue
         box = Box(page.number, group[0].x0, group[0].top, group[0].x1, group[-1].bottom)
@@ -200,6 +202,18 @@ def _booktabs(page: Page, hs: list[Box], vs: list[Box], height: float, taken: li
             out.append(Region(region, "booktabs"))
             taken = taken + [region]
     return out
+
+
+def _notes(page: Page, above: Box, below: Box, height: float) -> bool:
+    """Whether the band between two rules holds only notes: every line one run of words across
+    most of the rules' width (a sentence), not cells apart."""
+    words = [w for w in page.words if above.bottom < w.box.top and w.box.bottom < below.top]
+    words = [w for w in words if above.x0 - 2 <= w.box.x0 and w.box.x1 <= above.x1 + 2]
+    lines = group_lines(words)
+    width = above.x1 - above.x0
+    return bool(lines) and all(
+        len(runs := chunks(ln, 0.55 * height)) == 1 and runs[0][1] - runs[0][0] >= 0.5 * width for ln in lines
+    )
 
 
 def _frames(h: Box, v: Box) -> bool:

@@ -266,12 +266,30 @@ def _rows_from_lines(
     bounds = [box.x0] + [(a + b) / 2 for a, b in gaps] + [box.x1]
     nc = len(bounds) - 1
 
-    def col(w: Word) -> int:
-        cx = (w.box.x0 + w.box.x1) / 2
-        return sum(cx > b for b in bounds[1:-1])
-
     if header_end is None:
         header_end = min(seps) if seps else lines[0].bottom + 0.1
+    # A word goes to the column its middle falls in, except that a run of text overflowing into
+    # the channel on its right (a long first-column label) stays in the column it started in.
+    assigned: dict[int, int] = {}
+    for ln in lines:
+        before: Word | None = None
+        for w in ln.words:
+            c = sum((w.box.x0 + w.box.x1) / 2 > b for b in bounds[1:-1])
+            if (
+                before is not None
+                and ln.mid > header_end
+                and c > 0
+                and assigned[id(before)] < c
+                and w.box.x0 - before.box.x1 <= 0.55 * height
+                and w.box.x0 < gaps[c - 1][1]
+            ):
+                c = assigned[id(before)]
+            assigned[id(w)] = c
+            before = w
+
+    def col(w: Word) -> int:
+        return assigned[id(w)]
+
     # Which band of stripes a line sits in: lines in the same stripe (or the same gap between
     # stripes) belong to the same row.
     edges = sorted({f.top for f in fills} | {f.bottom for f in fills})
@@ -300,7 +318,7 @@ def _rows_from_lines(
                 new = stripe(ln) != stripe(prev)
             elif two_pitches and ln.top - prev.bottom > tight + 0.45 * height:
                 new = True
-            elif _spanning(prev, bounds, height) or _spanning(ln, bounds, height):
+            elif _spanning(ln, bounds, height) or (_spanning(prev, bounds, height) and 0 in _cells(ln, col)):
                 new = True  # a section label running across the columns is a row of its own
             elif two_pitches:
                 # Rows apart by a wider gap, wrapped lines tight: a tight line still opens a row
@@ -376,6 +394,7 @@ def _opens_row(group: list[Line], ln: Line, col: Callable[[Word], int]) -> bool:
         and _figures([ln], col)
         and not _figures(group, col)
         and not WRAPS.search(labels[-1])
+        and not mine[0][:1].islower()  # "…of any trial" / "drug": the label wraps
     )
 
 
