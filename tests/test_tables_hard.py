@@ -203,3 +203,29 @@ def test_single_spaced_rows_with_section_gaps_stay_apart(tmp_path):
         ["Lindqvist 2020 [12]", "Single arm, dose escalation", "23", "66", "30.4"],
         ["Marchetti 2022", "Registry", "305", "70", "27.9"],
     ]
+
+
+def test_continuation_with_fewer_columns_and_a_continued_footer(tmp_path):
+    # Kind 5 on clinical layouts: the first piece ends with a "Continued on next page" row, the
+    # second piece has no text in its last column (so only three columns) and no caption.
+    from tests.test_tables_layouts import ruled_rows
+
+    s = Sheet(tmp_path / "cont.pdf")
+    s.paragraph(60, 30)
+    s.text(72, 460, "Table 7. Adverse events by arm.")
+    head = ["Event", "Arm A", "Arm B", "Notes"]
+    body = [
+        [f"Event {chr(65 + i)}", f"{10 + i} ({i}.5)", f"{20 + i} ({i}.1)", "low" if i % 2 else "high"]
+        for i in range(14)
+    ]
+    end = ruled_rows(s, 468, [head] + body + [["Continued on next page", "", "", ""]])
+    assert end < 800
+    s.new_page()
+    tail = [[f"Event {chr(80 + i)}", f"{40 + i} (9.{i})", f"{50 + i} (8.{i})", ""] for i in range(3)]
+    ruled_rows(s, 60, tail)
+    s.paragraph(140, 4)
+    t = single(s.read())
+    assert t.pages == [1, 2] and (t.n_rows, t.n_cols) == (18, 4)
+    grid = t.grid()
+    assert not any("Continued" in x for row in grid for x in row)
+    assert grid[14] == body[13] and grid[15:] == tail
