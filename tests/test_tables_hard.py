@@ -229,3 +229,32 @@ def test_continuation_with_fewer_columns_and_a_continued_footer(tmp_path):
     grid = t.grid()
     assert not any("Continued" in x for row in grid for x in row)
     assert grid[14] == body[13] and grid[15:] == tail
+
+
+def test_shaded_header_and_notes_between_the_last_rules(tmp_path):
+    # Kind 1 and kind 5 on clinical layouts: a header on a shaded band (one fill, not stripes),
+    # single-spaced rows, and the table's notes closed by a last rule of the same width.
+    s = Sheet(tmp_path / "notes.pdf")
+    s.paragraph(60, 3)
+    s.text(72, 110, "Table 8. Events by arm.")
+    top = 118.0
+    s.line(70, top, 540, top)
+    s.fill(70, top, 470, 16)
+    for x, cell in zip(XS, ["Event", "Arm A", "Arm B", "Total"], strict=False):
+        s.text(x + 4, top + 11, cell)
+    y = top + 16
+    s.line(70, y, 540, y)
+    y += 2
+    for row in ROWS:
+        for x, cell in zip(XS, row, strict=False):
+            s.text(x + 4, y + 9, cell)
+        y += PITCH
+    y += 3
+    s.line(70, y, 540, y)
+    s.text(72, y + 10, "Values are percentages of treated patients unless stated otherwise in the row label.")
+    s.line(70, y + 14, 540, y + 14)
+    s.paragraph(y + 40, 4)
+    doc = s.read()
+    t = single(doc)
+    assert t.grid() == [["Event", "Arm A", "Arm B", "Total"]] + ROWS
+    assert "treated patients unless stated" in doc.text

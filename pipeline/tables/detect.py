@@ -173,13 +173,29 @@ def _x_cut(hs: list[Box], vs: list[Box]) -> float | None:
 
 
 def _booktabs(page: Page, hs: list[Box], vs: list[Box], height: float, taken: list[Box]) -> list[Region]:
+    # The sides of a lone shaded band (a header's background; stripes are left to `_zebra`) are
+    # not a frame's rules.
+    lone = [
+        f
+        for f in page.fills
+        if not any(g is not f and abs(g.x0 - f.x0) <= 4 and abs(g.x1 - f.x1) <= 4 for g in page.fills)
+    ]
+    drawn = [
+        v
+        for v in vs
+        if v.height >= 6
+        and not any(
+            min(abs(v.x0 - f.x0), abs(v.x1 - f.x1)) <= 1 and f.top - 1 <= v.top and v.bottom <= f.bottom + 1
+            for f in lone
+        )
+    ]
     free = [
         h
         for h in hs
         if h.width >= 8 * height
         and EDGE * page.height < h.top < (1 - EDGE) * page.height  # running-head and footer rules
         and not any(t.overlaps(h, margin=1) for t in taken)
-        and not any(_frames(h, v) for v in vs if v.height >= 6)  # box frames, not rules
+        and not any(_frames(h, v) for v in drawn)  # box frames, not rules
     ]
     spans: list[list[Box]] = []
     for h in sorted(free, key=lambda b: b.top):
