@@ -73,6 +73,8 @@ def merge(pieces: list[Piece]) -> list[Table]:
 def _continues(a: Piece, b: Piece) -> bool:
     if b.table.pages[0] != a.table.pages[-1] + 1 or _column_map(a.table, b.table) is None:
         return False
+    if a.table.n_cols != b.table.n_cols and not (a.footer or b.continued):
+        return False  # stacked tables of one layout line up too: a different shape needs a sign
     if b.continued:
         return b.table.table_id == a.table.table_id or not a.table.table_id.startswith("Table p")
     return (a.at_bottom or a.footer) and b.at_top and not b.captioned
