@@ -18,6 +18,19 @@ ROWS = [
 XS = [72, 190, 300, 410, 520]  # column rules; text sits 4 pt right of each
 
 
+def captioned(path, caption: str) -> Sheet:
+    """A sheet with a paragraph and the table's caption; the table starts at y = 118."""
+    s = Sheet(path)
+    s.paragraph(60, 3)
+    s.text(72, 110, caption)
+    return s
+
+
+def put(s: Sheet, y: float, cells: list[str]) -> None:
+    for x, cell in zip(XS, cells, strict=False):
+        s.text(x + 4, y, cell)
+
+
 def frame(s: Sheet, top: float, bottom: float, xs: list[float] = XS) -> None:
     for x in (xs[0], xs[-1]):
         s.line(x, top, x, bottom)
@@ -25,14 +38,11 @@ def frame(s: Sheet, top: float, bottom: float, xs: list[float] = XS) -> None:
 
 def test_column_rules_only_in_header_keep_body_cells_apart(tmp_path):
     # Kind 2 (columns merged): rules under every row, column rules drawn in the header band alone.
-    s = Sheet(tmp_path / "headrules.pdf")
-    s.paragraph(60, 3)
-    s.text(72, 110, "Table 1. Cases by region.")
+    s = captioned(tmp_path / "headrules.pdf", "Table 1. Cases by region.")
     top, y = 118.0, 118.0
     ys = [y]
     for row in [["Region", "Local (%)", "Travel (%)", "Total (n)"]] + ROWS:
-        for x, cell in zip(XS, row, strict=False):
-            s.text(x + 4, y + 11, cell)
+        put(s, y + 11, row)
         y += 15
         ys.append(y)
     for yy in ys:
@@ -48,22 +58,17 @@ def test_column_rules_only_in_header_keep_body_cells_apart(tmp_path):
 
 def test_rows_without_rules_inside_a_ruled_frame_are_rows(tmp_path):
     # Kind 1 (rows merged): full grid of column rules, but rules only above and below the body.
-    s = Sheet(tmp_path / "sparse.pdf")
-    s.paragraph(60, 3)
-    s.text(72, 110, "Table 2. Funds by region.")
+    s = captioned(tmp_path / "sparse.pdf", "Table 2. Funds by region.")
     top = 118.0
-    for x, cell in zip(XS, ["Region", "Fund A", "Fund B", "Total"], strict=False):
-        s.text(x + 4, top + 11, cell)
+    put(s, top + 11, ["Region", "Fund A", "Fund B", "Total"])
     y = top + 15
     rules = [top, y]
     for row in ROWS:
-        for x, cell in zip(XS, row, strict=False):
-            s.text(x + 4, y + 11, cell)
+        put(s, y + 11, row)
         y += PITCH + 1
     y += 4
     rules.append(y)
-    for x, cell in zip(XS, ["All", "167.1", "162.4", "5,072"], strict=False):
-        s.text(x + 4, y + 11, cell)
+    put(s, y + 11, ["All", "167.1", "162.4", "5,072"])
     y += 15
     rules.append(y)
     for yy in rules:
@@ -78,19 +83,15 @@ def test_rows_without_rules_inside_a_ruled_frame_are_rows(tmp_path):
 
 def test_booktabs_table_with_a_stub_column_rule_is_found(tmp_path):
     # Kind 3 (table missed): a vertical rule after the stub column met the horizontal rules inside.
-    s = Sheet(tmp_path / "stub.pdf")
-    s.paragraph(60, 3)
-    s.text(72, 110, "Table 3. Answers given.")
+    s = captioned(tmp_path / "stub.pdf", "Table 3. Answers given.")
     top = 118.0
     s.line(70, top, 540, top)
-    for x, cell in zip(XS, ["Answer", "Freq.", "Percent", "Cum."], strict=False):
-        s.text(x + 4, top + 11, cell)
+    put(s, top + 11, ["Answer", "Freq.", "Percent", "Cum."])
     mid = top + 15
     s.line(70, mid, 540, mid)
     y = mid
     for row in ROWS:
-        for x, cell in zip(XS, row, strict=False):
-            s.text(x + 4, y + 11, cell)
+        put(s, y + 11, row)
         y += PITCH + 1
     bottom = y + 4
     s.line(70, bottom, 540, bottom)
@@ -164,3 +165,91 @@ def test_spanning_header_cell_keeps_its_span(tmp_path):
         "Release threshold Water",
         "Release threshold Land",
     ]
+
+
+def test_single_spaced_rows_with_section_gaps_stay_apart(tmp_path):
+    # Kind 1 (rows merged) without rules: single-spaced rows, wider gaps only before section labels,
+    # a two-line header and a first-column label wrapped onto a second line ("[12]").
+    s = captioned(tmp_path / "single.pdf", "Table 4. Response by cohort.")
+    xs = [72, 200, 290, 380, 470]
+    y = 128.0
+    for x, cell in zip(xs, ["Study", "Design", "n", "Median", "ORR, %"], strict=False):
+        s.text(x, y, cell)
+    y += PITCH
+    s.text(xs[3], y, "age, y")
+    rows = [
+        ("Cohort A", None),
+        ("Halvorsen 2019", ["Single arm", "41", "57", "62.5"]),
+        ("Okafor 2021", ["Randomised", "118", "61", "48.0"]),
+        ("Cohort B", None),
+        ("Lindqvist 2020", ["Single arm,", "23", "66", "30.4"]),
+        ("[12]", ["dose escalation", "", "", ""]),
+        ("Marchetti 2022", ["Registry", "305", "70", "27.9"]),
+    ]
+    for label, cells in rows:
+        y += PITCH + (6 if cells is None else 0)
+        s.text(xs[0], y, label)
+        for x, cell in zip(xs[1:], cells or [], strict=False):
+            s.text(x, y, cell)
+    s.paragraph(y + 30, 4)
+    t = single(s.read())
+    assert t.header() == ["Study", "Design", "n", "Median age, y", "ORR, %"]
+    assert t.grid()[t.header_rows :] == [
+        ["Cohort A", "", "", "", ""],
+        ["Halvorsen 2019", "Single arm", "41", "57", "62.5"],
+        ["Okafor 2021", "Randomised", "118", "61", "48.0"],
+        ["Cohort B", "", "", "", ""],
+        ["Lindqvist 2020 [12]", "Single arm, dose escalation", "23", "66", "30.4"],
+        ["Marchetti 2022", "Registry", "305", "70", "27.9"],
+    ]
+
+
+def test_continuation_with_fewer_columns_and_a_continued_footer(tmp_path):
+    # Kind 5 on clinical layouts: the first piece ends with a "Continued on next page" row, the
+    # second piece has no text in its last column (so only three columns) and no caption.
+    from tests.test_tables_layouts import ruled_rows
+
+    s = Sheet(tmp_path / "cont.pdf")
+    s.paragraph(60, 30)
+    s.text(72, 460, "Table 7. Adverse events by arm.")
+    head = ["Event", "Arm A", "Arm B", "Notes"]
+    body = [
+        [f"Event {chr(65 + i)}", f"{10 + i} ({i}.5)", f"{20 + i} ({i}.1)", "low" if i % 2 else "high"]
+        for i in range(14)
+    ]
+    end = ruled_rows(s, 468, [head] + body + [["Continued on next page", "", "", ""]])
+    assert end < 800
+    s.new_page()
+    tail = [[f"Event {chr(80 + i)}", f"{40 + i} (9.{i})", f"{50 + i} (8.{i})", ""] for i in range(3)]
+    ruled_rows(s, 60, tail)
+    s.paragraph(140, 4)
+    t = single(s.read())
+    assert t.pages == [1, 2] and (t.n_rows, t.n_cols) == (18, 4)
+    grid = t.grid()
+    assert not any("Continued" in x for row in grid for x in row)
+    assert grid[14] == body[13] and grid[15:] == tail
+
+
+def test_shaded_header_and_notes_between_the_last_rules(tmp_path):
+    # Kind 1 and kind 5 on clinical layouts: a header on a shaded band (one fill, not stripes),
+    # single-spaced rows, and the table's notes closed by a last rule of the same width.
+    s = captioned(tmp_path / "notes.pdf", "Table 8. Events by arm.")
+    top = 118.0
+    s.line(70, top, 540, top)
+    s.fill(70, top, 470, 16)
+    put(s, top + 11, ["Event", "Arm A", "Arm B", "Total"])
+    y = top + 16
+    s.line(70, y, 540, y)
+    y += 2
+    for row in ROWS:
+        put(s, y + 9, row)
+        y += PITCH
+    y += 3
+    s.line(70, y, 540, y)
+    s.text(72, y + 10, "Values are percentages of treated patients unless stated otherwise in the row label.")
+    s.line(70, y + 14, 540, y + 14)
+    s.paragraph(y + 40, 4)
+    doc = s.read()
+    t = single(doc)
+    assert t.grid() == [["Event", "Arm A", "Arm B", "Total"]] + ROWS
+    assert "treated patients unless stated" in doc.text

@@ -73,6 +73,7 @@ def _page_tables(page: Page) -> list[continuation.Piece]:
             caption_box=cap.box if cap else None,
             ruled=region.kind == "ruled",
         )
+        footer = continuation.strip_footer(table)
         at_top, at_bottom = continuation.edges(page, table)
         out.append(
             continuation.Piece(
@@ -81,6 +82,7 @@ def _page_tables(page: Page) -> list[continuation.Piece]:
                 at_bottom,
                 captioned=bool(cap and not cap.continued),
                 continued=bool(cap and cap.continued),
+                footer=footer,
             )
         )
     return out

@@ -18,6 +18,7 @@ class Piece:
     at_bottom: bool  # nothing but running feet below it
     captioned: bool  # has its own, non-"continued" caption
     continued: bool  # its caption says "(continued)"
+    footer: bool = False  # its last row said "continued on next page" (dropped)
 
 
 def edges(page: Page, table: Table) -> tuple[bool, bool]:
@@ -37,6 +38,25 @@ def edges(page: Page, table: Table) -> tuple[bool, bool]:
     return not above, not below
 
 
+FOOTER_RE = re.compile(
+    r"^[(\[]?\s*(?:table\s+\S+\s+)?(?:is\s+)?(?:continued|cont(?:'|\u2019)?d\.?|continues)"
+    r"(?:\s+(?:on\s+(?:the\s+)?(?:next|following)\s+page|overleaf|below))?\s*[)\]]?[.:\u2026]*$",
+    re.IGNORECASE,
+)
+
+
+def strip_footer(table: Table) -> bool:
+    """Drop a last row that only says the table goes on ("Continued on next page", "(cont'd)");
+    True when there was one (the piece then continues on the next page)."""
+    last = table.n_rows - 1
+    text = " ".join(c.text for c in table.cells if c.row == last and c.text and c.spanned_from is None)
+    if last < 1 or not FOOTER_RE.match(text.strip()):
+        return False
+    table.cells = [c for c in table.cells if c.row != last]
+    table.n_rows -= 1
+    return True
+
+
 def merge(pieces: list[Piece]) -> list[Table]:
     out: list[Piece] = []
     for p in pieces:
@@ -44,17 +64,50 @@ def merge(pieces: list[Piece]) -> list[Table]:
         if prev is not None and _continues(prev, p):
             _append(prev.table, p.table)
             prev.at_bottom = p.at_bottom
+            prev.footer = p.footer
             continue
         out.append(p)
     return [p.table for p in out]
 
 
 def _continues(a: Piece, b: Piece) -> bool:
-    if b.table.pages[0] != a.table.pages[-1] + 1 or a.table.n_cols != b.table.n_cols:
+    if b.table.pages[0] != a.table.pages[-1] + 1 or _column_map(a.table, b.table) is None:
         return False
+    if a.table.n_cols != b.table.n_cols and not (a.footer or b.continued):
+        return False  # stacked tables of one layout line up too: a different shape needs a sign
     if b.continued:
         return b.table.table_id == a.table.table_id or not a.table.table_id.startswith("Table p")
-    return a.at_bottom and b.at_top and not b.captioned
+    return (a.at_bottom or a.footer) and b.at_top and not b.captioned
+
+
+def _column_map(a: Table, b: Table) -> list[int] | None:
+    """Which column of `a` each column of `b` continues: by position when the counts agree, else by
+    the columns' x-ranges (a page piece may lose columns it has no text in, or split one). None
+    when they do not line up (another table)."""
+    if a.n_cols == b.n_cols:
+        return list(range(b.n_cols))
+    ra, rb = _x_ranges(a, a.pages[-1]), _x_ranges(b, b.pages[0])
+    if len(ra) < a.n_cols or len(rb) < b.n_cols:
+        return None
+    out = []
+    for x0, x1 in rb:
+        overlap = [max(0.0, min(x1, a1) - max(x0, a0)) for a0, a1 in ra]
+        best = max(range(len(ra)), key=lambda k: overlap[k])
+        if overlap[best] < 0.5 * (x1 - x0):
+            return None
+        out.append(best)
+    return out if out == sorted(out) else None
+
+
+def _x_ranges(t: Table, page: int) -> list[tuple[float, float]]:
+    """Per column, the x-range its cells' boxes take on `page` (columns without a box left out)."""
+    out: dict[int, tuple[float, float]] = {}
+    for c in t.cells:
+        if c.box is None or c.box.page != page or c.spanned_from is not None or c.colspan > 1:
+            continue
+        x0, x1 = out.get(c.col, (c.box.x0, c.box.x1))
+        out[c.col] = (min(x0, c.box.x0), max(x1, c.box.x1))
+    return [out[k] for k in sorted(out)]
 
 
 def _norm(s: str) -> str:
@@ -62,19 +115,36 @@ def _norm(s: str) -> str:
 
 
 def _append(a: Table, b: Table) -> None:
-    """Rows of b under a's; b's leading rows are dropped when they repeat a's header."""
+    """Rows of b under a's, in the columns of a they line up with; b's leading rows are dropped
+    when they repeat a's header."""
+    cols = _column_map(a, b) or list(range(b.n_cols))
     grid_b = b.grid()
     skip = 0
     head_a = [_norm(x) for x in a.header()]
     for k in range(1, min(3, b.n_rows) + 1):  # the repeat may be laid out over 1-3 rows
-        joined = [_norm(" ".join(r[i] for r in grid_b[:k] if r[i])) for i in range(b.n_cols)]
+        joined = ["" for _ in range(a.n_cols)]
+        for i in range(b.n_cols):
+            joined[cols[i]] += _norm(" ".join(r[i] for r in grid_b[:k] if r[i]))
         if joined == head_a and any(head_a):
             skip = k
             break
     offset = a.n_rows - skip
-    for c in b.cells:
-        if c.row >= skip:
-            a.cells.append(Cell(c.row + offset, c.col, c.text, c.box, list(c.refs)))
+    placed: dict[tuple[int, int], Cell] = {}
+    for c in sorted(b.cells, key=lambda c: (c.row, c.col)):
+        if c.row < skip or c.spanned_from is not None:
+            continue
+        key = (c.row + offset, cols[c.col])
+        if key in placed:  # two columns of b in one column of a
+            held = placed[key]
+            held.text = " ".join(x for x in (held.text, c.text) if x)
+            continue
+        placed[key] = Cell(key[0], key[1], c.text, c.box, list(c.refs), rowspan=c.rowspan)
+    a.cells.extend(placed.values())
+    rows = {r - offset for r, _ in placed} | set(range(skip, b.n_rows))
+    for r in rows:
+        for k in range(a.n_cols):
+            if (r + offset, k) not in placed:
+                a.cells.append(Cell(r + offset, k, ""))
     a.n_rows += b.n_rows - skip
     a.pages.append(b.pages[0])
     a.boxes.extend(b.boxes)

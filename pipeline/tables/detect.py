@@ -173,13 +173,29 @@ def _x_cut(hs: list[Box], vs: list[Box]) -> float | None:
 
 
 def _booktabs(page: Page, hs: list[Box], vs: list[Box], height: float, taken: list[Box]) -> list[Region]:
+    # The sides of a lone shaded band (a header's background; stripes are left to `_zebra`) are
+    # not a frame's rules.
+    lone = [
+        f
+        for f in page.fills
+        if not any(g is not f and abs(g.x0 - f.x0) <= 4 and abs(g.x1 - f.x1) <= 4 for g in page.fills)
+    ]
+    drawn = [
+        v
+        for v in vs
+        if v.height >= 6
+        and not any(
+            min(abs(v.x0 - f.x0), abs(v.x1 - f.x1)) <= 1 and f.top - 1 <= v.top and v.bottom <= f.bottom + 1
+            for f in lone
+        )
+    ]
     free = [
         h
         for h in hs
         if h.width >= 8 * height
         and EDGE * page.height < h.top < (1 - EDGE) * page.height  # running-head and footer rules
         and not any(t.overlaps(h, margin=1) for t in taken)
-        and not any(_frames(h, v) for v in vs if v.height >= 6)  # box frames, not rules
+        and not any(_frames(h, v) for v in drawn)  # box frames, not rules
     ]
     spans: list[list[Box]] = []
     for h in sorted(free, key=lambda b: b.top):
@@ -192,6 +208,8 @@ def _booktabs(page: Page, hs: list[Box], vs: list[Box], height: float, taken: li
             spans.append([h])
     out = []
     for group in spans:
+        while len(group) > 2 and _notes(page, group[-2], group[-1], height):
+            group.pop()  # a rule under the table's notes closes the notes, not the table
         if len(group) < 2:
             continue
         box = Box(page.number, group[0].x0, group[0].top, group[0].x1, group[-1].bottom)
@@ -200,6 +218,18 @@ def _booktabs(page: Page, hs: list[Box], vs: list[Box], height: float, taken: li
             out.append(Region(region, "booktabs"))
             taken = taken + [region]
     return out
+
+
+def _notes(page: Page, above: Box, below: Box, height: float) -> bool:
+    """Whether the band between two rules holds only notes: every line one run of words across
+    most of the rules' width (a sentence), not cells apart."""
+    words = [w for w in page.words if above.bottom < w.box.top and w.box.bottom < below.top]
+    words = [w for w in words if above.x0 - 2 <= w.box.x0 and w.box.x1 <= above.x1 + 2]
+    lines = group_lines(words)
+    width = above.x1 - above.x0
+    return bool(lines) and all(
+        len(runs := chunks(ln, 0.55 * height)) == 1 and runs[0][1] - runs[0][0] >= 0.5 * width for ln in lines
+    )
 
 
 def _frames(h: Box, v: Box) -> bool:

@@ -8,6 +8,8 @@ baselines, with wrapped lines merged into the row they continue.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pipeline.model import Box, Cell, Page, Word
@@ -196,12 +198,42 @@ def _aligned(page: Page, region: Region, words: list[Word], hs: list[Box]) -> Gr
         return Grid(n_rows=0, n_cols=0)
     height = text_height(lines)
     # Rules strictly inside the region (booktabs midrules) separate rows; the first one closes the header.
-    seps = [(h.top + h.bottom) / 2 for h in hs if box.top + 2 < (h.top + h.bottom) / 2 < box.bottom - 2]
+    # Partial rules (under a group header) separate nothing across the table.
+    full = [h for h in hs if h.width >= 0.8 * box.width]
+    seps = [(h.top + h.bottom) / 2 for h in full if box.top + 2 < (h.top + h.bottom) / 2 < box.bottom - 2]
     fills = [f for f in page.fills if box.overlaps(f) and f.width > 0.5 * box.width]
+    if len(fills) < 2:
+        fills = []  # one shaded band is a header's background, not stripes that make rows
     header_end = _header_end(lines, seps, fills)
     body = [ln for ln in lines if ln.mid > header_end] or lines
     gaps = column_gaps(body, box.x0, box.x1, height, allowed=len(body) // 8)
+    if not (seps and min(seps) < lines[-1].top):
+        header_end = _header_lines(lines, header_end, gaps, box, height)
     return _rows_from_lines(page, box, lines, gaps, seps, fills, height, header_end=header_end)
+
+
+def _header_lines(
+    lines: list[Line], header_end: float, gaps: list[tuple[float, float]], box: Box, height: float
+) -> float:
+    """A header set over several lines without a rule under it: the lines right below the first
+    that leave the first column empty and hold no figure ("Median" / "age, y") still belong to it."""
+    bounds = [box.x0] + [(a + b) / 2 for a, b in gaps] + [box.x1]
+
+    def col(w: Word) -> int:
+        return sum((w.box.x0 + w.box.x1) / 2 > b for b in bounds[1:-1])
+
+    head = [ln for ln in lines if ln.mid <= header_end]
+    for ln in lines:
+        if ln.mid <= header_end:
+            continue
+        if not head or ln.top - head[-1].bottom > 0.8 * height:
+            break
+        cells = _cells(ln, col)
+        if 0 in cells or _figures([ln], col):
+            break
+        head.append(ln)
+        header_end = (ln.bottom + ln.mid) / 2
+    return header_end
 
 
 def _header_end(lines: list[Line], seps: list[float], fills: list[Box]) -> float:
@@ -234,12 +266,30 @@ def _rows_from_lines(
     bounds = [box.x0] + [(a + b) / 2 for a, b in gaps] + [box.x1]
     nc = len(bounds) - 1
 
-    def col(w: Word) -> int:
-        cx = (w.box.x0 + w.box.x1) / 2
-        return sum(cx > b for b in bounds[1:-1])
-
     if header_end is None:
         header_end = min(seps) if seps else lines[0].bottom + 0.1
+    # A word goes to the column its middle falls in, except that a run of text overflowing into
+    # the channel on its right (a long first-column label) stays in the column it started in.
+    assigned: dict[int, int] = {}
+    for ln in lines:
+        before: Word | None = None
+        for w in ln.words:
+            c = sum((w.box.x0 + w.box.x1) / 2 > b for b in bounds[1:-1])
+            if (
+                before is not None
+                and ln.mid > header_end
+                and c > 0
+                and assigned[id(before)] < c
+                and w.box.x0 - before.box.x1 <= 0.55 * height
+                and w.box.x0 < gaps[c - 1][1]
+            ):
+                c = assigned[id(before)]
+            assigned[id(w)] = c
+            before = w
+
+    def col(w: Word) -> int:
+        return assigned[id(w)]
+
     # Which band of stripes a line sits in: lines in the same stripe (or the same gap between
     # stripes) belong to the same row.
     edges = sorted({f.top for f in fills} | {f.bottom for f in fills})
@@ -266,12 +316,17 @@ def _rows_from_lines(
                 new = True
             elif edges:
                 new = stripe(ln) != stripe(prev)
+            elif two_pitches and ln.top - prev.bottom > tight + 0.45 * height:
+                new = True
+            elif _spanning(ln, bounds, height) or (_spanning(prev, bounds, height) and 0 in _cells(ln, col)):
+                new = True  # a section label running across the columns is a row of its own
             elif two_pitches:
-                new = ln.top - prev.bottom > tight + 0.45 * height
+                # Rows apart by a wider gap, wrapped lines tight: a tight line still opens a row
+                # when it brings a second figure into a column, or the first figures under a
+                # label line (single-spaced sections).
+                new = _opens_row(groups[-1], ln, col)
             else:
-                # Uniform spacing: a line that fills the first column starts a row; one that
-                # leaves it empty continues the cells of the row above.
-                new = any(col(w) == 0 for w in ln.words)
+                new = not _continues(groups[-1], ln, col)
         if new:
             groups.append([ln])
         else:
@@ -285,6 +340,85 @@ def _rows_from_lines(
             cw = [w for ln in group for w in ln.words if col(w) == c]
             grid.cells.append(_cell(r, c, cw, Box(page.number, bounds[c], top, bounds[c + 1], bottom)))
     return grid
+
+
+NUMERIC = re.compile(r"^[^A-Za-z]*\d[^A-Za-z]*$|^(?:NR|NE|NA|n/?a)$")
+WRAPS = re.compile(r"(?:[-,/&+(]|\b(?:and|or|of|with|in|to|for|the|by|vs\.?))$", re.IGNORECASE)
+
+
+def _figures(group: list[Line], col: Callable[[Word], int]) -> set[int]:
+    """The columns (after the first) where the lines hold a figure."""
+    out = set()
+    for g in group:
+        row: dict[int, list[str]] = {}
+        for w in g.words:
+            row.setdefault(col(w), []).append(w.text)
+        out |= {c for c, t in row.items() if c > 0 and NUMERIC.match(" ".join(t))}
+    return out
+
+
+def _spanning(ln: Line, bounds: list[float], height: float) -> bool:
+    """A line whose run of words crosses a column boundary (a section label across the table)."""
+    return any(a < b - 1 and z > b + 1 for a, z in chunks(ln, 0.55 * height) for b in bounds[1:-1])
+
+
+def _cells(ln: Line, col: Callable[[Word], int]) -> dict[int, str]:
+    row: dict[int, list[str]] = {}
+    for w in ln.words:
+        row.setdefault(col(w), []).append(w.text)
+    return {c: " ".join(t) for c, t in row.items()}
+
+
+def _collides(group: list[Line], ln: Line, col: Callable[[Word], int]) -> bool:
+    """Whether `ln` brings a figure into a column where the row already has one (two values in
+    one cell mean two rows), unless the text above in that column breaks off ("15," / "16") or
+    the new figure is a bracketed one under it (a confidence interval: "73.0" / "(60-80)")."""
+    last: dict[int, str] = {}
+    for g in group:
+        last.update(_cells(g, col))
+    open_cols = {c for c, t in last.items() if WRAPS.search(t)}
+    open_cols |= {c for c, t in _cells(ln, col).items() if t[:1] in "(["}
+    return bool((_figures([ln], col) & _figures(group, col)) - open_cols)
+
+
+def _opens_row(group: list[Line], ln: Line, col: Callable[[Word], int]) -> bool:
+    """For a tightly spaced line: a second figure in a column, or the first figures under a
+    first-column label that does not break mid-phrase, open a row."""
+    if _collides(group, ln, col):
+        return True
+    mine = _cells(ln, col)
+    labels = [t for g in group for c, t in _cells(g, col).items() if c == 0]
+    return bool(
+        0 in mine
+        and labels
+        and _figures([ln], col)
+        and not _figures(group, col)
+        and not WRAPS.search(labels[-1])
+        and not mine[0][:1].islower()  # "…of any trial" / "drug": the label wraps
+    )
+
+
+def _continues(group: list[Line], ln: Line, col: Callable[[Word], int]) -> bool:
+    """Whether text line `ln` continues the row made of `group` (single-spaced rows have no gap to
+    tell them apart, so the cells decide): a second figure in a column opens a row; a line that
+    leaves the first column empty continues the cells above; one that starts there opens a row
+    unless the first column's text above breaks mid-phrase ("…adjuvant or" / "neoadjuvant…"), or
+    the row above has figures in columns this line leaves empty while its first cell does not
+    open with a capital (a label wrapped onto a second line: "Smith 2019" / "[8]")."""
+    above_figures = _figures(group, col)
+    if _collides(group, ln, col):
+        return False
+    cells: dict[int, list[str]] = {}
+    for w in ln.words:
+        cells.setdefault(col(w), []).append(w.text)
+    if 0 not in cells:
+        return True
+    first = " ".join(cells[0])
+    above = [" ".join(w.text for w in g.words if col(w) == 0) for g in group]
+    above = [a for a in above if a]
+    if above and WRAPS.search(above[-1]):
+        return True
+    return bool(above_figures - set(cells)) and not _figures([ln], col) and not first[:1].isupper()
 
 
 # -- cell text -------------------------------------------------------------------------------------
