@@ -239,6 +239,28 @@ def test_damaged_content_stream_is_a_warning(tmp_path, no_tables):
     assert "Sentence A1 of the invented record" in doc.text and "Sentence C59 " in doc.text
 
 
+def test_partial_loss_reaches_report_json_and_md(tmp_path):
+    """A damaged page is no silent ok: report.json lists it as a failed page, report.md says why."""
+    import json
+
+    from pipeline.batch import run
+
+    data = bytearray(_fpdf_pages([_busy(p, 60) for p in "ABC"]))
+    starts = [m.end() for m in re.finditer(rb"stream\r?\n", data)]
+    mid = [s for s in starts if _inflates(data, s)][1] + 200
+    for k in range(4):
+        data[mid + k] ^= 0x5A
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "damaged.pdf").write_bytes(bytes(data))
+    out = tmp_path / "out"
+    run([str(tmp_path / "in")], out, jobs=1, fail_on="never", use_cache=False)
+    row = json.loads((out / "report.json").read_text())["documents"][0]
+    assert row["status"] == "ok" and row["failed_pages"] == [2]
+    assert {(w["page"], w["code"]) for w in row["page_warnings"]} >= {(2, "damaged")}
+    md = (out / "report.md").read_text()
+    assert "ok with warnings" in md and "## Partial loss" in md and "| 2 | damaged |" in md
+
+
 def _inflates(data: bytearray, start: int) -> bool:
     try:
         return len(zlib.decompressobj().decompress(bytes(data[start : start + 4000]))) > 1000

@@ -49,6 +49,8 @@ def _row(doc_id: str, path: str, sha256: str, pages: int, error: str, detail: st
         "timings": {},
         "counts": {},
         "cached": False,
+        "failed_pages": [],  # pages read with partial loss (damaged, near empty, unmapped glyphs)
+        "page_warnings": [],  # {"page", "code", "detail"} per loss ingest reported
     }
 
 
@@ -84,6 +86,9 @@ def from_result(result: Result, sha256: str) -> DocRecord:
     )
     rec.row["timings"] = {k: round(v, 4) for k, v in result.timings.items()}
     rec.row["counts"] = counts(rec, tables=len(doc.tables) if doc else 0)
+    if doc and doc.warnings:  # partial loss is never a silent ok: listed per page in report.json/md
+        rec.row["page_warnings"] = [dict(w) for w in doc.warnings]
+        rec.row["failed_pages"] = sorted({int(w.get("page") or 0) for w in doc.warnings} - {0})
     return rec
 
 

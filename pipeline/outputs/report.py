@@ -114,12 +114,20 @@ def render_md(report: dict[str, Any], records: list[DocRecord]) -> str:
         c = r.get("counts", {})
         total = r.get("timings", {}).get("total", 0.0)
         reason = f"{r['error']}: {r['error_detail']}" if r["status"] != "ok" else ""
-        status = r["status"] + (" (cached)" if r.get("cached") else "")
+        lost = r.get("page_warnings") or []
+        status = r["status"] + (" with warnings" if lost else "") + (" (cached)" if r.get("cached") else "")
+        reason = reason or "; ".join(f"p. {w.get('page')}: {w.get('code')}" for w in lost)
         docs.append([r["doc_id"], status, r.get("pages", 0), c.get("studies", 0), c.get("outcomes", 0),
                      c.get("findings", 0), f"{total:.1f}", reason])  # fmt: skip
     out += _table(
         ["doc_id", "status", "pages", "studies", "outcomes", "findings", "time (s)", "reason"], docs
     )
+    lost = [(r["doc_id"], w) for r in report["documents"] for w in r.get("page_warnings") or []]
+    if lost:
+        out += ["## Partial loss (pages read with warnings)", ""]
+        rows = [[_code(d), w.get("page") or "all", text(str(w.get("code", ""))), text(str(w.get("detail", "")))]
+                for d, w in lost]  # fmt: skip
+        out += _table(["doc_id", "page", "code", "detail"], rows)
     if report["timings"]:
         out += ["## Time by stage", ""]
         out += _table(["stage", "seconds"], [[k, f"{v:.2f}"] for k, v in report["timings"].items()])
