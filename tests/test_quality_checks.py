@@ -383,14 +383,18 @@ def test_flat_and_per_kg_doses_of_different_studies_are_no_unit_mismatch(conf, s
     assert [f.product for f in fs] == ["p"]  # one level printed in both units is still flagged
 
 
-def test_text_values_of_two_named_data_cuts_agreeing_table_is_no_mismatch(sev):
+def test_text_values_of_two_named_data_cuts_agreeing_table_is_no_mismatch(conf):
     from pipeline.quality import consistency
 
+    # quiet_when_one_agrees off, so that only the named data cuts keep the check quiet
+    loud = Severities(
+        {**conf, "text_table_mismatch": {**conf["text_table_mismatch"], "quiet_when_one_agrees": False}}
+    )
     early = out("ORR", 61.5, "text", analysis="primary analysis")
     late = out("ORR", 64.9, "text", analysis="longer follow-up")
     table = out("ORR", 64.9)
-    assert consistency.text_table_values("d", [early, late, table], sev) == []
+    assert consistency.text_table_values("d", [early, late, table], loud) == []
     unnamed = out("ORR", 61.5, "text")
-    assert [f.check for f in consistency.text_table_values("d", [unnamed, late, table], sev)] == [
+    assert [f.check for f in consistency.text_table_values("d", [unnamed, late, table], loud)] == [
         "text_table_mismatch"
     ]

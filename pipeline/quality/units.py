@@ -25,10 +25,13 @@ def unit_mismatches(
     for o in outcomes:
         if o.metric == "DOSE" and o.product and o.unit in units:
             by[(o.product, (o.trial or o.study_id) if per_study else "")].setdefault(o.unit, o)
+            # one dose level printed in both units is a slip whichever studies print it
+            by[(o.product, f"level {o.value:g}")].setdefault(o.unit, o)
     out = []
     for (product, scope), first in by.items():
-        if len(first) < 2:
-            continue
+        scopes = {o.trial or o.study_id for o in first.values()}
+        if len(first) < 2 or (scope.startswith("level ") and per_study and len(scopes) < 2):
+            continue  # a level printed in both units within one study is that study's finding
         ev = [
             Evidence(
                 f"{o.source} {o.unit}", f"{o.value:.3g}", o.source, o.page, o.snippet, o.bbox, outcome_id(o)

@@ -193,6 +193,8 @@ def _arm_headers(grid: Grid, j: int) -> bool:
 # -- studies as rows --------------------------------------------------------------------------------
 def _study_rows(grid: Grid, head: list[Meaning], cues: Cues, transposed: bool = False) -> list[StudyDraft]:
     roles = {i: m.role for i, m in enumerate(head) if m.role and m.role != "nonschema"}
+    # a transposed table whose columns are known only by their patient count ("Patients treated, n")
+    counted = transposed and roles.get(0) == "patients"
     if transposed:  # the first column holds the column headers: the study names
         roles[0] = "trial"
     elif not roles.get(0) and grid.n_cols > 1 and not head[0].role:
@@ -234,6 +236,8 @@ def _study_rows(grid: Grid, head: list[Meaning], cues: Cues, transposed: bool = 
         subgroup = next((" ".join(row[i].text.split()) for i, r in roles.items() if r == "subgroup"), "")
         if pooled:
             d.design_word = "pooled"
+        if counted and row[0].text.strip().isdigit():
+            target.outcomes += _column_outcomes(target, "patients", row[0], head[0], row, roles, cues)
         for i in range(grid.n_cols):
             for o in _column_outcomes(target, roles.get(i, ""), row[i], head[i], row, roles, cues):
                 o.arm = o.arm or arm

@@ -186,6 +186,8 @@ class Relations:
             nxt = next((m for m in metrics if m.start >= n.end), None)
             v = n.attrs.get("value")
             if nxt is not None and isinstance(v, (int, float)) and _HAD.fullmatch(s[n.end : nxt.start]):
+                if _RATE_AFTER.match(s, nxt.end):
+                    continue  # "212 patients had an ORR of 41.2%": the rate of those patients, 212 their n
                 out.append(_reading(nxt.canonical, float(v), "patients", n, nxt))
         return out
 
@@ -261,6 +263,7 @@ def dose_label(printed: str) -> str:
     return f"{value:g}x10^{exp}" if exp else f"{value:g}"
 
 
+_RATE_AFTER = re.compile(r"\s*(?:rate\s+)?(?:of|was|=|:)\s*\d", re.IGNORECASE)
 _HAD = re.compile(r"\s*(?:had|developed|experienced|achieved|showed)\s+(?:a\s+|an\s+)?", re.IGNORECASE)
 
 

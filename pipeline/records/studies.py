@@ -95,14 +95,22 @@ def _author_years(doc: Document, drafts: list[StudyDraft]) -> None:
             d.author = d.design_word
         elif d.design_word.isalpha() and years.get(d.design_word):
             d.author = f"{d.design_word}-{years[d.design_word]}"
-    # one author-year study: a row without the product (an efficacy table) takes another row's
-    products = {}
+    # one author-year study: a row without the product (an efficacy table) takes another row's; an
+    # author with several studies (two rows "Okafor 2017") is told apart by each row's n
+    products: dict[str, dict[int | None, tuple[str, str]]] = {}
     for d in sorted(drafts, key=lambda d: d.source != "table"):
         if d.author and d.product:
-            products.setdefault(d.author, (d.product, d.target))
+            products.setdefault(d.author, {}).setdefault(d.n or _stated_n(d), (d.product, d.target))
     for d in drafts:
-        if d.author and d.author in products and (d.source == "table" or not d.product):
-            d.product, d.target = products[d.author][0], d.target or products[d.author][1]
+        known = products.get(d.author or "", {})
+        if not known or (d.source != "table" and d.product):
+            continue
+        n = d.n or _stated_n(d)
+        pick = known.get(n) if n in known else None
+        if pick is None and len(set(known.values())) == 1:
+            pick = next(iter(known.values()))
+        if pick is not None and (not d.product or n in known):
+            d.product, d.target = pick[0], d.target or pick[1]
 
 
 def _by_count(drafts: list[StudyDraft]) -> None:
@@ -113,17 +121,24 @@ def _by_count(drafts: list[StudyDraft]) -> None:
         if d.n and (d.trial or d.product) and d.design_word not in ("pooled", DOCUMENT):
             named.setdefault(d.n, []).append(d)
     for d in drafts:
+        n = d.n or _stated_n(d)
         if (
             d.source != "table"
-            or not d.n
+            or not n
             or any((d.trial, d.product, d.author, d.design_word, d.target, d.nct_id))
         ):
             continue  # a row with an antigen or a registry id is a study of its own, however unnamed
-        same = named.get(d.n, [])
+        same = named.get(n, [])
         ids = {(norm_key(x.trial), x.cohort.lower()) if x.trial else ("", x.product, x.author) for x in same}
         if len(ids) == 1:
             x = min(same, key=lambda x: x.source != "table")
             d.trial, d.cohort, d.product, d.author = x.trial, x.cohort, x.product, x.author
+
+
+def _stated_n(d: StudyDraft) -> int | None:
+    """The whole-study patient count a table column states as an N row (no arm, no subgroup)."""
+    n = next((o.value for o in d.outcomes if o.metric == "N" and not o.arm and not o.subgroup), None)
+    return int(n) if n is not None and float(n).is_integer() else None
 
 
 def _pooled_rows(doc: Document, drafts: list[StudyDraft], cues: Cues) -> None:
