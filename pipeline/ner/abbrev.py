@@ -53,7 +53,7 @@ def _best_long(sf: str, candidate: str) -> int | None:
 
 
 def _by_segments(sf: str, candidate: str) -> int | None:
-    """Drug abbreviations that skip letters ("T-DXd" for "trastuzumab deruxtecan", "Dato-DXd"): each
+    """Drug abbreviations that skip letters ("V-DXt" for "valbotamab dextotecan", "Zel-DXt"): each
     hyphen-separated piece starts a word of the long form, in order, and the last piece one of the
     last two words ("GemOx", "gemcitabine–oxaliplatin"); returns the start offset of the long form."""
     pieces = [p for p in sf.split("-") if p]

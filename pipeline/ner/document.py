@@ -1,7 +1,7 @@
 """The document pass of NER: names a paper defines for itself, learnt once per document and then
 tagged everywhere in it (body text and table cells):
 
-- abbreviations it defines (abbrev.py): "trastuzumab deruxtecan (T-DXd)" makes T-DXd a PRODUCT (the
+- abbreviations it defines (abbrev.py): "valbotamab dextotecan (V-DXt)" makes V-DXt a PRODUCT (the
   long form holds a product), "physician's choice (TPC)" an ARM `control` (the long form holds a
   control word); the long form is then the same product;
 - trial names by their role (trials.py), which no rule file needs to list.

@@ -6,8 +6,8 @@
 - after the colon of a section heading: "3.2. Drug X after drug Y: NAME-01 and NAME-02";
 - at the start of a cell in a table column headed "Trial"/"Study".
 
-A name is one to three name-shaped words (two capitals, or a capital and a digit: EMILIA,
-DESTINY-Breast03, TROPiCS-02, EPCORE NHL-1), none of them a known product, antigen or metric, a
+A name is one to three name-shaped words (two capitals, or a capital and a digit: KESTREL,
+ORBIT-Lung04, ZEPHyR-07, HALCYON NHL-2), none of them a known product, antigen or metric, a
 roman numeral or a registry id. Citation digits glued to a name ("NAME8" beside "NAME") are cut off.
 Each candidate keeps the contexts it was found in (its evidence)."""
 

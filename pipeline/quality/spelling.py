@@ -46,7 +46,7 @@ class Ref:
 
 
 def _fold(s: str) -> str:
-    """A capitalised word folded to lower case at its first letter ("Glofitamab" ~ "glofitamab");
+    """A capitalised word folded to lower case at its first letter ("Valbotamab" ~ "valbotamab");
     words with inner capitals ("KarMMA", "ALPHA-7") stay as printed."""
     return s[:1].lower() + s[1:] if len(s) > 1 and s[1].islower() else s
 

@@ -37,7 +37,7 @@ def bare(gap: str) -> str:
 
 def compared(gap: str) -> bool:
     """The text between two values of one metric joins them as the two sides of a comparison."""
-    g = re.sub(r"\b[A-Za-z][\w-]*\d\w*", "X", bare(gap))  # names with digits ("T-DM1", "CD19")
+    g = re.sub(r"\b[A-Za-z][\w-]*\d\w*", "X", bare(gap))  # names with digits ("Z-LM4", "CD19")
     if len(g) > MAX_GAP or re.search(r"\d|;", g) or "respectively" in g.lower():
         return False
     return bool(_JOIN.search(g))

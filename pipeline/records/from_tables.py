@@ -6,7 +6,7 @@ study cells (trial, agent, registry, an author-year name; a trial cell spanning 
 or, in a transposed table, from the column's header. Layouts (grid.py repairs the structure first):
 - studies as rows: a column per metric ("ORR, %", "Median PFS, mo (95% CI)"), or cells naming their
   metrics ("ORR 52%; CR 39%"); an `Arm` column, or rows repeating one trial, give one row per arm;
-- metric labels down a column with arms across ("T-DXd (n=261)" | "T-DM1 (n=263)"), inside trial blocks
+- metric labels down a column with arms across ("Drug A (n=214)" | "Drug B (n=209)"), inside trial blocks
   whose name cell is merged down the block: the first arm is the investigational one, a later one (or
   one named by a control word) the comparator;
 - transposed: studies across the columns, labels down the first column;
@@ -250,7 +250,7 @@ def _study_rows(grid: Grid, head: list[Meaning], cues: Cues, transposed: bool = 
 
 
 def _rest(label: str, row: list[Slot], keys: list[int]) -> str:
-    """A study cell's text beyond its trial name ("TOWER, chemotherapy" -> "chemotherapy")."""
+    """A study cell's text beyond its trial name ("KESTREL, chemotherapy" -> "chemotherapy")."""
     ms = [m for i in keys for m in row[i].mentions if m.label in ("TRIAL", "REGISTRY_ID", "PHASE", "COHORT")]
     for m in ms:
         label = label.replace(m.text, " ")
@@ -355,7 +355,7 @@ def _trial_fields(d: StudyDraft, t: str, ms: list[Mention], cues: Cues) -> None:
         d.design_word = "-".join(x.lower() for x in (author.group("a"), author.group("y")) if x)
         d.population = d.population or rest
     elif not d.design_word and 0 < len(rest.split(",")[0].split()) <= 3:
-        name = rest.split(",")[0].strip()  # a code name such as "CTL109" (", arm" after it aside)
+        name = rest.split(",")[0].strip()  # a code name such as "XRT204" (", arm" after it aside)
         code = re.fullmatch(r"([A-Z][A-Z0-9\-]*\d[A-Z0-9\-]*)\s+([A-Z][A-Za-z0-9+\-]{1,10})", name)
         if code and not d.cohort:  # "GO12345 FL": a code-named trial and a cohort label
             name, d.cohort = code.group(1), code.group(2)
@@ -363,8 +363,8 @@ def _trial_fields(d: StudyDraft, t: str, ms: list[Mention], cues: Cues) -> None:
 
 
 def _code_name(text: str, ms: list[Mention]) -> str:
-    """An agent cell's first word when it has the shape of a code name NER does not know ("AUTO3
-    (CD19/CD22)", "19-28z CAR"): letters and digits together; a plain word is no product."""
+    """An agent cell's first word when it has the shape of a code name NER does not know ("KBX7
+    (CD19/CD22)", "41-7bz CAR"): letters and digits together; a plain word is no product."""
     first = (_BRACKETS.sub(" ", text).split() or [""])[0].strip(",;")
     if any(m.label == "TARGET" and first in m.text for m in ms):
         return ""  # an antigen ("CD19 CAR-T cells")

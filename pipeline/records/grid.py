@@ -365,7 +365,7 @@ def _groups_and_continuations(rows: list[list[Slot]]) -> tuple[list[list[Slot]],
         numbers = any(numeric(row[i]) for i in values)
         run = filled == list(range(len(filled)))
         if not numbers and out and _lowercase(row[filled[0]]) and filled[0] == 0:
-            for i, s in enumerate(row):  # a wrapped label's next line ("TOWER," / "chemotherapy")
+            for i, s in enumerate(row):  # a wrapped label's next line ("KESTREL," / "chemotherapy")
                 out[-1][i].add(s)
             continue
         if not numbers and run and len(filled) < len(row) and (values or not _DIGIT.search(row[0].text)):

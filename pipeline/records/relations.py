@@ -280,7 +280,7 @@ _STATS = re.compile(r"\bCI\b|confidence|I\s?[²2]|\bhazard|\bHR\b|\bodds\b|\bP\s
 
 
 def _glued(s: str, at: int) -> bool:
-    """A number glued to the letters of a name ("T-DM1", "CD19"): part of that name, no value."""
+    """A number glued to the letters of a name ("Z-LM4", "CD19"): part of that name, no value."""
     before = s[max(0, at - 2) : at]
     return bool(re.search(r"[A-Za-z]$|[A-Za-z]-$", before))
 

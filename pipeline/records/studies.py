@@ -79,7 +79,7 @@ def _single_population_cohorts(drafts: list[StudyDraft]) -> None:
     for d in drafts:
         labels = cohorts.get(norm_key(d.trial), set()) - {""}
         if d.trial and d.cohort and len(labels) == 1 and len(d.cohort) > 2 and d.cohort.isalpha():
-            d.cohort = ""  # "ELM-2, DLBCL cohort": the only cohort the paper reports is the trial
+            d.cohort = ""  # "ORBIT-2, DLBCL cohort": the only cohort the paper reports is the trial
 
 
 def _author_years(doc: Document, drafts: list[StudyDraft]) -> None:
