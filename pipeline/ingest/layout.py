@@ -19,7 +19,7 @@ from functools import cached_property
 from itertools import accumulate
 from statistics import median
 
-from pipeline.model import Box, Word
+from pipeline.model import Box, Word, enclosing
 
 _MIN_GUTTER = 0.8  # em; narrowest gutter accepted (wider than any space between words)
 _FRAGMENT_GAP = 1.0  # em; a row splits into fragments at wider gaps
@@ -43,14 +43,9 @@ class Line:
 
     @cached_property
     def box(self) -> Box:
-        ws = self.words
-        return Box(
-            ws[0].box.page,
-            min(w.box.x0 for w in ws),
-            min(w.box.top for w in ws),
-            max(w.box.x1 for w in ws),
-            max(w.box.bottom for w in ws),
-        )
+        box = enclosing(w.box for w in self.words)  # a line's words are on one page
+        assert box is not None
+        return box
 
     @cached_property
     def size(self) -> float:
@@ -82,14 +77,9 @@ class _Frag:
 
     @classmethod
     def of(cls, row: int, words: list[Word]) -> _Frag:
-        return cls(
-            row,
-            words,
-            min(w.box.x0 for w in words),
-            max(w.box.x1 for w in words),
-            min(w.box.top for w in words),
-            max(w.box.bottom for w in words),
-        )
+        b = enclosing(w.box for w in words)
+        assert b is not None
+        return cls(row, words, b.x0, b.x1, b.top, b.bottom)
 
     @cached_property
     def chars(self) -> int:

@@ -329,7 +329,7 @@ def _study_fields(d: StudyDraft, roles: dict[int, str], row: list[Slot], cues: C
         d.product = next((p for i in roles if (p := first_canonical(row[i].mentions, "PRODUCT"))), "")
 
 
-_FOOTNOTE = re.compile(r"(?<=[A-Z0-9]{3})[a-e†‡*]$")  # "STARGLOa": a footnote mark glued to a name
+_FOOTNOTE = re.compile(r"(?<=[A-Z0-9]{3})[a-e†‡*]$")  # "KESTRELa": a footnote mark glued to a name
 
 
 def _trial_fields(d: StudyDraft, t: str, ms: list[Mention], cues: Cues) -> None:

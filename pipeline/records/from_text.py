@@ -56,7 +56,7 @@ class TextReader:
         self.rel = Relations(cues)
         self.drafts: dict[tuple[str, ...], StudyDraft] = {}
         self.ner = sorted((m for m in doc.mentions if m.source == "text"), key=lambda m: m.start)
-        # trial names a table's trial column gives that NER's vocabulary lacks ("EPCORE NHL-1"):
+        # trial names a table's trial column gives that NER's vocabulary lacks ("HALCYON NHL-2"):
         # the text naming them means the same study
         names = {d.trial for d in table_drafts if d.trial and len(norm_key(d.trial)) >= 4}
         self.table_trials = [(n, _name_re(n)) for n in sorted(names, key=len, reverse=True)]
