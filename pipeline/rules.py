@@ -7,13 +7,16 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import yaml
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "rules"
+# The rules shipped inside the package (pipeline/_rules: in a checkout a link to the top-level rules/
+# folder, in a wheel a copy), so an installed trialex needs no checkout; `--rules` overrides them.
+DEFAULT_DIR = Path(str(resources.files("pipeline").joinpath("_rules")))
 
 
 class RulesError(ValueError):

@@ -102,7 +102,9 @@ def test_empty_numbers_stay_empty_and_parquet_matches_csv(batch_out):
     assert df["qualifier"].tolist() == ["", "NR"]
     pq = pd.read_parquet(out / "outcomes.parquet")
     assert pq["n"].tolist()[1] == 37 and pd.isna(pq["n"].tolist()[0])
-    assert list(pq.columns) == list(df.columns)
+    # the CSV's columns in its order, then the structured twins (page and bbox as numbers)
+    assert list(pq.columns) == [*df.columns, "box"]
+    assert pq["box"].tolist()[0] is None and pq["qualifier"].isna().tolist() == [True, False]
     assert json.loads((out / "mentions.jsonl").read_text())["canonical"] == "KarMMa"
 
 

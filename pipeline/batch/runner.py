@@ -3,6 +3,7 @@ document's outputs as it finishes (and cache it), then the merged tables and rep
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from dataclasses import dataclass
@@ -16,8 +17,8 @@ from pipeline.batch.cache import Cache
 from pipeline.batch.discover import Job, UsageError, discover, make_jobs
 from pipeline.batch.progress import BatchProgress
 from pipeline.batch.task import PipelineTask, TaskConfig, TaskFactory, code_version, job_failed, task_tag
-from pipeline.outputs import DocRecord, Frames, sweep_temp, write_batch, write_doc
-from pipeline.outputs.tables import doc_dir, frames
+from pipeline.outputs import DocRecord, Frames, Parts, read_frames, sweep_temp, write_doc, write_reports
+from pipeline.outputs.tables import doc_dir
 from pipeline.quality.gate import run_exit_code as gate_code
 from pipeline.rules import Rules, RulesError
 from pipeline.rules import load as load_rules
@@ -30,10 +31,14 @@ EXECUTORS = ("local", "dask")
 @dataclass
 class BatchReport:
     out: Path
-    records: list[DocRecord]
+    records: list[DocRecord]  # per-document summaries (row and findings; DocRecord.summary)
     summary: dict[str, Any]  # the content of report.json
-    frames: Frames
     exit_code: int
+
+    @functools.cached_property
+    def frames(self) -> Frames:
+        """The merged tables, read back from the output folder."""
+        return read_frames(self.out)
 
     @property
     def failed(self) -> list[DocRecord]:
@@ -82,6 +87,14 @@ def _data_docs(f: Frames, out: Path, rules: Rules) -> str:
         return str(quality.data_docs(f.studies, f.outcomes, f.findings, out, rules=rules))
     except Exception as e:  # noqa: BLE001 - Data Docs are a view; their failure must not lose the run
         return f"failed: {type(e).__name__}: {e}"
+
+
+def _keep(out: Path, parts: Parts, key: int, rec: DocRecord, write: bool = True) -> DocRecord:
+    """Hand a finished document to disk (its docs/<id>/ folder unless `write` is false, and its parts
+    of the batch tables); the parent keeps only the returned summary."""
+    if write:
+        write_doc(out, rec)
+    return parts.put(key, rec)
 
 
 def _make_executor(name: str, factory: TaskFactory, config: TaskConfig, jobs: int, timeout: float, **kw: Any):
@@ -134,23 +147,24 @@ def run(
         Cache(Path(cache_dir or out / ".cache"), rules.digest, code, task_tag(task)) if use_cache else None
     )
 
+    parts = Parts(out)  # each finished document's tables go to disk; `done` keeps summaries only
+    keys = {j.doc_id: i for i, j in enumerate(todo)}
     done: dict[str, DocRecord] = {}
     by_id = {j.doc_id: j for j in todo}
     misses = []
     for job in todo:
         hit = _unreadable(job) or (cache.get(job) if cache else None)
         if hit:
-            done[job.doc_id] = hit
+            complete = (doc_dir(out, job.doc_id) / "report.json").is_file()
+            done[job.doc_id] = _keep(out, parts, keys[job.doc_id], hit, write=not complete)
         else:
             misses.append(job)
     config = TaskConfig(rules_dir=str(rules_dir.resolve()) if rules_dir else None)
-    with BatchProgress(len(todo), enabled=progress) as ui:
+    with parts, BatchProgress(len(todo), enabled=progress) as ui:
         for where, why in found.skipped:
             ui.skipped(where, why)
         for job in todo:
             if job.doc_id in done:
-                if not (doc_dir(out, job.doc_id) / "report.json").is_file():
-                    write_doc(out, done[job.doc_id])
                 ui.done(done[job.doc_id])
         if misses:
             n = min(jobs or os.cpu_count() or 1, len(misses))
@@ -162,16 +176,16 @@ def run(
                     # cache hit whose folder is incomplete (interrupted here) gets it rewritten above.
                     if cache:
                         cache.put(by_id[rec.doc_id], rec)
-                    write_doc(out, rec)
-                    done[rec.doc_id] = rec
+                    done[rec.doc_id] = _keep(out, parts, keys[rec.doc_id], rec)
                     ui.done(rec)
             finally:
                 results.close()  # stops the workers, also on Ctrl-C
+        parts.merge(keys[j.doc_id] for j in todo)  # the batch tables, in input order
 
     records = [done[j.doc_id] for j in todo]
-    f = frames(records)
+    findings = pd.DataFrame([f for r in records for f in r.findings])
     failed = sum(not r.ok for r in records)
-    code_exit = exit_code(f.findings, fail_on, failed=failed, allow_failed=allow_failed)
+    code_exit = exit_code(findings, fail_on, failed=failed, allow_failed=allow_failed)
     run_info = {
         "started": started,
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -187,8 +201,9 @@ def run(
         "cache": str(cache.folder) if cache else "",
     }
     checks = sorted({c for r in records for c in r.row.get("checks", [])})
-    run_info["data_docs"] = _data_docs(f, out, rules) if data_docs else "skipped"
-    summary, f = write_batch(out, records, run_info, fail_on, checks)
+    rep = BatchReport(out, records, {}, code_exit)
+    run_info["data_docs"] = _data_docs(rep.frames, out, rules) if data_docs else "skipped"
+    rep.summary = write_reports(out, records, run_info, fail_on, checks)
     if progress:
-        ui.summary(summary)
-    return BatchReport(out, records, summary, f, code_exit)
+        ui.summary(rep.summary)
+    return rep

@@ -1,5 +1,7 @@
-"""Column order of the batch tables: the output contract's columns first, in its order
-(shared/schema.md), then every added column in the order the model declares it."""
+"""Column order and types of the batch tables, from the data dictionary (outputs/dictionary.yml): the
+output contract's columns first, in its order (shared/schema.md), then the added ones. A model field
+the dictionary lacks is still written (as text, after the documented columns) so nothing is lost,
+and tests/test_contract.py fails until the dictionary describes it."""
 
 from __future__ import annotations
 
@@ -9,74 +11,32 @@ from dataclasses import fields
 import pandas as pd
 
 from pipeline.model import Finding, Outcome, Study
+from pipeline.outputs import dictionary
+from pipeline.outputs.dictionary import CSV
 
-STUDIES = [
-    "doc_id",
-    "study_id",
-    "trial",
-    "cohort",
-    "product",
-    "target",
-    "nct_id",
-    "phase",
-    "n",
-    "design",
-    "population",
-    "refs",
-    "sources",
-    "pages",
-]
-OUTCOMES = [
-    "doc_id",
-    "study_id",
-    "trial",
-    "cohort",
-    "product",
-    "nct_id",
-    "n",
-    "arm",
-    "subgroup",
-    "metric",
-    "timepoint_months",
-    "value",
-    "qualifier",
-    "unit",
-    "source",
-    "table_id",
-    "page",
-    "bbox",
-    "snippet",
-    "confidence",
-]
-FINDINGS = [
-    "finding_id",
-    "doc_id",
-    "check",
-    "severity",
-    "study_id",
-    "trial",
-    "cohort",
-    "metric",
-    "values",
-    "sources",
-    "pages",
-    "message",
-    "status",
-]
-
-# Nullable dtypes so that an empty `n` stays empty (not NaN-as-float) in the CSV and Parquet files.
-_INT_COLUMNS = {"n", "n_table", "n_text", "page"}
-_FLOAT_COLUMNS = {"value", "timepoint_months", "confidence"}
+STUDIES = [c.name for c in dictionary.table("studies").columns if c.contract]
+OUTCOMES = [c.name for c in dictionary.table("outcomes").columns if c.contract]
+FINDINGS = [c.name for c in dictionary.table("findings").columns if c.contract]
 
 
-def _order(schema: list[str], model: type) -> list[str]:
-    extra = [f.name for f in fields(model) if f.name not in schema]
-    return schema + extra
+def undocumented(name: str, model: type | None) -> list[str]:
+    """Fields of `model` that the dictionary does not describe (in any format)."""
+    known = {c.name for c in dictionary.table(name).columns}
+    return [f.name for f in fields(model) if f.name not in known] if model else []
 
 
-STUDY_COLUMNS = _order(STUDIES, Study)
-OUTCOME_COLUMNS = _order(OUTCOMES, Outcome) + ["outcome_id"]  # stable id (pipeline.model.outcome_id)
-FINDING_COLUMNS = _order(FINDINGS, Finding)
+MODELS: dict[str, type | None] = {"studies": Study, "outcomes": Outcome, "findings": Finding}
+
+
+def table_columns(name: str) -> list[str]:
+    """The CSV columns of table `name`: the dictionary's, then undocumented model fields."""
+    return dictionary.columns(name, CSV, undocumented(name, MODELS.get(name)))
+
+
+STUDY_COLUMNS = table_columns("studies")
+OUTCOME_COLUMNS = table_columns("outcomes")
+FINDING_COLUMNS = table_columns("findings")
+FINDING_OUTCOME_COLUMNS = table_columns("finding_outcomes")
 
 
 def _text(v: object) -> str:
@@ -85,18 +45,24 @@ def _text(v: object) -> str:
     return "" if v is None or v != v else str(v)
 
 
-def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
-    """A DataFrame with `columns` first (missing ones empty), then any unknown keys the rows carry."""
-    extra: list[str] = []
-    for r in rows:
-        extra.extend(k for k in r if k not in columns and k not in extra)
-    cols = list(columns) + extra
-    df = pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame({c: [] for c in cols})
-    for c in cols:
-        if c in _INT_COLUMNS:
+def typed(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Columns as the dictionary types them: nullable Int64 / Float64 (an empty `n` stays empty, not
+    NaN-as-float), every other column text with None and NaN as empty cells, structures as JSON."""
+    t = dictionary.table(name)
+    for c in df.columns:
+        col = t.column(c)
+        kind = col.type if col else "string"
+        if kind == "int64":
             df[c] = pd.to_numeric(df[c], errors="coerce").astype("Int64")
-        elif c in _FLOAT_COLUMNS:
+        elif kind == "float64":
             df[c] = pd.to_numeric(df[c], errors="coerce").astype("Float64")
-        else:  # text: None and NaN become empty cells, structures JSON, everything else its str()
+        else:
             df[c] = df[c].map(_text).astype("string")
     return df
+
+
+def frame(rows: list[dict], name: str) -> pd.DataFrame:
+    """The CSV columns of table `name` (missing ones empty); keys outside them are not written."""
+    cols = table_columns(name)
+    df = pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame({c: [] for c in cols})
+    return typed(df, name)

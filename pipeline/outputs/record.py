@@ -31,6 +31,13 @@ class DocRecord:
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, default=str)
 
+    def summary(self) -> DocRecord:
+        """What the reports need once the document's tables are on disk: its row (with counts taken
+        from the record itself) and its findings; studies, outcomes and mentions are dropped."""
+        tables = int(self.row.get("counts", {}).get("tables", 0))
+        row = {**self.row, "counts": {**self.row.get("counts", {}), **counts(self, tables=tables)}}
+        return DocRecord(row=row, findings=self.findings)
+
     @classmethod
     def from_json(cls, text: str) -> DocRecord:
         d = json.loads(text)

@@ -28,8 +28,8 @@ def summarise(records: list[DocRecord], run: dict[str, Any]) -> dict[str, Any]:
         "cached": sum(bool(r.get("cached")) for r in rows),
         "pages": sum(int(r.get("pages") or 0) for r in rows),
     }
-    for k in _COUNT_KEYS[:4]:  # from the records themselves, whatever the rows claim
-        totals[k] = sum(len(getattr(rec, k)) for rec in records)
+    for k in _COUNT_KEYS[:4]:  # per-document summaries (DocRecord.summary) count from the records
+        totals[k] = sum(int(r.get("counts", {}).get(k, 0)) for r in rows)
     totals["tables"] = sum(int(r.get("counts", {}).get("tables", 0)) for r in rows)
     timings: Counter[str] = Counter()
     for r in rows:

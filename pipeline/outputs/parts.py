@@ -1,0 +1,108 @@
+"""Streaming batch tables: each finished document's tables go to disk as parts (CSV body, Parquet,
+mentions JSON lines) in a staging folder of the output folder; `merge` writes the batch files from
+the parts in document order, one part at a time, so the parent never holds every document's rows.
+The batch files are replaced atomically, so a run killed before the merge leaves the old ones."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.outputs.arrow import to_arrow
+from pipeline.outputs.atomic import atomic_target
+from pipeline.outputs.columns import frame
+from pipeline.outputs.record import DocRecord
+from pipeline.outputs.tables import TABLES, csv_text, frames, jsonl_text
+
+PREFIX = ".parts-"
+ROW_GROUP = 50_000  # rows buffered per Parquet row group while merging
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_parts(out: Path) -> int:
+    """Remove staging folders that a killed run left (their process is gone); returns how many."""
+    n = 0
+    for p in Path(out).glob(f"{PREFIX}*"):
+        pid = p.name[len(PREFIX) :].split("-")[0]
+        if p.is_dir() and not (pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid))):
+            shutil.rmtree(p, ignore_errors=True)
+            n += 1
+    return n
+
+
+class Parts:
+    """The staging folder of one run. `put(key, record)` stores a document's tables and returns its
+    summary (row and findings: what the reports need); `merge(keys)` writes the batch files."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = Path(out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        sweep_parts(self.out)
+        self.folder = self.out / f"{PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+        self.folder.mkdir()
+
+    def _path(self, key: int, name: str, suffix: str) -> Path:
+        return self.folder / f"{key:08d}.{name}.{suffix}"
+
+    def put(self, key: int, rec: DocRecord) -> DocRecord:
+        for name, df in frames([rec]).items():
+            self._path(key, name, "csv").write_text(csv_text(df, header=False), encoding="utf-8")
+            pq.write_table(to_arrow(name, df), self._path(key, name, "parquet"))
+        self._path(key, "mentions", "jsonl").write_text(jsonl_text(rec.mentions), encoding="utf-8")
+        return rec.summary()
+
+    def merge(self, keys: Iterable[int]) -> None:
+        keys = list(keys)
+        for name in TABLES:
+            self._merge_csv(name, keys)
+            self._merge_parquet(name, keys)
+        self._concat(self.out / "mentions.jsonl", keys, "mentions", "jsonl")
+
+    def _concat(self, target: Path, keys: list[int], name: str, suffix: str, head: str = "") -> None:
+        with atomic_target(target) as tmp, open(tmp, "wb") as dst:
+            dst.write(head.encode("utf-8"))
+            for key in keys:
+                with open(self._path(key, name, suffix), "rb") as src:
+                    shutil.copyfileobj(src, dst)
+
+    def _merge_csv(self, name: str, keys: list[int]) -> None:
+        self._concat(self.out / f"{name}.csv", keys, name, "csv", head=csv_text(frame([], name)))
+
+    def _merge_parquet(self, name: str, keys: list[int]) -> None:
+        schema = to_arrow(name, frame([], name)).schema
+        with atomic_target(self.out / f"{name}.parquet") as tmp:
+            with pq.ParquetWriter(tmp, schema) as writer:
+                buf: list[pa.Table] = []
+                for key in keys:
+                    buf.append(pq.read_table(self._path(key, name, "parquet"), schema=schema))
+                    if sum(t.num_rows for t in buf) >= ROW_GROUP:
+                        writer.write_table(pa.concat_tables(buf))
+                        buf = []
+                if buf or not keys:
+                    writer.write_table(pa.concat_tables(buf) if buf else schema.empty_table())
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(self.folder)
+
+    def __enter__(self) -> Parts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
