@@ -106,3 +106,12 @@ def arrow_schema(name: str, fmt: str = PARQUET, extra: list[str] | tuple[str, ..
     }
     meta = {"trialex.table": name, "trialex.dictionary": json.dumps(entry, ensure_ascii=False)}
     return pa.schema(fields, metadata=meta)
+
+
+_SQL = {"string": "VARCHAR", "int64": "BIGINT", "float64": "DOUBLE"}
+
+
+def sql_types(name: str) -> dict[str, str]:
+    """SQL types of the table's CSV columns, e.g. for DuckDB's `read_csv(path, types=...)`: a text
+    column whose cells all look like numbers (a cohort '2', a page list '4') stays text."""
+    return {c.name: _SQL.get(c.type, "VARCHAR") for c in table(name).columns if CSV in c.formats}
