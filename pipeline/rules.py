@@ -72,6 +72,9 @@ def load(root: str | Path | None = None) -> Rules:
         if path.suffix == ".jsonl":
             content: Any = [json.loads(line) for line in text.splitlines() if line.strip()]
         else:
-            content = yaml.safe_load(text)
+            try:
+                content = yaml.safe_load(text)
+            except yaml.YAMLError as e:  # a usage error naming the file, never a traceback
+                raise RulesError(f"{path.relative_to(root).as_posix()}: {e}".replace("\n", " ")) from e
         data[path.relative_to(root).with_suffix("").as_posix()] = content
     return Rules(root=root, data=MappingProxyType(data), digest=h.hexdigest()[:16])

@@ -108,7 +108,9 @@ def test_parquet_structured_columns_match_the_flat_ones(run_out):
     for page, bbox, box in boxed:
         assert box["page"] == page
         assert [f"{box[k]:.1f}" for k in ("x0", "top", "x1", "bottom")] == bbox.split(",")
-    for pages, page_list, ev in _sql(con, f"SELECT pages, page_list, evidence_items FROM {_pq(run_out, 'findings')}"):
+    for pages, page_list, ev in _sql(
+        con, f"SELECT pages, page_list, evidence_items FROM {_pq(run_out, 'findings')}"
+    ):
         assert [int(p) if p else None for p in pages.split(" | ")] == page_list == [e["page"] for e in ev]
     studies = _sql(con, f"SELECT sources, source_list, pages, page_list FROM {_pq(run_out, 'studies')}")
     for sources, source_list, pages, page_list in studies:

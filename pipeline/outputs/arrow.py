@@ -80,14 +80,20 @@ Derive = Callable[..., Any]
 DERIVED: dict[str, dict[str, tuple[tuple[str, ...], Derive]]] = {
     "studies": {
         "source_list": (("sources",), lambda s: _split(s, "+")),
-        "page_list": (("pages",), lambda p: None if _py(p) is None else sorted({int(x) for x in _INT.findall(p)})),
+        "page_list": (
+            ("pages",),
+            lambda p: None if _py(p) is None else sorted({int(x) for x in _INT.findall(p)}),
+        ),
         "ref_list": (("refs",), _refs),
     },
     "outcomes": {"box": (("page", "bbox"), box)},
     "findings": {
         "evidence_items": (("evidence",), _evidence),
         "source_list": (("sources",), lambda s: _split(s, " | ")),
-        "page_list": (("pages",), lambda p: None if _py(p) is None else [_int(x) for x in str(p).split(" | ")]),
+        "page_list": (
+            ("pages",),
+            lambda p: None if _py(p) is None else [_int(x) for x in str(p).split(" | ")],
+        ),
         "outcome_id_list": (("outcome_ids",), lambda s: _split(s, ";")),
     },
 }

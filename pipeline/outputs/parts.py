@@ -86,16 +86,16 @@ class Parts:
 
     def _merge_parquet(self, name: str, keys: list[int]) -> None:
         schema = to_arrow(name, frame([], name)).schema
-        with atomic_target(self.out / f"{name}.parquet") as tmp:
-            with pq.ParquetWriter(tmp, schema) as writer:
-                buf: list[pa.Table] = []
-                for key in keys:
-                    buf.append(pq.read_table(self._path(key, name, "parquet"), schema=schema))
-                    if sum(t.num_rows for t in buf) >= ROW_GROUP:
-                        writer.write_table(pa.concat_tables(buf))
-                        buf = []
-                if buf or not keys:
-                    writer.write_table(pa.concat_tables(buf) if buf else schema.empty_table())
+        target = self.out / f"{name}.parquet"
+        with atomic_target(target) as tmp, pq.ParquetWriter(tmp, schema) as writer:
+            buf: list[pa.Table] = []
+            for key in keys:
+                buf.append(pq.read_table(self._path(key, name, "parquet"), schema=schema))
+                if sum(t.num_rows for t in buf) >= ROW_GROUP:
+                    writer.write_table(pa.concat_tables(buf))
+                    buf = []
+            if buf or not keys:
+                writer.write_table(pa.concat_tables(buf) if buf else schema.empty_table())
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
