@@ -1,8 +1,8 @@
 """Parent memory bench: peak RSS of the process that runs `pipeline.batch.run` for a batch of 100 and
 of 1,000 documents (aim: <= 400 MB, and not growing with the number of documents).
 
-The documents are distinct copies of the dev paper (one byte-distinct trailer each, after %%EOF). The
-first copy is processed for real; its cached record, relabelled with each copy's doc_id, fills the
+The documents are distinct copies of a generated one-page review (invented trials, 40 result
+sentences; one byte-distinct trailer each, after %%EOF). The first copy is processed for real; its cached record, relabelled with each copy's doc_id, fills the
 cache for the others, so each batch is a real run of the runner (discovery and hashing of every file,
 cache hits, per-document outputs, parts, the streamed merge of CSV and Parquet, reports) in which
 every document carries a full-size result. Each batch runs in a fresh process whose peak RSS
@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.common import DEV_PDF, ROOT
+from bench.common import ROOT
 
 WORK = ROOT / "bench" / ".work" / "parent"
 SIZES = (100, 1000)
@@ -35,11 +35,24 @@ print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss 
 """
 
 
+def _review_pdf(path: Path) -> Path:
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path))
+    c.setFont("Helvetica", 7)
+    for i in range(40):
+        n, orr, cr = 40 + 3 * i, 50 + i % 40, 20 + i % 30
+        c.drawString(40, 800 - i * 18, f"In the KESTREL-{i + 1} study (NCT0{5100000 + 37 * i}), {n} patients "
+                     f"received valbotamab; the ORR was {orr}% and the CR rate was {cr}%.")  # fmt: skip
+    c.save()
+    return path
+
+
 def _copies(n: int) -> Path:
-    """n byte-distinct copies of the dev paper; folders docs<N> hold hard links to the first N."""
+    """n byte-distinct copies of the review; folders docs<N> hold hard links to the first N."""
     src = WORK / "all"
     src.mkdir(parents=True, exist_ok=True)
-    data = DEV_PDF.read_bytes()
+    data = _review_pdf(WORK / "review.pdf").read_bytes()
     for i in range(n):
         p = src / f"paper-{i:05d}.pdf"
         if not p.is_file():

@@ -18,7 +18,7 @@ from pipeline.batch.discover import Job, UsageError, discover, make_jobs
 from pipeline.batch.progress import BatchProgress
 from pipeline.batch.task import PipelineTask, TaskConfig, TaskFactory, code_version, job_failed, task_tag
 from pipeline.outputs import DocRecord, Frames, Parts, read_frames, sweep_temp, write_doc, write_reports
-from pipeline.outputs.tables import doc_dir
+from pipeline.outputs.tables import doc_dir, frames
 from pipeline.quality.gate import run_exit_code as gate_code
 from pipeline.rules import Rules, RulesError
 from pipeline.rules import load as load_rules
@@ -92,9 +92,10 @@ def _data_docs(f: Frames, out: Path, rules: Rules) -> str:
 def _keep(out: Path, parts: Parts, key: int, rec: DocRecord, write: bool = True) -> DocRecord:
     """Hand a finished document to disk (its docs/<id>/ folder unless `write` is false, and its parts
     of the batch tables); the parent keeps only the returned summary."""
+    f = frames([rec])
     if write:
-        write_doc(out, rec)
-    return parts.put(key, rec)
+        write_doc(out, rec, f)
+    return parts.put(key, rec, f)
 
 
 def _make_executor(name: str, factory: TaskFactory, config: TaskConfig, jobs: int, timeout: float, **kw: Any):

@@ -19,7 +19,7 @@ from pipeline.outputs.arrow import to_arrow
 from pipeline.outputs.atomic import atomic_target
 from pipeline.outputs.columns import frame
 from pipeline.outputs.record import DocRecord
-from pipeline.outputs.tables import TABLES, csv_text, frames, jsonl_text
+from pipeline.outputs.tables import TABLES, Frames, csv_text, frames, jsonl_text
 
 PREFIX = ".parts-"
 ROW_GROUP = 50_000  # rows buffered per Parquet row group while merging
@@ -60,8 +60,8 @@ class Parts:
     def _path(self, key: int, name: str, suffix: str) -> Path:
         return self.folder / f"{key:08d}.{name}.{suffix}"
 
-    def put(self, key: int, rec: DocRecord) -> DocRecord:
-        for name, df in frames([rec]).items():
+    def put(self, key: int, rec: DocRecord, f: Frames | None = None) -> DocRecord:
+        for name, df in (f or frames([rec])).items():
             self._path(key, name, "csv").write_text(csv_text(df, header=False), encoding="utf-8")
             pq.write_table(to_arrow(name, df), self._path(key, name, "parquet"))
         self._path(key, "mentions", "jsonl").write_text(jsonl_text(rec.mentions), encoding="utf-8")

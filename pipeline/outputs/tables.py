@@ -121,12 +121,12 @@ def doc_dir(out: Path, doc_id: str) -> Path:
     return out / "docs" / (f"_{name}" if name.startswith(".") else name)
 
 
-def write_doc(out: Path, rec: DocRecord) -> Path:
+def write_doc(out: Path, rec: DocRecord, f: Frames | None = None) -> Path:
     """Per-document outputs: docs/<doc_id>/{studies,outcomes,findings,finding_outcomes}.csv,
-    mentions.jsonl, report.json. report.json is written last: its presence means the folder is complete."""
+    mentions.jsonl, report.json (`f`: the record's frames, when already built). report.json is written
+    last: its presence means the folder is complete."""
     folder = doc_dir(out, rec.doc_id)
-    f = frames([rec])
-    for name, df in f.items():
+    for name, df in (f or frames([rec])).items():
         write_csv(folder / f"{name}.csv", df)
     write_jsonl(folder / "mentions.jsonl", rec.mentions)
     atomic_write(folder / "report.json", json.dumps(rec.row, indent=2, ensure_ascii=False, default=str))
