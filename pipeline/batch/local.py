@@ -17,13 +17,13 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 
 from pipeline.batch.discover import Job
-from pipeline.batch.task import TaskConfig, TaskFactory, job_failed, run_job
+from pipeline.batch.task import TaskConfig, TaskFactory, job_failed, log_imports, run_job
 from pipeline.outputs import DocRecord
 
 # forkserver: workers fork from a clean single-threaded server (safe with the progress bar's thread in
@@ -102,11 +102,13 @@ def _worker_main(conn: Connection, factory: TaskFactory, config: TaskConfig, tim
         try:
             job = conn.recv()
         except EOFError:
-            return
+            job = None
         if job is None:
+            log_imports("worker")
             return
         signal.setitimer(signal.ITIMER_REAL, timeout + GRACE)
-        rec = run_job(task, job)
+        # Stage changes go up the same pipe as the result: a few small messages per document.
+        rec = run_job(task, job, lambda stage, pages, d=job.doc_id: conn.send(("stage", (d, stage, pages))))
         signal.setitimer(signal.ITIMER_REAL, 0)
         conn.send(("done", rec))
 
@@ -128,8 +130,17 @@ def _death_reason(code: int | None) -> str:
 
 
 class LocalExecutor:
-    def __init__(self, factory: TaskFactory, config: TaskConfig, jobs: int, timeout: float) -> None:
+    def __init__(
+        self,
+        factory: TaskFactory,
+        config: TaskConfig,
+        jobs: int,
+        timeout: float,
+        on_stage: Callable[[str, str, int], None] | None = None,
+    ) -> None:
+        """`on_stage(doc_id, stage, pages)` hears each stage a worker starts (for the progress display)."""
         self.factory, self.config = factory, config
+        self.on_stage = on_stage
         self.jobs, self.timeout = max(1, jobs), timeout
         self._slots: list[_Slot] = []
         self._pending: deque[Job] = deque()
@@ -176,6 +187,9 @@ class LocalExecutor:
                     msg = slot.conn.recv()
             if msg and msg[0] == "ready":
                 slot.ready = True
+            elif msg and msg[0] == "stage":
+                if self.on_stage and slot.job:
+                    self.on_stage(*msg[1])
             elif msg and msg[0] == "done":
                 slot.job = None
                 yield msg[1]

@@ -3,6 +3,8 @@ document's outputs as it finishes (and cache it), then the merged tables and rep
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import time
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ from pipeline.batch.cache import Cache
 from pipeline.batch.discover import Job, UsageError, discover, make_jobs
 from pipeline.batch.progress import BatchProgress
 from pipeline.batch.task import PipelineTask, TaskConfig, TaskFactory, code_version, job_failed, task_tag
-from pipeline.outputs import DocRecord, Frames, sweep_temp, write_batch, write_doc
+from pipeline.outputs import DocRecord, Frames, atomic_write, sweep_temp, write_batch, write_doc
 from pipeline.outputs.tables import doc_dir, frames
 from pipeline.quality.gate import run_exit_code as gate_code
 from pipeline.rules import Rules, RulesError
@@ -73,15 +75,33 @@ def _unreadable(job: Job) -> DocRecord | None:
     return job_failed(job, job.error, job.detail) if job.error else None
 
 
-def _data_docs(f: Frames, out: Path, rules: Rules) -> str:
+def _docs_stamp(records: list[DocRecord], rules: Rules, code: str) -> str:
+    """What the Data Docs are built from: each record is fixed by its content, the rules and the code."""
+    h = hashlib.sha256(f"{rules.digest}\0{code}".encode())
+    for r in records:
+        h.update(f"{r.doc_id}\0{r.row.get('sha256', '')}\0{r.row.get('status', '')}\n".encode())
+    return h.hexdigest()[:32]
+
+
+def _data_docs(f: Frames, out: Path, rules: Rules, stamp: str) -> str:
+    """Build the Data Docs unless those in `out` were built from the same records (a cached re-run
+    then never imports Great Expectations); returns the index path or why there is none."""
     from pipeline import quality
 
+    marker = out / "data_docs" / ".trialex-stamp"
+    with contextlib.suppress(OSError, ValueError):
+        built, index = marker.read_text(encoding="utf-8").split("\n", 1)
+        if built == stamp and Path(index).is_file():
+            return index
     if not hasattr(quality, "data_docs"):
         return "not available"
     try:
-        return str(quality.data_docs(f.studies, f.outcomes, f.findings, out, rules=rules))
+        index = str(quality.data_docs(f.studies, f.outcomes, f.findings, out, rules=rules))
     except Exception as e:  # noqa: BLE001 - Data Docs are a view; their failure must not lose the run
         return f"failed: {type(e).__name__}: {e}"
+    with contextlib.suppress(OSError):
+        atomic_write(marker, f"{stamp}\n{index}")
+    return index
 
 
 def _make_executor(name: str, factory: TaskFactory, config: TaskConfig, jobs: int, timeout: float, **kw: Any):
@@ -93,7 +113,7 @@ def _make_executor(name: str, factory: TaskFactory, config: TaskConfig, jobs: in
         )
     from pipeline.batch.local import LocalExecutor
 
-    return LocalExecutor(factory, config, jobs or os.cpu_count() or 1, timeout)
+    return LocalExecutor(factory, config, jobs or os.cpu_count() or 1, timeout, on_stage=kw.get("on_stage"))
 
 
 def run(
@@ -130,21 +150,20 @@ def run(
     out.mkdir(parents=True, exist_ok=True)
     sweep_temp(out)
     code = code or code_version()
-    cache = (
-        Cache(Path(cache_dir or out / ".cache"), rules.digest, code, task_tag(task)) if use_cache else None
-    )
+    # use_cache=False (--no-cache) reads nothing from the cache but still writes it: the next run hits.
+    cache = Cache(Path(cache_dir or out / ".cache"), rules.digest, code, task_tag(task))
 
     done: dict[str, DocRecord] = {}
     by_id = {j.doc_id: j for j in todo}
     misses = []
     for job in todo:
-        hit = _unreadable(job) or (cache.get(job) if cache else None)
+        hit = _unreadable(job) or (cache.get(job) if use_cache else None)
         if hit:
             done[job.doc_id] = hit
         else:
             misses.append(job)
     config = TaskConfig(rules_dir=str(rules_dir.resolve()) if rules_dir else None)
-    with BatchProgress(len(todo), enabled=progress) as ui:
+    with BatchProgress(len(todo), enabled=progress, to_process=len(misses)) as ui:
         for where, why in found.skipped:
             ui.skipped(where, why)
         for job in todo:
@@ -154,14 +173,15 @@ def run(
                 ui.done(done[job.doc_id])
         if misses:
             n = min(jobs or os.cpu_count() or 1, len(misses))
-            ex = _make_executor(executor, task, config, n, timeout, scheduler=scheduler, client=client)
+            ex = _make_executor(
+                executor, task, config, n, timeout, scheduler=scheduler, client=client, on_stage=ui.stage
+            )
             results = ex.run(misses)
             try:
                 for rec in results:
                     # Cache first: a docs/<id>/report.json then always has its cache entry, and a
                     # cache hit whose folder is incomplete (interrupted here) gets it rewritten above.
-                    if cache:
-                        cache.put(by_id[rec.doc_id], rec)
+                    cache.put(by_id[rec.doc_id], rec)
                     write_doc(out, rec)
                     done[rec.doc_id] = rec
                     ui.done(rec)
@@ -184,10 +204,13 @@ def run(
         "skipped": [{"path": where, "reason": why} for where, why in found.skipped],
         "rules_digest": rules.digest,
         "code_version": code,
-        "cache": str(cache.folder) if cache else "",
+        "cache": str(cache.folder),
+        "cache_read": use_cache,
     }
     checks = sorted({c for r in records for c in r.row.get("checks", [])})
-    run_info["data_docs"] = _data_docs(f, out, rules) if data_docs else "skipped"
+    run_info["data_docs"] = (
+        _data_docs(f, out, rules, _docs_stamp(records, rules, code)) if data_docs else "skipped"
+    )
     summary, f = write_batch(out, records, run_info, fail_on, checks)
     if progress:
         ui.summary(summary)
