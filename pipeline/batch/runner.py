@@ -96,7 +96,8 @@ def _data_docs(f: Frames, out: Path, rules: Rules, stamp: str) -> str:
     if not hasattr(quality, "data_docs"):
         return "not available"
     try:
-        index = str(quality.data_docs(f.studies, f.outcomes, f.findings, out, rules=rules))
+        # GX needs an absolute base directory: a relative -o (the usual `-o output/`) must work too
+        index = str(quality.data_docs(f.studies, f.outcomes, f.findings, out.resolve(), rules=rules))
     except Exception as e:  # noqa: BLE001 - Data Docs are a view; their failure must not lose the run
         return f"failed: {type(e).__name__}: {e}"
     with contextlib.suppress(OSError):
