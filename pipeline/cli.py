@@ -173,15 +173,38 @@ def ner(pdf: Path, password: Password = None) -> None:
 
 @app.command()
 def check(
-    out: Annotated[Path, typer.Argument(help="Output folder of a run.")] = Path("output"),
+    target: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Output folder of a run (default output/), or PDF files to run first."),
+    ] = None,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Lowest severity that fails.")] = "error",
     allow_failed: AllowFailed = False,
+    github: Annotated[
+        bool, typer.Option("--github", help="GitHub Actions: ::error annotations and $GITHUB_STEP_SUMMARY.")
+    ] = False,
+    out: Annotated[
+        Path, typer.Option("-o", "--out", help="Output folder when PDFs are given (cached between runs).")
+    ] = Path(".trialex"),
 ) -> None:
     """Exit 1 when a finding of a run reaches --fail-on, 3 when a document failed (unless
-    --allow-failed), 0 otherwise, 2 on usage or I/O errors."""
+    --allow-failed), 0 otherwise, 2 on usage or I/O errors. Given PDF files (a pre-commit hook),
+    runs the pipeline on them into --out first."""
     from pipeline.quality.gate import check_command
 
-    raise typer.Exit(check_command(out, fail_on=fail_on, allow_failed=allow_failed))
+    targets = target or [Path("output")]
+    pdfs = [p for p in targets if p.suffix.lower() == ".pdf"]
+    if pdfs and len(pdfs) != len(targets):
+        _fail("give one output folder or PDF files, not both")
+    if not pdfs and len(targets) > 1:
+        _fail("give one output folder at a time")
+    if pdfs:
+        from pipeline.batch import run_command
+
+        options = {"fail_on": fail_on, "allow_failed": allow_failed, "data_docs": False}
+        if run_command([str(p) for p in pdfs], out=out, **options) == 2:
+            raise typer.Exit(2)
+    folder = out if pdfs else targets[0]
+    raise typer.Exit(check_command(folder, fail_on=fail_on, allow_failed=allow_failed, github=github))
 
 
 @app.command()

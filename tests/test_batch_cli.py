@@ -4,6 +4,7 @@ process imports: a cached run never loads Great Expectations or spaCy."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -12,13 +13,16 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
+from pipeline.batch import Job, run
 from pipeline.cli import app
+from pipeline.outputs import DocRecord
 
 from .conftest import ROOT
 from .pdfgen import PdfSpec, paragraph
-from .test_batch import _calls, _pdfs, _run
+from .test_batch import FakeTask, _calls, _pdfs, _run
 
 
 @pytest.mark.parametrize(
@@ -151,3 +155,61 @@ def test_progress_lines_and_imports_of_cold_partly_cached_and_cached_runs(tmp_pa
     assert "great_expectations" not in rows[0]["modules"] and "spacy" not in rows[0]["modules"]
     report = json.loads((out / "report.json").read_text())
     assert report["totals"]["cached"] == 3 and Path(report["run"]["data_docs"]).is_file()
+
+
+# --- CI conventions --------------------------------------------------------------------------------
+
+
+class NotedTask(FakeTask):
+    """FakeTask whose findings carry a message with the characters workflow commands must escape."""
+
+    def __call__(self, job: Job) -> DocRecord:
+        rec = super().__call__(job)
+        for f in rec.findings:
+            f.update(message="ORR 50% of n=10,\nnot 61%", study_id="s1", trial="HERON-2", cohort="B")
+        return rec
+
+
+def test_github_annotations_escape_and_the_step_summary_puts_errors_first(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    inp = _pdfs(tmp_path / "in", "warn-x", "bad-a,b:c", "fine", "boom-1")
+    task = functools.partial(NotedTask)
+    run([str(inp)], tmp_path / "out", task=task, progress=False, jobs=1, data_docs=False, code="t")
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    res = CliRunner().invoke(app, ["check", "out", "--github"], env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert res.exit_code == 3  # boom-1 failed
+    commands = [ln for ln in res.stdout.splitlines() if ln.startswith("::")]
+    assert commands[0].startswith("::error file=in/boom-1.pdf,title=trialex%3A document failed::")
+    assert (
+        "::error file=in/bad-a%2Cb%3Ac.pdf,title=trialex c%3A HERON-2 B::ORR 50%25 of n=10,%0Anot 61%25"
+        in commands
+    )
+    assert (
+        "::warning file=in/warn-x.pdf,title=trialex c%3A HERON-2 B::ORR 50%25 of n=10,%0Anot 61%25"
+        in commands
+    )
+    assert not any("fine" in c for c in commands)
+    md = summary.read_text()
+    assert md.startswith("earlier step\n## trialex check: FAIL")  # appended, never overwritten
+    table = [ln.split("|")[1].strip() for ln in md.splitlines() if ln.startswith("| `")]
+    assert table == ["`boom-1`", "`bad-a,b:c`", "`warn-x`", "`fine`"]  # failed, errors, warnings, clean
+    assert "**HERON-2 B**\n- **error** `c` ORR 50% of n=10, not 61%" in md
+
+
+def test_action_and_pre_commit_hook_run_trialex_check():
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    steps = " ".join(s.get("run", "") for s in action["runs"]["steps"])
+    assert action["runs"]["using"] == "composite" and "trialex check" in steps and "--github" in steps
+    assert "${{" not in steps  # inputs reach the shell as environment variables, never as code
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hook["entry"].startswith("trialex check") and hook["files"] == r"\.pdf$"
+
+
+def test_check_given_pdfs_runs_them_first_and_gates(tmp_path):
+    _blank(tmp_path / "scan.pdf")  # no text layer: a failed document
+    res = CliRunner().invoke(app, ["check", str(tmp_path / "scan.pdf"), "-o", str(tmp_path / "o")])
+    assert res.exit_code == 3 and "1 of 1 documents failed" in res.output, res.output
+    assert (tmp_path / "o" / "findings.csv").is_file()
+    res = CliRunner().invoke(app, ["check", str(tmp_path / "scan.pdf"), str(tmp_path / "o")])
+    assert res.exit_code == 2 and res.output.startswith("error: ")
