@@ -40,8 +40,9 @@ class _Cli(TyperGroup):
 
 
 def review_folder(argv: list[str]) -> list[str]:
-    """`review DIR` -> `review --out DIR` when DIR is no subcommand of `review` and no option."""
-    if len(argv) < 2 or argv[0] != "review" or argv[1].startswith("-"):
+    """`review DIR` -> `review --out DIR` when DIR is an existing folder and no subcommand of
+    `review` (a mistyped subcommand stays an error, never a new folder)."""
+    if len(argv) < 2 or argv[0] != "review" or argv[1].startswith("-") or not Path(argv[1]).is_dir():
         return argv
     if argv[1] in typer.main.get_group(_review_app()).commands:
         return argv

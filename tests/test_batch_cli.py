@@ -135,6 +135,9 @@ def test_progress_lines_and_imports_of_cold_partly_cached_and_cached_runs(tmp_pa
     rows = _imports(log)
     workers = [r for r in rows if r["who"] == "worker"]
     assert workers and all("great_expectations" in w["modules"] for w in workers)  # validation ran
+    (parent,) = [r for r in rows if r["who"] == "parent"]  # Data Docs were built, in a child
+    assert "great_expectations" not in parent["modules"] and "spacy" not in parent["modules"]
+    assert (out / "data_docs" / "index.html").is_file()
 
     _blank(inp / "cedar-3.pdf")  # the two others are cached; this one fails before validation
     partly = _cli(
@@ -213,3 +216,9 @@ def test_check_given_pdfs_runs_them_first_and_gates(tmp_path):
     assert (tmp_path / "o" / "findings.csv").is_file()
     res = CliRunner().invoke(app, ["check", str(tmp_path / "scan.pdf"), str(tmp_path / "o")])
     assert res.exit_code == 2 and res.output.startswith("error: ")
+
+
+def test_review_with_a_mistyped_subcommand_is_an_error_not_a_new_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(app, ["review", "lsit"])
+    assert res.exit_code == 2 and "lsit" in res.output and not (tmp_path / "lsit").exists()

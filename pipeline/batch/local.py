@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 
 from pipeline.batch.discover import Job
@@ -52,7 +53,7 @@ def _start_forkserver() -> None:
             os.environ["PYTHONSAFEPATH"] = before
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Linux: the kernel kills this worker when its parent, the fork server, dies. The server exits
     when no process holds its "alive" pipe, which every forked child inherits: the worker lets go of
     it, so the main process dying ends the server and so the worker. Elsewhere the worker's own
@@ -73,6 +74,13 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
+def context() -> BaseContext:
+    """The forkserver context, its server running with the batch modules preloaded."""
+    _CTX.set_forkserver_preload(_PRELOAD)
+    _start_forkserver()
+    return _CTX
+
+
 def _no_named_semaphores() -> None:
     """tqdm (the progress bars of Great Expectations) makes a multiprocessing lock, a named
     semaphore registered with the resource tracker: a worker killed at a timeout or at Ctrl-C leaves
@@ -84,7 +92,7 @@ def _no_named_semaphores() -> None:
 
 
 def _worker_main(conn: Connection, factory: TaskFactory, config: TaskConfig, timeout: float) -> None:
-    _die_with_parent()
+    die_with_parent()
     _no_named_semaphores()
     sys.path[:] = [p for p in sys.path if p not in ("", ".")]  # never import from the working folder
     # Ctrl-C goes to the whole process group; the parent decides what stops, so workers ignore it.
@@ -151,8 +159,7 @@ class LocalExecutor:
         """Yield one record per job, in completion order. Closing the iterator (or an exception such
         as KeyboardInterrupt in the consumer) kills the workers."""
         self._pending = deque(jobs)
-        _CTX.set_forkserver_preload(_PRELOAD)
-        _start_forkserver()
+        context()
         self._slots = [self._start() for _ in range(min(self.jobs, len(jobs)))]
         self._init_failures = 0
         graceful = False

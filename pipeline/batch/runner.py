@@ -3,8 +3,6 @@ document's outputs as it finishes (and cache it), then the merged tables and rep
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import os
 import time
 from dataclasses import dataclass
@@ -16,9 +14,10 @@ import pandas as pd
 
 from pipeline.batch.cache import Cache
 from pipeline.batch.discover import Job, UsageError, discover, make_jobs
+from pipeline.batch.docs import DataDocs
 from pipeline.batch.progress import BatchProgress
 from pipeline.batch.task import PipelineTask, TaskConfig, TaskFactory, code_version, job_failed, task_tag
-from pipeline.outputs import DocRecord, Frames, atomic_write, sweep_temp, write_batch, write_doc
+from pipeline.outputs import DocRecord, Frames, sweep_temp, write_batch, write_doc
 from pipeline.outputs.tables import doc_dir, frames
 from pipeline.quality.gate import run_exit_code as gate_code
 from pipeline.rules import Rules, RulesError
@@ -73,36 +72,6 @@ def _load_rules(rules_dir: Path | None) -> Rules:
 def _unreadable(job: Job) -> DocRecord | None:
     """The failed row of a file discovery could not read (never sent to a worker)."""
     return job_failed(job, job.error, job.detail) if job.error else None
-
-
-def _docs_stamp(records: list[DocRecord], rules: Rules, code: str) -> str:
-    """What the Data Docs are built from: each record is fixed by its content, the rules and the code."""
-    h = hashlib.sha256(f"{rules.digest}\0{code}".encode())
-    for r in records:
-        h.update(f"{r.doc_id}\0{r.row.get('sha256', '')}\0{r.row.get('status', '')}\n".encode())
-    return h.hexdigest()[:32]
-
-
-def _data_docs(f: Frames, out: Path, rules: Rules, stamp: str) -> str:
-    """Build the Data Docs unless those in `out` were built from the same records (a cached re-run
-    then never imports Great Expectations); returns the index path or why there is none."""
-    from pipeline import quality
-
-    marker = out / "data_docs" / ".trialex-stamp"
-    with contextlib.suppress(OSError, ValueError):
-        built, index = marker.read_text(encoding="utf-8").split("\n", 1)
-        if built == stamp and Path(index).is_file():
-            return index
-    if not hasattr(quality, "data_docs"):
-        return "not available"
-    try:
-        # GX needs an absolute base directory: a relative -o (the usual `-o output/`) must work too
-        index = str(quality.data_docs(f.studies, f.outcomes, f.findings, out.resolve(), rules=rules))
-    except Exception as e:  # noqa: BLE001 - Data Docs are a view; their failure must not lose the run
-        return f"failed: {type(e).__name__}: {e}"
-    with contextlib.suppress(OSError):
-        atomic_write(marker, f"{stamp}\n{index}")
-    return index
 
 
 def _make_executor(name: str, factory: TaskFactory, config: TaskConfig, jobs: int, timeout: float, **kw: Any):
@@ -164,6 +133,10 @@ def run(
         else:
             misses.append(job)
     config = TaskConfig(rules_dir=str(rules_dir.resolve()) if rules_dir else None)
+    docs = DataDocs(out, rules, rules_dir, code)
+    if data_docs and (misses or not docs.current(list(done.values()))):
+        docs.start()  # imports Great Expectations in a child while the documents are processed
+    # (an exception below closes the pipe when `docs` goes; the child, a daemon, then ends)
     with BatchProgress(len(todo), enabled=progress, to_process=len(misses)) as ui:
         for where, why in found.skipped:
             ui.skipped(where, why)
@@ -209,9 +182,7 @@ def run(
         "cache_read": use_cache,
     }
     checks = sorted({c for r in records for c in r.row.get("checks", [])})
-    run_info["data_docs"] = (
-        _data_docs(f, out, rules, _docs_stamp(records, rules, code)) if data_docs else "skipped"
-    )
+    run_info["data_docs"] = docs.build(f, records) if data_docs else "skipped"
     summary, f = write_batch(out, records, run_info, fail_on, checks)
     if progress:
         ui.summary(summary)
