@@ -222,3 +222,20 @@ def test_review_with_a_mistyped_subcommand_is_an_error_not_a_new_folder(tmp_path
     monkeypatch.chdir(tmp_path)
     res = CliRunner().invoke(app, ["review", "lsit"])
     assert res.exit_code == 2 and "lsit" in res.output and not (tmp_path / "lsit").exists()
+
+
+def test_eta_counts_ingested_pages_and_assumes_the_mean_for_unread_documents(monkeypatch):
+    from pipeline.batch import progress
+
+    clock = [100.0]
+    monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])
+    eta = progress.Eta(docs=4)
+    eta.begin()
+    assert eta.seconds_left() is None and eta.text() == "0 pages · ETA estimating"
+    clock[0] = 110.0
+    eta.ingested("a", 10)
+    eta.ingested("b", 30)  # 40 pages in 10 s; 2 documents unread, 20 pages each assumed
+    assert eta.expected() == 80 and eta.seconds_left() == 10.0
+    assert eta.text() == "40 of ~80 pages · ETA 0:10"
+    eta.ingested("a", 99)  # a document's pages count once
+    assert eta.processed() == 40

@@ -108,13 +108,8 @@ class DataDocs:
         return result
 
     def close(self) -> None:
-        if self._proc is None or self._conn is None:
-            return
-        with contextlib.suppress(OSError):
-            self._conn.send(None)
-        self._proc.join(timeout=1)
-        if self._proc.is_alive():
-            self._proc.kill()
-            self._proc.join(timeout=5)
-        self._conn.close()
+        from pipeline.batch.local import stop
+
+        if self._proc is not None and self._conn is not None:
+            stop(self._proc, self._conn, graceful=True)
         self._proc = self._conn = None

@@ -238,11 +238,16 @@ class LocalExecutor:
 
     @staticmethod
     def _stop(slot: _Slot, graceful: bool) -> None:
-        if graceful and slot.proc.is_alive():
-            with contextlib.suppress(OSError):
-                slot.conn.send(None)
-            slot.proc.join(timeout=2)
-        if slot.proc.is_alive():
-            slot.proc.kill()
-        slot.proc.join(timeout=5)
-        slot.conn.close()
+        stop(slot.proc, slot.conn, graceful)
+
+
+def stop(proc: BaseProcess, conn: Connection, graceful: bool) -> None:
+    """End a child: asked to (None on its pipe) when `graceful`, killed if it is still there."""
+    if graceful and proc.is_alive():
+        with contextlib.suppress(OSError):
+            conn.send(None)
+        proc.join(timeout=2)
+    if proc.is_alive():
+        proc.kill()
+    proc.join(timeout=5)
+    conn.close()
