@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import signal
+import sys
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -95,14 +96,18 @@ class DataDocs:
         assert self._conn is not None
         try:
             self._conn.send((f, str(self.out)))
-            if not self._conn.poll(BUILD_TIMEOUT):
-                return f"failed: took longer than {BUILD_TIMEOUT:g} s"
-            result = str(self._conn.recv())
+            ready = self._conn.poll(BUILD_TIMEOUT)
+            result = str(self._conn.recv()) if ready else f"failed: took longer than {BUILD_TIMEOUT:g} s"
         except (EOFError, OSError) as e:
-            return f"failed: the Data Docs process ended ({type(e).__name__})"
+            result = f"failed: the Data Docs process ended ({type(e).__name__})"
         finally:
             self.close()
-        if not result.startswith(("failed", "not available")):
+        if result.startswith("failed"):
+            print(
+                f"warning: Data Docs not built ({result}); the run's other outputs are complete",
+                file=sys.stderr,
+            )
+        else:
             with contextlib.suppress(OSError):
                 atomic_write(self.marker, f"{stamp(records, self.rules, self.code)}\n{result}")
         return result
