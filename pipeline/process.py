@@ -7,6 +7,7 @@ builds it once and reuses it for every document it is given.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from pipeline import ingest, ner, quality, records, tables
@@ -14,20 +15,33 @@ from pipeline.model import Result
 from pipeline.rules import Rules
 from pipeline.rules import load as load_rules
 
+OnStage = Callable[[str, int], None]  # (stage entered, pages of the document so far known)
+STAGES = ("ingest", "tables", "ner", "records", "quality")
+
 
 class Pipeline:
     def __init__(self, rules: Rules | None = None) -> None:
         self.rules = rules or load_rules()
         self.annotator = ner.Annotator(self.rules)
         self.builder = records.Builder(self.rules)
+        # GX is imported and its suites built on the first validation (once per worker): a worker
+        # whose documents all fail to ingest, or a cached run, never pays for it.
         self.checker = quality.Checker(self.rules)
-        self.checker.warm()  # GX import and suites once per worker, not inside the first document
 
-    def process(self, path: str | Path, doc_id: str | None = None, password: str | None = None) -> Result:
+    def process(
+        self,
+        path: str | Path,
+        doc_id: str | None = None,
+        password: str | None = None,
+        on_stage: OnStage | None = None,
+    ) -> Result:
+        """Every stage over one PDF; `on_stage(stage, pages)` is called as each stage starts."""
         path = Path(path)
         result = Result(doc_id=doc_id or path.stem, path=str(path))
         t = result.timings
+        stage = on_stage or (lambda name, pages: None)
         try:
+            stage("ingest", 0)
             t0 = time.perf_counter()
             doc = ingest.read(path, password=password, doc_id=result.doc_id)
             t["ingest"] = time.perf_counter() - t0
@@ -35,15 +49,19 @@ class Pipeline:
             result.error, result.error_detail = e.code, str(e)
             return result
         result.doc, result.pages = doc, len(doc.pages)
+        stage("tables", result.pages)
         t0 = time.perf_counter()
         tables.extract(doc)
         t["tables"] = time.perf_counter() - t0
+        stage("ner", result.pages)
         t0 = time.perf_counter()
         self.annotator.annotate(doc)
         t["ner"] = time.perf_counter() - t0
+        stage("records", result.pages)
         t0 = time.perf_counter()
         result.studies, result.outcomes = self.builder.build(doc)
         t["records"] = time.perf_counter() - t0
+        stage("quality", result.pages)
         t0 = time.perf_counter()
         result.findings = self.checker.check(doc, result.studies, result.outcomes)
         t["quality"] = time.perf_counter() - t0

@@ -17,7 +17,7 @@ from typing import Any
 
 from pipeline.batch.discover import Job, UsageError
 from pipeline.batch.runner import BatchReport, exit_code, run
-from pipeline.batch.task import PipelineTask, TaskConfig, code_version
+from pipeline.batch.task import PipelineTask, TaskConfig, code_version, log_imports
 
 __all__ = [
     "BatchReport",
@@ -48,4 +48,5 @@ def run_command(paths: list[str], out: Path, **options: Any) -> int:
     except OSError as e:  # e.g. an output folder that cannot be written
         print(f"error: {e}", file=sys.stderr)
         return 2
+    log_imports("parent")
     return report.exit_code

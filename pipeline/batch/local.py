@@ -17,13 +17,14 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 
 from pipeline.batch.discover import Job
-from pipeline.batch.task import TaskConfig, TaskFactory, job_failed, run_job
+from pipeline.batch.task import TaskConfig, TaskFactory, job_failed, log_imports, run_job
 from pipeline.outputs import DocRecord
 
 # forkserver: workers fork from a clean single-threaded server (safe with the progress bar's thread in
@@ -52,7 +53,7 @@ def _start_forkserver() -> None:
             os.environ["PYTHONSAFEPATH"] = before
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Linux: the kernel kills this worker when its parent, the fork server, dies. The server exits
     when no process holds its "alive" pipe, which every forked child inherits: the worker lets go of
     it, so the main process dying ends the server and so the worker. Elsewhere the worker's own
@@ -73,6 +74,13 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
+def context() -> BaseContext:
+    """The forkserver context, its server running with the batch modules preloaded."""
+    _CTX.set_forkserver_preload(_PRELOAD)
+    _start_forkserver()
+    return _CTX
+
+
 def _no_named_semaphores() -> None:
     """tqdm (the progress bars of Great Expectations) makes a multiprocessing lock, a named
     semaphore registered with the resource tracker: a worker killed at a timeout or at Ctrl-C leaves
@@ -84,7 +92,7 @@ def _no_named_semaphores() -> None:
 
 
 def _worker_main(conn: Connection, factory: TaskFactory, config: TaskConfig, timeout: float) -> None:
-    _die_with_parent()
+    die_with_parent()
     _no_named_semaphores()
     sys.path[:] = [p for p in sys.path if p not in ("", ".")]  # never import from the working folder
     # Ctrl-C goes to the whole process group; the parent decides what stops, so workers ignore it.
@@ -102,11 +110,13 @@ def _worker_main(conn: Connection, factory: TaskFactory, config: TaskConfig, tim
         try:
             job = conn.recv()
         except EOFError:
-            return
+            job = None
         if job is None:
+            log_imports("worker")
             return
         signal.setitimer(signal.ITIMER_REAL, timeout + GRACE)
-        rec = run_job(task, job)
+        # Stage changes go up the same pipe as the result: a few small messages per document.
+        rec = run_job(task, job, lambda stage, pages, d=job.doc_id: conn.send(("stage", (d, stage, pages))))
         signal.setitimer(signal.ITIMER_REAL, 0)
         conn.send(("done", rec))
 
@@ -128,8 +138,17 @@ def _death_reason(code: int | None) -> str:
 
 
 class LocalExecutor:
-    def __init__(self, factory: TaskFactory, config: TaskConfig, jobs: int, timeout: float) -> None:
+    def __init__(
+        self,
+        factory: TaskFactory,
+        config: TaskConfig,
+        jobs: int,
+        timeout: float,
+        on_stage: Callable[[str, str, int], None] | None = None,
+    ) -> None:
+        """`on_stage(doc_id, stage, pages)` hears each stage a worker starts (for the progress display)."""
         self.factory, self.config = factory, config
+        self.on_stage = on_stage
         self.jobs, self.timeout = max(1, jobs), timeout
         self._slots: list[_Slot] = []
         self._pending: deque[Job] = deque()
@@ -140,8 +159,7 @@ class LocalExecutor:
         """Yield one record per job, in completion order. Closing the iterator (or an exception such
         as KeyboardInterrupt in the consumer) kills the workers."""
         self._pending = deque(jobs)
-        _CTX.set_forkserver_preload(_PRELOAD)
-        _start_forkserver()
+        context()
         self._slots = [self._start() for _ in range(min(self.jobs, len(jobs)))]
         self._init_failures = 0
         graceful = False
@@ -176,6 +194,9 @@ class LocalExecutor:
                     msg = slot.conn.recv()
             if msg and msg[0] == "ready":
                 slot.ready = True
+            elif msg and msg[0] == "stage":
+                if self.on_stage and slot.job:
+                    self.on_stage(*msg[1])
             elif msg and msg[0] == "done":
                 slot.job = None
                 yield msg[1]
@@ -217,11 +238,16 @@ class LocalExecutor:
 
     @staticmethod
     def _stop(slot: _Slot, graceful: bool) -> None:
-        if graceful and slot.proc.is_alive():
-            with contextlib.suppress(OSError):
-                slot.conn.send(None)
-            slot.proc.join(timeout=2)
-        if slot.proc.is_alive():
-            slot.proc.kill()
-        slot.proc.join(timeout=5)
-        slot.conn.close()
+        stop(slot.proc, slot.conn, graceful)
+
+
+def stop(proc: BaseProcess, conn: Connection, graceful: bool) -> None:
+    """End a child: asked to (None on its pipe) when `graceful`, killed if it is still there."""
+    if graceful and proc.is_alive():
+        with contextlib.suppress(OSError):
+            conn.send(None)
+        proc.join(timeout=2)
+    if proc.is_alive():
+        proc.kill()
+    proc.join(timeout=5)
+    conn.close()

@@ -3,6 +3,7 @@ summary table. Written to stderr so that stdout stays free for pipes."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from rich.console import Console
@@ -12,23 +13,77 @@ from rich.table import Table
 
 from pipeline.outputs import DocRecord
 
+# Share of a document's time done when each stage starts (ingest is most of it): the bar's fraction.
+_STAGE_DONE = {"ingest": 0.0, "tables": 0.8, "ner": 0.85, "records": 0.9, "quality": 0.95}
+
+
+class Eta:
+    """Time left from pages processed: a document's pages count once its ingest is done (the page
+    count is known then, and ingest is most of the time); documents not yet opened are assumed to
+    have the mean page count of those seen. Cached documents take no time and do not count."""
+
+    def __init__(self, docs: int) -> None:
+        self.docs = docs  # documents to process (not cached)
+        self.pages: dict[str, int] = {}  # doc_id -> page count, once known
+        self.start: float | None = None
+
+    def begin(self) -> None:
+        if self.start is None:
+            self.start = time.monotonic()
+
+    def ingested(self, doc_id: str, pages: int) -> None:
+        self.begin()
+        self.pages.setdefault(doc_id, pages)
+
+    def processed(self) -> int:
+        return sum(self.pages.values())
+
+    def expected(self) -> float:
+        """Pages of the whole batch: the known ones plus the mean for every document not yet read."""
+        known = len(self.pages)
+        return self.processed() + (self.docs - known) * (self.processed() / known) if known else 0.0
+
+    def seconds_left(self) -> float | None:
+        done = self.processed()
+        if self.start is None or not done:
+            return None
+        rate = done / max(time.monotonic() - self.start, 1e-6)
+        return max(self.expected() - done, 0.0) / rate
+
+    def text(self) -> str:
+        left = self.seconds_left()
+        pages = f"{self.processed()} of ~{self.expected():.0f} pages" if self.pages else "0 pages"
+        if left is None:
+            return f"{pages} · ETA estimating"
+        m, sec = divmod(round(left), 60)
+        return f"{pages} · ETA {m}:{sec:02d}"
+
 
 class BatchProgress:
-    def __init__(self, total: int, enabled: bool = True, console: Console | None = None) -> None:
+    """The bar (a terminal) or one plain line per event (logs, CI, pipes): each document's stage as
+    a worker enters it, then its result line; the ETA from pages processed."""
+
+    def __init__(
+        self, total: int, enabled: bool = True, console: Console | None = None, to_process: int | None = None
+    ) -> None:
         self.console = console or Console(stderr=True, quiet=not enabled)
-        if not self.console.is_terminal:  # logs and CI: rich assumes 80 columns, too few for the table
+        self.plain = not self.console.is_terminal
+        if self.plain:  # logs and CI: rich assumes 80 columns, too few for the table
             self.console.width = max(self.console.width, 100)
+        self.total, self.finished = total, 0
+        self.eta = Eta(total if to_process is None else to_process)
+        self.active: dict[str, str] = {}  # doc_id -> stage, while a worker holds it
         self.bar = Progress(
             TextColumn("[bold]trialex run"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            TextColumn("{task.description}"),
+            TextColumn("{task.fields[eta]}  {task.description}"),
             console=self.console,
             transient=True,
-            disable=not enabled,
+            disable=not enabled or self.plain,
         )
-        self.task = self.bar.add_task("", total=total)
+        self.task = self.bar.add_task("", total=total, eta="")
 
     def __enter__(self) -> BatchProgress:
         self.bar.start()
@@ -36,6 +91,23 @@ class BatchProgress:
 
     def __exit__(self, *exc: object) -> None:
         self.bar.stop()
+
+    def _refresh(self) -> None:
+        share = sum(_STAGE_DONE.get(s, 0.0) for s in self.active.values())
+        stages = "  ".join(f"{escape(d)} {s}" for d, s in list(self.active.items())[:4])
+        self.bar.update(self.task, completed=self.finished + share, description=stages, eta=self.eta.text())
+
+    def stage(self, doc_id: str, stage: str, pages: int) -> None:
+        """A worker started `stage` on `doc_id` (`pages` known once ingest is done)."""
+        self.eta.begin()
+        if stage != "ingest":
+            self.eta.ingested(doc_id, pages)
+        self.active[doc_id] = stage
+        if self.plain:
+            size = f" ({pages} p)" if pages else ""
+            n = f"[{self.finished + 1}/{self.total}]"
+            self.console.print(f"{n} {escape(doc_id)}: {stage}{size} · {self.eta.text()}", highlight=False)
+        self._refresh()
 
     def done(self, rec: DocRecord) -> None:
         r, c = rec.row, rec.row.get("counts", {})
@@ -51,8 +123,12 @@ class BatchProgress:
             line += (
                 "  [dim](cached)[/]" if r.get("cached") else f"  {r.get('timings', {}).get('total', 0):.1f} s"
             )
+        if not r.get("cached"):
+            self.eta.ingested(rec.doc_id, int(r.get("pages") or 0))
+        self.active.pop(rec.doc_id, None)
+        self.finished += 1
         self.bar.console.print(line, highlight=False)
-        self.bar.update(self.task, advance=1, description=name)
+        self._refresh()
 
     def skipped(self, where: str, why: str) -> None:
         self.bar.console.print(f"[yellow]skipped[/] {escape(where)}: {escape(why)}", highlight=False)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from pipeline.batch.cache import Cache
 from pipeline.batch.discover import Job, UsageError, discover, make_jobs
+from pipeline.batch.docs import DataDocs
 from pipeline.batch.progress import BatchProgress
 from pipeline.batch.task import PipelineTask, TaskConfig, TaskFactory, code_version, job_failed, task_tag
 from pipeline.outputs import DocRecord, Frames, Parts, read_frames, sweep_temp, write_doc, write_reports
@@ -78,17 +79,6 @@ def _unreadable(job: Job) -> DocRecord | None:
     return job_failed(job, job.error, job.detail) if job.error else None
 
 
-def _data_docs(f: Frames, out: Path, rules: Rules) -> str:
-    from pipeline import quality
-
-    if not hasattr(quality, "data_docs"):
-        return "not available"
-    try:
-        return str(quality.data_docs(f.studies, f.outcomes, f.findings, out, rules=rules))
-    except Exception as e:  # noqa: BLE001 - Data Docs are a view; their failure must not lose the run
-        return f"failed: {type(e).__name__}: {e}"
-
-
 def _keep(out: Path, parts: Parts, key: int, rec: DocRecord, write: bool = True) -> DocRecord:
     """Hand a finished document to disk (its docs/<id>/ folder unless `write` is false, and its parts
     of the batch tables); the parent keeps only the returned summary."""
@@ -107,7 +97,7 @@ def _make_executor(name: str, factory: TaskFactory, config: TaskConfig, jobs: in
         )
     from pipeline.batch.local import LocalExecutor
 
-    return LocalExecutor(factory, config, jobs or os.cpu_count() or 1, timeout)
+    return LocalExecutor(factory, config, jobs or os.cpu_count() or 1, timeout, on_stage=kw.get("on_stage"))
 
 
 def run(
@@ -144,9 +134,8 @@ def run(
     out.mkdir(parents=True, exist_ok=True)
     sweep_temp(out)
     code = code or code_version()
-    cache = (
-        Cache(Path(cache_dir or out / ".cache"), rules.digest, code, task_tag(task)) if use_cache else None
-    )
+    # use_cache=False (--no-cache) reads nothing from the cache but still writes it: the next run hits.
+    cache = Cache(Path(cache_dir or out / ".cache"), rules.digest, code, task_tag(task))
 
     parts = Parts(out)  # each finished document's tables go to disk; `done` keeps summaries only
     keys = {j.doc_id: i for i, j in enumerate(todo)}
@@ -154,14 +143,18 @@ def run(
     by_id = {j.doc_id: j for j in todo}
     misses = []
     for job in todo:
-        hit = _unreadable(job) or (cache.get(job) if cache else None)
+        hit = _unreadable(job) or (cache.get(job) if use_cache else None)
         if hit:
             complete = (doc_dir(out, job.doc_id) / "report.json").is_file()
             done[job.doc_id] = _keep(out, parts, keys[job.doc_id], hit, write=not complete)
         else:
             misses.append(job)
     config = TaskConfig(rules_dir=str(rules_dir.resolve()) if rules_dir else None)
-    with parts, BatchProgress(len(todo), enabled=progress) as ui:
+    docs = DataDocs(out, rules, rules_dir, code)
+    if data_docs and (misses or not docs.current(list(done.values()))):
+        docs.start()  # imports Great Expectations in a child while the documents are processed
+    # (an exception below closes the pipe when `docs` goes; the child, a daemon, then ends)
+    with parts, BatchProgress(len(todo), enabled=progress, to_process=len(misses)) as ui:
         for where, why in found.skipped:
             ui.skipped(where, why)
         for job in todo:
@@ -169,14 +162,15 @@ def run(
                 ui.done(done[job.doc_id])
         if misses:
             n = min(jobs or os.cpu_count() or 1, len(misses))
-            ex = _make_executor(executor, task, config, n, timeout, scheduler=scheduler, client=client)
+            ex = _make_executor(
+                executor, task, config, n, timeout, scheduler=scheduler, client=client, on_stage=ui.stage
+            )
             results = ex.run(misses)
             try:
                 for rec in results:
                     # Cache first: a docs/<id>/report.json then always has its cache entry, and a
                     # cache hit whose folder is incomplete (interrupted here) gets it rewritten above.
-                    if cache:
-                        cache.put(by_id[rec.doc_id], rec)
+                    cache.put(by_id[rec.doc_id], rec)
                     done[rec.doc_id] = _keep(out, parts, keys[rec.doc_id], rec)
                     ui.done(rec)
             finally:
@@ -199,11 +193,12 @@ def run(
         "skipped": [{"path": where, "reason": why} for where, why in found.skipped],
         "rules_digest": rules.digest,
         "code_version": code,
-        "cache": str(cache.folder) if cache else "",
+        "cache": str(cache.folder),
+        "cache_read": use_cache,
     }
     checks = sorted({c for r in records for c in r.row.get("checks", [])})
     rep = BatchReport(out, records, {}, code_exit)
-    run_info["data_docs"] = _data_docs(rep.frames, out, rules) if data_docs else "skipped"
+    run_info["data_docs"] = docs.build(rep.frames, records) if data_docs else "skipped"
     rep.summary = write_reports(out, records, run_info, fail_on, checks)
     if progress:
         ui.summary(rep.summary)

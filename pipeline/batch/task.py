@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import resource
+import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -36,8 +38,14 @@ class Task(Protocol):
 TaskFactory = Callable[[TaskConfig], Task]
 
 
+OnStage = Callable[[str, int], None]  # (stage entered, pages known so far): the progress display
+
+
 class PipelineTask:
-    """Every stage over one PDF with a `Pipeline` built once for this worker."""
+    """Every stage over one PDF with a `Pipeline` built once for this worker (rules, the spaCy
+    pipeline and the checker; Great Expectations on the first document that is validated)."""
+
+    reports_stages = True  # called as task(job, on_stage): the worker forwards stages to the parent
 
     def __init__(self, config: TaskConfig) -> None:
         from pipeline.process import Pipeline  # heavy imports happen in the worker, once
@@ -47,8 +55,8 @@ class PipelineTask:
         # Every check gets a junit.xml case per document, passing when it found nothing.
         self.checks = self.pipeline.checker.check_names
 
-    def __call__(self, job: Job) -> DocRecord:
-        result = self.pipeline.process(job.path, doc_id=job.doc_id, password=job.password)
+    def __call__(self, job: Job, on_stage: OnStage | None = None) -> DocRecord:
+        result = self.pipeline.process(job.path, doc_id=job.doc_id, password=job.password, on_stage=on_stage)
         if not result.error and result.pages == 0:
             # A file that opens but yields no page (e.g. truncated) has nothing to extract.
             result.error, result.error_detail = (
@@ -72,6 +80,19 @@ def _where(exc: BaseException) -> str:
 
 def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KiB
+
+
+IMPORTS_LOG = "TRIALEX_IMPORTS_LOG"  # diagnostics: a file each process appends its top-level modules to
+
+
+def log_imports(who: str) -> None:
+    """With TRIALEX_IMPORTS_LOG=FILE, append one JSON line: who (parent or worker), its pid and the
+    top-level modules it imported, so a test can tell which process paid for which library."""
+    path = os.environ.get(IMPORTS_LOG)
+    if path:
+        mods = sorted({m.split(".")[0] for m in list(sys.modules)})
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"who": who, "pid": os.getpid(), "modules": mods}) + "\n")
 
 
 def job_failed(job: Job, error: str, detail: str) -> DocRecord:
@@ -99,11 +120,13 @@ def _shown_all(obj: Any) -> Any:
     return obj
 
 
-def run_job(task: Task, job: Job) -> DocRecord:
-    """Call the task; exceptions become failed records. Adds wall time and the worker's peak memory."""
+def run_job(task: Task, job: Job, on_stage: OnStage | None = None) -> DocRecord:
+    """Call the task; exceptions become failed records. Adds wall time and the worker's peak memory.
+    `on_stage` reaches tasks that report their stages (`reports_stages`); others are called as before."""
     t0 = time.perf_counter()
     try:
-        rec = task(job)
+        staged = on_stage is not None and getattr(task, "reports_stages", False)
+        rec = task(job, on_stage) if staged else task(job)  # type: ignore[call-arg]
     except MemoryError as e:
         rec = job_failed(job, "out_of_memory", f"MemoryError{_where(e)}")
     except FileNotFoundError as e:

@@ -57,9 +57,11 @@ def failed_documents(out_dir: Path) -> tuple[int, int]:
     return sum(1 for d in docs if not isinstance(d, dict) or d.get("status") != "ok"), len(docs)
 
 
-def check_command(out_dir: str | Path, fail_on: str = "error", allow_failed: bool = False) -> int:
+def check_command(
+    out_dir: str | Path, fail_on: str = "error", allow_failed: bool = False, github: bool = False
+) -> int:
     """Read OUT_DIR/findings.csv (and report.json when present) and gate on them; print a one-line
-    summary."""
+    summary (with `github`, also annotations and the step summary: `pipeline.quality.github`)."""
     try:
         _reaching(fail_on)
     except GateError as e:
@@ -87,5 +89,10 @@ def check_command(out_dir: str | Path, fail_on: str = "error", allow_failed: boo
     verdict = "FAIL" if code else "ok"
     docs = f"; {failed} of {total} documents failed" if failed else ""
     note = " (--allow-failed)" if failed and allow_failed else ""
-    print(f"{verdict}: {len(df)} findings ({summary}){docs}{note}; --fail-on {fail_on}")
+    line = f"{verdict}: {len(df)} findings ({summary}){docs}{note}; --fail-on {fail_on}"
+    if github:
+        from pipeline.quality import github as gh
+
+        gh.report(out_dir, df, line)
+    print(line)
     return code

@@ -1,0 +1,120 @@
+"""Data Docs for a batch, off the main process. Great Expectations costs seconds to import: a child
+process started with the batch imports it while documents are processed, then builds the docs from
+the merged frames at the end, so neither the main process nor the serial tail pays for the import.
+Docs built from the same records (same content, rules and code) are not built again."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import signal
+import sys
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from pipeline.outputs import DocRecord, Frames, atomic_write
+from pipeline.rules import Rules
+
+BUILD_TIMEOUT = 600.0  # seconds the Data Docs may take once the frames are sent
+
+
+def stamp(records: list[DocRecord], rules: Rules, code: str) -> str:
+    """What the docs are built from: each record is fixed by its content, the rules and the code."""
+    h = hashlib.sha256(f"{rules.digest}\0{code}".encode())
+    for r in records:
+        h.update(f"{r.doc_id}\0{r.row.get('sha256', '')}\0{r.row.get('status', '')}\n".encode())
+    return h.hexdigest()[:32]
+
+
+def _child(conn: Connection, rules_dir: str | None) -> None:
+    from pipeline.batch.local import die_with_parent
+
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides what stops
+    try:
+        from pipeline import quality
+        from pipeline.quality import expectations  # noqa: F401 - GX's module, imported at once
+        from pipeline.rules import load
+
+        rules = load(rules_dir)
+        import great_expectations  # noqa: F401 - the slow import, overlapped with the batch
+    except BaseException as e:  # noqa: BLE001 - reported when the docs are asked for
+        failure = f"failed: {type(e).__name__}: {e}"
+        with contextlib.suppress(EOFError, OSError):
+            if conn.recv() is not None:
+                conn.send(failure)
+        return
+    try:
+        msg = conn.recv()
+    except (EOFError, OSError):  # the main process went (or dropped its end): nothing to build
+        return
+    if msg is None:
+        return
+    f, out = msg
+    try:
+        conn.send(str(quality.data_docs(f.studies, f.outcomes, f.findings, Path(out), rules=rules)))
+    except Exception as e:  # noqa: BLE001 - Data Docs are a view; their failure must not lose the run
+        conn.send(f"failed: {type(e).__name__}: {e}")
+
+
+class DataDocs:
+    """`start()` early (imports GX in a child), then `build(frames, records)` at the end."""
+
+    def __init__(self, out: Path, rules: Rules, rules_dir: Path | None, code: str) -> None:
+        self.out, self.rules, self.code = out.resolve(), rules, code  # GX wants an absolute folder
+        self.rules_dir = str(rules_dir.resolve()) if rules_dir else None
+        self.marker = self.out / "data_docs" / ".trialex-stamp"
+        self._proc = None
+        self._conn: Connection | None = None
+
+    def current(self, records: list[DocRecord]) -> str | None:
+        """The index of docs already built from these records, if any."""
+        with contextlib.suppress(OSError, ValueError):
+            built, index = self.marker.read_text(encoding="utf-8").split("\n", 1)
+            if built == stamp(records, self.rules, self.code) and Path(index).is_file():
+                return index
+        return None
+
+    def start(self) -> None:
+        if self._proc is not None:
+            return
+        from pipeline.batch.local import context
+
+        ctx = context()
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_child, args=(child, self.rules_dir), daemon=True)
+        self._proc.start()
+        child.close()
+
+    def build(self, f: Frames, records: list[DocRecord]) -> str:
+        """The index path of the docs (built now unless current), or why there are none."""
+        index = self.current(records)
+        if index:
+            self.close()
+            return index
+        self.start()
+        assert self._conn is not None
+        try:
+            self._conn.send((f, str(self.out)))
+            ready = self._conn.poll(BUILD_TIMEOUT)
+            result = str(self._conn.recv()) if ready else f"failed: took longer than {BUILD_TIMEOUT:g} s"
+        except (EOFError, OSError) as e:
+            result = f"failed: the Data Docs process ended ({type(e).__name__})"
+        finally:
+            self.close()
+        if result.startswith("failed"):
+            print(
+                f"warning: Data Docs not built ({result}); the run's other outputs are complete",
+                file=sys.stderr,
+            )
+        else:
+            with contextlib.suppress(OSError):
+                atomic_write(self.marker, f"{stamp(records, self.rules, self.code)}\n{result}")
+        return result
+
+    def close(self) -> None:
+        from pipeline.batch.local import stop
+
+        if self._proc is not None and self._conn is not None:
+            stop(self._proc, self._conn, graceful=True)
+        self._proc = self._conn = None
