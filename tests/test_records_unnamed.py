@@ -1,0 +1,129 @@
+"""Studies without a product name or introduced mid-paragraph (records/unnamed.py, from_text.py,
+studies.py): antigens + modality labels, introducing phrases, a product named only by its code, a
+text product that a table prints as a trial. Every name and number is invented; the antigens are
+public symbols."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from pipeline.model import Box, Cell, Table
+from pipeline.rules import DEFAULT_DIR, load
+from tests.records_helpers import AnnotatedBuilder
+from tests.test_records_studies import bare, doc_of  # noqa: F401  (fixture)
+
+
+def _studies(builder, *blocks, tables=None):
+    studies, outcomes = builder.build(doc_of(*blocks, tables=tables))
+    values = {(o.product, o.n, o.metric, o.value) for o in outcomes if o.metric != "N"}
+    return sorted((s.product, s.n) for s in studies), values
+
+
+def test_an_unnamed_product_is_labelled_by_its_antigens_and_modality(bare):  # noqa: F811
+    got, values = _studies(
+        bare,
+        ("paragraph", "Relapse after cell therapy is frequent. A recent study analysed the outcomes of 58 "
+                      "patients relapsing after CD22-directed CAR-T cell therapy; the ORR was 41.4%."),
+        ("paragraph", "Okoro et al. reported 23 patients treated with humanized anti-CD20 and anti-CD22 "
+                      "CAR-T cells; the ORR was 78.3%."),
+        # the same combination printed the other way round keeps the paper's first order
+        ("paragraph", "Ibekwe et al. gave anti-CD22 and anti-CD20 CAR-T cells to 31 patients; the CR "
+                      "rate was 35.5%."),
+    )  # fmt: skip
+    assert got == [("cd20+cd22-car-t", 23), ("cd20+cd22-car-t", 31), ("cd22-car-t", 58)]
+    assert values == {
+        ("cd22-car-t", 58, "ORR", 41.4),
+        ("cd20+cd22-car-t", 23, "ORR", 78.3),
+        ("cd20+cd22-car-t", 31, "CR", 35.5),
+    }
+
+
+def test_an_antigen_label_replaces_a_product_carried_from_another_paragraph(rules):
+    builder = AnnotatedBuilder(rules)
+    product = next(p["canonical"] for p in rules["products"]["products"] if p.get("target"))
+    got, _ = _studies(
+        builder,
+        ("paragraph", f"Duarte et al. treated 40 patients with {product}; the ORR was 70%."),
+        ("paragraph", "Ngata et al. evaluated 33 patients treated with anti-CD22 CAR-T cells; the ORR "
+                      "was 91%."),
+    )  # fmt: skip
+    assert ("cd22-car-t", 33) in got and (product, 33) not in got
+
+
+def test_a_study_introduced_past_the_first_sentence_of_its_paragraph(bare):  # noqa: F811
+    got, values = _studies(
+        bare,
+        ("paragraph", "Faleolo et al. have evaluated the safety of QX4417 CAR-T cells made in two days. "
+                      "A phase I study evaluated 15 patients. The ORR was 80%. An updated report of this "
+                      "study showed the results of the first 46 enrolled patients; the ORR was 91.3%."),
+        ("paragraph", "Tupou and coworkers described a clinical trial of a CD20-directed construct. In "
+                      "this phase I study, 12 patients received RB-88 CAR-T cells; the ORR was 75%."),
+    )  # fmt: skip
+    assert got == [("QX4417", 15), ("QX4417", 46), ("RB-88", 12)]
+    assert {("QX4417", 15, "ORR", 80.0), ("QX4417", 46, "ORR", 91.3), ("RB-88", 12, "ORR", 75.0)} <= values
+
+
+def test_a_report_on_a_named_trial_stays_the_trials(bare):  # noqa: F811
+    studies, outcomes = bare.build(
+        doc_of(
+            ("paragraph", "OSPREY (NCT09876543) was a phase Ib/II trial of QX4417 CAR-T cells. A first "
+                          "report on these studies evaluated 97 patients; the ORR was 97.9%."),
+        )  # fmt: skip
+    )
+    assert [(s.study_id, s.n) for s in studies] == [("osprey", 97)]
+    assert {(o.study_id, o.metric, o.value) for o in outcomes} == {("osprey", "N", 97), ("osprey", "ORR", 97.9)}
+
+
+@pytest.fixture(scope="module")
+def coded(tmp_path_factory):
+    """Rules whose one product has an INN, a short name and a development code."""
+    root = tmp_path_factory.mktemp("rules")
+    for path in DEFAULT_DIR.iterdir():
+        if path.is_file():
+            shutil.copy(path, root / path.name)
+    (root / "products.yml").write_text(
+        "products:\n  - canonical: zelo-cel\n    inn: zelocabtagene autoleucel\n    target: CD22\n"
+        "    codes: [ZX-2231]\n"
+    )
+    return AnnotatedBuilder(load(root))
+
+
+def test_a_product_named_only_by_its_code_is_reported_by_the_code(coded):
+    only_code, _ = _studies(coded, ("paragraph", "Moana et al. treated 14 patients with ZX-2231; the ORR was 86%."))
+    assert only_code == [("ZX-2231", 14)]
+    both, _ = _studies(
+        coded,
+        ("paragraph", "Moana et al. treated 14 patients with ZX-2231 (zelocabtagene autoleucel); the ORR "
+                      "was 86%."),
+    )  # fmt: skip
+    assert both == [("zelo-cel", 14)]
+
+
+def _agents_table() -> Table:
+    t = Table("Table 3", "Clinical studies of CAR-T cells", n_rows=3, n_cols=4, pages=[4])
+    cells = [
+        ("Agent", "Trial", "Patients", "ORR, %"),
+        ("Anti-CD20 CAR-T and anti-CD22 CAR-T", "ChiCTR-OIC-19054321", "27", "85"),
+        ("Anti-CD22 CAR-T cells", "XR12 NCT09871234", "10", "60"),
+    ]
+    t.cells = [
+        Cell(r, c, text, Box(4, 10 + 80 * c, 10 + 10 * r, 90 + 80 * c, 20 + 10 * r))
+        for r, row in enumerate(cells)
+        for c, text in enumerate(row)
+    ]
+    return t
+
+
+def test_table_rows_without_a_product_and_a_text_product_printed_as_a_table_trial(bare):  # noqa: F811
+    studies, outcomes = bare.build(
+        doc_of(
+            ("paragraph", "Afa et al. evaluated XR-12 CAR-T cells in 10 patients; the CR rate was 40%."),
+            tables=[_agents_table()],
+        )
+    )
+    got = sorted((s.trial, s.product, s.n) for s in studies)
+    assert got == [("", "cd20+cd22-car-t", 27), ("XR12", "cd22-car-t", 10)]  # the table row's product
+    xr = {(o.source, o.metric, o.value) for o in outcomes if o.trial == "XR12" and o.metric != "N"}
+    assert xr == {("table", "ORR", 60.0), ("text", "CR", 40.0)}
