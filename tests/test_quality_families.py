@@ -315,3 +315,4 @@ def test_ids_in_a_transposed_table_are_named_by_their_column(rules):
     }
     # the second id's row names no trial: it does not inherit the name printed in the row above
     assert fs == {"table:NCT0612345": "KESTREL-4", "table:NCT0559999": ""}
+
