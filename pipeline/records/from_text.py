@@ -89,8 +89,8 @@ class TextReader:
                 continue
             text = self.doc.text[block.start : block.end]
             if not text[:1].islower():  # a lower-case start continues the paragraph cut by a table
+                self.para = _Paragraph(ctx.study)
                 ctx.paragraph()
-                self.para = _Paragraph()
             for k, (a, b) in enumerate(sentences(self.doc, block.start, block.end)):
                 first = k == 0 and not text[:1].islower()
                 self._sentence(a, b, ctx, first)
@@ -230,11 +230,15 @@ class TextReader:
     def _resolve(self, s: str, ms: list[Mention], ctx: Context, first: bool) -> tuple[StudyDraft | None, str]:
         trial_m = next((m for m in ms if m.label == "TRIAL"), None)
         n_m = next((m for m in ms if m.label == "N"), None)
-        # ... unless the count is of the trial's own patients ("Seven patients enrolled in the X study")
+        # "120 patients were evaluated, 70% of whom were ineligible for the X trial": a trial named after
+        # the count of a sentence that opens a paragraph or a study of its own design ("A retrospective
+        # cohort included 96 patients …, many of whom would not have met the criteria of X") is not
+        # its study, unless the count is of the trial's own patients ("7 patients enrolled in the X study")
+        opens = first or bool(self.cues.design_word(s))
         enrolled = trial_m is not None and n_m is not None and _ENROLLED_IN.search(s[n_m.end : trial_m.start])
-        if first and trial_m is not None and n_m is not None and n_m.start < trial_m.start and not enrolled:
-            trial_m = None  # "120 patients were evaluated, 70% of whom were ineligible for the X trial"
-        named, span = self._table_trial(s, ms, first)
+        if opens and trial_m is not None and n_m is not None and n_m.start < trial_m.start and not enrolled:
+            trial_m = None
+        named, span = self._table_trial(s, ms, opens)
         trial = named
         # NER's trial wins unless a table's longer name holds it ("ALPHA NHL-1" around "NHL-1")
         if trial_m is not None and not (named and span[0] <= trial_m.start < trial_m.end <= span[1]):
@@ -260,6 +264,8 @@ class TextReader:
             intro = self._intro(s, ms, ctx, n, author)
             if intro is not None:
                 return intro, "intro"
+        if first and n is not None and self._continues(s, ms, author):
+            return self.para.before, "carried"
         current = ctx.study if ctx.study is not None and ctx.study.trial else None
         # a paragraph opening on a subset ("Among the 12 patients with EMD, …") right after a trial's
         # paragraph is about that trial's patients when there are fewer of them than the trial enrolled
@@ -286,7 +292,9 @@ class TextReader:
             same = ctx.study is not None and norm_key(ctx.study.trial) == norm_key(ctx.heading_trial)
             return (ctx.study, "carried") if same else (self._draft(trial=ctx.heading_trial), "heading")
         if ctx.topic is not None and ctx.topic is not ctx.study:
-            return ctx.topic, "topic"
+            # the previous sentence's cohort of the topic's trial is more precise than the topic
+            same = ctx.study is not None and norm_key(ctx.study.trial) == norm_key(ctx.topic.trial)
+            return (ctx.study, "carried") if same else (ctx.topic, "topic")
         if ctx.study is not None:
             return ctx.study, "carried"
         if ctx.doc_trial:
@@ -304,10 +312,23 @@ class TextReader:
         named = ctx.heading_trial or any(x is not None and x.trial for x in (ctx.study, ctx.topic, ctx.previous))
         if named and u.anaphora.search(s):
             return False  # "A first report on these studies evaluated 97 patients": the named trial's
-        if self.para.pending or u.new_study.search(s):
+        if self.para.pending or u.new_study.search(s) or self.cues.design_word(s):
             return True
         product = first_canonical(ms, "PRODUCT")
         return bool(product) and ctx.study is not None and not ctx.study.trial and ctx.study.product != product
+
+    def _continues(self, s: str, ms: list[Mention], author) -> bool:
+        """A paragraph that opens on a count without saying what study it is of (no product but the
+        previous study's, no trial, author, design, antigen label or introducing phrase: "Among
+        patients with X, 43 were assigned to A and 39 to B", "Across all 557 patients, …") goes on
+        with the study the previous paragraph ended on."""
+        prev = self.para.before
+        if prev is None or author or self.cues.design_word(s) or self.cues.unnamed.new_study.search(s):
+            return False
+        product = first_canonical(ms, "PRODUCT")
+        if product and norm_key(product) != norm_key(prev.product):
+            return False
+        return not self.cues.unnamed.label(s, ms)[0] and not any(m.label == "PHASE" for m in ms)
 
     def _intro(self, s: str, ms: list[Mention], ctx: Context, n: Mention, author) -> StudyDraft | None:
         """The new study a sentence introduces with its patient count, when it names what the study is
@@ -382,7 +403,8 @@ class TextReader:
 class _Paragraph:
     """What a paragraph's sentences so far said about a study they have not given a count for yet."""
 
-    def __init__(self) -> None:
+    def __init__(self, before: StudyDraft | None = None) -> None:
+        self.before = before  # the study the previous paragraph ended on, named or not
         self.pending = False  # an author or an introducing phrase, no study opened since
         self.product = ""  # the last product the paragraph named
         self.label: tuple[str, str] = ("", "")  # the last unnamed product (antigens + modality)
