@@ -127,3 +127,45 @@ def test_table_rows_without_a_product_and_a_text_product_printed_as_a_table_tria
     assert got == [("", "cd20+cd22-car-t", 27), ("XR12", "cd22-car-t", 10)]  # the table row's product
     xr = {(o.source, o.metric, o.value) for o in outcomes if o.trial == "XR12" and o.metric != "N"}
     assert xr == {("table", "ORR", 60.0), ("text", "CR", 40.0)}
+
+
+def test_a_paragraph_opening_on_a_bare_count_goes_on_with_the_previous_study(rules):
+    builder = AnnotatedBuilder(rules)
+    product = next(p["canonical"] for p in rules["products"]["products"] if p.get("target"))
+    studies, outcomes = builder.build(
+        doc_of(
+            ("paragraph", f"Vaipulu et al. treated 64 patients with {product}; the ORR was 59.4%."),
+            ("paragraph", "Among 17 patients with bulky disease, the ORR was 41.2%."),
+            # more patients than that study had: not its part
+            ("paragraph", "Pooling registries, 640 patients had an ORR of 50.5%."),
+        )
+    )
+    assert [(s.product, s.n) for s in studies][:1] == [(product, 64)]
+    orr = {(o.n, o.subgroup != "", o.value) for o in outcomes if o.metric == "ORR" and o.n == 64}
+    assert orr == {(64, False, 59.4), (64, True, 41.2)}
+    assert not any(o.value == 50.5 and o.n == 64 for o in outcomes)
+
+
+def test_a_design_introduced_cohort_is_not_the_trial_it_compares_with(bare):  # noqa: F811
+    studies, outcomes = bare.build(
+        doc_of(
+            ("paragraph", "OSPREY (NCT09876543) was a phase II trial of QX4417 CAR-T cells in 173 patients; "
+                          "the ORR was 38.7%. A retrospective cohort included 88 patients who received "
+                          "QX4417 CAR-T cells outside trials, many of whom would not have been eligible for "
+                          "OSPREY. In this cohort the ORR was 44.3%."),
+        )  # fmt: skip
+    )
+    got = {(s.trial, s.n) for s in studies}
+    assert got == {("OSPREY", 173), ("", 88)}
+    orr = {(o.trial, o.n, o.value) for o in outcomes if o.metric == "ORR"}
+    assert orr == {("OSPREY", 173, 38.7), ("", 88, 44.3)}
+
+
+def test_a_cohort_named_after_the_paragraph_topic_keeps_the_next_values(bare):  # noqa: F811
+    _, outcomes = bare.build(
+        doc_of(
+            ("paragraph", "QX4417 was developed in the phase I/II KX40021 study (NCT09876541). In the FL "
+                          "cohort of KX40021, 71 patients received QX4417. The ORR was 77.5%."),
+        )  # fmt: skip
+    )
+    assert {(o.trial, o.cohort, o.value) for o in outcomes if o.metric == "ORR"} == {("KX40021", "FL", 77.5)}

@@ -121,8 +121,8 @@ class TextReader:
             study, how = self._document(), "paper"  # kept only when the paper has no other study
         if how != "paper":
             ctx.study = study
-            if how == "named" and ctx.topic is None:
-                ctx.topic = study
+            if (how == "named" and ctx.topic is None) or how == "intro":
+                ctx.topic = study  # a study introduced mid-paragraph is what the paragraph goes on about
         study.pages.add(self.doc.page_of(a))
         if how in ("named", "intro", "cohort"):  # citations of the sentence introducing the study
             study.refs += [r for r in self._refs(a, b) if r not in study.refs]
@@ -264,7 +264,7 @@ class TextReader:
             intro = self._intro(s, ms, ctx, n, author)
             if intro is not None:
                 return intro, "intro"
-        if first and n is not None and self._continues(s, ms, author):
+        if first and n is not None and self._continues(s, ms, n, author):
             return self.para.before, "carried"
         current = ctx.study if ctx.study is not None and ctx.study.trial else None
         # a paragraph opening on a subset ("Among the 12 patients with EMD, …") right after a trial's
@@ -317,12 +317,14 @@ class TextReader:
         product = first_canonical(ms, "PRODUCT")
         return bool(product) and ctx.study is not None and not ctx.study.trial and ctx.study.product != product
 
-    def _continues(self, s: str, ms: list[Mention], author) -> bool:
+    def _continues(self, s: str, ms: list[Mention], n: Mention, author) -> bool:
         """A paragraph that opens on a count without saying what study it is of (no product but the
         previous study's, no trial, author, design, antigen label or introducing phrase: "Among
         patients with X, 43 were assigned to A and 39 to B", "Across all 557 patients, …") goes on
-        with the study the previous paragraph ended on."""
+        with the study the previous paragraph ended on, when that study had at least as many patients."""
         prev = self.para.before
+        if prev is not None and prev.n is not None and (_count(n) or 0) > prev.n:
+            return False  # more patients than that study had: another population
         if prev is None or author or self.cues.design_word(s) or self.cues.unnamed.new_study.search(s):
             return False
         product = first_canonical(ms, "PRODUCT")
