@@ -169,3 +169,13 @@ def test_a_cohort_named_after_the_paragraph_topic_keeps_the_next_values(bare):  
         )  # fmt: skip
     )
     assert {(o.trial, o.cohort, o.value) for o in outcomes if o.metric == "ORR"} == {("KX40021", "FL", 77.5)}
+
+
+def test_a_registry_id_printed_where_the_sentence_refers_back_is_the_studys(bare):  # noqa: F811
+    studies, _ = bare.build(
+        doc_of(
+            ("paragraph", "Tavita et al. gave CD22-directed CAR-T cells to 18 patients. In this phase I "
+                          "study (NCT 09876512) the cells were fully human. The ORR was 83.3%."),
+        )  # fmt: skip
+    )
+    assert [(s.product, s.n, s.nct_id) for s in studies] == [("cd22-car-t", 18, "NCT09876512")]

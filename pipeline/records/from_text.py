@@ -128,7 +128,9 @@ class TextReader:
             study.refs += [r for r in self._refs(a, b) if r not in study.refs]
         if how in ("named", "intro") and not study.phase:
             study.phase = first_canonical(ms, "PHASE")
-        if how in ("named", "intro") and not study.nct_id:
+        # "In this phase I study (NCT…)": an id printed where the sentence refers back to its study
+        back = how in ("carried", "topic") and bool(self.cues.unnamed.anaphora.search(s))
+        if (how in ("named", "intro") or back) and not study.nct_id:
             # as printed when malformed (NER's canonical is then empty): the quality stage reports it
             study.nct_id = next((m.canonical or m.text for m in ms if m.label == "REGISTRY_ID"), "")
         readings = [*dose_readings(s, ms), *self.rel.readings(s, ms)]
