@@ -178,7 +178,9 @@ def test_report_md_says_when_a_papers_numbers_fell_under_the_document_level_stud
 
     plain = _ok("has-study")
     paper = _ok("no-study")
-    paper.studies = [{"doc_id": "no-study", "study_id": "document", "design": "the paper itself: no study recognised"}]
+    paper.studies = [
+        {"doc_id": "no-study", "study_id": "document", "design": "the paper itself: no study recognised"}
+    ]
     for o in paper.outcomes:
         o["study_id"] = "document"
     report = {"totals": {k: 0 for k in ("documents", "ok", "failed", "cached", "pages", "studies", "outcomes")},

@@ -317,11 +317,12 @@ def test_ids_in_a_transposed_table_are_named_by_their_column(rules):
     assert fs == {"table:NCT0612345": "KESTREL-4", "table:NCT0559999": ""}
 
 
-
 def test_a_spaced_id_with_no_name_near_it_is_named_by_the_study_it_was_kept_on(rules):
     doc = text_doc(["In this phase I study (NCT 09876512) the cells were fully human."])
     mention(doc, "REGISTRY_ID", "NCT 09876512", "NCT09876512", registry="NCT")
     study = Study("d", "cd22-car-t/study-18", product="cd22-car-t", nct_id="NCT09876512", n=18)
     found = [f for f in checker(rules).check(doc, [study], []) if f.check == "malformed_id"]
-    assert [(f.study_id, f.product, f.severity) for f in found] == [("cd22-car-t/study-18", "cd22-car-t", "info")]
+    assert [(f.study_id, f.product, f.severity) for f in found] == [
+        ("cd22-car-t/study-18", "cd22-car-t", "info")
+    ]
     assert "for cd22-car-t/study-18" in found[0].message

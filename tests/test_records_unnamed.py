@@ -68,12 +68,18 @@ def test_a_study_introduced_past_the_first_sentence_of_its_paragraph(bare):  # n
 def test_a_report_on_a_named_trial_stays_the_trials(bare):  # noqa: F811
     studies, outcomes = bare.build(
         doc_of(
-            ("paragraph", "OSPREY (NCT09876543) was a phase Ib/II trial of QX4417 CAR-T cells. A first "
-                          "report on these studies evaluated 97 patients; the ORR was 97.9%."),
+            (
+                "paragraph",
+                "OSPREY (NCT09876543) was a phase Ib/II trial of QX4417 CAR-T cells. A first "
+                "report on these studies evaluated 97 patients; the ORR was 97.9%.",
+            ),
         )  # fmt: skip
     )
     assert [(s.study_id, s.n) for s in studies] == [("osprey", 97)]
-    assert {(o.study_id, o.metric, o.value) for o in outcomes} == {("osprey", "N", 97), ("osprey", "ORR", 97.9)}
+    assert {(o.study_id, o.metric, o.value) for o in outcomes} == {
+        ("osprey", "N", 97),
+        ("osprey", "ORR", 97.9),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +97,9 @@ def coded(tmp_path_factory):
 
 
 def test_a_product_named_only_by_its_code_is_reported_by_the_code(coded):
-    only_code, _ = _studies(coded, ("paragraph", "Moana et al. treated 14 patients with ZX-2231; the ORR was 86%."))
+    only_code, _ = _studies(
+        coded, ("paragraph", "Moana et al. treated 14 patients with ZX-2231; the ORR was 86%.")
+    )
     assert only_code == [("ZX-2231", 14)]
     both, _ = _studies(
         coded,
@@ -149,10 +157,13 @@ def test_a_paragraph_opening_on_a_bare_count_goes_on_with_the_previous_study(rul
 def test_a_design_introduced_cohort_is_not_the_trial_it_compares_with(bare):  # noqa: F811
     studies, outcomes = bare.build(
         doc_of(
-            ("paragraph", "OSPREY (NCT09876543) was a phase II trial of QX4417 CAR-T cells in 173 patients; "
-                          "the ORR was 38.7%. A retrospective cohort included 88 patients who received "
-                          "QX4417 CAR-T cells outside trials, many of whom would not have been eligible for "
-                          "OSPREY. In this cohort the ORR was 44.3%."),
+            (
+                "paragraph",
+                "OSPREY (NCT09876543) was a phase II trial of QX4417 CAR-T cells in 173 patients; "
+                "the ORR was 38.7%. A retrospective cohort included 88 patients who received "
+                "QX4417 CAR-T cells outside trials, many of whom would not have been eligible for "
+                "OSPREY. In this cohort the ORR was 44.3%.",
+            ),
         )  # fmt: skip
     )
     got = {(s.trial, s.n) for s in studies}
@@ -164,8 +175,11 @@ def test_a_design_introduced_cohort_is_not_the_trial_it_compares_with(bare):  # 
 def test_a_cohort_named_after_the_paragraph_topic_keeps_the_next_values(bare):  # noqa: F811
     _, outcomes = bare.build(
         doc_of(
-            ("paragraph", "QX4417 was developed in the phase I/II KX40021 study (NCT09876541). In the FL "
-                          "cohort of KX40021, 71 patients received QX4417. The ORR was 77.5%."),
+            (
+                "paragraph",
+                "QX4417 was developed in the phase I/II KX40021 study (NCT09876541). In the FL "
+                "cohort of KX40021, 71 patients received QX4417. The ORR was 77.5%.",
+            ),
         )  # fmt: skip
     )
     assert {(o.trial, o.cohort, o.value) for o in outcomes if o.metric == "ORR"} == {("KX40021", "FL", 77.5)}
@@ -174,8 +188,11 @@ def test_a_cohort_named_after_the_paragraph_topic_keeps_the_next_values(bare):  
 def test_a_registry_id_printed_where_the_sentence_refers_back_is_the_studys(bare):  # noqa: F811
     studies, _ = bare.build(
         doc_of(
-            ("paragraph", "Tavita et al. gave CD22-directed CAR-T cells to 18 patients. In this phase I "
-                          "study (NCT 09876512) the cells were fully human. The ORR was 83.3%."),
+            (
+                "paragraph",
+                "Tavita et al. gave CD22-directed CAR-T cells to 18 patients. In this phase I "
+                "study (NCT 09876512) the cells were fully human. The ORR was 83.3%.",
+            ),
         )  # fmt: skip
     )
     assert [(s.product, s.n, s.nct_id) for s in studies] == [("cd22-car-t", 18, "NCT09876512")]

@@ -30,7 +30,9 @@ from pipeline.records.relations import Relations
 
 _SENT_END = re.compile(r"(?<=[.!?])(?:\d{1,3}(?:[-–,]\d{1,3})*)?\s+(?=[A-Z(\d])")
 _NO_SPLIT = re.compile(r"(?:\bet al|\bvs|\be\.g|\bi\.e|\bFig|\bref|\bno|\bapprox|\bca)\.$", re.IGNORECASE)
-_ENROLLED_IN = re.compile(r"^\s*(?:patients\s+)?(?:enrolled|included|treated)\s+(?:in|on)\s+(?:the\s+)?$", re.I)
+_ENROLLED_IN = re.compile(
+    r"^\s*(?:patients\s+)?(?:enrolled|included|treated)\s+(?:in|on)\s+(?:the\s+)?$", re.I
+)
 _COUNT_OPENS = re.compile(r"^\s*(?:(?:among|in|of|for)\s+)?(?:the\s+)?(?:remaining\s+)?$", re.IGNORECASE)
 
 
@@ -311,13 +313,17 @@ class TextReader:
         u = self.cues.unnamed
         if (_count(n) or 0) < 2:
             return False  # "one patient relapsed": an event, not a study's patients
-        named = ctx.heading_trial or any(x is not None and x.trial for x in (ctx.study, ctx.topic, ctx.previous))
+        named = ctx.heading_trial or any(
+            x is not None and x.trial for x in (ctx.study, ctx.topic, ctx.previous)
+        )
         if named and u.anaphora.search(s):
             return False  # "A first report on these studies evaluated 97 patients": the named trial's
         if self.para.pending or u.new_study.search(s) or self.cues.design_word(s):
             return True
         product = first_canonical(ms, "PRODUCT")
-        return bool(product) and ctx.study is not None and not ctx.study.trial and ctx.study.product != product
+        return (
+            bool(product) and ctx.study is not None and not ctx.study.trial and ctx.study.product != product
+        )
 
     def _continues(self, s: str, ms: list[Mention], n: Mention, author) -> bool:
         """A paragraph that opens on a count without saying what study it is of (no product but the

@@ -70,7 +70,9 @@ def document_order(label: str, text: str, unnamed: Unnamed) -> str:
         return label
     antigens = head.split("+")
     alt = "|".join(re.escape(a) for a in antigens)
-    first = re.compile(rf"(?<![A-Za-z0-9])({alt})(?![A-Za-z0-9])[^.;]{{0,40}}?(?<![A-Za-z0-9])({alt})(?![A-Za-z0-9])", re.I)
+    first = re.compile(
+        rf"(?<![A-Za-z0-9])({alt})(?![A-Za-z0-9])[^.;]{{0,40}}?(?<![A-Za-z0-9])({alt})(?![A-Za-z0-9])", re.I
+    )
     for m in first.finditer(text):
         a, b = m.group(1).lower(), m.group(2).lower()
         if a != b and len(antigens) == 2:
@@ -82,7 +84,8 @@ def build(spec: Mapping[str, Any]) -> Unnamed:
     """rules/records.yml `unnamed_studies`; a regex that does not compile is a rules error."""
     try:
         mods = tuple(
-            (re.compile(str(m["pattern"]), re.IGNORECASE), str(m["label"])) for m in spec.get("modalities") or []
+            (re.compile(str(m["pattern"]), re.IGNORECASE), str(m["label"]))
+            for m in spec.get("modalities") or []
         )
         joiner = re.compile(str(spec.get("joiner") or _NEVER.pattern), re.IGNORECASE)
         new_study = re.compile(str(spec.get("new_study") or _NEVER.pattern), re.IGNORECASE)
