@@ -196,3 +196,15 @@ def test_a_registry_id_printed_where_the_sentence_refers_back_is_the_studys(bare
         )  # fmt: skip
     )
     assert [(s.product, s.n, s.nct_id) for s in studies] == [("cd22-car-t", 18, "NCT09876512")]
+
+
+def test_a_paragraph_referring_back_to_this_study_opens_no_study(rules):
+    builder = AnnotatedBuilder(rules)
+    product = next(p["canonical"] for p in rules["products"]["products"] if p.get("target"))
+    studies, _ = builder.build(
+        doc_of(
+            ("paragraph", f"Vaipulu et al. treated 64 patients with {product}; the ORR was 59.4%."),
+            ("paragraph", "Importantly, in this study, a gene loss was seen in 37 of 168 patients screened."),
+        )
+    )
+    assert [(s.product, s.n) for s in studies] == [(product, 64)]

@@ -329,9 +329,11 @@ class TextReader:
         """A paragraph that opens on a count without saying what study it is of (no product but the
         previous study's, no trial, author, design, antigen label or introducing phrase: "Among
         patients with X, 43 were assigned to A and 39 to B", "Across all 557 patients, …") goes on
-        with the study the previous paragraph ended on, when that study had at least as many patients."""
+        with the study the previous paragraph ended on, when that study had at least as many patients
+        or the sentence refers back to it ("in this study")."""
         prev = self.para.before
-        if prev is not None and prev.n is not None and (_count(n) or 0) > prev.n:
+        back = self.cues.unnamed.anaphora.search(s)  # "Importantly, in this study, …" refers back
+        if prev is not None and prev.n is not None and (_count(n) or 0) > prev.n and not back:
             return False  # more patients than that study had: another population
         if prev is None or author or self.cues.design_word(s) or self.cues.unnamed.new_study.search(s):
             return False
