@@ -208,3 +208,27 @@ def test_a_paragraph_referring_back_to_this_study_opens_no_study(rules):
         )
     )
     assert [(s.product, s.n) for s in studies] == [(product, 64)]
+
+
+def test_a_text_study_and_a_table_row_with_two_counts_but_the_same_values_are_one_study(bare):  # noqa: F811
+    table = Table("Table 2", "Clinical studies of CAR-T cells", n_rows=2, n_cols=5, pages=[4])
+    cells = [("Agent", "Patients", "ORR, %", "CR, %", "CRS grade ≥3, %"),
+             ("Anti-CD20 CAR-T and anti-CD22 CAR-T", "24", "87", "29", "8")]  # fmt: skip
+    table.cells = [
+        Cell(r, c, text, Box(4, 10 + 80 * c, 10 + 10 * r, 90 + 80 * c, 20 + 10 * r))
+        for r, row in enumerate(cells)
+        for c, text in enumerate(row)
+    ]
+    studies, outcomes = bare.build(
+        doc_of(
+            (
+                "paragraph",
+                "Leota et al. treated 23 patients with anti-CD20 and anti-CD22 CAR-T cells; the ORR "
+                "was 87% and the CR rate 29%.",
+            ),
+            tables=[table],
+        )  # fmt: skip
+    )
+    assert [(s.product, s.n_table) for s in studies] == [("cd20+cd22-car-t", 24)]
+    n_rows = sorted((o.source, o.value) for o in outcomes if o.metric == "N")
+    assert n_rows == [("table", 24.0), ("text", 23.0)]

@@ -113,7 +113,9 @@ class Vocabulary:
             forms += codes + _list(p.get("aliases"), where)
             for f in dict.fromkeys(forms):
                 # a development code: a paper that names the product only so is reported by it
-                yield Entry("PRODUCT", f, str(p["canonical"]), {**attrs, "code": f in codes})
+                yield Entry(
+                    "PRODUCT", f, str(p["canonical"]), {**attrs, "code": True} if f in codes else attrs
+                )
         for t in _entries(rules, "targets", "targets"):
             if not t.get("canonical"):
                 raise RulesError(f"rules/targets.yml: entry without `canonical`: {t}")

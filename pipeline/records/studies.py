@@ -45,6 +45,7 @@ def settle(doc: Document, drafts: list[StudyDraft], cues: Cues) -> list[StudyDra
     for d in drafts:  # one combination, one label: antigens in the order the paper first prints them
         d.product = document_order(d.product, doc.text, cues.unnamed)
     _product_named_trials(drafts)
+    _one_study_two_counts(drafts)
     _pooled_rows(doc, drafts, cues)
     _author_years(doc, drafts)
     _by_count(drafts)
@@ -92,6 +93,21 @@ def _product_named_trials(drafts: list[StudyDraft]) -> None:
         pick = same[0] if same else (rows[0] if len(ids) == 1 and not any(r.n for r in rows) else None)
         if pick is not None:
             d.trial, d.cohort = pick.trial, pick.cohort
+
+
+def _one_study_two_counts(drafts: list[StudyDraft]) -> None:
+    """A text study and a table row of the same unnamed product printing two counts (text 21, table
+    22) but the same values of at least two metrics are one study reported twice: the text joins the
+    row (its own N row keeps the other count, for the n check)."""
+    rows = [d for d in drafts if d.source == "table" and not d.trial and d.product and d.n]
+    for d in drafts:
+        if d.source != "text" or d.trial or not d.product or not d.n:
+            continue
+        mine = {(o.metric, o.value) for o in d.outcomes if o.metric != "N" and o.value is not None}
+        same = [r for r in rows if r.product == d.product and r.n != d.n
+                and len(mine & {(o.metric, o.value) for o in r.outcomes if o.metric != "N"}) >= 2]  # fmt: skip
+        if len(same) == 1 and not any(r.n == d.n for r in rows if r.product == d.product):
+            d.n = same[0].n
 
 
 def _single_population_cohorts(drafts: list[StudyDraft]) -> None:
