@@ -308,7 +308,7 @@ class TextReader:
     def _introduces(self, s: str, ms: list[Mention], ctx: Context, n: Mention) -> bool:
         """A sentence past a paragraph's first that opens a study of its own: an introducing phrase ("A
         recent study analysed 79 patients"), the first count after an author or study was introduced
-        without one ("Green et al. reported …. 7 patients were treated …"), or a product other than
+        without one ("Okafor et al. reported …. 9 patients were treated …"), or a product other than
         the current study's ("55 patients have been treated with AB-123")."""
         u = self.cues.unnamed
         if (_count(n) or 0) < 2:

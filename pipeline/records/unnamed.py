@@ -1,7 +1,7 @@
 """Studies a paper describes by what they are instead of by a product name (shared/gold convention):
 
-- a product the paper names only by its antigens and modality ("anti-CD19 and anti-BCMA CAR-T cells",
-  "BCMA-directed CAR-T cell therapy") is labelled `<antigens>-<modality>` (`cd19+bcma-car-t`), the
+- a product the paper names only by its antigens and modality ("anti-CD20 and anti-CD22 CAR-T cells",
+  "CD22-directed CAR-T cell therapy") is labelled `<antigens>-<modality>` (`cd20+cd22-car-t`), the
   antigens of one combination always in the order the paper first prints them together;
 - a sentence that introduces a study ("A recent study analysed 79 patients", "An updated report …
   showed the results of 70 patients") opens a new study wherever it stands in its paragraph.
@@ -55,7 +55,7 @@ class Unnamed:
 
 
 def _printed_order(m: Mention) -> list[str]:
-    """The antigens of one TARGET mention in the order printed ("GPRC5D/BCMA" -> GPRC5D, BCMA)."""
+    """The antigens of one TARGET mention in the order printed ("CD22/CD20" -> CD22, CD20)."""
     parts = [p for p in m.canonical.split("+") if p]
     low = m.text.lower()
     return sorted(parts, key=lambda p: low.find(p.lower()) if p.lower() in low else len(low))
@@ -63,7 +63,7 @@ def _printed_order(m: Mention) -> list[str]:
 
 def document_order(label: str, text: str, unnamed: Unnamed) -> str:
     """A combination label with its antigens in the order the paper first prints them together
-    ("CD19 and BCMA" before "anti-BCMA and anti-CD19" -> cd19+bcma-car-t)."""
+    ("CD20 and CD22" before "anti-CD22 and anti-CD20" -> cd20+cd22-car-t)."""
     name = next((n for _, n in unnamed.modalities if label.endswith(f"-{n}")), "")
     head = label[: -len(name) - 1] if name else ""
     if "+" not in head:
