@@ -307,7 +307,7 @@ def _study_fields(d: StudyDraft, roles: dict[int, str], row: list[Slot], cues: C
             d.product = d.product or first_canonical(ms, "PRODUCT") or _code_name(t, ms)
             tm = next((x for x in ms if x.label == "PRODUCT"), None)
             d.target = d.target or (tm.attrs.get("target", "") if tm else "") or _targets(ms)
-            unnamed = unnamed or cues.unnamed.label(t, ms)[0]  # "Anti-CD19 CAR-T and anti-BCMA CAR-T"
+            unnamed = unnamed or cues.unnamed.label(t, ms)[0]  # "Anti-CD20 CAR-T and anti-CD22 CAR-T"
         elif role in ("trial", "registry"):
             _trial_fields(d, t, ms, cues)
         elif role == "phase":
