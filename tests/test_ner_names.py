@@ -290,3 +290,9 @@ def test_bad_rules_raise_clear_errors(tmp_path):
     (tmp_path / "r" / "patterns.jsonl").write_text('{"label": "PRODUCT"}\n')
     with pytest.raises(RulesError, match="patterns.jsonl line 1"):
         Annotator(load(tmp_path / "r"))
+
+
+def test_a_count_after_a_period_and_a_space_opens_the_next_sentence(ann):
+    text = "Cells were made with a human scFv. 9 patients were treated.4 Responses lasted."
+    sents = [s.text for s in ann.nlp(text).sents]
+    assert sents == ["Cells were made with a human scFv.", "9 patients were treated.4", "Responses lasted."]

@@ -173,3 +173,22 @@ def test_sweep_temp_removes_leftovers_only(tmp_path):
     (tmp_path / "studies.csv").write_text("whole")
     assert sweep_temp(tmp_path) == 1
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["studies.csv"]
+
+
+def test_report_md_says_when_a_papers_numbers_fell_under_the_document_level_study():
+    from pipeline.outputs.report import render_md
+
+    plain = _ok("has-study")
+    paper = _ok("no-study")
+    paper.studies = [
+        {"doc_id": "no-study", "study_id": "document", "design": "the paper itself: no study recognised"}
+    ]
+    for o in paper.outcomes:
+        o["study_id"] = "document"
+    report = {"totals": {k: 0 for k in ("documents", "ok", "failed", "cached", "pages", "studies", "outcomes")},
+              "run": {}, "findings_by_severity": {"error": 0, "warning": 0, "info": 0}, "documents": [],
+              "timings": {}}  # fmt: skip
+    md = render_md(report, [plain, paper])
+    section = md[md.index("## Numbers under the document-level study") :]
+    assert "| `no-study` | 2 |" in section and "has-study" not in section
+    assert "## Numbers under the document-level study" not in render_md(report, [plain])

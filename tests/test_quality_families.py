@@ -315,3 +315,39 @@ def test_ids_in_a_transposed_table_are_named_by_their_column(rules):
     }
     # the second id's row names no trial: it does not inherit the name printed in the row above
     assert fs == {"table:NCT0612345": "KESTREL-4", "table:NCT0559999": ""}
+
+
+def test_a_spaced_id_with_no_name_near_it_is_named_by_the_study_it_was_kept_on(rules):
+    doc = text_doc(["In this phase I study (NCT 09876512) the cells were fully human."])
+    mention(doc, "REGISTRY_ID", "NCT 09876512", "NCT09876512", registry="NCT")
+    study = Study("d", "cd22-car-t/study-18", product="cd22-car-t", nct_id="NCT09876512", n=18)
+    found = [f for f in checker(rules).check(doc, [study], []) if f.check == "malformed_id"]
+    assert [(f.study_id, f.product, f.severity) for f in found] == [
+        ("cd22-car-t/study-18", "cd22-car-t", "info")
+    ]
+    assert "for cd22-car-t/study-18" in found[0].message
+
+
+def test_scr_above_cr_quiet_when_the_other_source_completes_the_partition(rules):
+    """A table row gives sCR 38, CR 17 and ORR 91; the text of the same study gives the same sCR and
+    CR with VGPR and PR adding up to the ORR: CR is the category alone, in both sources."""
+    table = [o("SCR", 38), o("CR", 17), o("ORR", 91)]
+    text = [
+        o("SCR", 38, "text"),
+        o("CR", 17, "text"),
+        o("VGPR", 24, "text"),
+        o("PR", 12, "text"),
+        o("ORR", 91, "text"),
+    ]
+    doc = text_doc(["x"])
+    assert [f for f in checker(rules).check(doc, [], table + text) if f.check == "logic"] == []
+    # the text of another analysis (other sCR) does not complete the table's
+    other = [
+        o("SCR", 45, "text"),
+        o("CR", 17, "text"),
+        o("VGPR", 17, "text"),
+        o("PR", 12, "text"),
+        o("ORR", 91, "text"),
+    ]
+    found = [f for f in checker(rules).check(doc, [], table + other) if f.check == "logic"]
+    assert [(f.metric, f.sources) for f in found] == [("SCR", "table | table")]

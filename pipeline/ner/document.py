@@ -49,7 +49,7 @@ class DocumentNames:
             )
         for name, c in self.trial_names(doc, mentions, names).items():
             names[name] = ("TRIAL", name, {"generic": True, "doc_name": True, "evidence": sorted(c.evidence)})
-        return retag(doc, mentions, names) if names else mentions
+        return code_names(retag(doc, mentions, names) if names else mentions)
 
     # -- abbreviations ------------------------------------------------------------------------------
     def abbreviations(self, doc: Document, mentions: list[Mention]) -> dict[str, tuple[str, str, dict]]:
@@ -168,6 +168,22 @@ class DocumentNames:
                 if got:
                     out.append((got[1], "registry"))
         return out
+
+
+def code_names(mentions: list[Mention]) -> list[Mention]:
+    """A product the paper names only by development codes (never by its INN, brand or short name) is
+    named by the code it prints most: the paper does not tie it to the INN the rules know."""
+    printed: dict[str, list[str]] = {}
+    for m in mentions:
+        if m.label == "PRODUCT" and not m.attrs.get("doc_name"):
+            printed.setdefault(m.canonical, []).append(m.text if m.attrs.get("code") else "")
+    for canonical, forms in printed.items():
+        if all(forms):
+            code = max(dict.fromkeys(forms), key=forms.count)
+            for m in mentions:
+                if m.label == "PRODUCT" and m.canonical == canonical and not m.attrs.get("doc_name"):
+                    m.canonical = code
+    return mentions
 
 
 def _heading(kind: str, text: str) -> bool:

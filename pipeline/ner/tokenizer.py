@@ -77,8 +77,11 @@ class SentenceSplitter:
                 ends = False
             if ends:
                 j = i + 1
-                # "disease.5-6 The ORR": citation numbers before the next capital belong to this sentence
-                while j < n - 1 and _CITATION.fullmatch(words[j]) and words[j + 1][:1].isupper():
+                # "disease.5-6 The ORR": citation numbers glued to the period, before the next capital,
+                # belong to this sentence ("disease. 7 patients": a count that opens the next one)
+                glued = not doc[i].whitespace_
+                while glued and j < n - 1 and _CITATION.fullmatch(words[j]) and words[j + 1][:1].isupper():
+                    glued = not doc[j].whitespace_
                     j += 1
                 nxt = words[j]
                 if j < n and (nxt[:1].isupper() or nxt[:1].isdigit() or nxt[:1] in "(["):

@@ -109,9 +109,13 @@ class Vocabulary:
             attrs = {"target": str(p.get("target") or ""), "generic": False}
             where = f"rules/products.yml ({p['canonical']})"
             forms = [p["canonical"], *_list(p.get("inn"), where), *_list(p.get("brands"), where)]
-            forms += _list(p.get("codes"), where) + _list(p.get("aliases"), where)
+            codes = _list(p.get("codes"), where)
+            forms += codes + _list(p.get("aliases"), where)
             for f in dict.fromkeys(forms):
-                yield Entry("PRODUCT", f, str(p["canonical"]), attrs)
+                # a development code: a paper that names the product only so is reported by it
+                yield Entry(
+                    "PRODUCT", f, str(p["canonical"]), {**attrs, "code": True} if f in codes else attrs
+                )
         for t in _entries(rules, "targets", "targets"):
             if not t.get("canonical"):
                 raise RulesError(f"rules/targets.yml: entry without `canonical`: {t}")

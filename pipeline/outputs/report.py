@@ -122,6 +122,7 @@ def render_md(report: dict[str, Any], records: list[DocRecord]) -> str:
     out += _table(
         ["doc_id", "status", "pages", "studies", "outcomes", "findings", "time (s)", "reason"], docs
     )
+    out += _document_level(records)
     lost = [(r["doc_id"], w) for r in report["documents"] for w in r.get("page_warnings") or []]
     if lost:
         out += ["## Partial loss (pages read with warnings)", ""]
@@ -142,6 +143,20 @@ def render_md(report: dict[str, Any], records: list[DocRecord]) -> str:
                 out += _finding_lines(f)
             out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _document_level(records: list[DocRecord]) -> list[str]:
+    """Documents whose numbers fell under the document-level study (records/studies.py: the paper
+    itself, when no study was recognised): said plainly, never silently."""
+    rows = []
+    for rec in records:
+        ids = {s.get("study_id") for s in rec.studies if s.get("study_id") == "document"}
+        if ids:
+            n = sum(1 for o in rec.outcomes if o.get("study_id") in ids)
+            rows.append([_code(rec.doc_id), n, "no study recognised: the numbers are the paper's own"])
+    if not rows:
+        return []
+    return ["## Numbers under the document-level study", "", *_table(["doc_id", "outcomes", "why"], rows)]
 
 
 def write_md(out: Path, report: dict[str, Any], records: list[DocRecord]) -> Path:

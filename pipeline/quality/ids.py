@@ -83,13 +83,20 @@ def malformed_mentions(
         squeezed = re.sub(r"[\s_]", "", raw)
         spaced = bool(pat) and squeezed != raw and re.match(pat, squeezed) is not None
         severity = sev.get("malformed_id", "normalisable_severity") if spaced else sev.get("malformed_id")
-        owner = f" for {', '.join(names)}" if names else ""
+        # no name printed near it: the studies the records gave this id (read without its spaces)
+        kept = [
+            st for st in studies if st.nct_id and re.sub(r"[\s_]", "", st.nct_id).upper() == squeezed.upper()
+        ]
+        kept = kept if not names and not products else []
+        products = products or list(dict.fromkeys(st.product for st in kept if st.product))
+        owner = f" for {', '.join(names or [st.study_id for st in kept])}" if names or kept else ""
         why = f"reads {squeezed} without spaces" if spaced else "not well-formed"
         msg = f'registry id "{raw}"{owner} ({pages}): {why}'
         out.append(
             make(
                 doc.doc_id, "malformed_id", severity, f"mention|{raw}", msg, ev,
                 trial=";".join(names), product=";".join(products),
+                study_id=";".join(st.study_id for st in kept) or None,
             )
         )  # fmt: skip
     return out

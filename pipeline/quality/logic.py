@@ -100,7 +100,10 @@ class LogicCheck:
                 continue
             for outs in groups.values():
                 if rule.kind == "pair":
-                    _pair(rule, outs, add)
+                    o = outs[0]
+                    other = [x for k, g in groups.items() if k[:3] == (o.study_id, o.arm, o.subgroup)
+                             and k[3] != o.source for x in g]  # fmt: skip
+                    _pair(rule, outs, add, other)
                 elif rule.kind == "categories":
                     _categories(rule, outs, add)
                 elif rule.kind == "over_time":
@@ -120,12 +123,12 @@ class LogicCheck:
 
 
 # --- relation kinds --------------------------------------------------------------------------
-def _pair(rule: Rule, outs: list[Outcome], add: Add) -> None:
+def _pair(rule: Rule, outs: list[Outcome], add: Add, other: list[Outcome] | None = None) -> None:
     lo, hi = str(rule.conf["lower"]), str(rule.conf["upper"])
     if not rule.conf.get("timed"):
         one = _single(outs)
         a, b = one.get(lo), one.get(hi)
-        if a and b and _partition(rule, one):
+        if a and b and (_partition(rule, one) or _partition(rule, _completed(one, other or [], (lo, hi)))):
             return  # the categories add up to the total: `upper` is printed as a category alone
         if a and b and _above(a.value, b.value):
             add(rule.name, a, lo, f"{lo} {fmt(a.value)} > {hi} {fmt(b.value)}", [_ev(a, lo), _ev(b, hi)])
@@ -143,6 +146,16 @@ def _pair(rule: Rule, outs: list[Outcome], add: Add) -> None:
                     f"{lo} {fmt(a.value)} > {hi} {fmt(b.value)}{at}",
                     [_ev(a, lo), _ev(b, hi)],
                 )
+
+
+def _completed(one: Mapping[str, Outcome], other: list[Outcome], same: tuple[str, ...]) -> dict[str, Outcome]:
+    """This source's values with the metrics it does not state taken from the study's other source,
+    when that source prints the same values of `same` (the same analysis in both: a table row that
+    gives sCR and CR, the text that also gives VGPR and PR)."""
+    two = _single(other)
+    if not two or any(m not in two or two[m].value != one[m].value for m in same if m in one):
+        return dict(one)
+    return {**two, **one}
 
 
 def _partition(rule: Rule, one: Mapping[str, Outcome]) -> bool:

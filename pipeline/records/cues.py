@@ -4,10 +4,12 @@ cues (rules/records.yml, rules/metrics.yml, rules/products.yml). No domain word 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pipeline.model import Mention
 from pipeline.ner.values import ValueFinder
+from pipeline.records.unnamed import Unnamed
+from pipeline.records.unnamed import build as unnamed_build
 from pipeline.rules import Rules
 
 # A dose as printed: "450x10^6", "0.75 x 10^6", "450x106" (exponent lost its superscript), and lists
@@ -64,6 +66,7 @@ class Cues:
     pooled_re: re.Pattern[str]  # a pooled estimate of a meta-analysis ("the pooled CR rate")
     pooled_population_re: re.Pattern[str]  # its population, group `g`
     table: TableCues | None = None  # how table headers and labels are read (tablecells.py)
+    unnamed: Unnamed = field(default_factory=Unnamed)  # studies without a product name (unnamed.py)
 
     def design_word(self, text: str) -> str:
         """The design word (rwe, retro, …) whose phrases the text uses, for ids of unnamed studies."""
@@ -162,6 +165,7 @@ def compile_cues(rules: Rules) -> Cues:
             re.IGNORECASE,
         ),
         table=compile_table_cues(rules, codes),
+        unnamed=unnamed_build(rec.get("unnamed_studies") or {}),
     )
 
 

@@ -294,6 +294,7 @@ def _column_outcomes(
 
 
 def _study_fields(d: StudyDraft, roles: dict[int, str], row: list[Slot], cues: Cues) -> None:
+    unnamed = ""
     for i, role in roles.items():
         s = row[i]
         t, ms = s.text, s.mentions
@@ -306,6 +307,7 @@ def _study_fields(d: StudyDraft, roles: dict[int, str], row: list[Slot], cues: C
             d.product = d.product or first_canonical(ms, "PRODUCT") or _code_name(t, ms)
             tm = next((x for x in ms if x.label == "PRODUCT"), None)
             d.target = d.target or (tm.attrs.get("target", "") if tm else "") or _targets(ms)
+            unnamed = unnamed or cues.unnamed.label(t, ms)[0]  # "Anti-CD20 CAR-T and anti-CD22 CAR-T"
         elif role in ("trial", "registry"):
             _trial_fields(d, t, ms, cues)
         elif role == "phase":
@@ -325,8 +327,8 @@ def _study_fields(d: StudyDraft, roles: dict[int, str], row: list[Slot], cues: C
             )
         elif role == "target" and not d.target:
             d.target = _targets(ms) or " ".join(t.split())
-    if not d.product:  # the product may be named only in the design or another cell
-        d.product = next((p for i in roles if (p := first_canonical(row[i].mentions, "PRODUCT"))), "")
+    if not d.product:  # the product may be named only in the design or another cell, else by what it is
+        d.product = next((p for i in roles if (p := first_canonical(row[i].mentions, "PRODUCT"))), unnamed)
 
 
 _FOOTNOTE = re.compile(r"(?<=[A-Z0-9]{3})[a-e†‡*]$")  # "KESTRELa": a footnote mark glued to a name
@@ -366,7 +368,7 @@ def _code_name(text: str, ms: list[Mention]) -> str:
     """An agent cell's first word when it has the shape of a code name NER does not know ("KBX7
     (CD19/CD22)", "41-7bz CAR"): letters and digits together; a plain word is no product."""
     first = (_BRACKETS.sub(" ", text).split() or [""])[0].strip(",;")
-    if any(m.label == "TARGET" and first in m.text for m in ms):
+    if any(m.label == "TARGET" and (first in m.text or m.text in first) for m in ms):
         return ""  # an antigen ("CD19 CAR-T cells")
     return first if re.fullmatch(r"(?=\S*\d)(?=\S*[A-Za-z])[A-Za-z0-9][\w/\-]{1,14}", first) else ""
 

@@ -30,6 +30,9 @@ from pipeline.records.relations import Relations
 
 _SENT_END = re.compile(r"(?<=[.!?])(?:\d{1,3}(?:[-–,]\d{1,3})*)?\s+(?=[A-Z(\d])")
 _NO_SPLIT = re.compile(r"(?:\bet al|\bvs|\be\.g|\bi\.e|\bFig|\bref|\bno|\bapprox|\bca)\.$", re.IGNORECASE)
+_ENROLLED_IN = re.compile(
+    r"^\s*(?:patients\s+)?(?:enrolled|included|treated)\s+(?:in|on)\s+(?:the\s+)?$", re.I
+)
 _COUNT_OPENS = re.compile(r"^\s*(?:(?:among|in|of|for)\s+)?(?:the\s+)?(?:remaining\s+)?$", re.IGNORECASE)
 
 
@@ -62,6 +65,7 @@ class TextReader:
         self.table_trials = [(n, _name_re(n)) for n in sorted(names, key=len, reverse=True)]
         self.starts = [m.start for m in self.ner]
         self.analysis = ""
+        self.para = _Paragraph()
 
     def mentions(self, a: int, b: int) -> list[Mention]:
         """NER's mentions of text[a:b], offsets made relative to a (records never finds entities)."""
@@ -87,6 +91,7 @@ class TextReader:
                 continue
             text = self.doc.text[block.start : block.end]
             if not text[:1].islower():  # a lower-case start continues the paragraph cut by a table
+                self.para = _Paragraph(ctx.study)
                 ctx.paragraph()
             for k, (a, b) in enumerate(sentences(self.doc, block.start, block.end)):
                 first = k == 0 and not text[:1].islower()
@@ -111,19 +116,23 @@ class TextReader:
             pm = next(m for m in ms if m.label == "PRODUCT")
             ctx.product_generic = bool(pm.attrs.get("generic"))
         self.analysis = ctx.data_cut(s, self.cues)  # the data cut this sentence's values belong to
+        label = self.cues.unnamed.label(s, ms)
         study, how = self._resolve(s, ms, ctx, first)
+        self.para.update(self.cues, s, ms, product, label, how)
         if study is None:
             study, how = self._document(), "paper"  # kept only when the paper has no other study
         if how != "paper":
             ctx.study = study
-            if how == "named" and ctx.topic is None:
-                ctx.topic = study
+            if (how == "named" and ctx.topic is None) or how == "intro":
+                ctx.topic = study  # a study introduced mid-paragraph is what the paragraph goes on about
         study.pages.add(self.doc.page_of(a))
         if how in ("named", "intro", "cohort"):  # citations of the sentence introducing the study
             study.refs += [r for r in self._refs(a, b) if r not in study.refs]
         if how in ("named", "intro") and not study.phase:
             study.phase = first_canonical(ms, "PHASE")
-        if how in ("named", "intro") and not study.nct_id:
+        # "In this phase I study (NCT…)": an id printed where the sentence refers back to its study
+        back = how in ("carried", "topic") and bool(self.cues.unnamed.anaphora.search(s))
+        if (how in ("named", "intro") or back) and not study.nct_id:
             # as printed when malformed (NER's canonical is then empty): the quality stage reports it
             study.nct_id = next((m.canonical or m.text for m in ms if m.label == "REGISTRY_ID"), "")
         readings = [*dose_readings(s, ms), *self.rel.readings(s, ms)]
@@ -225,9 +234,15 @@ class TextReader:
     def _resolve(self, s: str, ms: list[Mention], ctx: Context, first: bool) -> tuple[StudyDraft | None, str]:
         trial_m = next((m for m in ms if m.label == "TRIAL"), None)
         n_m = next((m for m in ms if m.label == "N"), None)
-        if first and trial_m is not None and n_m is not None and n_m.start < trial_m.start:
-            trial_m = None  # "120 patients were evaluated, 70% of whom were ineligible for the X trial"
-        named, span = self._table_trial(s, ms, first)
+        # "120 patients were evaluated, 70% of whom were ineligible for the X trial": a trial named after
+        # the count of a sentence that opens a paragraph or a study of its own design ("A retrospective
+        # cohort included 96 patients …, many of whom would not have met the criteria of X") is not
+        # its study, unless the count is of the trial's own patients ("7 patients enrolled in the X study")
+        opens = first or bool(self.cues.design_word(s))
+        enrolled = trial_m is not None and n_m is not None and _ENROLLED_IN.search(s[n_m.end : trial_m.start])
+        if opens and trial_m is not None and n_m is not None and n_m.start < trial_m.start and not enrolled:
+            trial_m = None
+        named, span = self._table_trial(s, ms, opens)
         trial = named
         # NER's trial wins unless a table's longer name holds it ("ALPHA NHL-1" around "NHL-1")
         if trial_m is not None and not (named and span[0] <= trial_m.start < trial_m.end <= span[1]):
@@ -244,6 +259,17 @@ class TextReader:
             return d, "pooled"
         if cohort and (ctx.trial or (ctx.study and ctx.study.trial)):
             return self._draft(trial=ctx.trial or ctx.study.trial, cohort=cohort), "cohort"
+        author = self.cues.author_re.match(s.strip())
+        n = next((m for m in ms if m.label == "N" and _count(m) is not None), None)
+        # in a report of the trial its title names, an unnamed count is that trial's unless an author
+        # or design cue introduces another study
+        own = bool(ctx.doc_trial) and not author and not self.cues.design_word(s)
+        if n is not None and not own and not first and self._introduces(s, ms, ctx, n):
+            intro = self._intro(s, ms, ctx, n, author)
+            if intro is not None:
+                return intro, "intro"
+        if first and n is not None and self._continues(s, ms, n, author):
+            return self.para.before, "carried"
         current = ctx.study if ctx.study is not None and ctx.study.trial else None
         # a paragraph opening on a subset ("Among the 12 patients with EMD, …") right after a trial's
         # paragraph is about that trial's patients when there are fewer of them than the trial enrolled
@@ -254,7 +280,6 @@ class TextReader:
             count = _count(next(m for m in ms if m.label == "N"))
             if study.n is None or (count or 0) < study.n:
                 return study, "subset"
-        author = self.cues.author_re.match(s.strip())
         # "in the 61 patients who had received X, …" right after a study's sentences: its subgroup
         base = ctx.study or ctx.previous or ctx.topic
         parts = count_scope(s, ms, self.cues) if base is not None and not author else []
@@ -262,37 +287,86 @@ class TextReader:
         fewer = parts and all(base.n is None or (_count(p[1]) or 0) < base.n for p in parts)
         if base is not None and fewer and not first_canonical(ms, "PRODUCT"):
             return base, "subset"
-        n = next((m for m in ms if m.label == "N" and _count(m) is not None), None)
-        # in a report of the trial its title names, an unnamed count is that trial's unless an author
-        # or design cue introduces another study
-        own = bool(ctx.doc_trial) and not author and not self.cues.design_word(s)
         if n is not None and (first or author) and not own:
-            # a product carried from an earlier sentence counts only when the vocabulary knows it: a
-            # code-shaped word (a device model) must not turn every flow-chart box into a study
-            carried = ctx.product if not ctx.product_generic else ""
-            product = first_canonical(ms, "PRODUCT") or ctx.heading_product or carried
-            value = _count(n)
-            if not product:  # a table row with the same patient count names the product
-                same = [d for d in self.tables if not d.trial and d.n == value and d.product]
-                product = same[0].product if len(same) == 1 else ""
-            word = self.cues.design_word(s) or (author.group("author").lower() if author else "")
-            # a patient count alone ("Declined to participate (n=2324)") is no study: it needs a
-            # product, a design or author cue, an antigen or a phase
-            if product or word or any(m.label in ("TARGET", "PHASE") for m in ms):
-                d = self._draft(product=product, n=value)
-                d.design_word = d.design_word or word
-                return d, "intro"
+            intro = self._intro(s, ms, ctx, n, author)
+            if intro is not None:
+                return intro, "intro"
         if ctx.heading_trial:
             # the previous sentence's cohort of the heading's trial is more precise than the heading
             same = ctx.study is not None and norm_key(ctx.study.trial) == norm_key(ctx.heading_trial)
             return (ctx.study, "carried") if same else (self._draft(trial=ctx.heading_trial), "heading")
         if ctx.topic is not None and ctx.topic is not ctx.study:
-            return ctx.topic, "topic"
+            # the previous sentence's cohort of the topic's trial is more precise than the topic
+            same = ctx.study is not None and norm_key(ctx.study.trial) == norm_key(ctx.topic.trial)
+            return (ctx.study, "carried") if same else (ctx.topic, "topic")
         if ctx.study is not None:
             return ctx.study, "carried"
         if ctx.doc_trial:
             return self._draft(trial=ctx.doc_trial), "document"
         return None, ""
+
+    def _introduces(self, s: str, ms: list[Mention], ctx: Context, n: Mention) -> bool:
+        """A sentence past a paragraph's first that opens a study of its own: an introducing phrase ("A
+        recent study analysed 79 patients"), the first count after an author or study was introduced
+        without one ("Okafor et al. reported …. 9 patients were treated …"), or a product other than
+        the current study's ("55 patients have been treated with AB-123")."""
+        u = self.cues.unnamed
+        if (_count(n) or 0) < 2:
+            return False  # "one patient relapsed": an event, not a study's patients
+        named = ctx.heading_trial or any(
+            x is not None and x.trial for x in (ctx.study, ctx.topic, ctx.previous)
+        )
+        if named and u.anaphora.search(s):
+            return False  # "A first report on these studies evaluated 97 patients": the named trial's
+        if self.para.pending or u.new_study.search(s) or self.cues.design_word(s):
+            return True
+        product = first_canonical(ms, "PRODUCT")
+        return (
+            bool(product) and ctx.study is not None and not ctx.study.trial and ctx.study.product != product
+        )
+
+    def _continues(self, s: str, ms: list[Mention], n: Mention, author) -> bool:
+        """A paragraph that opens on a count without saying what study it is of (no product but the
+        previous study's, no trial, author, design, antigen label or introducing phrase: "Among
+        patients with X, 43 were assigned to A and 39 to B", "Across all 557 patients, …") goes on
+        with the study the previous paragraph ended on, when that study had at least as many patients
+        or the sentence refers back to it ("in this study")."""
+        prev = self.para.before
+        back = self.cues.unnamed.anaphora.search(s)  # "Importantly, in this study, …" refers back
+        if prev is not None and prev.n is not None and (_count(n) or 0) > prev.n and not back:
+            return False  # more patients than that study had: another population
+        if prev is None or author or self.cues.design_word(s) or self.cues.unnamed.new_study.search(s):
+            return False
+        product = first_canonical(ms, "PRODUCT")
+        if product and norm_key(product) != norm_key(prev.product):
+            return False
+        return not self.cues.unnamed.label(s, ms)[0] and not any(m.label == "PHASE" for m in ms)
+
+    def _intro(self, s: str, ms: list[Mention], ctx: Context, n: Mention, author) -> StudyDraft | None:
+        """The new study a sentence introduces with its patient count, when it names what the study is
+        of: a product (the sentence's, an unnamed one by antigens and modality, the paragraph's, the
+        section's), a design or author cue, an antigen or a phase."""
+        # a product carried from an earlier paragraph counts only when the vocabulary knows it: a
+        # code-shaped word (a device model) must not turn every flow-chart box into a study
+        carried = ctx.product if not ctx.product_generic else ""
+        label, target = self.cues.unnamed.label(s, ms)
+        product = first_canonical(ms, "PRODUCT") or label or self.para.product or self.para.label[0]
+        product = product or ctx.heading_product or carried
+        if product == self.para.label[0] and not label:
+            target = self.para.label[1]
+        value = _count(n)
+        if not product:  # a table row with the same patient count names the product
+            same = [d for d in self.tables if not d.trial and d.n == value and d.product]
+            product = same[0].product if len(same) == 1 else ""
+        word = self.cues.design_word(s) or (author.group("author").lower() if author else "")
+        # a patient count alone ("Declined to participate (n=2324)") is no study: it needs a
+        # product, a design or author cue, an antigen or a phase
+        if not (product or word or any(m.label in ("TARGET", "PHASE") for m in ms)):
+            return None
+        d = self._draft(product=product, n=value)
+        d.design_word = d.design_word or word
+        d.target = d.target or target
+        return d
 
     def _document(self) -> StudyDraft:
         """The paper itself: the study of numbers no named study claims (see records/studies.py)."""
@@ -336,6 +410,24 @@ class TextReader:
             page=box.page if box else self.doc.page_of(a), bbox=str(box) if box else "",
             snippet=" ".join(s.split()), confidence=CONFIDENCE.get(how, 0.5), analysis=self.analysis,
         )  # fmt: skip
+
+
+class _Paragraph:
+    """What a paragraph's sentences so far said about a study they have not given a count for yet."""
+
+    def __init__(self, before: StudyDraft | None = None) -> None:
+        self.before = before  # the study the previous paragraph ended on, named or not
+        self.pending = False  # an author or an introducing phrase, no study opened since
+        self.product = ""  # the last product the paragraph named
+        self.label: tuple[str, str] = ("", "")  # the last unnamed product (antigens + modality)
+
+    def update(self, cues: Cues, s: str, ms: list[Mention], product: str, label, how: str) -> None:
+        self.product = product or self.product
+        self.label = label if label[0] else self.label
+        if how in ("named", "intro", "pooled", "cohort"):
+            self.pending = False
+        elif cues.author_re.match(s.strip()) or cues.unnamed.new_study.search(s):
+            self.pending = True
 
 
 def _name_re(name: str) -> re.Pattern[str]:

@@ -18,6 +18,7 @@ import re
 from pipeline.model import Document, Table
 from pipeline.records.cues import Cues, norm_key
 from pipeline.records.drafts import StudyDraft
+from pipeline.records.unnamed import document_order
 
 DOCUMENT = "document"  # design_word of the document-level study
 _AUTHOR_ID = re.compile(r"[a-z][a-z'\-]+-(?:19|20)\d{2}")
@@ -41,6 +42,10 @@ def settle(doc: Document, drafts: list[StudyDraft], cues: Cues) -> list[StudyDra
         if d.trial and not is_name(d.trial):
             d.design_word = d.design_word or cues.design_word(d.trial)
             d.trial, d.cohort = "", ""
+    for d in drafts:  # one combination, one label: antigens in the order the paper first prints them
+        d.product = document_order(d.product, doc.text, cues.unnamed)
+    _product_named_trials(drafts)
+    _one_study_two_counts(drafts)
     _pooled_rows(doc, drafts, cues)
     _author_years(doc, drafts)
     _by_count(drafts)
@@ -69,6 +74,40 @@ def primary_trial(doc: Document) -> str:
         if m.source == "text" and m.label == "TRIAL" and t.start <= m.start < t.end
     }
     return names.pop() if len(names) == 1 else ""
+
+
+def _product_named_trials(drafts: list[StudyDraft]) -> None:
+    """A study the text names by a product that a table prints as a trial name (text "AB-12 in 10
+    patients", table row trial "AB12", n 10) is that trial's: the row with its n, else the only one."""
+    trials: dict[str, list[StudyDraft]] = {}
+    for d in drafts:
+        if d.trial:
+            trials.setdefault(norm_key(d.trial), []).append(d)
+    for d in drafts:
+        rows = trials.get(norm_key(d.product)) if d.product and not d.trial else None
+        if not rows:
+            continue
+        n = d.n or _stated_n(d)
+        same = [r for r in rows if r.n is not None and r.n == n]
+        ids = {(norm_key(r.trial), r.cohort.lower()) for r in rows}
+        pick = same[0] if same else (rows[0] if len(ids) == 1 and not any(r.n for r in rows) else None)
+        if pick is not None:
+            d.trial, d.cohort = pick.trial, pick.cohort
+
+
+def _one_study_two_counts(drafts: list[StudyDraft]) -> None:
+    """A text study and a table row of the same unnamed product printing two counts (text 21, table
+    22) but the same values of at least two metrics are one study reported twice: the text joins the
+    row (its own N row keeps the other count, for the n check)."""
+    rows = [d for d in drafts if d.source == "table" and not d.trial and d.product and d.n]
+    for d in drafts:
+        if d.source != "text" or d.trial or not d.product or not d.n:
+            continue
+        mine = {(o.metric, o.value) for o in d.outcomes if o.metric != "N" and o.value is not None}
+        same = [r for r in rows if r.product == d.product and r.n != d.n
+                and len(mine & {(o.metric, o.value) for o in r.outcomes if o.metric != "N"}) >= 2]  # fmt: skip
+        if len(same) == 1 and not any(r.n == d.n for r in rows if r.product == d.product):
+            d.n = same[0].n
 
 
 def _single_population_cohorts(drafts: list[StudyDraft]) -> None:
