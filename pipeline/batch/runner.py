@@ -4,6 +4,7 @@ document's outputs as it finishes (and cache it), then the merged tables and rep
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -81,7 +82,9 @@ def _data_docs(f: Frames, out: Path, rules: Rules) -> str:
     try:
         return str(quality.data_docs(f.studies, f.outcomes, f.findings, out, rules=rules))
     except Exception as e:  # noqa: BLE001 - Data Docs are a view; their failure must not lose the run
-        return f"failed: {type(e).__name__}: {e}"
+        why = f"failed: {type(e).__name__}: {e}"
+        print(f"warning: Data Docs not built ({why}); the run's other outputs are complete", file=sys.stderr)
+        return why
 
 
 def _make_executor(name: str, factory: TaskFactory, config: TaskConfig, jobs: int, timeout: float, **kw: Any):

@@ -4,7 +4,7 @@ Public:
 - `DocRecord` (what one document yields, as plain data), `from_result`, `failed`;
 - `write_doc(out, record)` — per-document outputs under docs/<doc_id>/;
 - `write_batch(out, records, run, fail_on, checks) -> (report dict, Frames)` — merged studies,
-  outcomes, findings (CSV + Parquet), mentions.jsonl, report.json, report.md, junit.xml;
+  outcomes, findings (CSV + Parquet), mentions.jsonl, report.json, report.md, report.html (+ report_files/ dot plots), junit.xml;
 - `atomic_write`, `atomic_target`, `sweep_temp`; column orders in `columns`.
 """
 
@@ -13,7 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pipeline.outputs import junit, report
+from pipeline.outputs import junit, report, report_html
+from pipeline.outputs.bystudy import groups
+from pipeline.outputs.plots import study_plots, write_plots
 from pipeline.outputs.atomic import atomic_target, atomic_write, sweep_temp
 from pipeline.outputs.record import DocRecord, failed, from_result
 from pipeline.outputs.tables import Frames, frames, write_doc, write_tables
@@ -44,6 +46,8 @@ def write_batch(
     f = write_tables(out, records)
     summary = report.summarise(records, run)
     junit.write(out, records, fail_on, checks)
-    report.write_md(out, summary, records)
+    plots = study_plots(groups(records))
+    report.write_md(out, summary, records, write_plots(out, plots))
+    report_html.write(out, summary, records, plots)
     report.write_json(out, summary)
     return summary, f

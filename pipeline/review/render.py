@@ -24,15 +24,24 @@ class Renderer:
         self._cache_size = cache_size
         self._verified: dict[tuple[str, float], str] = {}
 
-    def png(self, path: str, page: int, boxes: list[Box] | None = None, band: float | None = None) -> bytes:
-        """The page as PNG with `boxes` highlighted; with `band`, only the strip from `band` points
+    def png(
+        self,
+        path: str,
+        page: int,
+        boxes: list[Box] | None = None,
+        band: float | None = None,
+        region: Box | None = None,
+        tint: list[Box] | None = None,
+    ) -> bytes:
+        """The page as PNG with `boxes` outlined and tinted and `tint` boxes tinted only; with
+        `region` (points), only that part of the page; with `band`, only the strip from `band` points
         above the first box to `band` points below the last (the crop a curator needs)."""
-        key = (path, page, tuple(boxes or ()), band)
+        key = (path, page, tuple(boxes or ()), band, region, tuple(tint or ()))
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-            data = self._render(path, page, boxes or [], band)
+            data = self._render(path, page, boxes or [], band, region, tint or [])
             self._cache[key] = data
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
@@ -51,7 +60,9 @@ class Renderer:
         if self._verified[key] != sha256:
             raise RenderError(f"{p.name} changed since the run (sha256 differs)")
 
-    def _render(self, path: str, page: int, boxes: list[Box], band: float | None) -> bytes:
+    def _render(
+        self, path: str, page: int, boxes: list[Box], band: float | None, region: Box | None, tint: list[Box]
+    ) -> bytes:
         import pypdfium2 as pdfium
         from PIL import ImageDraw
 
@@ -70,7 +81,7 @@ class Renderer:
         s = self.scale
         overlay = img.copy()
         draw = ImageDraw.Draw(overlay)
-        for x0, top, x1, bottom in boxes:
+        for x0, top, x1, bottom in [*tint, *boxes]:
             draw.rectangle([x0 * s - 3, top * s - 3, x1 * s + 3, bottom * s + 3], fill=(255, 221, 0))
         from PIL import Image
 
@@ -80,7 +91,10 @@ class Renderer:
             draw.rectangle(
                 [x0 * s - 4, top * s - 4, x1 * s + 4, bottom * s + 4], outline=(220, 20, 60), width=3
             )
-        if boxes and band is not None:
+        if region is not None:
+            x0, top, x1, bottom = region
+            img = img.crop((int(x0 * s), int(top * s), min(img.width, round(x1 * s)), min(img.height, round(bottom * s))))
+        elif boxes and band is not None:
             top = max(0.0, min(b[1] for b in boxes) - band) * s
             bottom = min(img.height, (max(b[3] for b in boxes) + band) * s)
             img = img.crop((0, int(top), img.width, int(bottom)))

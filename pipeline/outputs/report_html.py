@@ -1,0 +1,54 @@
+"""report.html: the run report as one self-contained page (no script, no CDN), grouped by document
+and study like report.md, with the dot plots inline. Jinja2 autoescaping escapes every text that
+comes from a PDF or a file name; only our own SVG is inserted as markup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from pipeline.model import SEVERITIES
+from pipeline.outputs.atomic import atomic_write
+from pipeline.outputs.bystudy import evidence, groups, related
+from pipeline.outputs.record import DocRecord
+from pipeline.outputs.report import OUTCOME_HEADER, _outcome_row, anchor, docs_status
+
+HERE = Path(__file__).resolve().parent
+
+
+def render(
+    report: dict[str, Any], records: list[DocRecord], plots: dict[tuple[str, str], tuple[str, str]]
+) -> str:
+    env = Environment(
+        loader=FileSystemLoader(str(HERE / "templates")),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
+    env.filters["anchor"] = anchor
+    gs = groups(records)
+    study = [
+        {
+            "group": g,
+            "findings": [{**f, "items": evidence(f)} for f in g.findings],
+            "outcomes": [_outcome_row(o) for o in g.outcomes],
+            "plots": [Markup(plots[(g.anchor, m)][1]) for m in g.points() if (g.anchor, m) in plots],
+        }
+        for g in gs
+    ]
+    return env.get_template("report.html").render(
+        report=report,
+        run=report["run"],
+        docs_state=docs_status(report["run"]),
+        severities=SEVERITIES,
+        studies=study,
+        related=related(records),
+        outcome_header=OUTCOME_HEADER,
+    )
+
+
+def write(
+    out: Path, report: dict[str, Any], records: list[DocRecord], plots: dict[tuple[str, str], tuple[str, str]]
+) -> Path:
+    return atomic_write(out / "report.html", render(report, records, plots))
