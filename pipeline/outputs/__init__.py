@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.outputs import junit, report, report_html
+from pipeline.outputs.atomic import atomic_target, atomic_write, sweep_temp
 from pipeline.outputs.bystudy import groups
 from pipeline.outputs.plots import study_plots, write_plots
-from pipeline.outputs.atomic import atomic_target, atomic_write, sweep_temp
 from pipeline.outputs.record import DocRecord, failed, from_result
 from pipeline.outputs.tables import Frames, frames, write_doc, write_tables
 

@@ -82,7 +82,9 @@ class StudyGroup:
             t = o.get("timepoint_months")
             when = f"{float(t):g} mo" if t not in (None, "") and str(t) != "nan" else ""
             label = " ".join(str(x) for x in (o.get("arm"), o.get("subgroup"), when) if x)
-            out[str(o.get("metric", ""))].append(Point(v, str(o.get("source", "")), label, int(o.get("page") or 0)))
+            out[str(o.get("metric", ""))].append(
+                Point(v, str(o.get("source", "")), label, int(o.get("page") or 0))
+            )
         return dict(out)
 
 

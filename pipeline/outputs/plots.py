@@ -39,7 +39,10 @@ def _fmt(v: float) -> str:
 
 def dot_plot(title: str, unit: str, points: list[Point]) -> str:
     """The SVG text: rows by source (text, table, then any other), one dot per value, hover titles."""
-    sources = sorted({p.source for p in points}, key=lambda s: (s not in COLOURS, list(COLOURS).index(s) if s in COLOURS else 0, s))
+    sources = sorted(
+        {p.source for p in points},
+        key=lambda s: (s not in COLOURS, list(COLOURS).index(s) if s in COLOURS else 0, s),
+    )
     values = [p.value for p in points]
     lo, hi = min(values + [0.0]), max(values)
     if unit == "%":

@@ -155,7 +155,12 @@ def study_lines(records: list[DocRecord], plots: dict[tuple[str, str], str]) -> 
         head = f'#### <a id="{g.anchor}"></a>{text(g.label or g.study_id)}'
         if g.label and g.label != g.study_id:
             head += f" ({_code(g.study_id)})"
-        out += [head, "", f"{len(g.outcomes)} outcomes" + (f"; findings: {counts}" if counts else "; no findings"), ""]
+        out += [
+            head,
+            "",
+            f"{len(g.outcomes)} outcomes" + (f"; findings: {counts}" if counts else "; no findings"),
+            "",
+        ]
         for f in g.findings:
             out += _finding_lines(f, links.get(str(f.get("finding_id", ""))))
         if g.findings:
@@ -217,6 +222,9 @@ def render_md(
 
 
 def write_md(
-    out: Path, report: dict[str, Any], records: list[DocRecord], plots: dict[tuple[str, str], str] | None = None
+    out: Path,
+    report: dict[str, Any],
+    records: list[DocRecord],
+    plots: dict[tuple[str, str], str] | None = None,
 ) -> Path:
     return atomic_write(out / "report.md", render_md(report, records, plots))

@@ -115,7 +115,11 @@ def _evidence(f: Mapping[str, Any]) -> list[dict[str, str]]:
         items = None
     if isinstance(items, list) and items:
         return [
-            {"label": _show(e.get("label")), "value": _show(e.get("value")), "page": _show(e.get("page") or "")}
+            {
+                "label": _show(e.get("label")),
+                "value": _show(e.get("value")),
+                "page": _show(e.get("page") or ""),
+            }
             for e in items
             if isinstance(e, dict)
         ]
@@ -132,7 +136,9 @@ def _checks(findings: pd.DataFrame | None, checks: Mapping[str, Any]) -> list[di
     for name in names:
         spec = checks.get(name) or {}
         mine = [f for f in rows if str(f.get("check", "")) == name]
-        mine.sort(key=lambda f: (rank.get(str(f.get("severity")), 9), str(f.get("doc_id")), str(f.get("study_id"))))
+        mine.sort(
+            key=lambda f: (rank.get(str(f.get("severity")), 9), str(f.get("doc_id")), str(f.get("study_id")))
+        )
         items = [
             {**{k: _show(f.get(k)) for k in ("finding_id", "doc_id", "severity", "study_id", "trial", "cohort",
                                                "metric", "message")}, "evidence": _evidence(f)}

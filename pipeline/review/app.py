@@ -119,7 +119,11 @@ def create_app(
 
     def filters_of(request: Request) -> dict[str, str]:
         keys = (*FILTERS, SEARCH)
-        found = {k: request.query_params.get(k, "").strip() for k in keys if request.query_params.get(k, "").strip()}
+        found = {
+            k: request.query_params.get(k, "").strip()
+            for k in keys
+            if request.query_params.get(k, "").strip()
+        }
         if any(len(v) > LIMITS["key"] for v in found.values()):
             raise HTTPException(422, f"a filter value has at most {LIMITS['key']} characters")
         return found

@@ -51,7 +51,9 @@ def views(
     for p in parts:
         located, problem = None, ""
         if not p.page:
-            problem = "not printed in this paper" if p.source in ("registry", "rules", "") else "no page known"
+            problem = (
+                "not printed in this paper" if p.source in ("registry", "rules", "") else "no page known"
+            )
         else:
             try:
                 located = locate(renderer, locator, doc, p)

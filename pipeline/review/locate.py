@@ -146,7 +146,8 @@ def inside(chars: tuple[Char, ...], box: Box) -> list[Char]:
     return [
         c
         for c in chars
-        if x0 - PAD <= (c.box[0] + c.box[2]) / 2 <= x1 + PAD and top - PAD <= (c.box[1] + c.box[3]) / 2 <= bottom + PAD
+        if x0 - PAD <= (c.box[0] + c.box[2]) / 2 <= x1 + PAD
+        and top - PAD <= (c.box[1] + c.box[3]) / 2 <= bottom + PAD
     ]
 
 
@@ -170,7 +171,9 @@ class Locator:
                 self._cache.popitem(last=False)
             return got
 
-    def locate(self, path: str, page: int, value: str, context: Box | None, snippet: str = "", band: float = 90.0) -> Located:
+    def locate(
+        self, path: str, page: int, value: str, context: Box | None, snippet: str = "", band: float = 90.0
+    ) -> Located:
         """The value's characters within `context` (else anywhere on the page, near `snippet`) and
         the band of page to show around them."""
         pc = self.page(path, page)
@@ -203,7 +206,10 @@ def _read(path: str, page: int) -> PageChars:
                 raise RenderError(f"page {page} out of range 1-{len(pdf.pages)}")
             p = pdf.pages[page - 1]
             chars = tuple(
-                Char(str(c.get("text", "")), (float(c["x0"]), float(c["top"]), float(c["x1"]), float(c["bottom"])))
+                Char(
+                    str(c.get("text", "")),
+                    (float(c["x0"]), float(c["top"]), float(c["x1"]), float(c["bottom"])),
+                )
                 for c in p.chars
                 if str(c.get("text", "")).strip()
             )

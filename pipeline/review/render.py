@@ -93,7 +93,9 @@ class Renderer:
             )
         if region is not None:
             x0, top, x1, bottom = region
-            img = img.crop((int(x0 * s), int(top * s), min(img.width, round(x1 * s)), min(img.height, round(bottom * s))))
+            img = img.crop(
+                (int(x0 * s), int(top * s), min(img.width, round(x1 * s)), min(img.height, round(bottom * s)))
+            )
         elif boxes and band is not None:
             top = max(0.0, min(b[1] for b in boxes) - band) * s
             bottom = min(img.height, (max(b[3] for b in boxes) + band) * s)

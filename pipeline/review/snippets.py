@@ -57,7 +57,9 @@ def spans(snippet: str, terms: dict[str, str], value: str = "") -> list[dict]:
     taken: list[tuple[int, int]] = []
     out = []
     wanted = [(value, VALUE)] if value else []
-    wanted += sorted(((t, lab) for t, lab in terms.items() if not t.startswith("\0")), key=lambda x: -len(x[0]))
+    wanted += sorted(
+        ((t, lab) for t, lab in terms.items() if not t.startswith("\0")), key=lambda x: -len(x[0])
+    )
     for text, label in wanted:
         for m in re.finditer(re.escape(text), snippet):
             a, b = m.span()
@@ -75,5 +77,7 @@ def render(snippet: str, terms: dict[str, str], value: str = "") -> Markup:
     from spacy import displacy
 
     doc = {"text": snippet, "ents": spans(snippet, terms, value), "title": None}
-    html = displacy.render(doc, style="ent", manual=True, page=False, jupyter=False, options={"template": TEMPLATE})
+    html = displacy.render(
+        doc, style="ent", manual=True, page=False, jupyter=False, options={"template": TEMPLATE}
+    )
     return Markup(html)
