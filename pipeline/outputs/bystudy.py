@@ -14,7 +14,6 @@ from pipeline.model import SEVERITIES
 from pipeline.outputs.record import DocRecord
 
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
-SEVERAL = "(several studies)"
 NONE = "(document-wide)"
 
 
@@ -112,7 +111,7 @@ def groups(records: list[DocRecord]) -> list[StudyGroup]:
             g.outcomes.append(o)
         for f in rec.findings:
             ids = study_ids(f)
-            sid = ids[0] if len(ids) == 1 else (SEVERAL if ids else NONE)
+            sid = ";".join(ids) if ids else NONE  # several studies: a group of their own
             label = ", ".join(by_id[i].label if i in by_id else i for i in ids) if len(ids) > 1 else sid
             g = by_id.setdefault(sid, StudyGroup(rec.doc_id, sid, label))
             g.findings.append(f)

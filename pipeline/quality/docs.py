@@ -123,8 +123,8 @@ def _evidence(f: Mapping[str, Any]) -> list[dict[str, str]]:
             for e in items
             if isinstance(e, dict)
         ]
-    vals = [v.strip() for v in str(f.get("values") or "").split(" | ") if v.strip()]
-    return [{"label": "", "value": v, "page": ""} for v in vals]
+    vals = [v.strip().partition(":") for v in str(f.get("values") or "").split(" | ") if v.strip()]
+    return [{"label": a if b else "", "value": c if b else a, "page": ""} for a, b, c in vals]
 
 
 def _checks(findings: pd.DataFrame | None, checks: Mapping[str, Any]) -> list[dict[str, Any]]:
