@@ -210,3 +210,79 @@ def test_data_docs_failure_is_said_on_the_console_and_in_the_report(tmp_path, ca
     )
     assert state.startswith("failed: ") and "unknown expectation type" in state
     assert "Data Docs not built" in capsys.readouterr().err
+
+
+def test_every_evidence_item_with_a_page_gets_its_own_crop_with_the_value_outlined(tmp_path):
+    import hashlib
+
+    from PIL import Image
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from tests.test_review_data import make_pdf
+
+    pdf = tmp_path / "paper.pdf"
+    b = make_pdf(pdf)  # "The ORR was 83% (46% of CR)." at x 72, top 300 p1; "CR: 82.8%" at x 300, top 400 p2
+    rec = batch()[0]
+    rec.row.update(path=str(pdf), sha256=hashlib.sha256(pdf.read_bytes()).hexdigest())
+    rec.findings = [
+        _finding("f-cr", "rev-a", "teskal-1", "text_table_mismatch", "error", "CR", "CR 46 vs 82.8",
+                 [{**_ev("text", "46", "text", 1, snippet="(46% of CR)"), "bbox": b["cr_text"]},
+                  {**_ev("table", "82.8", "table", 2), "bbox": b["cr_table"]},
+                  _ev("registry", "II", "", 0)]),
+        _finding("f-id", "rev-a", "teskal-1", "malformed_id", "warning", "", "no bbox, found on its page",
+                 [_ev("text", "128", "table", 2)]),
+    ]  # fmt: skip
+    write_batch(tmp_path / "out", [rec], {"fail_on": "error", "exit_code": 1})
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    links = re.findall(r"!\[([^\]]*)\]\((report_files/crops/[^)]+)\)", md)
+    assert [alt for alt, _ in links] == ["text:46 on page 1", "table:82.8 on page 2", "text:128 on page 2"]
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert all(f'src="{path}"' in html for _, path in links)
+
+    def red_span(path: str) -> tuple[float, float]:
+        img = Image.open(tmp_path / "out" / path).convert("RGB")
+        xs = [
+            x
+            for x in range(img.width)
+            for y in range(0, img.height, 2)
+            if img.getpixel((x, y)) == (220, 20, 60)
+        ]
+        return min(xs) / 1.5, max(xs) / 1.5  # crops are rendered at scale 1.5
+
+    x0 = 72 + stringWidth("The ORR was 83% (", "Helvetica", 12)
+    lo, hi = red_span(links[0][1])
+    assert abs(lo - x0) < 4 and abs(hi - (x0 + stringWidth("46", "Helvetica", 12))) < 4
+    x0 = 300 + stringWidth("CR: ", "Helvetica", 12)
+    lo, hi = red_span(links[1][1])
+    assert abs(lo - x0) < 4 and abs(hi - (x0 + stringWidth("82.8", "Helvetica", 12))) < 4
+    x0 = 72 + stringWidth("n=", "Helvetica", 12)  # "n=128" at x 72, top 400 on page 2
+    lo, hi = red_span(links[2][1])
+    assert abs(lo - x0) < 4 and abs(hi - (x0 + stringWidth("128", "Helvetica", 12))) < 4
+
+
+def test_a_value_is_found_only_where_it_stands_alone():
+    from pipeline.review.locate import Char, find
+
+    def chars(text: str) -> list[Char]:
+        return [Char(ch, (10.0 * i, 0.0, 10.0 * i + 8, 10.0)) for i, ch in enumerate(text) if ch != " "]
+
+    assert find(chars("of 146 and 4.6 then 46%"), "46") == ((200.0, 0.0, 218.0, 10.0),)
+    assert find(chars("phase III and phase II"), "II") == ((200.0, 0.0, 218.0, 10.0),)
+    assert find(chars("46.5 only"), "46") == ()
+    assert find(chars("CR 82,8 %"), "82.8") == ((30.0, 0.0, 68.0, 10.0),)  # a decimal comma
+
+
+def test_dot_plot_axis_covers_every_value():
+    from pipeline.outputs.bystudy import Point
+    from pipeline.outputs.plots import LEFT, RIGHT, W, dot_plot
+
+    for values in ([37, 37], [15.7, 11.4], [1.5e8, 4.5e8], [0.3, 2.0]):
+        svg = ET.fromstring(
+            dot_plot(
+                "T · M",
+                "months",
+                [Point(v, s, "", 1) for v, s in zip(values, ("text", "table"), strict=True)],
+            )
+        )
+        xs = [float(c.get("cx")) for c in svg.iter("{http://www.w3.org/2000/svg}circle")]
+        assert len(xs) == 2 and all(LEFT <= x <= W - RIGHT for x in xs), (values, xs)

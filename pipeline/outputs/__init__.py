@@ -16,6 +16,7 @@ from typing import Any
 from pipeline.outputs import junit, report, report_html
 from pipeline.outputs.atomic import atomic_target, atomic_write, sweep_temp
 from pipeline.outputs.bystudy import groups
+from pipeline.outputs.crops import write_crops
 from pipeline.outputs.plots import study_plots, write_plots
 from pipeline.outputs.record import DocRecord, failed, from_result
 from pipeline.outputs.tables import Frames, frames, write_doc, write_tables
@@ -46,8 +47,8 @@ def write_batch(
     f = write_tables(out, records)
     summary = report.summarise(records, run)
     junit.write(out, records, fail_on, checks)
-    plots = study_plots(groups(records))
-    report.write_md(out, summary, records, write_plots(out, plots))
-    report_html.write(out, summary, records, plots)
+    plots, crops = study_plots(groups(records)), write_crops(out, records)
+    report.write_md(out, summary, records, write_plots(out, plots), crops)
+    report_html.write(out, summary, records, plots, crops)
     report.write_json(out, summary)
     return summary, f

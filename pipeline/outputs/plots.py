@@ -26,11 +26,10 @@ def ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
     start = math.floor(lo / step) * step
-    out, t = [], start
-    while t <= hi + step * 1e-9:
-        out.append(round(t, 10))
-        t += step
-    return out if len(out) > 1 else [start, start + step]
+    out = [round(start, 10)]
+    while out[-1] < hi - step * 1e-9 or len(out) < 2:  # the last tick at or beyond the largest value
+        out.append(round(out[-1] + step, 10))
+    return out
 
 
 def _fmt(v: float) -> str:

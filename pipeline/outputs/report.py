@@ -93,7 +93,9 @@ def anchor(finding_id: Any) -> str:
     return "finding-" + slug(str(finding_id))
 
 
-def _finding_lines(f: dict[str, Any], related: list[str] | None = None) -> list[str]:
+def _finding_lines(
+    f: dict[str, Any], related: list[str] | None = None, crops: dict[int, str] | None = None
+) -> list[str]:
     subject = text(" ".join(x for x in (f.get("metric"),) if x))
     fid = str(f.get("finding_id", ""))
     head = f'- <a id="{anchor(fid)}"></a>**{text(f.get("severity", ""))}** **{text(f.get("check", ""))}**'
@@ -109,7 +111,7 @@ def _finding_lines(f: dict[str, Any], related: list[str] | None = None) -> list[
         where = text(", ".join(x for x in (e.get("source", ""), f"p. {page}" if page else "") if x))
         quote = f' — "{text(snippet)}"' if snippet else ""
         lines.append(f"  - {text(value)}{f' ({where})' if where else ''}{quote}")
-        crop = (f.get("_crops") or {}).get(i)
+        crop = (crops or {}).get(i)
         if crop:
             lines.append(f"    ![{text(value)} on page {page}]({crop})")
     return lines
@@ -141,7 +143,11 @@ def _severity_counts(findings: list[dict[str, Any]]) -> str:
     return ", ".join(f"{n[s]} {s}" for s in SEVERITIES if n[s])
 
 
-def study_lines(records: list[DocRecord], plots: dict[tuple[str, str], str]) -> list[str]:
+def study_lines(
+    records: list[DocRecord],
+    plots: dict[tuple[str, str], str],
+    crops: dict[str, dict[int, str]] | None = None,
+) -> list[str]:
     """Per document, per study (errors first): its findings, linked when related, then its outcomes
     and the dot plots of its metrics."""
     out = ["## Studies", ""]
@@ -162,7 +168,8 @@ def study_lines(records: list[DocRecord], plots: dict[tuple[str, str], str]) -> 
             "",
         ]
         for f in g.findings:
-            out += _finding_lines(f, links.get(str(f.get("finding_id", ""))))
+            fid = str(f.get("finding_id", ""))
+            out += _finding_lines(f, links.get(fid), (crops or {}).get(fid))
         if g.findings:
             out.append("")
         if g.outcomes:
@@ -175,7 +182,10 @@ def study_lines(records: list[DocRecord], plots: dict[tuple[str, str], str]) -> 
 
 
 def render_md(
-    report: dict[str, Any], records: list[DocRecord], plots: dict[tuple[str, str], str] | None = None
+    report: dict[str, Any],
+    records: list[DocRecord],
+    plots: dict[tuple[str, str], str] | None = None,
+    crops: dict[str, dict[int, str]] | None = None,
 ) -> str:
     t, run, sev = report["totals"], report["run"], report["findings_by_severity"]
     out = ["# trialex run report", ""]
@@ -217,7 +227,7 @@ def render_md(
         out += _table(["stage", "seconds"], [[k, f"{v:.2f}"] for k, v in report["timings"].items()])
     out += ["## Findings by severity", ""]
     out += _table(["severity", "findings"], [[s, n] for s, n in sev.items()])
-    out += study_lines(records, plots or {})
+    out += study_lines(records, plots or {}, crops)
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -226,5 +236,6 @@ def write_md(
     report: dict[str, Any],
     records: list[DocRecord],
     plots: dict[tuple[str, str], str] | None = None,
+    crops: dict[str, dict[int, str]] | None = None,
 ) -> Path:
-    return atomic_write(out / "report.md", render_md(report, records, plots))
+    return atomic_write(out / "report.md", render_md(report, records, plots, crops))

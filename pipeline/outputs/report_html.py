@@ -20,7 +20,10 @@ HERE = Path(__file__).resolve().parent
 
 
 def render(
-    report: dict[str, Any], records: list[DocRecord], plots: dict[tuple[str, str], tuple[str, str]]
+    report: dict[str, Any],
+    records: list[DocRecord],
+    plots: dict[tuple[str, str], tuple[str, str]],
+    crops: dict[str, dict[int, str]] | None = None,
 ) -> str:
     env = Environment(
         loader=FileSystemLoader(str(HERE / "templates")),
@@ -45,10 +48,15 @@ def render(
         studies=study,
         related=related(records),
         outcome_header=OUTCOME_HEADER,
+        crops=crops or {},
     )
 
 
 def write(
-    out: Path, report: dict[str, Any], records: list[DocRecord], plots: dict[tuple[str, str], tuple[str, str]]
+    out: Path,
+    report: dict[str, Any],
+    records: list[DocRecord],
+    plots: dict[tuple[str, str], tuple[str, str]],
+    crops: dict[str, dict[int, str]] | None = None,
 ) -> Path:
-    return atomic_write(out / "report.html", render(report, records, plots))
+    return atomic_write(out / "report.html", render(report, records, plots, crops))

@@ -1,0 +1,88 @@
+"""Page crops for the report: every evidence item of every finding that has a page gets a PNG of the
+band of its page around the value, the value's own characters outlined (found as the review app
+finds them: pipeline.review.locate), written under report_files/crops/ for report.md and report.html.
+A document whose PDF is gone or changed since it was read gets no crops (the boxes would lie)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from pipeline.outputs.atomic import atomic_write
+from pipeline.outputs.bystudy import evidence, slug
+from pipeline.outputs.record import DocRecord
+
+CROPS_DIR = "report_files/crops"
+MAX_CROPS = 400  # per run: a report is read by a person; the review app shows the rest
+BAND = 40.0  # points above and below the value
+SCALE = 1.5
+
+Crops = dict[str, dict[int, str]]  # finding_id -> evidence index -> path relative to the report
+
+
+def _box(s: str) -> tuple[float, float, float, float] | None:
+    try:
+        x0, top, x1, bottom = (float(v) for v in str(s).split(","))
+    except ValueError:
+        return None
+    return (x0, top, x1, bottom)
+
+
+def _readable(rec: DocRecord) -> str:
+    path = Path(str(rec.row.get("path") or ""))
+    if not rec.ok or not path.is_file():
+        return ""
+    sha = str(rec.row.get("sha256") or "")
+    if sha and hashlib.sha256(path.read_bytes()).hexdigest() != sha:
+        return ""
+    return str(path)
+
+
+def _small(png: bytes) -> bytes:
+    """The crop with a 32-colour palette: black text, paper, the tint and the outline need no more,
+    and the file is a fifth of the size."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.open(io.BytesIO(png)).quantize(colors=32).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def write_crops(out: Path, records: list[DocRecord], limit: int = MAX_CROPS) -> Crops:
+    from pipeline.review.locate import Locator
+    from pipeline.review.render import Renderer, RenderError
+
+    folder = out / CROPS_DIR
+    made: Crops = {}
+    names: set[str] = set()
+    renderer, locator = Renderer(scale=SCALE, cache_size=1), Locator(cache_size=8)
+    for rec in records:
+        path = _readable(rec) if any(evidence(f) for f in rec.findings) else ""
+        if not path:
+            continue
+        for f in rec.findings:
+            fid = str(f.get("finding_id", ""))
+            for i, e in enumerate(evidence(f)):
+                page = int(e.get("page") or 0)
+                if not page or len(names) >= limit or str(e.get("source", "")) not in ("text", "table"):
+                    continue
+                try:
+                    loc = locator.locate(path, page, str(e.get("value", "")), _box(str(e.get("bbox", ""))),
+                                         str(e.get("snippet", "")), BAND)  # fmt: skip
+                    tint = [loc.context] if loc.context and loc.exact else []
+                    png = renderer.png(path, page, list(loc.boxes), None, loc.region, tint)
+                except RenderError:
+                    continue
+                name = f"{slug(rec.doc_id)}-{slug(fid)}-{i}.png"
+                png = _small(png)
+                folder.mkdir(parents=True, exist_ok=True)
+                atomic_write(folder / name, png)
+                names.add(name)
+                made.setdefault(fid, {})[i] = f"{CROPS_DIR}/{name}"
+    if folder.is_dir():  # crops of an earlier run's findings would linger
+        for old in folder.glob("*.png"):
+            if old.name not in names:
+                old.unlink(missing_ok=True)
+    return made
