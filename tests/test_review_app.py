@@ -4,6 +4,7 @@ uvicorn server on SQLite."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import threading
 from pathlib import Path
@@ -212,3 +213,18 @@ def test_two_clients_deciding_at_once_both_land(tmp_path):
         assert got.decision.value == str(100 + rounds - 1)
     outcomes = read_csv(out / "curated" / "outcomes.csv")
     assert {o["value"] for o in outcomes if o["metric"] in ("CR", "N")} == {str(100 + rounds - 1)}
+
+
+def test_snippet_marks_the_documents_entities_and_the_value(env):
+    store, out, client = env
+    mentions = [
+        {"doc_id": "paper", "label": "METRIC", "text": "ORR", "canonical": "ORR"},
+        {"doc_id": "paper", "label": "TRIAL", "text": "CR", "canonical": "CR"},
+        {"doc_id": "other", "label": "PRODUCT", "text": "was", "canonical": "was"},  # another document's
+    ]
+    (out / "mentions.jsonl").write_text("\n".join(json.dumps(m) for m in mentions) + "\n", encoding="utf-8")
+    html = client.get(f"/items/{store.get('f-cr').pk}").text
+    snippet = html[html.index('<blockquote class="snippet">') : html.index("</blockquote>")]
+    marks = re.findall(r'<mark class="entity ent-(\w+)">([^<]*)<span class="ent-label">\1</span></mark>', snippet)
+    assert marks == [("METRIC", "ORR"), ("VALUE", "46"), ("TRIAL", "CR")]
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in snippet and "<script>" not in snippet
