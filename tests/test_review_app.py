@@ -225,6 +225,8 @@ def test_snippet_marks_the_documents_entities_and_the_value(env):
     (out / "mentions.jsonl").write_text("\n".join(json.dumps(m) for m in mentions) + "\n", encoding="utf-8")
     html = client.get(f"/items/{store.get('f-cr').pk}").text
     snippet = html[html.index('<blockquote class="snippet">') : html.index("</blockquote>")]
-    marks = re.findall(r'<mark class="entity ent-(\w+)">([^<]*)<span class="ent-label">\1</span></mark>', snippet)
+    marks = re.findall(
+        r'<mark class="entity ent-(\w+)">([^<]*)<span class="ent-label">\1</span></mark>', snippet
+    )
     assert marks == [("METRIC", "ORR"), ("VALUE", "46"), ("TRIAL", "CR")]
     assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in snippet and "<script>" not in snippet

@@ -42,18 +42,7 @@ ACTIONS = {
 KNOWN_SOURCES = ("text", "table", "registry")
 FILTERS = ("doc_id", "check", "severity", "status", "kind")
 SEARCH = "q"  # the queue's search box: every word must occur in one of SEARCHED
-SEARCHED = (
-    "doc_id",
-    "check",
-    "message",
-    "study_id",
-    "trial",
-    "cohort",
-    "product",
-    "metric",
-    "values",
-    "snippets",
-)
+SEARCHED = ("doc_id", "check", "message", "study_id", "trial", "cohort", "product", "metric", "values", "snippets")  # fmt: skip
 MAX_PK = 2**63 - 1  # SQL integer keys: a larger number names no item
 LIMITS = {"key": 200, "curator": 200, "comment": 2000, "action": 32}  # characters
 
