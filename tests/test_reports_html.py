@@ -264,12 +264,12 @@ def test_a_value_is_found_only_where_it_stands_alone():
     from pipeline.review.locate import Char, find
 
     def chars(text: str) -> list[Char]:
-        return [Char(ch, (10.0 * i, 0.0, 10.0 * i + 8, 10.0)) for i, ch in enumerate(text) if ch != " "]
+        return [Char(ch, (10.0 * i, 0.0, 10.0 * i + 9.5, 10.0)) for i, ch in enumerate(text) if ch != " "]
 
-    assert find(chars("of 146 and 4.6 then 46%"), "46") == ((200.0, 0.0, 218.0, 10.0),)
-    assert find(chars("phase III and phase II"), "II") == ((200.0, 0.0, 218.0, 10.0),)
+    assert find(chars("of 146 and 4.6 then 46%"), "46") == ((200.0, 0.0, 219.5, 10.0),)
+    assert find(chars("phase III and phase II"), "II") == ((200.0, 0.0, 219.5, 10.0),)
     assert find(chars("46.5 only"), "46") == ()
-    assert find(chars("CR 82,8 %"), "82.8") == ((30.0, 0.0, 68.0, 10.0),)  # a decimal comma
+    assert find(chars("CR 82,8 %"), "82.8") == ((30.0, 0.0, 69.5, 10.0),)  # a decimal comma
 
 
 def test_dot_plot_axis_covers_every_value():
@@ -286,3 +286,13 @@ def test_dot_plot_axis_covers_every_value():
         )
         xs = [float(c.get("cx")) for c in svg.iter("{http://www.w3.org/2000/svg}circle")]
         assert len(xs) == 2 and all(LEFT <= x <= W - RIGHT for x in xs), (values, xs)
+
+
+def test_a_value_printed_with_a_space_is_found_across_the_gap():
+    from pipeline.review.locate import Char, find
+
+    # "NCT 0123" drawn as glyphs with a gap (no space character) between the two parts
+    xs = [0, 8, 16, 30, 38, 46, 54]
+    chars = [Char(ch, (x, 0.0, x + 7.0, 10.0)) for ch, x in zip("NCT0123", xs, strict=True)]
+    assert find(chars, "NCT 0123") == ((0.0, 0.0, 61.0, 10.0),)
+    assert find(chars, "T0") == ()  # a gap is a boundary: "T" and "0" are apart

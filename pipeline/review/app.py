@@ -260,7 +260,7 @@ def _groups(items: list[Item]) -> list[tuple[str, str, list[Item]]]:
     out: list[tuple[str, str, list[Item]]] = []
     for item in items:
         label = item.trial + (f" {item.cohort}" if item.cohort and item.trial else "") if item.trial else ""
-        label = label or item.study_id or "no study"
+        label = label or item.study_id or "document-wide (no study)"
         if out and out[-1][0] == item.doc_id and out[-1][2][0].study_id == item.study_id:
             out[-1][2].append(item)
         else:

@@ -90,7 +90,7 @@ def _text(chars: list[Char]) -> tuple[str, list[int]]:
             idx.append(-1)
         prev = None
         for c in line:
-            if prev is not None and c.box[0] - prev.box[2] > 0.25 * max(1.0, c.box[3] - c.box[1]):
+            if prev is not None and c.box[0] - prev.box[2] > 0.15 * max(1.0, c.box[3] - c.box[1]):
                 s.append(" ")
                 idx.append(-1)
             for ch in _norm(c.text) or " ":
@@ -123,11 +123,12 @@ def find(chars: list[Char], value: str, near: str = "") -> tuple[Box, ...]:
         probe = " ".join(_norm(near).split())[:60]
         anchor = text.find(probe) if len(probe) >= 8 else -1
     for v in variants(value):
-        hits = [m.start() for m in re.finditer(re.escape(v), text) if _alone(text, m.start(), m.end(), v)]
+        pattern = " ?".join(re.escape(w) for w in v.split(" "))  # a printed space may be only a gap
+        hits = [m.span() for m in re.finditer(pattern, text) if _alone(text, m.start(), m.end(), v)]
         if not hits:
             continue
-        start = min(hits, key=lambda h: (h < anchor, abs(h - anchor))) if anchor >= 0 else hits[0]
-        picked = [chars[i] for i in dict.fromkeys(idx[start : start + len(v)]) if i >= 0]
+        start, end = min(hits, key=lambda h: (h[0] < anchor, abs(h[0] - anchor))) if anchor >= 0 else hits[0]
+        picked = [chars[i] for i in dict.fromkeys(idx[start:end]) if i >= 0]
         return tuple(_union(line) for line in _lines(picked))
     return ()
 

@@ -262,7 +262,7 @@ class Store:
         if not include_stale:
             q = q.where(Item.stale.is_(False))
         rank = case({s: i for i, s in enumerate(("error", "warning", "info"))}, value=Item.severity, else_=3)
-        return q.order_by(Item.doc_id, Item.study_id, rank, Item.kind, Item.pk)
+        return q.order_by(Item.doc_id, Item.study_id == "", Item.study_id, rank, Item.kind, Item.pk)
 
     def items(self, filters: dict[str, str] | None = None, include_stale: bool = False) -> list[Item]:
         with self.session() as s:
