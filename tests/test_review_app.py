@@ -230,3 +230,4 @@ def test_snippet_marks_the_documents_entities_and_the_value(env):
     )
     assert marks == [("METRIC", "ORR"), ("VALUE", "46"), ("TRIAL", "CR")]
     assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in snippet and "<script>" not in snippet
+    assert " style=" not in snippet  # the CSP refuses inline styles: nothing the browser would drop
