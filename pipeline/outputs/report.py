@@ -156,11 +156,11 @@ def study_lines(
     for g in groups(records):
         if g.doc_id != doc:
             doc = g.doc_id
-            out += [f"### {_code(doc)}", ""]
+            out += [f"### {_code(text(doc))}", ""]
         counts = _severity_counts(g.findings)
         head = f'#### <a id="{g.anchor}"></a>{text(g.label or g.study_id)}'
         if g.label and g.label != g.study_id:
-            head += f" ({_code(g.study_id)})"
+            head += f" ({_code(text(g.study_id))})"
         out += [
             head,
             "",
