@@ -89,7 +89,23 @@ class Renderer:
     def _render(
         self, path: str, page: int, boxes: list[Box], band: float | None, region: Box | None, tint: list[Box]
     ) -> bytes:
+        buf = io.BytesIO()
+        self.image(path, page, boxes, band, region, tint).save(buf, format="PNG", optimize=False)
+        return buf.getvalue()
+
+    def image(
+        self,
+        path: str,
+        page: int,
+        boxes: list[Box],
+        band: float | None = None,
+        region: Box | None = None,
+        tint: list[Box] | None = None,
+    ):  # -> PIL.Image.Image
+        """The crop as an image (`png` encodes it); call it from one thread (or under `png`'s lock)."""
         from PIL import Image, ImageDraw
+
+        tint = tint or []
 
         img = self._page_image(path, page)
         s = self.scale
@@ -121,6 +137,4 @@ class Renderer:
         draw = ImageDraw.Draw(img)
         for b in boxes:
             draw.rectangle(px(b, 4), outline=(220, 20, 60), width=3)
-        buf = io.BytesIO()
-        img.save(buf, format="PNG", optimize=False)
-        return buf.getvalue()
+        return img
