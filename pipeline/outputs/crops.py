@@ -72,6 +72,8 @@ def write_crops(out: Path, records: list[DocRecord], limit: int = MAX_CROPS) -> 
                     data = _jpeg(renderer.image(path, page, list(loc.boxes), None, loc.region, tint))
                 except RenderError:
                     continue
+                except Exception:  # noqa: BLE001 - a crop is a view: it must never cost the run its report
+                    continue
                 name = f"{slug(rec.doc_id)}-{slug(fid)}-{i}.jpg"
                 folder.mkdir(parents=True, exist_ok=True)
                 atomic_write(folder / name, data)
