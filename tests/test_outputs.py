@@ -125,11 +125,11 @@ def test_report_md_shows_failures_and_each_finding_with_snippets(batch_out):
     out, _ = batch_out
     md = (out / "report.md").read_text()
     assert "| b | failed |" in md and "encrypted: needs a password" in md
-    error_part = md[md.index("### error (1)") : md.index("### warning (1)")]
-    assert "**cr_le_orr**" in error_part and "CR above ORR" in error_part
-    assert '"CR of 46%"' in error_part and "text:46 (text, p. 4)" in error_part
-    assert "table:82.8 (table, p. 3)" in error_part
-    assert "unknown product Foo-cel" in md[md.index("### warning (1)") :]
+    study = md[md.index("KarMMa (`karmma`)") :]
+    assert "**error** **cr_le_orr** CR: CR above ORR" in study
+    assert '"CR of 46%"' in study and "text:46 (text, p. 4)" in study
+    assert "table:82.8 (table, p. 3)" in study
+    assert "unknown product Foo-cel" in md[md.index("(document-wide)") :]
 
 
 def test_junit_fails_error_findings_and_errors_failed_documents(batch_out):
@@ -190,5 +190,6 @@ def test_report_md_says_when_a_papers_numbers_fell_under_the_document_level_stud
               "timings": {}}  # fmt: skip
     md = render_md(report, [plain, paper])
     section = md[md.index("## Numbers under the document-level study") :]
+    section = section[: section.index("\n## ", 3)]  # up to the next section
     assert "| `no-study` | 2 |" in section and "has-study" not in section
     assert "## Numbers under the document-level study" not in render_md(report, [plain])

@@ -4,6 +4,8 @@ uvicorn server on SQLite."""
 from __future__ import annotations
 
 import io
+import json
+import re
 import threading
 from pathlib import Path
 
@@ -29,16 +31,34 @@ def test_queue_lists_items_with_filters_and_counts(env):
     store, _, client = env
     r = client.get("/")
     assert r.status_code == 200
-    assert r.text.count('<tr class="sev-') == 4
+    assert r.text.count('<tr class="item"') == 4
     assert "error (1)" in r.text and "warning (1)" in r.text and "4 items" in r.text
     r = client.get("/", params={"severity": "warning"})
-    assert r.text.count('<tr class="sev-') == 1 and "n_mismatch" in r.text
+    assert r.text.count('<tr class="item"') == 1 and "n_mismatch" in r.text
     assert [
         i["item_id"] for i in client.get("/api/items", params={"kind": "finding", "check": "grim"}).json()
     ] == []
     store.decide("f-cr", "dismiss", "ann")
     r = client.get("/", params={"status": "open"})
-    assert r.text.count('<tr class="sev-') == 3 and "rejected (1)" in r.text
+    assert r.text.count('<tr class="item"') == 3 and "rejected (1)" in r.text
+
+
+def test_queue_groups_by_study_with_badges_pages_and_search(env):
+    store, _, client = env
+    html = client.get("/").text
+    heads = re.findall(r'<span class="doc">([^<]*)</span> › <span class="study">([^<]*)</span>', html)
+    assert heads == [("paper", "TRIAL-A")]  # every item of the fixture is about TRIAL-A: one group
+    rows = re.findall(r'<tr class="item" data-pk="\d+" data-severity="(\w+)">', html)
+    assert rows == ["error", "warning", "info", "info"]  # errors first within the study
+    assert '<span class="badge badge-error">error</span>' in html
+    cr = html[html.index(f'data-pk="{store.get("f-cr").pk}"') :]
+    assert '<td class="pages">1, 2</td>' in cr[: cr.index("</tr>")]
+    r = client.get("/", params={"q": "82.8 table"})  # every word must match
+    assert r.text.count('<tr class="item"') == 1 and "text_table_mismatch" in r.text
+    assert client.get("/", params={"q": "nowhere-in-queue"}).text.count('<tr class="item"') == 0
+    assert client.get("/", params={"q": "100%_"}).status_code == 200  # LIKE wildcards are literal
+    # a literal %: the two snippets that print one (a wildcard would match all 4 items)
+    assert client.get("/", params={"q": "%"}).text.count('<tr class="item"') == 2
 
 
 def test_pdf_text_is_escaped_and_csp_forbids_inline_script(env):
@@ -115,18 +135,24 @@ def test_api_decisions_validate(env):
     assert r.json()["status"] == "corrected" and r.json()["decisions"][0]["value"] == "135"
 
 
-def test_crop_highlights_the_value_box(env):
+def test_crop_outlines_the_value_characters_and_tints_their_cell(env):
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
     store, _, client = env
-    r = client.get(f"/items/{store.get('f-cr').pk}/parts/1.png")  # table value: p2 300,400 - 358,412
+    r = client.get(f"/items/{store.get('f-cr').pk}/parts/1.png")  # table value 82.8 in cell "CR: 82.8%"
     assert r.status_code == 200 and r.headers["content-type"] == "image/png"
     img = Image.open(io.BytesIO(r.content)).convert("RGB")
-    # scale 2, band of 90 pt above and below the box: the crop starts at page y 310
-    assert img.size == (1224, (412 - 310 + 90) * 2)
-    assert img.getpixel((300 * 2 - 3, (406 - 310) * 2)) == (220, 20, 60)  # red outline just left of the box
-    inside = img.getpixel((300 * 2 - 1, (406 - 310) * 2))  # inside the outline, before the first glyph
-    assert inside[2] < 200 and inside[0] > 200  # yellow tint over white paper
-    far = img.getpixel((1100, 10))
-    assert far == (255, 255, 255)
+    # the cell "CR: 82.8%" is drawn at x 300, top 400, Helvetica 12 (tests/test_review_data.py)
+    x0 = 300 + stringWidth("CR: ", "Helvetica", 12)
+    x1 = x0 + stringWidth("82.8", "Helvetica", 12)
+    # scale 2, whole points, a band of 90 pt above and below the characters: page y 310 to 503
+    assert img.size == (1224, (503 - 310) * 2)
+    row = (406 - 310) * 2
+    assert img.getpixel((round(x0 * 2) - 3, row)) == (220, 20, 60)  # red outline just left of "8"
+    assert img.getpixel((round(x1 * 2) + 3, row)) == (220, 20, 60)  # and just right of the last "8"
+    tint = img.getpixel((300 * 2 - 1, row))  # the cell's left edge: tinted, not outlined
+    assert tint[2] < 200 and tint[0] > 200 and tint != (220, 20, 60)
+    assert img.getpixel((1100, 10)) == (255, 255, 255)
 
 
 def test_page_images_only_for_documents_in_the_store(env, tmp_path):
@@ -187,3 +213,21 @@ def test_two_clients_deciding_at_once_both_land(tmp_path):
         assert got.decision.value == str(100 + rounds - 1)
     outcomes = read_csv(out / "curated" / "outcomes.csv")
     assert {o["value"] for o in outcomes if o["metric"] in ("CR", "N")} == {str(100 + rounds - 1)}
+
+
+def test_snippet_marks_the_documents_entities_and_the_value(env):
+    store, out, client = env
+    mentions = [
+        {"doc_id": "paper", "label": "METRIC", "text": "ORR", "canonical": "ORR"},
+        {"doc_id": "paper", "label": "TRIAL", "text": "CR", "canonical": "CR"},
+        {"doc_id": "other", "label": "PRODUCT", "text": "was", "canonical": "was"},  # another document's
+    ]
+    (out / "mentions.jsonl").write_text("\n".join(json.dumps(m) for m in mentions) + "\n", encoding="utf-8")
+    html = client.get(f"/items/{store.get('f-cr').pk}").text
+    snippet = html[html.index('<blockquote class="snippet">') : html.index("</blockquote>")]
+    marks = re.findall(
+        r'<mark class="entity ent-(\w+)">([^<]*)<span class="ent-label">\1</span></mark>', snippet
+    )
+    assert marks == [("METRIC", "ORR"), ("VALUE", "46"), ("TRIAL", "CR")]
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in snippet and "<script>" not in snippet
+    assert " style=" not in snippet  # the CSP refuses inline styles: nothing the browser would drop

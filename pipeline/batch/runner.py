@@ -154,52 +154,56 @@ def run(
     if data_docs and (misses or not docs.current(list(done.values()))):
         docs.start()  # imports Great Expectations in a child while the documents are processed
     # (an exception below closes the pipe when `docs` goes; the child, a daemon, then ends)
-    with parts, BatchProgress(len(todo), enabled=progress, to_process=len(misses)) as ui:
-        for where, why in found.skipped:
-            ui.skipped(where, why)
-        for job in todo:
-            if job.doc_id in done:
-                ui.done(done[job.doc_id])
-        if misses:
-            n = min(jobs or os.cpu_count() or 1, len(misses))
-            ex = _make_executor(
-                executor, task, config, n, timeout, scheduler=scheduler, client=client, on_stage=ui.stage
-            )
-            results = ex.run(misses)
-            try:
-                for rec in results:
-                    # Cache first: a docs/<id>/report.json then always has its cache entry, and a
-                    # cache hit whose folder is incomplete (interrupted here) gets it rewritten above.
-                    cache.put(by_id[rec.doc_id], rec)
-                    done[rec.doc_id] = _keep(out, parts, keys[rec.doc_id], rec)
-                    ui.done(rec)
-            finally:
-                results.close()  # stops the workers, also on Ctrl-C
-        parts.merge(keys[j.doc_id] for j in todo)  # the batch tables, in input order
+    with parts:  # the staging folder goes when the reports are written, or on an error
+        with BatchProgress(len(todo), enabled=progress, to_process=len(misses)) as ui:
+            for where, why in found.skipped:
+                ui.skipped(where, why)
+            for job in todo:
+                if job.doc_id in done:
+                    ui.done(done[job.doc_id])
+            if misses:
+                n = min(jobs or os.cpu_count() or 1, len(misses))
+                ex = _make_executor(
+                    executor, task, config, n, timeout, scheduler=scheduler, client=client, on_stage=ui.stage
+                )
+                results = ex.run(misses)
+                try:
+                    for rec in results:
+                        # Cache first: a docs/<id>/report.json then always has its cache entry, and a
+                        # cache hit whose folder is incomplete (interrupted here) gets it rewritten above.
+                        cache.put(by_id[rec.doc_id], rec)
+                        done[rec.doc_id] = _keep(out, parts, keys[rec.doc_id], rec)
+                        ui.done(rec)
+                finally:
+                    results.close()  # stops the workers, also on Ctrl-C
+            parts.merge(keys[j.doc_id] for j in todo)  # the batch tables, in input order
 
-    records = [done[j.doc_id] for j in todo]
-    findings = pd.DataFrame([f for r in records for f in r.findings])
-    failed = sum(not r.ok for r in records)
-    code_exit = exit_code(findings, fail_on, failed=failed, allow_failed=allow_failed)
-    run_info = {
-        "started": started,
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "elapsed": round(time.perf_counter() - t0, 3),
-        "executor": executor,
-        "jobs": jobs or os.cpu_count(),
-        "fail_on": fail_on,
-        "allow_failed": allow_failed,
-        "exit_code": code_exit,
-        "skipped": [{"path": where, "reason": why} for where, why in found.skipped],
-        "rules_digest": rules.digest,
-        "code_version": code,
-        "cache": str(cache.folder),
-        "cache_read": use_cache,
-    }
-    checks = sorted({c for r in records for c in r.row.get("checks", [])})
-    rep = BatchReport(out, records, {}, code_exit)
-    run_info["data_docs"] = docs.build(rep.frames, records) if data_docs else "skipped"
-    rep.summary = write_reports(out, records, run_info, fail_on, checks)
-    if progress:
-        ui.summary(rep.summary)
-    return rep
+        records = [done[j.doc_id] for j in todo]
+        findings = pd.DataFrame([f for r in records for f in r.findings])
+        failed = sum(not r.ok for r in records)
+        code_exit = exit_code(findings, fail_on, failed=failed, allow_failed=allow_failed)
+        run_info = {
+            "started": started,
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "elapsed": round(time.perf_counter() - t0, 3),
+            "executor": executor,
+            "jobs": jobs or os.cpu_count(),
+            "fail_on": fail_on,
+            "allow_failed": allow_failed,
+            "exit_code": code_exit,
+            "skipped": [{"path": where, "reason": why} for where, why in found.skipped],
+            "rules_digest": rules.digest,
+            "code_version": code,
+            "cache": str(cache.folder),
+            "cache_read": use_cache,
+        }
+        checks = sorted({c for r in records for c in r.row.get("checks", [])})
+        rep = BatchReport(out, records, {}, code_exit)
+        run_info["data_docs"] = docs.build(rep.frames, records) if data_docs else "skipped"
+        keys_in_order = [keys[j.doc_id] for j in todo]
+        rep.summary = write_reports(
+            out, records, run_info, fail_on, checks, lambda: parts.sections(keys_in_order)
+        )
+        if progress:
+            ui.summary(rep.summary)
+        return rep

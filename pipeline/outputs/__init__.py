@@ -4,9 +4,10 @@ Public:
 - `DocRecord` (what one document yields, as plain data; `summary()` what reports need of it),
   `from_result`, `failed`;
 - `write_doc(out, record)` — per-document outputs under docs/<doc_id>/;
-- `Parts(out)` — streaming: each document's tables to a staging folder, merged into the batch files;
-- `write_reports(out, summaries, run, fail_on, checks) -> report dict` — report.json, report.md,
-  junit.xml from per-document summaries;
+- `Parts(out)` — streaming: each document's tables and report section (`Sections`: its studies,
+  dot plots and page crops) to a staging folder, merged into the batch files;
+- `write_reports(out, summaries, run, fail_on, checks, sections) -> report dict` — report.json,
+  report.md, report.html, junit.xml from per-document summaries and sections;
 - `write_batch(out, records, run, fail_on, checks) -> (report dict, Frames)` — the in-memory path:
   merged tables from records held in memory, then the reports;
 - `atomic_write`, `atomic_target`, `sweep_temp`; columns and types in `dictionary` (dictionary.yml).
@@ -14,13 +15,15 @@ Public:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from pipeline.outputs import junit, report
+from pipeline.outputs import junit, report, report_html
 from pipeline.outputs.atomic import atomic_target, atomic_write, sweep_temp
 from pipeline.outputs.parts import Parts
 from pipeline.outputs.record import DocRecord, failed, from_result
+from pipeline.outputs.sections import Section, Sections
 from pipeline.outputs.tables import Frames, frames, read_frames, write_doc, write_tables
 
 __all__ = [
@@ -46,11 +49,15 @@ def write_reports(
     run: dict[str, Any],
     fail_on: str = "error",
     checks: list[str] | None = None,
+    sections: Callable[[], Iterable[Section]] | None = None,
 ) -> dict[str, Any]:
-    """junit.xml, report.md, then report.json: report.json appearing means the batch outputs are complete."""
+    """junit.xml, report.md and report.html, then report.json: report.json appearing means the batch
+    outputs are complete. `sections` gives the documents' study sections in order (read twice: once
+    per report); without it the reports have none."""
     summary = report.summarise(summaries, run)
     junit.write(out, summaries, fail_on, checks)
-    report.write_md(out, summary, summaries)
+    report.write_md(out, summary, summaries, (s.md for s in sections()) if sections else ())
+    report_html.write(out, summary, (s.html for s in sections()) if sections else ())
     report.write_json(out, summary)
     return summary
 
@@ -62,7 +69,10 @@ def write_batch(
     fail_on: str = "error",
     checks: list[str] | None = None,
 ) -> tuple[dict[str, Any], Frames]:
-    """Merged tables first, reports last."""
+    """The in-memory path: merged tables, each document's study section, then the reports."""
     out.mkdir(parents=True, exist_ok=True)
     f = write_tables(out, records)
-    return write_reports(out, [r.summary() for r in records], run, fail_on, checks), f
+    renderer = Sections(out)
+    rendered = [renderer.render(r) for r in records]
+    renderer.sweep()
+    return write_reports(out, [r.summary() for r in records], run, fail_on, checks, lambda: rendered), f

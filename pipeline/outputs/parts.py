@@ -9,7 +9,7 @@ import contextlib
 import os
 import secrets
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -19,6 +19,7 @@ from pipeline.outputs.arrow import to_arrow
 from pipeline.outputs.atomic import atomic_target
 from pipeline.outputs.columns import frame
 from pipeline.outputs.record import DocRecord
+from pipeline.outputs.sections import Section, Sections
 from pipeline.outputs.tables import TABLES, Frames, csv_text, frames, jsonl_text
 
 PREFIX = ".parts-"
@@ -47,8 +48,9 @@ def sweep_parts(out: Path) -> int:
 
 
 class Parts:
-    """The staging folder of one run. `put(key, record)` stores a document's tables and returns its
-    summary (row and findings: what the reports need); `merge(keys)` writes the batch files."""
+    """The staging folder of one run. `put(key, record)` stores a document's tables and report section
+    and returns its summary (row and findings: what the reports need); `merge(keys)` writes the batch
+    files; `sections(keys)` reads the report sections back."""
 
     def __init__(self, out: Path) -> None:
         self.out = Path(out)
@@ -56,6 +58,7 @@ class Parts:
         sweep_parts(self.out)
         self.folder = self.out / f"{PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
         self.folder.mkdir()
+        self.renderer = Sections(self.out)
 
     def _path(self, key: int, name: str, suffix: str) -> Path:
         return self.folder / f"{key:08d}.{name}.{suffix}"
@@ -65,7 +68,16 @@ class Parts:
             self._path(key, name, "csv").write_text(csv_text(df, header=False), encoding="utf-8")
             pq.write_table(to_arrow(name, df), self._path(key, name, "parquet"))
         self._path(key, "mentions", "jsonl").write_text(jsonl_text(rec.mentions), encoding="utf-8")
+        section = self.renderer.render(rec)
+        self._path(key, "section", "md").write_text(section.md, encoding="utf-8")
+        self._path(key, "section", "html").write_text(section.html, encoding="utf-8")
         return rec.summary()
+
+    def sections(self, keys: Iterable[int]) -> Iterator[Section]:
+        """The documents' report sections in `keys` order, read one at a time."""
+        for key in keys:
+            md, html = (self._path(key, "section", x).read_text(encoding="utf-8") for x in ("md", "html"))
+            yield Section(md=md, html=html)
 
     def merge(self, keys: Iterable[int]) -> None:
         keys = list(keys)
@@ -73,6 +85,7 @@ class Parts:
             self._merge_csv(name, keys)
             self._merge_parquet(name, keys)
         self._concat(self.out / "mentions.jsonl", keys, "mentions", "jsonl")
+        self.renderer.sweep()
 
     def _concat(self, target: Path, keys: list[int], name: str, suffix: str, head: str = "") -> None:
         with atomic_target(target) as tmp, open(tmp, "wb") as dst:

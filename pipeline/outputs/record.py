@@ -78,6 +78,9 @@ def counts(rec: DocRecord, tables: int = 0) -> dict[str, int]:
     }
     for sev in SEVERITIES:
         out[sev] = sum(1 for f in rec.findings if f.get("severity") == sev)
+    # the paper itself as the study (records/studies.py: no study recognised), for the report to say so
+    out["document_level"] = int(any(s.get("study_id") == "document" for s in rec.studies))
+    out["document_level_outcomes"] = sum(1 for o in rec.outcomes if o.get("study_id") == "document")
     return out
 
 

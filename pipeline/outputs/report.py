@@ -7,12 +7,14 @@ import html
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from pipeline.model import SEVERITIES
 from pipeline.outputs.atomic import atomic_write
-from pipeline.outputs.record import DocRecord
+from pipeline.outputs.bystudy import evidence, groups, related, slug
+from pipeline.outputs.record import DocRecord, counts
 
 STAGES = ("ingest", "tables", "ner", "records", "quality")
 _COUNT_KEYS = ("studies", "outcomes", "findings", "mentions", "tables")
@@ -50,6 +52,16 @@ def _stage_order(item: tuple[str, float]) -> tuple[int, str]:
     return (STAGES.index(name) if name in STAGES else len(STAGES), name)
 
 
+def docs_status(run: dict[str, Any]) -> str:
+    """One line on the Data Docs of the run: where they are, or why they were not built."""
+    state = str(run.get("data_docs") or "")
+    if not state or state == "skipped":
+        return ""
+    if state.startswith("failed") or state == "not available":
+        return f"Data Docs not built: {state.removeprefix('failed: ')}"
+    return "Data Docs: data_docs/index.html"
+
+
 def write_json(out: Path, report: dict[str, Any]) -> Path:
     return atomic_write(out / "report.json", json.dumps(report, indent=2, ensure_ascii=False, default=str))
 
@@ -78,13 +90,21 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     return lines + [""]
 
 
-def _finding_lines(f: dict[str, Any]) -> list[str]:
-    subject = text(" ".join(x for x in (f.get("study_id"), f.get("metric")) if x))
-    head = f"- **{text(f.get('check', ''))}** {_code(f.get('doc_id', ''))}" + (
-        f" {subject}" if subject else ""
-    )
+def anchor(finding_id: Any) -> str:
+    return "finding-" + slug(str(finding_id))
+
+
+def _finding_lines(
+    f: dict[str, Any], related: list[str] | None = None, crops: dict[int, str] | None = None
+) -> list[str]:
+    subject = text(" ".join(x for x in (f.get("metric"),) if x))
+    fid = str(f.get("finding_id", ""))
+    head = f'- <a id="{anchor(fid)}"></a>**{text(f.get("severity", ""))}** **{text(f.get("check", ""))}**'
+    head += f" {subject}" if subject else ""
     lines = [f"{head}: {text(f.get('message', ''))}"]
-    for e in f.get("evidence") or ():
+    if related:
+        lines[0] += " — related: " + ", ".join(f"[{text(r)}](#{anchor(r)})" for r in related)
+    for i, e in enumerate(evidence(f)):
         value = f"{e.get('label')}:{e.get('value')}" if e.get("label") else str(e.get("value", ""))
         snippet, page = e.get("snippet", ""), e.get("page", 0)
         if not (value or snippet):
@@ -92,16 +112,94 @@ def _finding_lines(f: dict[str, Any]) -> list[str]:
         where = text(", ".join(x for x in (e.get("source", ""), f"p. {page}" if page else "") if x))
         quote = f' — "{text(snippet)}"' if snippet else ""
         lines.append(f"  - {text(value)}{f' ({where})' if where else ''}{quote}")
+        crop = (crops or {}).get(i)
+        if crop:
+            lines.append(f"    ![{text(value)} on page {page}]({crop})")
     return lines
 
 
-def render_md(report: dict[str, Any], records: list[DocRecord]) -> str:
+def _outcome_row(o: dict[str, Any]) -> list[Any]:
+    value = f"{o.get('qualifier') or ''}{_num(o.get('value'))}"
+    t = o.get("timepoint_months")
+    when = f"{float(t):g} mo" if t not in (None, "") and str(t) != "nan" else ""
+    where = " ".join(x for x in (str(o.get("arm") or ""), str(o.get("subgroup") or ""), when) if x)
+    return [o.get("metric", ""), value, o.get("unit", ""), where, o.get("source", ""), o.get("table_id", ""),
+            o.get("page", "") or ""]  # fmt: skip
+
+
+def _num(v: Any) -> str:
+    if v is None or v == "" or (isinstance(v, float) and v != v):
+        return ""
+    try:
+        return f"{float(v):g}"
+    except (TypeError, ValueError):
+        return str(v)
+
+
+OUTCOME_HEADER = ["metric", "value", "unit", "arm / subgroup / time", "source", "table", "page"]
+
+
+def _severity_counts(findings: list[dict[str, Any]]) -> str:
+    n = Counter(f.get("severity", "") for f in findings)
+    return ", ".join(f"{n[s]} {s}" for s in SEVERITIES if n[s])
+
+
+def study_body(
+    records: list[DocRecord],
+    plots: dict[tuple[str, str], str],
+    crops: dict[str, dict[int, str]] | None = None,
+) -> list[str]:
+    """Per document, per study (errors first): its findings, linked when related, then its outcomes
+    and the dot plots of its metrics."""
+    out: list[str] = []
+    links = related(records)
+    doc = None
+    for g in groups(records):
+        if g.doc_id != doc:
+            doc = g.doc_id
+            out += [f"### {_code(text(doc))}", ""]
+        counts = _severity_counts(g.findings)
+        head = f'#### <a id="{g.anchor}"></a>{text(g.label or g.study_id)}'
+        if g.label and g.label != g.study_id:
+            head += f" ({_code(text(g.study_id))})"
+        out += [
+            head,
+            "",
+            f"{len(g.outcomes)} outcomes" + (f"; findings: {counts}" if counts else "; no findings"),
+            "",
+        ]
+        for f in g.findings:
+            fid = str(f.get("finding_id", ""))
+            out += _finding_lines(f, links.get(fid), (crops or {}).get(fid))
+        if g.findings:
+            out.append("")
+        if g.outcomes:
+            out += _table(OUTCOME_HEADER, [_outcome_row(o) for o in g.outcomes])
+        for metric in g.points():
+            path = plots.get((g.anchor, metric))
+            if path:
+                out += [f"![{text(metric)} values of {text(g.label)}: text and tables]({path})", ""]
+    return out
+
+
+def render_md(
+    report: dict[str, Any],
+    records: list[DocRecord],
+    plots: dict[tuple[str, str], str] | None = None,
+    crops: dict[str, dict[int, str]] | None = None,
+    sections: Iterable[str] | None = None,
+) -> str:
+    """The report; the study sections are `sections` (one per document, rendered as each finished)
+    or, when not given, rendered here from `records`."""
     t, run, sev = report["totals"], report["run"], report["findings_by_severity"]
     out = ["# trialex run report", ""]
     out += [
         f"Run {run.get('finished', '')} — exit code {run.get('exit_code', '')}, fail on `{run.get('fail_on', '')}`.",
         "",
     ]
+    docs_state = docs_status(run)
+    if docs_state:
+        out += [text(docs_state), ""]
     out += ["## Summary", ""]
     out += _table(
         ["documents", "ok", "failed", "cached", "pages", "studies", "outcomes", "errors", "warnings", "info", "time (s)"],
@@ -134,14 +232,11 @@ def render_md(report: dict[str, Any], records: list[DocRecord]) -> str:
         out += _table(["stage", "seconds"], [[k, f"{v:.2f}"] for k, v in report["timings"].items()])
     out += ["## Findings by severity", ""]
     out += _table(["severity", "findings"], [[s, n] for s, n in sev.items()])
-    findings = [f for rec in records for f in rec.findings]
-    for s in SEVERITIES:
-        group = [f for f in findings if f.get("severity") == s]
-        if group:
-            out += [f"### {s} ({len(group)})", ""]
-            for f in group:
-                out += _finding_lines(f)
-            out.append("")
+    out += ["## Studies", ""]
+    if sections is None:
+        out += study_body(records, plots or {}, crops)
+    else:
+        out += [md for md in sections if md]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -150,14 +245,17 @@ def _document_level(records: list[DocRecord]) -> list[str]:
     itself, when no study was recognised): said plainly, never silently."""
     rows = []
     for rec in records:
-        ids = {s.get("study_id") for s in rec.studies if s.get("study_id") == "document"}
-        if ids:
-            n = sum(1 for o in rec.outcomes if o.get("study_id") in ids)
+        # a full record counts its own rows; a summary (DocRecord.summary) carries the count
+        c = counts(rec) if rec.studies else rec.row.get("counts", {})
+        if c.get("document_level"):
+            n = c.get("document_level_outcomes", 0)
             rows.append([_code(rec.doc_id), n, "no study recognised: the numbers are the paper's own"])
     if not rows:
         return []
     return ["## Numbers under the document-level study", "", *_table(["doc_id", "outcomes", "why"], rows)]
 
 
-def write_md(out: Path, report: dict[str, Any], records: list[DocRecord]) -> Path:
-    return atomic_write(out / "report.md", render_md(report, records))
+def write_md(
+    out: Path, report: dict[str, Any], records: list[DocRecord], sections: Iterable[str] | None = None
+) -> Path:
+    return atomic_write(out / "report.md", render_md(report, records, sections=sections))

@@ -1,16 +1,26 @@
-"""GX Data Docs for a run: the expectation suites on studies/outcomes, and the consistency checks
-surfaced as a GX suite too (one expectation per check, failing with the findings as its
-unexpected values), so a curator reads every check in one report."""
+"""Data Docs for a run: the Great Expectations suites of rules/expectations.yml validated on the merged
+studies/outcomes, and the consistency checks of rules/checks.yml with their findings, rendered as one
+self-contained HTML page of our own (no CDN, no script: it opens offline from a file URL) in the
+curator's words: which check, which document and study, which values. The GX validation results are
+kept beside it as JSON (`validations.json`) for tools that read them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from pipeline.model import Outcome, Study
+from pipeline.model import SEVERITIES, Outcome, Study
 from pipeline.rules import Rules
+
+HERE = Path(__file__).resolve().parent
+ROW_FIELDS = ("doc_id", "study_id", "trial", "cohort", "metric", "source", "page", "snippet")
+MAX_ROWS = 200  # unexpected rows listed per expectation (the count is always whole)
 
 
 def _conform(df: pd.DataFrame | None, kind: type) -> pd.DataFrame:
@@ -30,22 +40,129 @@ def _conform(df: pd.DataFrame | None, kind: type) -> pd.DataFrame:
     for c in df.columns:
         if df[c].dtype == object:
             df[c] = df[c].where(df[c].notna(), "").astype(str)
-    return df
+    return df.reset_index(drop=True)
 
 
-def _consistency(findings: pd.DataFrame | None, checks: Sequence[str]) -> pd.DataFrame:
-    findings = pd.DataFrame() if findings is None else findings
-    names = list(
-        dict.fromkeys(list(checks) + (findings["check"].astype(str).tolist() if "check" in findings else []))
+def _show(v: Any) -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+@dataclass
+class Expectation:
+    """One expectation's result in curator terms."""
+
+    suite: str
+    check: str
+    note: str
+    kind: str  # the GX expectation type
+    column: str
+    success: bool
+    evaluated: int
+    unexpected: list[dict[str, str]] = field(default_factory=list)
+    unexpected_count: int = 0
+    by_doc: dict[str, tuple[int, int]] = field(default_factory=dict)  # doc -> (evaluated, failed)
+
+
+def _indices(result: Mapping[str, Any]) -> list[int]:
+    out = []
+    for row in result.get("unexpected_index_list") or []:
+        row = row.get("index", row) if isinstance(row, dict) else row
+        if isinstance(row, int | float):
+            out.append(int(row))
+    return out
+
+
+def _expectations(suites: Any, name: str, df: pd.DataFrame) -> tuple[list[Expectation], dict]:
+    """The suite's results on `df` as `Expectation`s, and the GX result as JSON-able data."""
+    prepared = suites.prepare(name, df)
+    result = suites.run(name, df)
+    out = []
+    docs = prepared["doc_id"].astype(str) if "doc_id" in prepared else pd.Series([""] * len(prepared))
+    for r in result.results:
+        cfg = r.expectation_config
+        meta, kwargs = cfg.meta or {}, cfg.kwargs or {}
+        derived = str(kwargs.get("column", ""))
+        column = suites.column(name, derived)
+        present = prepared[derived].notna() if derived in prepared else pd.Series([True] * len(prepared))
+        res = r.result or {}
+        bad = [i for i in _indices(res) if 0 <= i < len(prepared)]
+        rows = []
+        for i in bad[:MAX_ROWS]:
+            row = {k: _show(prepared.at[i, k]) for k in ROW_FIELDS if k in prepared}
+            row["value"] = _show(prepared.at[i, column]) if column in prepared else ""
+            rows.append(row)
+        by_doc: dict[str, tuple[int, int]] = {}
+        failed_docs = docs.iloc[bad].tolist() if bad else []
+        for d in sorted(set(docs)):
+            by_doc[d] = (int((present & (docs == d)).sum()), failed_docs.count(d))
+        count = int(res.get("unexpected_count") or len(bad) or (0 if r.success else 1))
+        out.append(
+            Expectation(name, str(meta.get("check", "expectation")), str(meta.get("note", "")), cfg.type,
+                        column, bool(r.success), int(present.sum()), rows, count, by_doc)
+        )  # fmt: skip
+    return out, result.to_json_dict()
+
+
+def _evidence(f: Mapping[str, Any]) -> list[dict[str, str]]:
+    raw = f.get("evidence")
+    try:
+        items = json.loads(raw) if isinstance(raw, str) and raw else raw
+    except ValueError:
+        items = None
+    if isinstance(items, list) and items:
+        return [
+            {
+                "label": _show(e.get("label")),
+                "value": _show(e.get("value")),
+                "page": _show(e.get("page") or ""),
+            }
+            for e in items
+            if isinstance(e, dict)
+        ]
+    vals = [v.strip().partition(":") for v in str(f.get("values") or "").split(" | ") if v.strip()]
+    return [{"label": a if b else "", "value": c if b else a, "page": ""} for a, b, c in vals]
+
+
+def _checks(findings: pd.DataFrame | None, checks: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every check of rules/checks.yml (and any other a finding names) with its findings, worst first."""
+    rows = [] if findings is None or findings.empty else findings.to_dict("records")
+    names = list(dict.fromkeys([*checks, *(str(f.get("check", "")) for f in rows)]))
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    out = []
+    for name in names:
+        spec = checks.get(name) or {}
+        mine = [f for f in rows if str(f.get("check", "")) == name]
+        mine.sort(
+            key=lambda f: (rank.get(str(f.get("severity")), 9), str(f.get("doc_id")), str(f.get("study_id")))
+        )
+        items = [
+            {**{k: _show(f.get(k)) for k in ("finding_id", "doc_id", "severity", "study_id", "trial", "cohort",
+                                               "metric", "message")}, "evidence": _evidence(f)}
+            for f in mine
+        ]  # fmt: skip
+        out.append(
+            {
+                "name": name,
+                "description": str(spec.get("description", "")) if isinstance(spec, Mapping) else "",
+                "enabled": not (isinstance(spec, Mapping) and spec.get("enabled") is False),
+                "findings": items,
+                "worst": items[0]["severity"] if items else "",
+            }
+        )
+    out.sort(key=lambda c: (rank.get(c["worst"], 9), c["name"]))
+    return out
+
+
+def render(context: Mapping[str, Any]) -> str:
+    env = Environment(
+        loader=FileSystemLoader(str(HERE / "templates")),
+        autoescape=select_autoescape(default=True, default_for_string=True),
     )
-    rows = []
-    for _, f in findings.iterrows():
-        row = dict.fromkeys(names)
-        label = f"[{f.get('severity', '')}] {f.get('doc_id', '')} {f.get('finding_id', '')}: {f.get('message', '')}"
-        row[str(f.get("check"))] = label
-        rows.append(row)
-    rows.append(dict.fromkeys(names))  # never an empty batch: a run without findings passes visibly
-    return pd.DataFrame(rows, columns=names, dtype=object)
+    return env.get_template("data_docs.html").render(**context)
 
 
 def write(
@@ -56,28 +173,45 @@ def write(
     rules: Rules,
     metrics: Sequence[str],
 ) -> Path:
+    """Validate, render data_docs/index.html (+ validations.json) and return the page's path."""
     from pipeline.quality.expectations import Suites
 
     checks = (rules.get("checks") or {}).get("checks") or {}
-    cons = _consistency(findings, list(checks))
-    extra = {
-        "consistency": [
-            {
-                "type": "ExpectColumnValuesToBeNull",
-                "check": c,
-                "note": str((checks.get(c) or {}).get("description", c)),
-                "description": f"{c}: {(checks.get(c) or {}).get('description', '')} — no finding expected",
-                "kwargs": {"column": c},
-            }
-            for c in cons.columns
-        ]
+    suites = Suites(rules.get("expectations") or {}, metrics)
+    frames = {"studies": _conform(studies, Study), "outcomes": _conform(outcomes, Outcome)}
+    expectations: dict[str, list[Expectation]] = {}
+    raw: dict[str, Any] = {}
+    for name, df in frames.items():
+        if name in suites.definitions:
+            expectations[name], raw[name] = _expectations(suites, name, df)
+    docs = sorted({str(d) for df in frames.values() for d in df.get("doc_id", [])} - {""})
+    if findings is not None and not findings.empty and "doc_id" in findings:
+        docs = sorted(set(docs) | set(findings["doc_id"].astype(str)))
+    has = findings is not None and not findings.empty and "doc_id" in findings
+    per_doc = {d: _counts(findings[findings["doc_id"].astype(str) == d] if has else None) for d in docs}
+    context = {
+        "documents": docs,
+        "suites": expectations,
+        "checks": _checks(findings, checks),
+        "severities": SEVERITIES,
+        "by_severity": _counts(findings),
+        "per_doc": per_doc,
+        "doc_failed": {
+            d: {n: sum(1 for e in exps if e.by_doc.get(d, (0, 0))[1]) for n, exps in expectations.items()}
+            for d in docs
+        },
+        "rows": {name: len(df) for name, df in frames.items()},
     }
     docs_dir = Path(out_dir) / "data_docs"
     docs_dir.mkdir(parents=True, exist_ok=True)
-    suites = Suites(rules.get("expectations") or {}, metrics, docs_dir=docs_dir, extra=extra)
-    frames = {
-        "studies": _conform(studies, Study),
-        "outcomes": _conform(outcomes, Outcome),
-        "consistency": cons,
-    }
-    return suites.docs({k: v for k, v in frames.items() if k in suites.definitions})
+    from pipeline.outputs.atomic import atomic_write
+
+    atomic_write(docs_dir / "validations.json", json.dumps(raw, indent=1, default=str, ensure_ascii=False))
+    return atomic_write(docs_dir / "index.html", render(context))
+
+
+def _counts(df: pd.DataFrame | None) -> dict[str, int]:
+    """Findings per severity."""
+    if df is None or df.empty or "severity" not in df:
+        return {}
+    return {str(k): int(v) for k, v in df["severity"].astype(str).value_counts().items()}

@@ -18,10 +18,24 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
+from pipeline.review import evidence
 from pipeline.review.curated import apply
 from pipeline.review.guard import LOOPBACK_NAMES, Guard
+from pipeline.review.locate import Locator
 from pipeline.review.render import Renderer, RenderError
-from pipeline.review.store import ACTIONS, FILTERS, LIMITS, MAX_PK, STATUSES, Item, Store, StoreError, parts
+from pipeline.review.snippets import Mentions
+from pipeline.review.store import (
+    ACTIONS,
+    FILTERS,
+    LIMITS,
+    MAX_PK,
+    SEARCH,
+    STATUSES,
+    Item,
+    Store,
+    StoreError,
+    parts,
+)
 from pipeline.review.values import MAX_VALUE_CHARS
 
 HERE = Path(__file__).resolve().parent
@@ -29,9 +43,6 @@ CSP = (
     "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
-BAND = 90.0  # points of page shown above and below a highlighted value
-
-
 MAX_PAGE = 100_000
 
 
@@ -82,6 +93,7 @@ def create_app(
     app.add_middleware(Guard, hosts=set(LOOPBACK_NAMES) | {h.lower() for h in hosts})
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     renderer = renderer or Renderer()
+    locator, mentions = Locator(), Mentions()
     apply_lock = threading.Lock()  # one writer of the curated files per server
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
@@ -106,7 +118,12 @@ def create_app(
         return store.get(key)
 
     def filters_of(request: Request) -> dict[str, str]:
-        found = {k: request.query_params.get(k, "") for k in FILTERS if request.query_params.get(k)}
+        keys = (*FILTERS, SEARCH)
+        found = {
+            k: request.query_params.get(k, "").strip()
+            for k in keys
+            if request.query_params.get(k, "").strip()
+        }
         if any(len(v) > LIMITS["key"] for v in found.values()):
             raise HTTPException(422, f"a filter value has at most {LIMITS['key']} characters")
         return found
@@ -118,7 +135,7 @@ def create_app(
             request,
             "queue.html",
             {
-                "items": store.items(filters),
+                "groups": _groups(store.items(filters)),
                 "counts": store.counts(filters),
                 "filters": filters,
                 "qs": urlencode(filters),
@@ -131,18 +148,19 @@ def create_app(
         item = _get(store, _pk(pk))
         filters = filters_of(request)
         prev, nxt = store.neighbours(pk, filters)
+        doc = store.docs().get(item.doc_id)
         return templates.TemplateResponse(
             request,
             "item.html",
             {
                 "item": item,
-                "parts": parts(item),
+                "views": evidence.views(renderer, locator, mentions, doc, parts(item)),
                 "sources": {p.source for p in parts(item)},
                 "prev": prev,
                 "next": nxt,
                 "qs": urlencode(filters),
                 "curator": unquote(request.cookies.get("curator", ""))[: LIMITS["curator"]],
-                "doc": store.docs().get(item.doc_id),
+                "doc": doc,
             },
         )
 
@@ -171,7 +189,13 @@ def create_app(
         ps = parts(item)
         if not 0 <= i < len(ps) or not ps[i].page:
             raise HTTPException(404, "this value has no page")
-        return _png(store, renderer, item.doc_id, ps[i].page, [ps[i].bbox] if ps[i].bbox else [], BAND)
+        doc = store.docs().get(item.doc_id)
+        try:
+            loc = evidence.locate(renderer, locator, doc, ps[i])
+            data = evidence.png(renderer, doc, loc)  # type: ignore[arg-type]
+        except RenderError as e:
+            raise _http(e) from e
+        return Response(data, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
     @app.get("/docs/{doc_id}/pages/{page}.png")
     def page_png(doc_id: str, page: int) -> Response:
@@ -222,8 +246,26 @@ def _png(
         renderer.verify(doc.path, doc.sha256)
         data = renderer.png(doc.path, page, boxes, band)
     except RenderError as e:
-        raise HTTPException(404 if "not found" in str(e) or "out of range" in str(e) else 409, str(e)) from e
+        raise _http(e) from e
     return Response(data, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
+
+
+def _http(e: RenderError) -> HTTPException:
+    missing = any(w in str(e) for w in ("not found", "out of range", "unknown document", "no page"))
+    return HTTPException(404 if missing else 409, str(e))
+
+
+def _groups(items: list[Item]) -> list[tuple[str, str, list[Item]]]:
+    """Items (already ordered by document and study) as (document, study label, items) groups."""
+    out: list[tuple[str, str, list[Item]]] = []
+    for item in items:
+        label = item.trial + (f" {item.cohort}" if item.cohort and item.trial else "") if item.trial else ""
+        label = label or item.study_id or "document-wide (no study)"
+        if out and out[-1][0] == item.doc_id and out[-1][2][0].study_id == item.study_id:
+            out[-1][2].append(item)
+        else:
+            out.append((item.doc_id, label, [item]))
+    return out
 
 
 def _same_origin(request: Request) -> bool:

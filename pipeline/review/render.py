@@ -23,16 +23,26 @@ class Renderer:
         self._cache: OrderedDict[tuple, bytes] = OrderedDict()
         self._cache_size = cache_size
         self._verified: dict[tuple[str, float], str] = {}
+        self._pages: dict[tuple, object] = {}  # rendered pages, oldest first (used under the lock)
 
-    def png(self, path: str, page: int, boxes: list[Box] | None = None, band: float | None = None) -> bytes:
-        """The page as PNG with `boxes` highlighted; with `band`, only the strip from `band` points
+    def png(
+        self,
+        path: str,
+        page: int,
+        boxes: list[Box] | None = None,
+        band: float | None = None,
+        region: Box | None = None,
+        tint: list[Box] | None = None,
+    ) -> bytes:
+        """The page as PNG with `boxes` outlined and tinted and `tint` boxes tinted only; with
+        `region` (points), only that part of the page; with `band`, only the strip from `band` points
         above the first box to `band` points below the last (the crop a curator needs)."""
-        key = (path, page, tuple(boxes or ()), band)
+        key = (path, page, tuple(boxes or ()), band, region, tuple(tint or ()))
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-            data = self._render(path, page, boxes or [], band)
+            data = self._render(path, page, boxes or [], band, region, tint or [])
             self._cache[key] = data
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
@@ -51,10 +61,14 @@ class Renderer:
         if self._verified[key] != sha256:
             raise RenderError(f"{p.name} changed since the run (sha256 differs)")
 
-    def _render(self, path: str, page: int, boxes: list[Box], band: float | None) -> bytes:
+    def _page_image(self, path: str, page: int):  # -> PIL.Image.Image
+        """The whole page rendered at `scale`, the last few kept (a report crops many values of one page)."""
         import pypdfium2 as pdfium
-        from PIL import ImageDraw
 
+        key = ("page", path, page)
+        hit = self._pages.get(key)
+        if hit is not None:
+            return hit
         try:
             pdf = pdfium.PdfDocument(path)
         except (pdfium.PdfiumError, OSError) as e:
@@ -67,23 +81,60 @@ class Renderer:
             pg.close()
         finally:
             pdf.close()
-        s = self.scale
-        overlay = img.copy()
-        draw = ImageDraw.Draw(overlay)
-        for x0, top, x1, bottom in boxes:
-            draw.rectangle([x0 * s - 3, top * s - 3, x1 * s + 3, bottom * s + 3], fill=(255, 221, 0))
-        from PIL import Image
+        self._pages[key] = img
+        while len(self._pages) > 4:
+            self._pages.pop(next(iter(self._pages)))
+        return img
 
-        img = Image.blend(img, overlay, 0.35)
-        draw = ImageDraw.Draw(img)
-        for x0, top, x1, bottom in boxes:
-            draw.rectangle(
-                [x0 * s - 4, top * s - 4, x1 * s + 4, bottom * s + 4], outline=(220, 20, 60), width=3
+    def _render(
+        self, path: str, page: int, boxes: list[Box], band: float | None, region: Box | None, tint: list[Box]
+    ) -> bytes:
+        buf = io.BytesIO()
+        self.image(path, page, boxes, band, region, tint).save(buf, format="PNG", optimize=False)
+        return buf.getvalue()
+
+    def image(
+        self,
+        path: str,
+        page: int,
+        boxes: list[Box],
+        band: float | None = None,
+        region: Box | None = None,
+        tint: list[Box] | None = None,
+    ):  # -> PIL.Image.Image
+        """The crop as an image (`png` encodes it); call it from one thread (or under `png`'s lock)."""
+        from PIL import Image, ImageDraw
+
+        tint = tint or []
+
+        img = self._page_image(path, page)
+        s = self.scale
+        if region is not None:  # crop first: drawing on the band costs less than on the page
+            x0, top, x1, bottom = region
+            crop = (
+                int(x0 * s),
+                int(top * s),
+                min(img.width, round(x1 * s)),
+                min(img.height, round(bottom * s)),
             )
-        if boxes and band is not None:
+        elif boxes and band is not None:
             top = max(0.0, min(b[1] for b in boxes) - band) * s
             bottom = min(img.height, (max(b[3] for b in boxes) + band) * s)
-            img = img.crop((0, int(top), img.width, int(bottom)))
-        buf = io.BytesIO()
-        img.save(buf, format="PNG", optimize=False)
-        return buf.getvalue()
+            crop = (0, int(top), img.width, int(bottom))
+        else:
+            crop = (0, 0, img.width, img.height)
+        img = img.crop(crop)
+        ox, oy = crop[0], crop[1]
+
+        def px(b: Box, pad: float) -> list[float]:
+            return [b[0] * s - pad - ox, b[1] * s - pad - oy, b[2] * s + pad - ox, b[3] * s + pad - oy]
+
+        overlay = img.copy()
+        draw = ImageDraw.Draw(overlay)
+        for b in [*tint, *boxes]:
+            draw.rectangle(px(b, 3), fill=(255, 221, 0))
+        img = Image.blend(img, overlay, 0.35)
+        draw = ImageDraw.Draw(img)
+        for b in boxes:
+            draw.rectangle(px(b, 4), outline=(220, 20, 60), width=3)
+        return img

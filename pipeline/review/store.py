@@ -19,9 +19,11 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    case,
     create_engine,
     event,
     func,
+    or_,
     select,
 )
 from sqlalchemy.engine import Engine
@@ -39,6 +41,8 @@ ACTIONS = {
 }
 KNOWN_SOURCES = ("text", "table", "registry")
 FILTERS = ("doc_id", "check", "severity", "status", "kind")
+SEARCH = "q"  # the queue's search box: every word must occur in one of SEARCHED
+SEARCHED = ("doc_id", "check", "message", "study_id", "trial", "cohort", "product", "metric", "values", "snippets")  # fmt: skip
 MAX_PK = 2**63 - 1  # SQL integer keys: a larger number names no item
 LIMITS = {"key": 200, "curator": 200, "comment": 2000, "action": 32}  # characters
 
@@ -88,6 +92,11 @@ class Item(Base):
     decisions: Mapped[list[Decision]] = relationship(
         back_populates="item", order_by="Decision.id", cascade="all, delete-orphan"
     )
+
+    @property
+    def page_list(self) -> list[int]:
+        """The pages of the item's values, each once, in order."""
+        return sorted({p.page for p in parts(self) if p.page})
 
     @property
     def decision(self) -> Decision | None:
@@ -240,13 +249,20 @@ class Store:
     # -- queries ---------------------------------------------------------------------------------
 
     def query(self, s: Session, filters: dict[str, str] | None = None, include_stale: bool = False):
+        """Items matching `filters` (exact per FILTERS column; `q` a search of their words), grouped
+        by document and study, errors first within a study."""
         q = select(Item).options(selectinload(Item.decisions))
         for key, value in (filters or {}).items():
             if value and key in FILTERS:
                 q = q.where(getattr(Item, key) == value)
+            elif value and key == SEARCH:
+                for word in value.split()[:8]:
+                    like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                    q = q.where(or_(*(getattr(Item, c).ilike(like, escape="\\") for c in SEARCHED)))
         if not include_stale:
             q = q.where(Item.stale.is_(False))
-        return q.order_by(Item.doc_id, Item.kind, Item.pk)
+        rank = case({s: i for i, s in enumerate(("error", "warning", "info"))}, value=Item.severity, else_=3)
+        return q.order_by(Item.doc_id, Item.study_id == "", Item.study_id, rank, Item.kind, Item.pk)
 
     def items(self, filters: dict[str, str] | None = None, include_stale: bool = False) -> list[Item]:
         with self.session() as s:

@@ -54,6 +54,9 @@
         else if (e.key === "/") { e.preventDefault(); document.getElementById("comment").focus(); }
         else if (e.key === "j" || e.key === "ArrowRight") go("next");
         else if (e.key === "k" || e.key === "ArrowLeft") go("prev");
+      } else if (e.key === "/" && document.getElementById("search")) {
+        e.preventDefault();
+        document.getElementById("search").focus();
       } else if (rows.length) {
         if (e.key === "j") mark(cursor + 1);
         else if (e.key === "k") mark(cursor - 1);

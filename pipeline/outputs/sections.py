@@ -1,0 +1,47 @@
+"""The study sections of report.md and report.html, rendered one document at a time as each document
+finishes (with its dot plots and page crops), so the reports of a batch never need every document's
+outcomes in memory at once: the batch report is the run's summary followed by these sections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.outputs import report, report_html
+from pipeline.outputs.bystudy import groups
+from pipeline.outputs.crops import CROPS_DIR, MAX_CROPS, write_crops
+from pipeline.outputs.plots import PLOTS_DIR, study_plots, write_plots
+from pipeline.outputs.record import DocRecord
+
+
+@dataclass
+class Section:
+    md: str  # report.md lines of the document's studies
+    html: str  # report.html fragment of the same
+
+
+@dataclass
+class Sections:
+    """Renders each document's section; keeps only the names of the files it wrote (to sweep those of
+    an earlier run at the end) and the crops left of the run's budget."""
+
+    out: Path
+    crops_left: int = MAX_CROPS
+    written: set[str] = field(default_factory=set)
+
+    def render(self, rec: DocRecord) -> Section:
+        plots = study_plots(groups([rec]))
+        paths = write_plots(self.out, plots)
+        crops = write_crops(self.out, [rec], limit=self.crops_left)
+        made = [p for by_item in crops.values() for p in by_item.values()]
+        self.crops_left -= len(made)
+        self.written.update(Path(p).name for p in [*paths.values(), *made])
+        md = "\n".join(report.study_body([rec], paths, crops))
+        return Section(md=md, html=report_html.render_studies([rec], plots, crops))
+
+    def sweep(self) -> None:
+        """Plots and crops of an earlier run's studies would linger beside the new report."""
+        for folder, pattern in ((self.out / PLOTS_DIR, "*.svg"), (self.out / CROPS_DIR, "*.jpg")):
+            for old in folder.glob(pattern) if folder.is_dir() else ():
+                if old.name not in self.written:
+                    old.unlink(missing_ok=True)

@@ -1,0 +1,240 @@
+"""Where a value's own characters sit on the page: the run gives a value's line or cell box (or only
+its page); the page's characters are read again (pdfium) and the value's characters are found within that
+box (else on the page, near its snippet), so the highlight covers "82.8", not "CR: 82.8% (n=37)".
+
+A match must stand alone: "46" is not found inside "146", "4.6" or "46.5"; "II" not inside "III"."""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+Box = tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points, origin top-left
+PAD = 2.0  # points a character may stick out of the run's box
+LINE_GAP = 3.0  # characters whose tops differ by less are on one line
+DESCENT = 0.2  # of the em below the baseline (pdfminer's default when a font gives none)
+NEAR = 4.0  # points above and below the run's box searched when the value is not inside it
+
+
+@dataclass(frozen=True)
+class Char:
+    text: str
+    box: Box
+
+
+@dataclass(frozen=True)
+class PageChars:
+    width: float
+    height: float
+    chars: tuple[Char, ...]
+
+
+@dataclass(frozen=True)
+class Located:
+    """A value on its page: the crop `region`, the run's `context` box, and `boxes`, the value's own
+    characters (one box per line it spans). `exact` is False when the characters were not found and
+    `boxes` falls back to the context box."""
+
+    page: int
+    width: float
+    height: float
+    region: Box
+    context: Box | None
+    boxes: tuple[Box, ...]
+    exact: bool
+
+
+def _norm(s: str) -> str:
+    s = unicodedata.normalize("NFKC", s)
+    return s.replace("\u2212", "-").replace("\u2013", "-").replace("\u00b7", ".").lower()
+
+
+def variants(value: str) -> list[str]:
+    """The printed forms a value may have: as given, without quotes or a trailing %, the number in
+    its shortest form, with a decimal comma."""
+    v = value.strip()
+    quoted = re.match(r'^"([^"]+)"', v)  # name findings: '"Valbo-Mab" -> valbotamab'
+    if quoted:
+        v = quoted.group(1)
+    v = re.sub(r"\s*\(.*\)$", "", v).strip() or v  # "II (NCT12345678)"
+    out = [v, v.rstrip("%").strip()]
+    m = re.fullmatch(r"([<>≤≥~]=?)?\s*(\d+(?:\.\d+)?)\s*%?", v)
+    if m:
+        num = float(m.group(2))
+        short = f"{num:g}" if abs(num) < 1e15 else m.group(2)
+        out += [m.group(2), short, short.replace(".", ","), short.replace(".", "·")]
+    return [_norm(x) for x in dict.fromkeys(x for x in out if x)]
+
+
+def _lines(chars: list[Char]) -> list[list[Char]]:
+    """Characters grouped into lines (by top), each line left to right, lines top to bottom."""
+    lines: list[list[Char]] = []
+    for c in sorted(chars, key=lambda c: (c.box[1], c.box[0])):
+        if lines and abs(lines[-1][0].box[1] - c.box[1]) < LINE_GAP:
+            lines[-1].append(c)
+        else:
+            lines.append([c])
+    return [sorted(line, key=lambda c: c.box[0]) for line in lines]
+
+
+def _text(chars: list[Char]) -> tuple[str, list[int]]:
+    """The characters as one string (a space where a gap or a line break is) and, per position of
+    the string, the index of its character (-1 for inserted spaces)."""
+    s, idx = [], []
+    flat: list[Char] = []
+    for line in _lines(chars):
+        if flat:
+            s.append(" ")
+            idx.append(-1)
+        prev = None
+        for c in line:
+            if prev is not None and c.box[0] - prev.box[2] > 0.15 * max(1.0, c.box[3] - c.box[1]):
+                s.append(" ")
+                idx.append(-1)
+            for ch in _norm(c.text) or " ":
+                s.append(ch)
+                idx.append(len(flat))
+            flat.append(c)
+            prev = c
+    chars[:] = flat
+    return "".join(s), idx
+
+
+def _alone(s: str, start: int, end: int, value: str) -> bool:
+    before, after = s[start - 1 : start], s[end : end + 2]
+    if value[:1].isdigit() and (before.isdigit() or before in ".,"):
+        return False
+    if value[-1:].isdigit() and (after[:1].isdigit() or (after[:1] in ".," and after[1:2].isdigit())):
+        return False
+    if value[:1].isalpha() and before.isalpha():
+        return False
+    return not (value[-1:].isalpha() and after[:1].isalpha())
+
+
+def find(chars: list[Char], value: str, near: str = "") -> tuple[Box, ...]:
+    """Boxes (one per line) of the first standalone occurrence of `value` among `chars`; with `near`
+    (a snippet), an occurrence inside the snippet's text is preferred."""
+    chars = list(chars)
+    text, idx = _text(chars)
+    anchor = -1
+    if near:
+        probe = " ".join(_norm(near).split())[:60]
+        anchor = text.find(probe) if len(probe) >= 8 else -1
+    for v in variants(value):
+        pattern = " ?".join(re.escape(w) for w in v.split(" "))  # a printed space may be only a gap
+        hits = [m.span() for m in re.finditer(pattern, text) if _alone(text, m.start(), m.end(), v)]
+        if not hits:
+            continue
+        start, end = min(hits, key=lambda h: (h[0] < anchor, abs(h[0] - anchor))) if anchor >= 0 else hits[0]
+        picked = [chars[i] for i in dict.fromkeys(idx[start:end]) if i >= 0]
+        return tuple(_union(line) for line in _lines(picked))
+    return ()
+
+
+def _union(chars: list[Char]) -> Box:
+    return (
+        min(c.box[0] for c in chars),
+        min(c.box[1] for c in chars),
+        max(c.box[2] for c in chars),
+        max(c.box[3] for c in chars),
+    )
+
+
+def inside(chars: tuple[Char, ...], box: Box) -> list[Char]:
+    x0, top, x1, bottom = box
+    return [
+        c
+        for c in chars
+        if x0 - PAD <= (c.box[0] + c.box[2]) / 2 <= x1 + PAD
+        and top - PAD <= (c.box[1] + c.box[3]) / 2 <= bottom + PAD
+    ]
+
+
+class Locator:
+    """Reads pages' characters with pdfplumber (cached, one reader at a time) and finds values."""
+
+    def __init__(self, cache_size: int = 32) -> None:
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[tuple[str, int], PageChars] = OrderedDict()
+        self._size = cache_size
+
+    def page(self, path: str, page: int) -> PageChars:
+        key = (path, page)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+            got = _read(path, page)
+            self._cache[key] = got
+            if len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+            return got
+
+    def locate(
+        self, path: str, page: int, value: str, context: Box | None, snippet: str = "", band: float = 90.0
+    ) -> Located:
+        """The value's characters within `context` (else anywhere on the page, near `snippet`) and
+        the band of page to show around them."""
+        pc = self.page(path, page)
+        boxes: tuple[Box, ...] = ()
+        if value:
+            if context is not None:  # within the run's box, else on its line(s) across the page
+                x0, top, x1, bottom = context
+                boxes = find(inside(pc.chars, context), value) or find(
+                    inside(pc.chars, (0.0, top - NEAR, pc.width, bottom + NEAR)), value, snippet
+                )
+            else:
+                boxes = find(list(pc.chars), value, snippet)
+        exact = bool(boxes)
+        if not boxes and context is not None:
+            boxes = (context,)
+        around = boxes or ((0.0, 0.0, pc.width, min(pc.height, 2 * band)),)
+        top = max(0.0, min(b[1] for b in around) - band)
+        bottom = min(pc.height, max(b[3] for b in around) + band)
+        return Located(page, pc.width, pc.height, (0.0, top, pc.width, bottom), context, boxes, exact)
+
+
+def _read(path: str, page: int) -> PageChars:
+    """The page's characters with pdfium (a C text layer: a page in milliseconds, where pdfminer
+    takes seconds). x from the glyph's advance box; top and bottom from its baseline and font size
+    (the em box, as pdfplumber gives it), else from the font's box."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    from pipeline.review.render import RenderError
+
+    try:
+        pdf = pdfium.PdfDocument(path)
+    except (pdfium.PdfiumError, OSError) as e:
+        raise RenderError(f"cannot open {Path(path).name}: {e}") from e
+    try:
+        if not 1 <= page <= len(pdf):
+            raise RenderError(f"page {page} out of range 1-{len(pdf)}")
+        pg = pdf[page - 1]
+        width, height = pg.get_size()
+        tp = pg.get_textpage()
+        chars = []
+        ox, oy = ctypes.c_double(), ctypes.c_double()
+        for i in range(tp.count_chars()):
+            text = chr(raw.FPDFText_GetUnicode(tp.raw, i) or 32)
+            if not text.strip() or "\ud800" <= text <= "\udfff":  # blanks; halves of a surrogate pair
+                continue
+            x0, y0, x1, y1 = tp.get_charbox(i, loose=True)
+            size = raw.FPDFText_GetFontSize(tp.raw, i)
+            top, bottom = height - y1, height - y0
+            if size > 0 and raw.FPDFText_GetCharOrigin(tp.raw, i, ctypes.byref(ox), ctypes.byref(oy)):
+                em_top = height - oy.value - (1 - DESCENT) * size
+                if top - size < em_top < bottom:  # a sane em box (rotated text keeps the font's box)
+                    top, bottom = em_top, em_top + size
+            chars.append(Char(text, (x0, top, x1, bottom)))
+        tp.close()
+        pg.close()
+        return PageChars(float(width), float(height), tuple(chars))
+    finally:
+        pdf.close()
