@@ -228,7 +228,9 @@ def _review_app() -> typer.Typer:
     return review_app
 
 
-app.add_typer(_review_app(), name="review", help="Curator review queue.")
+app.add_typer(
+    _review_app(), name="review", help="Curator review queue (`trialex review DIR`: the run in DIR)."
+)
 
 
 if __name__ == "__main__":

@@ -24,9 +24,10 @@ class Pipeline:
         self.rules = rules or load_rules()
         self.annotator = ner.Annotator(self.rules)
         self.builder = records.Builder(self.rules)
-        # GX is imported and its suites built on the first validation (once per worker): a worker
-        # whose documents all fail to ingest, or a cached run, never pays for it.
         self.checker = quality.Checker(self.rules)
+        # GX import and suites once per worker, at its start: not inside the first document (whose
+        # timeout would pay for it). Workers start only for documents the cache does not hold.
+        self.checker.warm()
 
     def process(
         self,

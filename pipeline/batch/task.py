@@ -43,7 +43,7 @@ OnStage = Callable[[str, int], None]  # (stage entered, pages known so far): the
 
 class PipelineTask:
     """Every stage over one PDF with a `Pipeline` built once for this worker (rules, the spaCy
-    pipeline and the checker; Great Expectations on the first document that is validated)."""
+    pipeline, the checker and its Great Expectations suites)."""
 
     reports_stages = True  # called as task(job, on_stage): the worker forwards stages to the parent
 
