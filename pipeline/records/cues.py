@@ -63,6 +63,7 @@ class Cues:
     data_cut_re: re.Pattern[str]  # a named data cut ("at the final analysis", "with longer follow-up")
     pooled_re: re.Pattern[str]  # a pooled estimate of a meta-analysis ("the pooled CR rate")
     pooled_population_re: re.Pattern[str]  # its population, group `g`
+    pooled_count_re: re.Pattern[str]  # a patient count over several included studies, group `n`/`m`
     table: TableCues | None = None  # how table headers and labels are read (tablecells.py)
 
     def design_word(self, text: str) -> str:
@@ -155,6 +156,7 @@ def compile_cues(rules: Rules) -> Cues:
         pooled_population_re=re.compile(
             (rec.get("pooled") or {}).get("population") or r"(?!x)x", re.IGNORECASE
         ),
+        pooled_count_re=re.compile((rec.get("pooled") or {}).get("count") or r"(?!x)x", re.IGNORECASE),
         scope_count_re=re.compile(scope.get("count") or r"(?!x)x", re.IGNORECASE),
         scope_anaphora_re=re.compile(scope.get("anaphora") or r"(?!x)x", re.IGNORECASE),
         mean_re=re.compile(

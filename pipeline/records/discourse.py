@@ -46,6 +46,7 @@ class Context:
     heading_product: str = ""
     product: str = ""  # the last product the section named
     product_generic: bool = False  # it was found by shape only (a code name), not the vocabulary
+    paragraph_product: str = ""  # the last product the current paragraph named
     trial: str = ""  # the last trial the section named (for bare cohort cues)
     study: StudyDraft | None = None  # the study of the previous sentence in the paragraph
     previous: StudyDraft | None = None  # the trial the previous paragraph ended on (for a subset opening)
@@ -65,11 +66,12 @@ class Context:
         self.product = self.heading_product or self.product
         self.trial = self.heading_trial or next((m.canonical for m in ms if m.label == "TRIAL"), "")
         self.study = self.previous = self.topic = None
+        self.paragraph_product = ""
 
     def paragraph(self) -> None:
         self.previous = self.study if self.study is not None and self.study.trial else None
         self.study = self.topic = None
-        self.subgroup = self.analysis = ""
+        self.subgroup = self.analysis = self.paragraph_product = ""
 
     def data_cut(self, s: str, cues: Cues) -> str:
         """The data cut a sentence names holds for it and the paragraph's next sentences."""
@@ -149,7 +151,7 @@ def pooled_population(s: str, cues: Cues) -> str:
     """The population of a pooled estimate ("… across 12 studies of CAR-T cells in B-ALL (n = 686)",
     "in paediatric studies"): the phrase after the last "in"/"with" before a number, else the default."""
     m = cues.pooled_population_re.search(s)
-    label = " ".join(m.group("g").split()) if m else ""
+    label = " ".join(m.group("g").split()).rstrip(".") if m else ""
     return label or "all included studies"
 
 

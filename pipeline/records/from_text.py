@@ -30,6 +30,7 @@ from pipeline.records.relations import Relations
 
 _SENT_END = re.compile(r"(?<=[.!?])(?:\d{1,3}(?:[-–,]\d{1,3})*)?\s+(?=[A-Z(\d])")
 _NO_SPLIT = re.compile(r"(?:\bet al|\bvs|\be\.g|\bi\.e|\bFig|\bref|\bno|\bapprox|\bca)\.$", re.IGNORECASE)
+_SUBSET_OPENS = re.compile(r"^\s*(?:among|in|of|for)\s+(?:the\s+)?(?:remaining\s+)?$", re.IGNORECASE)
 _COUNT_OPENS = re.compile(r"^\s*(?:(?:among|in|of|for)\s+)?(?:the\s+)?(?:remaining\s+)?$", re.IGNORECASE)
 
 
@@ -61,6 +62,8 @@ class TextReader:
         names = {d.trial for d in table_drafts if d.trial and len(norm_key(d.trial)) >= 4}
         self.table_trials = [(n, _name_re(n)) for n in sorted(names, key=len, reverse=True)]
         self.starts = [m.start for m in self.ner]
+        # the paper reports pooled estimates (a meta-analysis): its counts over studies are pooled too
+        self.pools = any(b.kind == "paragraph" and cues.pooled_re.search(b.text) for b in doc.blocks)
         self.analysis = ""
 
     def mentions(self, a: int, b: int) -> list[Mention]:
@@ -107,7 +110,7 @@ class TextReader:
         ms = self.mentions(a, b)
         product = first_canonical(ms, "PRODUCT")
         if product:
-            ctx.product = product
+            ctx.product = ctx.paragraph_product = product
             pm = next(m for m in ms if m.label == "PRODUCT")
             ctx.product_generic = bool(pm.attrs.get("generic"))
         self.analysis = ctx.data_cut(s, self.cues)  # the data cut this sentence's values belong to
@@ -152,8 +155,12 @@ class TextReader:
             subset = pooled_population(s, self.cues)
         alloc = allocation.read(s, ms, self.cues)
         if how == "pooled":
+            # of a pooled count, only the count over the studies ("… treated 1,277 patients; a further
+            # 134 received chemotherapy": not the 134)
+            counted = self.cues.pooled_count_re.search(s)
+            at = (counted.start("n") if counted.group("n") else counted.start("m")) if counted else -1
             for m in ms:
-                if m.label == "N" and _count(m) is not None:
+                if m.label == "N" and _count(m) is not None and (at < 0 or m.start <= at < m.end):
                     r = _n_reading(m)
                     r.subgroup = subset
                     self._add(study, self._outcome(r, s, a, how))
@@ -238,7 +245,9 @@ class TextReader:
         if trial:
             ctx.trial = trial
             return self._draft(trial=trial, cohort=cohort), "named"
-        if self.cues.pooled_re.search(s):  # "The pooled CR rate was 79% (95% CI 72–85) across 12 studies"
+        # "The pooled CR rate was 79% (95% CI 72–85) across 12 studies"; in a paper pooling studies,
+        # "Five studies with 365 children were included" (the population of its pooled estimates)
+        if self.cues.pooled_re.search(s) or (self.pools and self.cues.pooled_count_re.search(s)):
             d = self._draft(n=None)
             d.design = d.design_word = "pooled"
             return d, "pooled"
@@ -266,11 +275,26 @@ class TextReader:
         # in a report of the trial its title names, an unnamed count is that trial's unless an author
         # or design cue introduces another study
         own = bool(ctx.doc_trial) and not author and not self.cues.design_word(s)
-        if n is not None and (first or author) and not own:
+        # a paragraph of background sentences may introduce its study later ("A phase I study was
+        # carried out using X. 55 patients have been treated with X."): the first counted sentence
+        # of a paragraph no study holds yet opens one when the paragraph names its product
+        later = (
+            not (first or author)
+            and not s[:1].islower()  # not a sentence's tail cut off by a column or page break
+            and ctx.study is None
+            and ctx.topic is None
+            and not ctx.heading_trial
+            and bool(first_canonical(ms, "PRODUCT") or ctx.paragraph_product)
+            and n is not None
+            and self._enrolled(s, n)
+            and not _SUBSET_OPENS.match(s[: n.start])  # "Among 15 patients with X, …"
+        )
+        if n is not None and (first or author or later) and not own:
             # a product carried from an earlier sentence counts only when the vocabulary knows it: a
             # code-shaped word (a device model) must not turn every flow-chart box into a study
             carried = ctx.product if not ctx.product_generic else ""
-            product = first_canonical(ms, "PRODUCT") or ctx.heading_product or carried
+            product = first_canonical(ms, "PRODUCT") or (ctx.paragraph_product if later else "")
+            product = product or ctx.heading_product or carried
             value = _count(n)
             if not product:  # a table row with the same patient count names the product
                 same = [d for d in self.tables if not d.trial and d.n == value and d.product]

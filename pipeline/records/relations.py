@@ -51,11 +51,17 @@ class Relations:
         a = 0
         ms = split_lists(s, ms)  # "PFS at 12 and 24 months": two timepoints
         cohorts = cohort_of_values(s, ms)
-        ms = [m for m in ms if not (m.label == "VALUE" and (in_statistics(s, m.start) or _glued(s, m.start)))]
+        ms = [
+            m
+            for m in ms
+            if not (m.label == "VALUE" and (in_statistics(s, m.start) or _glued(s, m.start) or _rated(s, m)))
+        ]
         depth = _depths(s)
+        named = ""  # the survival metric the sentence's clauses named last, for an implied "the median"
         for m in [*(c for c in _CLAUSE.finditer(s) if not depth[c.start()]), None]:  # not inside "(…; …)"
             b = m.start() + 1 if m else len(s)
             clause = [x for x in ms if x.start >= a and x.end <= b]
+            clause, named = self._implied(s, a, b, clause, named)
             out += self._clause(s, a, b, clause, cohorts)
             a = m.end() if m else b
         return out
@@ -143,6 +149,8 @@ class Relations:
             r = finish(m.canonical, v, self.cues, tp)
             if r is None:
                 continue  # "the follow-up rate was 88.8%": a percentage is no median duration
+            if _RANGE_END.search(s[max(a, v.start - 12) : v.start]):
+                continue  # "a follow-up of 4-9 months": the end of a range is no single value
             if self.cues.mean_re.search(s[max(a, m.start - 16) : m.start]):
                 continue  # "the mean follow-up was 7.8 years": the schema has no means
             if r.metric.endswith("_RATE") and tp is not None:
@@ -162,6 +170,23 @@ class Relations:
             )
         arms.assign(s, out, self.cues.control_words + self.cues.comparator_hints)
         return out
+
+    def _implied(
+        self, s: str, a: int, b: int, clause: list[Mention], named: str
+    ) -> tuple[list[Mention], str]:
+        """A clause naming no metric whose "the median" refers to the survival metric an earlier clause
+        named ("Overall survival data were immature; the median was not reached …"): that metric's
+        median. Returns the clause's mentions and the survival metric named last."""
+        metrics = [x for x in clause if x.label == "METRIC"]
+        if metrics:
+            last = metrics[-1].canonical
+            return clause, last if last in self.cues.median_of else named
+        m = _BARE_MEDIAN.search(s, a, b)
+        if not named or m is None:
+            return clause, named
+        code = self.cues.median_of[named]
+        implied = Mention("METRIC", m.group(), code, m.start(), m.end())
+        return sorted([*clause, implied], key=lambda x: x.start), named
 
     def _zeros(self, s: str, metrics: list[Mention], paired: set[int]) -> list[TextReading]:
         """ "no grade ≥3 ICANS was reported", "without any grade ≥3 CRS or neurotoxicity": 0%."""
@@ -283,6 +308,23 @@ def _glued(s: str, at: int) -> bool:
     """A number glued to the letters of a name ("Z-LM4", "CD19"): part of that name, no value."""
     before = s[max(0, at - 2) : at]
     return bool(re.search(r"[A-Za-z]$|[A-Za-z]-$", before))
+
+
+# after the count k of "k of n patients (x%)": the denominator, then the percentage in parentheses
+_RATE_OF_COUNT = re.compile(
+    r"\s*(?:/|of)\s*(?:the\s+)?\d[\d,]*(?:\s+[A-Za-z-]+){0,3}\s*\(\s*\d+(?:[.·]\d+)?\s*%"
+)
+
+
+# "the median was not reached", "the median was 13.1 months": a median whose metric is not named
+_BARE_MEDIAN = re.compile(r"\bthe\s+median(?=\s+(?:was|were|is|had)\b)", re.IGNORECASE)
+_RANGE_END = re.compile(r"\d\s*(?:[-–]|\bto\s)\s*$")
+
+
+def _rated(s: str, v: Mention) -> bool:
+    """The count k of "CR in 27 of 30 patients (90%)": the percentage after it is the value printed as
+    the rate, so the count gives no row of its own."""
+    return bool(v.attrs.get("denominator")) and bool(_RATE_OF_COUNT.match(s, v.end))
 
 
 def _depths(s: str) -> list[int]:
