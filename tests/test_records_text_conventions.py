@@ -131,3 +131,91 @@ def test_studies_with_a_count_outside_a_meta_analysis_are_no_pooled_study(builde
         ("paragraph", "Two studies with 97 patients evaluated valbo-cel in lymphoma."),
     )
     assert not any(s.design == "pooled" for s in studies)
+
+
+def test_a_paragraph_opening_on_a_known_population_goes_on_with_the_previous_trial(builder):
+    studies, _, got = records(
+        builder,
+        (
+            "paragraph",
+            "In the phase 3 HERON-7 trial, 480 patients with gastric cancer were randomly assigned to "
+            "valbotamab or chemotherapy. The ORR was 52% with valbotamab.",
+        ),
+        (
+            "paragraph",
+            "Across all 480 patients, median PFS was 8.8 months with valbotamab and 4.9 months with "
+            "chemotherapy. The benefit extended to the 121 patients with liver metastases, in whom median "
+            "PFS was 7.1 versus 3.9 months.",
+        ),
+        ("paragraph", "Pike et al. treated 61 patients with valbotamab and the ORR was 44%."),
+    )
+    assert sorted(s.study_id for s in studies) == ["heron-7", "valbotamab/pike-61"]
+    assert {(sid, m, v, arm, sg) for sid, m, v, arm, sg, _, _ in got if m == "PFS_MEDIAN"} == {
+        ("heron-7", "PFS_MEDIAN", 8.8, "", ""),
+        ("heron-7", "PFS_MEDIAN", 4.9, "control", ""),
+        ("heron-7", "PFS_MEDIAN", 7.1, "", "liver metastases"),
+        ("heron-7", "PFS_MEDIAN", 3.9, "control", "liver metastases"),
+    }
+    assert ("heron-7", "N", 121.0, "", "liver metastases") in {(a, b, c, d, e) for a, b, c, d, e, _, _ in got}
+
+
+def test_rates_named_by_a_phrase_and_paired_by_respectively(builder):
+    _, _, got = records(
+        builder,
+        (
+            "paragraph",
+            "In the HERON-3 trial, 500 patients were randomly assigned, 250 to the valbotamab group and 250 "
+            "to the placebo group. The estimated percentage of patients who were alive without disease "
+            "progression at 12 months was 44.1% and 21.7%, respectively.",
+        ),
+    )
+    assert {(m, v, arm, t) for _, m, v, arm, _, t, _ in got if m != "N"} == {
+        ("PFS_RATE", 44.1, "", 12.0),
+        ("PFS_RATE", 21.7, "control", 12.0),
+    }
+
+
+def test_subsets_opening_a_paragraph_stay_with_the_study_before(builder):
+    studies, _, got = records(
+        builder,
+        ("paragraph", "In the phase II ZEPHYR-2 study, 160 patients received valbotamab. The ORR was 51%."),
+        (
+            "paragraph",
+            "At a median follow-up of 11.2 months, the 12-month PFS was 33%; of 48 patients who had "
+            "received CAR-T cells before valbotamab, 31% reached a CR.",
+        ),
+        ("paragraph", "Dravimab was studied in a phase I trial in 131 patients; the ORR was 37%."),
+        (
+            "paragraph",
+            "Activity was retained after CAR-T failure: among 27 patients with DLBCL who had progressed "
+            "after CAR-T therapy and were treated at doses of 40 mg or higher, the ORR was 44.4%.",
+        ),
+    )
+    assert sorted(s.study_id for s in studies) == ["dravimab/study-131", "zephyr-2"]
+    rows = {(sid, m, v, sg != "") for sid, m, v, _, sg, _, _ in got}
+    assert {
+        ("zephyr-2", "PFS_RATE", 33.0, False),
+        ("zephyr-2", "N", 48.0, True),
+        ("zephyr-2", "CR", 31.0, True),
+        ("dravimab/study-131", "N", 27.0, True),
+        ("dravimab/study-131", "DOSE", 40.0, True),
+        ("dravimab/study-131", "ORR", 44.4, True),
+    } <= rows
+
+
+def test_a_design_cue_before_a_trial_name_makes_another_study(builder):
+    studies, outcomes, _ = records(
+        builder,
+        ("paragraph", "In the phase II ZEPHYR-2 study, 160 patients received valbotamab. The ORR was 51%."),
+        (
+            "paragraph",
+            "Real-world data help to judge trial results. A retrospective multicentre cohort included 88 "
+            "patients who received valbotamab outside clinical trials, many of whom would not have met the "
+            "eligibility criteria of ZEPHYR-2. The ORR was 41%.",
+        ),
+    )
+    assert {(s.study_id, s.n) for s in studies} == {("zephyr-2", 160), ("valbotamab/retro-88", 88)}
+    assert {(o.study_id, o.value) for o in outcomes if o.metric == "ORR"} == {
+        ("zephyr-2", 51.0),
+        ("valbotamab/retro-88", 41.0),
+    }

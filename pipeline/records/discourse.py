@@ -49,7 +49,7 @@ class Context:
     paragraph_product: str = ""  # the last product the current paragraph named
     trial: str = ""  # the last trial the section named (for bare cohort cues)
     study: StudyDraft | None = None  # the study of the previous sentence in the paragraph
-    previous: StudyDraft | None = None  # the trial the previous paragraph ended on (for a subset opening)
+    previous: StudyDraft | None = None  # the study the previous paragraph ended on (for a subset opening)
     topic: StudyDraft | None = None  # the first named trial of the paragraph
     doc_trial: str = ""  # the trial the title names
     arms_seen: list[str] = field(default_factory=list)  # arm of each "Assigned to …" flow box so far
@@ -69,7 +69,8 @@ class Context:
         self.paragraph_product = ""
 
     def paragraph(self) -> None:
-        self.previous = self.study if self.study is not None and self.study.trial else None
+        # a study the paragraph ended on, named by its trial or by its count of patients
+        self.previous = self.study if self.study is not None and (self.study.trial or self.study.n) else None
         self.study = self.topic = None
         self.subgroup = self.analysis = self.paragraph_product = ""
 

@@ -30,6 +30,7 @@ from pipeline.records.relations import Relations
 
 _SENT_END = re.compile(r"(?<=[.!?])(?:\d{1,3}(?:[-–,]\d{1,3})*)?\s+(?=[A-Z(\d])")
 _NO_SPLIT = re.compile(r"(?:\bet al|\bvs|\be\.g|\bi\.e|\bFig|\bref|\bno|\bapprox|\bca)\.$", re.IGNORECASE)
+_KNOWN_COUNT = re.compile(r"\b(?:the|all|these|those|both)\s+$", re.IGNORECASE)
 _SUBSET_OPENS = re.compile(r"^\s*(?:among|in|of|for)\s+(?:the\s+)?(?:remaining\s+)?$", re.IGNORECASE)
 _COUNT_OPENS = re.compile(r"^\s*(?:(?:among|in|of|for)\s+)?(?:the\s+)?(?:remaining\s+)?$", re.IGNORECASE)
 
@@ -190,7 +191,7 @@ class TextReader:
         for r in readings:
             if scope and r.start >= at and not r.subgroup:
                 r.subgroup = scope
-            r.subgroup = next((p[0] for p in reversed(parts) if p[2] <= r.start), r.subgroup)
+            r.subgroup = next((p[0] for p in reversed(parts) if p[1].start <= r.start), r.subgroup)
             # a value of one of several cohorts the sentence lists goes to that cohort of the trial
             target = self._draft(trial=trial, cohort=r.cohort) if r.cohort and trial else study
             # "In ALPHA-1 the ORR was 60%, whereas in BETA-2 it was 45%": the trial of the value's clause
@@ -232,8 +233,12 @@ class TextReader:
     def _resolve(self, s: str, ms: list[Mention], ctx: Context, first: bool) -> tuple[StudyDraft | None, str]:
         trial_m = next((m for m in ms if m.label == "TRIAL"), None)
         n_m = next((m for m in ms if m.label == "N"), None)
-        if first and trial_m is not None and n_m is not None and n_m.start < trial_m.start:
-            trial_m = None  # "120 patients were evaluated, 70% of whom were ineligible for the X trial"
+        # "120 patients were evaluated, 70% of whom were ineligible for the X trial"; "A retrospective
+        # cohort included 96 patients treated outside the X trial": a count before the trial name
+        # opening a paragraph or with a design cue is another study's
+        early = first or bool(self.cues.design_word(s))
+        if early and trial_m is not None and n_m is not None and n_m.start < trial_m.start:
+            trial_m = None
         named, span = self._table_trial(s, ms, first)
         trial = named
         # NER's trial wins unless a table's longer name holds it ("ALPHA NHL-1" around "NHL-1")
@@ -269,9 +274,23 @@ class TextReader:
         parts = count_scope(s, ms, self.cues) if base is not None and not author else []
         # fewer patients than the study enrolled (a larger count is another population, not its part)
         fewer = parts and all(base.n is None or (_count(p[1]) or 0) < base.n for p in parts)
-        if base is not None and fewer and not first_canonical(ms, "PRODUCT"):
+        # "… of 52 patients who had received X before glofitamab": the study's own product is no new study
+        product = first_canonical(ms, "PRODUCT")
+        if base is not None and fewer and (not product or norm_key(product) == norm_key(base.product)):
             return base, "subset"
         n = next((m for m in ms if m.label == "N" and _count(m) is not None), None)
+        # a paragraph opening on a population the reader already knows ("Across all 557 patients, …",
+        # "The benefit extended to the 291 patients with X", "Among patients with X, 43 assigned to …")
+        # goes on with the trial the previous paragraph ended on; a new study needs an author or design
+        if (
+            first
+            and ctx.previous is not None
+            and n is not None
+            and not author
+            and not self.cues.design_word(s)
+            and (_KNOWN_COUNT.search(s[: n.start]) or self.cues.scope_opening_re.match(s))
+        ):
+            return ctx.previous, "carried"
         # in a report of the trial its title names, an unnamed count is that trial's unless an author
         # or design cue introduces another study
         own = bool(ctx.doc_trial) and not author and not self.cues.design_word(s)

@@ -57,11 +57,9 @@ class Relations:
             if not (m.label == "VALUE" and (in_statistics(s, m.start) or _glued(s, m.start) or _rated(s, m)))
         ]
         depth = _depths(s)
-        named = ""  # the survival metric the sentence's clauses named last, for an implied "the median"
         for m in [*(c for c in _CLAUSE.finditer(s) if not depth[c.start()]), None]:  # not inside "(…; …)"
             b = m.start() + 1 if m else len(s)
             clause = [x for x in ms if x.start >= a and x.end <= b]
-            clause, named = self._implied(s, a, b, clause, named)
             out += self._clause(s, a, b, clause, cohorts)
             a = m.end() if m else b
         return out
@@ -170,23 +168,6 @@ class Relations:
             )
         arms.assign(s, out, self.cues.control_words + self.cues.comparator_hints)
         return out
-
-    def _implied(
-        self, s: str, a: int, b: int, clause: list[Mention], named: str
-    ) -> tuple[list[Mention], str]:
-        """A clause naming no metric whose "the median" refers to the survival metric an earlier clause
-        named ("Overall survival data were immature; the median was not reached …"): that metric's
-        median. Returns the clause's mentions and the survival metric named last."""
-        metrics = [x for x in clause if x.label == "METRIC"]
-        if metrics:
-            last = metrics[-1].canonical
-            return clause, last if last in self.cues.median_of else named
-        m = _BARE_MEDIAN.search(s, a, b)
-        if not named or m is None:
-            return clause, named
-        code = self.cues.median_of[named]
-        implied = Mention("METRIC", m.group(), code, m.start(), m.end())
-        return sorted([*clause, implied], key=lambda x: x.start), named
 
     def _zeros(self, s: str, metrics: list[Mention], paired: set[int]) -> list[TextReading]:
         """ "no grade ≥3 ICANS was reported", "without any grade ≥3 CRS or neurotoxicity": 0%."""
@@ -316,8 +297,6 @@ _RATE_OF_COUNT = re.compile(
 )
 
 
-# "the median was not reached", "the median was 13.1 months": a median whose metric is not named
-_BARE_MEDIAN = re.compile(r"\bthe\s+median(?=\s+(?:was|were|is|had)\b)", re.IGNORECASE)
 _RANGE_END = re.compile(r"\d\s*(?:[-–]|\bto\s)\s*$")
 
 
