@@ -219,3 +219,23 @@ def test_a_design_cue_before_a_trial_name_makes_another_study(builder):
         ("zephyr-2", 51.0),
         ("valbotamab/retro-88", 41.0),
     }
+
+
+def test_respectively_over_three_cohorts_pairs_each_list_by_position(builder):
+    _, _, got = records(
+        builder,
+        (
+            "paragraph",
+            "The phase II OSPREY-5 study enrolled 190 patients. At a median follow-up of 14.2 months, the ORR "
+            "was 61.4%, 33.8% and 22.5%, and the median PFS 10.3, 6.1 and 3.9 months in the KRAS-high, "
+            "KRAS-low and KRAS-zero cohorts, respectively.",
+        ),
+    )
+    assert {(sid, m, v) for sid, m, v, *_ in got if m in ("ORR", "PFS_MEDIAN")} == {
+        ("osprey-5/kras-high", "ORR", 61.4),
+        ("osprey-5/kras-low", "ORR", 33.8),
+        ("osprey-5/kras-zero", "ORR", 22.5),
+        ("osprey-5/kras-high", "PFS_MEDIAN", 10.3),
+        ("osprey-5/kras-low", "PFS_MEDIAN", 6.1),
+        ("osprey-5/kras-zero", "PFS_MEDIAN", 3.9),
+    }
