@@ -239,3 +239,29 @@ def test_respectively_over_three_cohorts_pairs_each_list_by_position(builder):
         ("osprey-5/kras-low", "PFS_MEDIAN", 6.1),
         ("osprey-5/kras-zero", "PFS_MEDIAN", 3.9),
     }
+
+
+def test_of_enrolled_patients_those_treated_are_the_study(builder):
+    studies, _, got = records(
+        builder,
+        (
+            "paragraph",
+            "The largest study was the registry analysis of Morland et al. Of 312 patients registered for "
+            "commercial valbo-cel, 207 had received an infusion. The CR rate among the 207 infused "
+            "patients was 81%.",
+        ),
+        (
+            "paragraph",
+            "KESTREL-9 was the pivotal study of valbo-cel. Of 96 patients enrolled, 71 received an infusion "
+            "in the pivotal cohort. The CR rate was 74%.",
+        ),
+    )
+    assert {(s.study_id, s.n) for s in studies} == {("valbo-cel/rwe-207", 207), ("kestrel-9", 71)}
+    assert {(sid, m, v, sg) for sid, m, v, _, sg, _, _ in got} == {
+        ("valbo-cel/rwe-207", "N", 207.0, ""),
+        ("valbo-cel/rwe-207", "N", 312.0, "registered"),
+        ("valbo-cel/rwe-207", "CR", 81.0, ""),
+        ("kestrel-9", "N", 71.0, ""),
+        ("kestrel-9", "N", 96.0, "enrolled"),
+        ("kestrel-9", "CR", 74.0, ""),
+    }

@@ -155,6 +155,7 @@ class TextReader:
         if how == "pooled":  # every value of a pooled estimate is of the population the sentence names
             subset = pooled_population(s, self.cues)
         alloc = allocation.read(s, ms, self.cues)
+        treated = self.cues.treated_of_enrolled_re.search(s)
         if how == "pooled":
             # of a pooled count, only the count over the studies ("… treated 1,277 patients; a further
             # 134 received chemotherapy": not the 134)
@@ -165,6 +166,15 @@ class TextReader:
                     r = _n_reading(m)
                     r.subgroup = subset
                     self._add(study, self._outcome(r, s, a, how))
+        elif treated is not None and how != "paper":
+            # "Of 410 patients registered, 255 had received an infusion": 255 is the study's n, 410
+            # the count of the population the verb names
+            whole, before = _count_reading(treated, "b"), _count_reading(treated, "a")
+            before.subgroup = treated.group("g").lower()
+            study.n = study.n if study.n is not None else int(whole.value)
+            if not has_n:
+                self._add(study, self._outcome(whole, s, a, how))
+            self._add(study, self._outcome(before, s, a, how))
         elif alloc is not None:  # "randomised to A (n = 402) or B (n = 398)": each arm's n, and the total
             study.n = study.n if study.n is not None else alloc.total
             for r in alloc.readings:
@@ -314,7 +324,8 @@ class TextReader:
             carried = ctx.product if not ctx.product_generic else ""
             product = first_canonical(ms, "PRODUCT") or (ctx.paragraph_product if later else "")
             product = product or ctx.heading_product or carried
-            value = _count(n)
+            treated = self.cues.treated_of_enrolled_re.search(s)  # "Of 410 registered, 255 received X"
+            value = _count(n) if treated is None else int(_count_reading(treated, "b").value)
             if not product:  # a table row with the same patient count names the product
                 same = [d for d in self.tables if not d.trial and d.n == value and d.product]
                 product = same[0].product if len(same) == 1 else ""
@@ -401,6 +412,15 @@ def _n_reading(n: Mention):
 
     v = float(_count(n) or 0)
     return TextReading("N", v, "patients", start=n.start, end=n.end, metric_start=n.start, metric_end=n.end)
+
+
+def _count_reading(m: re.Match[str], group: str):
+    """An N reading of a count a cue regex found (group `group`, printed "1,277" or "255")."""
+    from pipeline.records.relations import TextReading
+
+    v = float(m.group(group).replace(",", ""))
+    a, b = m.span(group)
+    return TextReading("N", v, "patients", start=a, end=b, metric_start=a, metric_end=b)
 
 
 def _count(m: Mention) -> int | None:
