@@ -265,3 +265,23 @@ def test_of_enrolled_patients_those_treated_are_the_study(builder):
         ("kestrel-9", "N", 96.0, "enrolled"),
         ("kestrel-9", "CR", 74.0, ""),
     }
+
+
+def test_values_among_patients_evaluable_for_a_test_are_that_subgroup(builder):
+    _, _, got = records(
+        builder,
+        (
+            "paragraph",
+            "Norwood et al. treated 57 adults with valbo-cel and reported a CR rate of 79%. MRD-negative CR "
+            "was achieved in 61% of the 44 patients evaluable for MRD. Of 12 patients evaluable for MRD "
+            "status, 83% were MRD-negative.",
+        ),
+    )
+    assert {(m, v, sg) for _, m, v, _, sg, _, _ in got} == {
+        ("N", 57.0, ""),
+        ("CR", 79.0, ""),
+        ("N", 44.0, "MRD-evaluable"),
+        ("MRD_NEG", 61.0, "MRD-evaluable"),
+        ("N", 12.0, "MRD-evaluable"),
+        ("MRD_NEG", 83.0, "MRD-evaluable"),
+    }

@@ -164,12 +164,19 @@ def count_scope(s: str, ms: list[Mention], cues: Cues) -> list[tuple[str, Mentio
     for m in cues.scope_count_re.finditer(s):
         n = next((x for x in ms if x.label == "N" and x.start <= m.start("n") < x.end), None)
         if n is not None:
-            label = " ".join(m.group("g").split())
+            label = " ".join((m.group("g") or _evaluable(m.group("e") or "")).split())
             label = (
                 re.sub(r"^(?:with|who\s+(?:had\s+)?(?:received|been)?)\s*", "", label, flags=re.I) or label
             )
             out.append((cues.subgroups.get(label.lower(), label), n, m.end()))
     return out
+
+
+def _evaluable(phrase: str) -> str:
+    """ "evaluable for MRD status" -> "MRD-evaluable"."""
+    what = re.sub(r"^evaluable\s+for\s+", "", phrase.strip(), flags=re.I)
+    what = re.sub(r"\s+(?:status|assessment|testing)$", "", what, flags=re.I)
+    return f"{what}-evaluable"
 
 
 def clause_trial(s: str, trials: list[Mention], at: int) -> str:

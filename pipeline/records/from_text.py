@@ -30,6 +30,7 @@ from pipeline.records.relations import Relations
 
 _SENT_END = re.compile(r"(?<=[.!?])(?:\d{1,3}(?:[-–,]\d{1,3})*)?\s+(?=[A-Z(\d])")
 _NO_SPLIT = re.compile(r"(?:\bet al|\bvs|\be\.g|\bi\.e|\bFig|\bref|\bno|\bapprox|\bca)\.$", re.IGNORECASE)
+_OF_THE = re.compile(r"\s*of\s+(?:the\s+)?", re.IGNORECASE)
 _KNOWN_COUNT = re.compile(r"\b(?:the|all|these|those|both)\s+$", re.IGNORECASE)
 _SUBSET_OPENS = re.compile(r"^\s*(?:among|in|of|for)\s+(?:the\s+)?(?:remaining\s+)?$", re.IGNORECASE)
 _COUNT_OPENS = re.compile(r"^\s*(?:(?:among|in|of|for)\s+)?(?:the\s+)?(?:remaining\s+)?$", re.IGNORECASE)
@@ -201,7 +202,16 @@ class TextReader:
         for r in readings:
             if scope and r.start >= at and not r.subgroup:
                 r.subgroup = scope
-            r.subgroup = next((p[0] for p in reversed(parts) if p[1].start <= r.start), r.subgroup)
+            # the subgroup of a count phrase holds for the values after its count, and for a value
+            # right before it ("67% of the 48 patients evaluable for MRD")
+            r.subgroup = next(
+                (
+                    p[0]
+                    for p in reversed(parts)
+                    if p[1].start <= r.start or _OF_THE.fullmatch(s[r.end : p[1].start])
+                ),
+                r.subgroup,
+            )
             # a value of one of several cohorts the sentence lists goes to that cohort of the trial
             target = self._draft(trial=trial, cohort=r.cohort) if r.cohort and trial else study
             # "In ALPHA-1 the ORR was 60%, whereas in BETA-2 it was 45%": the trial of the value's clause
@@ -299,6 +309,7 @@ class TextReader:
             and not author
             and not self.cues.design_word(s)
             and (_KNOWN_COUNT.search(s[: n.start]) or self.cues.scope_opening_re.match(s))
+            and (ctx.previous.n is None or (_count(n) or 0) <= ctx.previous.n)  # no larger population
         ):
             return ctx.previous, "carried"
         # in a report of the trial its title names, an unnamed count is that trial's unless an author
