@@ -57,17 +57,22 @@ def _respectively(s: str, values: list[Mention], cohorts: list[Mention]) -> dict
     if cohorts[0].start < values[-1].end or not _RESPECTIVELY.search(s, cohorts[-1].end):
         return {}
     names = list(dict.fromkeys(c.canonical for c in cohorts))
-    runs: list[list[Mention]] = []
-    for v in values:
-        if runs and _LISTED.match(s[runs[-1][-1].end : v.start]):
-            runs[-1].append(v)
-        else:
-            runs.append([v])
     out: dict[int, str] = {}
-    for run in runs:
+    for run in runs(values, s, _LISTED):
         if len(run) == len(names):
             out |= {id(v): c for v, c in zip(run, names, strict=True)}
     return out
 
 
 _RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
+
+
+def runs(items: list[Mention], s: str, gap: re.Pattern[str]) -> list[list[Mention]]:
+    """Mentions in printed order grouped into lists: one run while only `gap` text lies between them."""
+    out: list[list[Mention]] = []
+    for it in items:
+        if out and gap.match(s[out[-1][-1].end : it.start]):
+            out[-1].append(it)
+        else:
+            out.append([it])
+    return out

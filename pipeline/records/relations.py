@@ -18,6 +18,7 @@ from pipeline.ner import parse_scientific
 from pipeline.records import arms
 from pipeline.records.cells import Reading, finish
 from pipeline.records.cohorts import cohort_of_values
+from pipeline.records.cohorts import runs as _runs
 from pipeline.records.cues import Cues, phrase_pattern
 from pipeline.records.timepoints import Timepoints, split_lists
 
@@ -325,13 +326,3 @@ def in_statistics(s: str, at: int) -> bool:
     close = s.find(")", at)
     inner = s[open_at + 1 : close if close >= 0 else len(s)]
     return bool(_STATS.search(inner))
-
-
-def _runs(items: list[Mention], s: str, gap: re.Pattern[str]) -> list[list[Mention]]:
-    runs: list[list[Mention]] = []
-    for it in items:
-        if runs and gap.match(s[runs[-1][-1].end : it.start]):
-            runs[-1].append(it)
-        else:
-            runs.append([it])
-    return runs
