@@ -259,7 +259,7 @@ class TextReader:
         early = first or bool(self.cues.design_word(s))
         if early and trial_m is not None and n_m is not None and n_m.start < trial_m.start:
             trial_m = None
-        named, span = self._table_trial(s, ms, first)
+        named, span = self._table_trial(s, ms, early)
         trial = named
         # NER's trial wins unless a table's longer name holds it ("ALPHA NHL-1" around "NHL-1")
         if trial_m is not None and not (named and span[0] <= trial_m.start < trial_m.end <= span[1]):
