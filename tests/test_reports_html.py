@@ -4,7 +4,6 @@ everything escaped; Data Docs built from a relative output folder and read offli
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path

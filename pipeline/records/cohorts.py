@@ -3,7 +3,9 @@
 1. a cohort cue right after a value ("85% in cohort A and 73.7% in cohort B"), or after a list of
    values it then holds for ("85% and 60% in cohort A and 70% and 50% in cohort B");
 2. cohorts listed before as many values ("In cohorts A and B, the CR rates were 60% and 50%");
-3. cohorts interleaved with values, each value to the cue before it ("cohort A, ORR 85%; cohort B, 70%").
+3. cohorts interleaved with values, each value to the cue before it ("cohort A, ORR 85%; cohort B, 70%");
+4. lists of values, then the cohorts and "respectively" ("the ORR was 61%, 34% and 23%, and the median
+   PFS 10.3, 6.1 and 3.9 months in the A, B and C cohorts, respectively"): each list by position.
 Nothing is assigned when the counts do not line up: the sentence then stays with its study."""
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ def cohort_of_values(s: str, ms: list[Mention]) -> dict[int, str]:
             follows |= {id(x): c.canonical for x in run}
     if set(follows.values()) == {c.canonical for c in cohorts}:
         return follows
+    resp = _respectively(s, values, cohorts)
+    if resp:
+        return resp
     if cohorts[-1].end <= values[0].start and len(values) == len(cohorts):
         return {id(v): c.canonical for v, c in zip(values, cohorts, strict=True)}
     if cohorts[0].end <= values[0].start:
@@ -45,3 +50,29 @@ def cohort_of_values(s: str, ms: list[Mention]) -> dict[int, str]:
         every = {c.canonical for c in cohorts}
         return out if set(out.values()) == every else {}
     return {}
+
+
+def _respectively(s: str, values: list[Mention], cohorts: list[Mention]) -> dict[int, str]:
+    """Rule 4: every list of as many values as cohorts before the cohorts, paired by position."""
+    if cohorts[0].start < values[-1].end or not _RESPECTIVELY.search(s, cohorts[-1].end):
+        return {}
+    names = list(dict.fromkeys(c.canonical for c in cohorts))
+    out: dict[int, str] = {}
+    for run in runs(values, s, _LISTED):
+        if len(run) == len(names):
+            out |= {id(v): c for v, c in zip(run, names, strict=True)}
+    return out
+
+
+_RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
+
+
+def runs(items: list[Mention], s: str, gap: re.Pattern[str]) -> list[list[Mention]]:
+    """Mentions in printed order grouped into lists: one run while only `gap` text lies between them."""
+    out: list[list[Mention]] = []
+    for it in items:
+        if out and gap.match(s[out[-1][-1].end : it.start]):
+            out[-1].append(it)
+        else:
+            out.append([it])
+    return out

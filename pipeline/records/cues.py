@@ -65,6 +65,8 @@ class Cues:
     data_cut_re: re.Pattern[str]  # a named data cut ("at the final analysis", "with longer follow-up")
     pooled_re: re.Pattern[str]  # a pooled estimate of a meta-analysis ("the pooled CR rate")
     pooled_population_re: re.Pattern[str]  # its population, group `g`
+    treated_of_enrolled_re: re.Pattern[str]  # "Of 410 registered, 255 received X": groups a, g, b
+    pooled_count_re: re.Pattern[str]  # a patient count over several included studies, group `n`/`m`
     table: TableCues | None = None  # how table headers and labels are read (tablecells.py)
     unnamed: Unnamed = field(default_factory=Unnamed)  # studies without a product name (unnamed.py)
 
@@ -158,6 +160,8 @@ def compile_cues(rules: Rules) -> Cues:
         pooled_population_re=re.compile(
             (rec.get("pooled") or {}).get("population") or r"(?!x)x", re.IGNORECASE
         ),
+        treated_of_enrolled_re=re.compile(rec.get("treated_of_enrolled") or r"(?!x)x"),
+        pooled_count_re=re.compile((rec.get("pooled") or {}).get("count") or r"(?!x)x", re.IGNORECASE),
         scope_count_re=re.compile(scope.get("count") or r"(?!x)x", re.IGNORECASE),
         scope_anaphora_re=re.compile(scope.get("anaphora") or r"(?!x)x", re.IGNORECASE),
         mean_re=re.compile(

@@ -46,9 +46,10 @@ class Context:
     heading_product: str = ""
     product: str = ""  # the last product the section named
     product_generic: bool = False  # it was found by shape only (a code name), not the vocabulary
+    paragraph_product: str = ""  # the last product the current paragraph named
     trial: str = ""  # the last trial the section named (for bare cohort cues)
     study: StudyDraft | None = None  # the study of the previous sentence in the paragraph
-    previous: StudyDraft | None = None  # the trial the previous paragraph ended on (for a subset opening)
+    previous: StudyDraft | None = None  # the study the previous paragraph ended on (for a subset opening)
     topic: StudyDraft | None = None  # the first named trial of the paragraph
     doc_trial: str = ""  # the trial the title names
     arms_seen: list[str] = field(default_factory=list)  # arm of each "Assigned to …" flow box so far
@@ -65,11 +66,13 @@ class Context:
         self.product = self.heading_product or self.product
         self.trial = self.heading_trial or next((m.canonical for m in ms if m.label == "TRIAL"), "")
         self.study = self.previous = self.topic = None
+        self.paragraph_product = ""
 
     def paragraph(self) -> None:
-        self.previous = self.study if self.study is not None and self.study.trial else None
+        # a study the paragraph ended on, named by its trial or by its count of patients
+        self.previous = self.study if self.study is not None and (self.study.trial or self.study.n) else None
         self.study = self.topic = None
-        self.subgroup = self.analysis = ""
+        self.subgroup = self.analysis = self.paragraph_product = ""
 
     def data_cut(self, s: str, cues: Cues) -> str:
         """The data cut a sentence names holds for it and the paragraph's next sentences."""
@@ -149,7 +152,7 @@ def pooled_population(s: str, cues: Cues) -> str:
     """The population of a pooled estimate ("… across 12 studies of CAR-T cells in B-ALL (n = 686)",
     "in paediatric studies"): the phrase after the last "in"/"with" before a number, else the default."""
     m = cues.pooled_population_re.search(s)
-    label = " ".join(m.group("g").split()) if m else ""
+    label = " ".join(m.group("g").split()).rstrip(".") if m else ""
     return label or "all included studies"
 
 
@@ -161,12 +164,19 @@ def count_scope(s: str, ms: list[Mention], cues: Cues) -> list[tuple[str, Mentio
     for m in cues.scope_count_re.finditer(s):
         n = next((x for x in ms if x.label == "N" and x.start <= m.start("n") < x.end), None)
         if n is not None:
-            label = " ".join(m.group("g").split())
+            label = " ".join((m.group("g") or _evaluable(m.group("e") or "")).split())
             label = (
                 re.sub(r"^(?:with|who\s+(?:had\s+)?(?:received|been)?)\s*", "", label, flags=re.I) or label
             )
             out.append((cues.subgroups.get(label.lower(), label), n, m.end()))
     return out
+
+
+def _evaluable(phrase: str) -> str:
+    """ "evaluable for MRD status" -> "MRD-evaluable"."""
+    what = re.sub(r"^evaluable\s+for\s+", "", phrase.strip(), flags=re.I)
+    what = re.sub(r"\s+(?:status|assessment|testing)$", "", what, flags=re.I)
+    return f"{what}-evaluable"
 
 
 def clause_trial(s: str, trials: list[Mention], at: int) -> str:

@@ -33,6 +33,7 @@ _NO_SPLIT = re.compile(r"(?:\bet al|\bvs|\be\.g|\bi\.e|\bFig|\bref|\bno|\bapprox
 _ENROLLED_IN = re.compile(
     r"^\s*(?:patients\s+)?(?:enrolled|included|treated)\s+(?:in|on)\s+(?:the\s+)?$", re.I
 )
+_OF_THE = re.compile(r"\s*of\s+(?:the\s+)?", re.IGNORECASE)
 _COUNT_OPENS = re.compile(r"^\s*(?:(?:among|in|of|for)\s+)?(?:the\s+)?(?:remaining\s+)?$", re.IGNORECASE)
 
 
@@ -64,6 +65,8 @@ class TextReader:
         names = {d.trial for d in table_drafts if d.trial and len(norm_key(d.trial)) >= 4}
         self.table_trials = [(n, _name_re(n)) for n in sorted(names, key=len, reverse=True)]
         self.starts = [m.start for m in self.ner]
+        # the paper reports pooled estimates (a meta-analysis): its counts over studies are pooled too
+        self.pools = any(b.kind == "paragraph" and cues.pooled_re.search(b.text) for b in doc.blocks)
         self.analysis = ""
         self.para = _Paragraph()
 
@@ -112,7 +115,7 @@ class TextReader:
         ms = self.mentions(a, b)
         product = first_canonical(ms, "PRODUCT")
         if product:
-            ctx.product = product
+            ctx.product = ctx.paragraph_product = product
             pm = next(m for m in ms if m.label == "PRODUCT")
             ctx.product_generic = bool(pm.attrs.get("generic"))
         self.analysis = ctx.data_cut(s, self.cues)  # the data cut this sentence's values belong to
@@ -160,12 +163,26 @@ class TextReader:
         if how == "pooled":  # every value of a pooled estimate is of the population the sentence names
             subset = pooled_population(s, self.cues)
         alloc = allocation.read(s, ms, self.cues)
+        treated = self.cues.treated_of_enrolled_re.search(s)
         if how == "pooled":
+            # of a pooled count, only the count over the studies ("… treated 1,277 patients; a further
+            # 134 received chemotherapy": not the 134)
+            counted = self.cues.pooled_count_re.search(s)
+            at = (counted.start("n") if counted.group("n") else counted.start("m")) if counted else -1
             for m in ms:
-                if m.label == "N" and _count(m) is not None:
+                if m.label == "N" and _count(m) is not None and (at < 0 or m.start <= at < m.end):
                     r = _n_reading(m)
                     r.subgroup = subset
                     self._add(study, self._outcome(r, s, a, how))
+        elif treated is not None and how != "paper":
+            # "Of 410 patients registered, 255 had received an infusion": 255 is the study's n, 410
+            # the count of the population the verb names
+            whole, before = _count_reading(treated, "b"), _count_reading(treated, "a")
+            before.subgroup = treated.group("g").lower()
+            study.n = study.n if study.n is not None else int(whole.value)
+            if not has_n:
+                self._add(study, self._outcome(whole, s, a, how))
+            self._add(study, self._outcome(before, s, a, how))
         elif alloc is not None:  # "randomised to A (n = 402) or B (n = 398)": each arm's n, and the total
             study.n = study.n if study.n is not None else alloc.total
             for r in alloc.readings:
@@ -192,7 +209,16 @@ class TextReader:
         for r in readings:
             if scope and r.start >= at and not r.subgroup:
                 r.subgroup = scope
-            r.subgroup = next((p[0] for p in reversed(parts) if p[2] <= r.start), r.subgroup)
+            # the subgroup of a count phrase holds for the values after its count, and for a value
+            # right before it ("67% of the 48 patients evaluable for MRD")
+            r.subgroup = next(
+                (
+                    p[0]
+                    for p in reversed(parts)
+                    if p[1].start <= r.start or _OF_THE.fullmatch(s[r.end : p[1].start])
+                ),
+                r.subgroup,
+            )
             # a value of one of several cohorts the sentence lists goes to that cohort of the trial
             target = self._draft(trial=trial, cohort=r.cohort) if r.cohort and trial else study
             # "In ALPHA-1 the ORR was 60%, whereas in BETA-2 it was 45%": the trial of the value's clause
@@ -253,7 +279,9 @@ class TextReader:
         if trial:
             ctx.trial = trial
             return self._draft(trial=trial, cohort=cohort), "named"
-        if self.cues.pooled_re.search(s):  # "The pooled CR rate was 79% (95% CI 72–85) across 12 studies"
+        # "The pooled CR rate was 79% (95% CI 72–85) across 12 studies"; in a paper pooling studies,
+        # "Five studies with 365 children were included" (the population of its pooled estimates)
+        if self.cues.pooled_re.search(s) or (self.pools and self.cues.pooled_count_re.search(s)):
             d = self._draft(n=None)
             d.design = d.design_word = "pooled"
             return d, "pooled"
@@ -285,7 +313,9 @@ class TextReader:
         parts = count_scope(s, ms, self.cues) if base is not None and not author else []
         # fewer patients than the study enrolled (a larger count is another population, not its part)
         fewer = parts and all(base.n is None or (_count(p[1]) or 0) < base.n for p in parts)
-        if base is not None and fewer and not first_canonical(ms, "PRODUCT"):
+        # "… of 52 patients who had received X before glofitamab": the study's own product is no new study
+        product = first_canonical(ms, "PRODUCT")
+        if base is not None and fewer and (not product or norm_key(product) == norm_key(base.product)):
             return base, "subset"
         if n is not None and (first or author) and not own:
             intro = self._intro(s, ms, ctx, n, author)
@@ -311,8 +341,8 @@ class TextReader:
         without one ("Okafor et al. reported …. 9 patients were treated …"), or a product other than
         the current study's ("55 patients have been treated with AB-123")."""
         u = self.cues.unnamed
-        if (_count(n) or 0) < 2:
-            return False  # "one patient relapsed": an event, not a study's patients
+        if (_count(n) or 0) < 2 or not self._enrolled(s, n):
+            return False  # "one patient relapsed", "874 were screened": not a study's patients
         named = ctx.heading_trial or any(
             x is not None and x.trial for x in (ctx.study, ctx.topic, ctx.previous)
         )
@@ -354,7 +384,8 @@ class TextReader:
         product = product or ctx.heading_product or carried
         if product == self.para.label[0] and not label:
             target = self.para.label[1]
-        value = _count(n)
+        treated = self.cues.treated_of_enrolled_re.search(s)  # "Of 410 registered, 255 received X"
+        value = _count(n) if treated is None else int(_count_reading(treated, "b").value)
         if not product:  # a table row with the same patient count names the product
             same = [d for d in self.tables if not d.trial and d.n == value and d.product]
             product = same[0].product if len(same) == 1 else ""
@@ -450,6 +481,15 @@ def _n_reading(n: Mention):
 
     v = float(_count(n) or 0)
     return TextReading("N", v, "patients", start=n.start, end=n.end, metric_start=n.start, metric_end=n.end)
+
+
+def _count_reading(m: re.Match[str], group: str):
+    """An N reading of a count a cue regex found (group `group`, printed "1,277" or "255")."""
+    from pipeline.records.relations import TextReading
+
+    v = float(m.group(group).replace(",", ""))
+    a, b = m.span(group)
+    return TextReading("N", v, "patients", start=a, end=b, metric_start=a, metric_end=b)
 
 
 def _count(m: Mention) -> int | None:

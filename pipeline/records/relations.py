@@ -18,6 +18,7 @@ from pipeline.ner import parse_scientific
 from pipeline.records import arms
 from pipeline.records.cells import Reading, finish
 from pipeline.records.cohorts import cohort_of_values
+from pipeline.records.cohorts import runs as _runs
 from pipeline.records.cues import Cues, phrase_pattern
 from pipeline.records.timepoints import Timepoints, split_lists
 
@@ -51,7 +52,11 @@ class Relations:
         a = 0
         ms = split_lists(s, ms)  # "PFS at 12 and 24 months": two timepoints
         cohorts = cohort_of_values(s, ms)
-        ms = [m for m in ms if not (m.label == "VALUE" and (in_statistics(s, m.start) or _glued(s, m.start)))]
+        ms = [
+            m
+            for m in ms
+            if not (m.label == "VALUE" and (in_statistics(s, m.start) or _glued(s, m.start) or _rated(s, m)))
+        ]
         depth = _depths(s)
         for m in [*(c for c in _CLAUSE.finditer(s) if not depth[c.start()]), None]:  # not inside "(…; …)"
             b = m.start() + 1 if m else len(s)
@@ -143,6 +148,8 @@ class Relations:
             r = finish(m.canonical, v, self.cues, tp)
             if r is None:
                 continue  # "the follow-up rate was 88.8%": a percentage is no median duration
+            if _RANGE_END.search(s[max(a, v.start - 12) : v.start]):
+                continue  # "a follow-up of 4-9 months": the end of a range is no single value
             if self.cues.mean_re.search(s[max(a, m.start - 16) : m.start]):
                 continue  # "the mean follow-up was 7.8 years": the schema has no means
             if r.metric.endswith("_RATE") and tp is not None:
@@ -285,6 +292,21 @@ def _glued(s: str, at: int) -> bool:
     return bool(re.search(r"[A-Za-z]$|[A-Za-z]-$", before))
 
 
+# after the count k of "k of n patients (x%)": the denominator, then the percentage in parentheses
+_RATE_OF_COUNT = re.compile(
+    r"\s*(?:/|of)\s*(?:the\s+)?\d[\d,]*(?:\s+[A-Za-z-]+){0,3}\s*\(\s*\d+(?:[.·]\d+)?\s*%"
+)
+
+
+_RANGE_END = re.compile(r"\d\s*(?:[-–]|\bto\s)\s*$")
+
+
+def _rated(s: str, v: Mention) -> bool:
+    """The count k of "CR in 27 of 30 patients (90%)": the percentage after it is the value printed as
+    the rate, so the count gives no row of its own."""
+    return bool(v.attrs.get("denominator")) and bool(_RATE_OF_COUNT.match(s, v.end))
+
+
 def _depths(s: str) -> list[int]:
     """Parenthesis depth at each offset of s."""
     out, d = [], 0
@@ -304,13 +326,3 @@ def in_statistics(s: str, at: int) -> bool:
     close = s.find(")", at)
     inner = s[open_at + 1 : close if close >= 0 else len(s)]
     return bool(_STATS.search(inner))
-
-
-def _runs(items: list[Mention], s: str, gap: re.Pattern[str]) -> list[list[Mention]]:
-    runs: list[list[Mention]] = []
-    for it in items:
-        if runs and gap.match(s[runs[-1][-1].end : it.start]):
-            runs[-1].append(it)
-        else:
-            runs.append([it])
-    return runs
