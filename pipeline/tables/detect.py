@@ -22,6 +22,7 @@ from pipeline.tables.geometry import (
     cluster,
     column_gaps,
     group_lines,
+    page_rules,
     split_line,
     split_rules,
     straddles,
@@ -44,7 +45,7 @@ def find(page: Page) -> list[Region]:
         return []
     lines = group_lines(page.words)
     height = text_height(lines)
-    hs, vs = split_rules(page.rules)
+    hs, vs = split_rules(page_rules(page.rules, page.fills, page.width, page.height))
     out = _ruled(page, hs, vs, lines)
     out += _booktabs(page, hs, vs, height, [r.box for r in out])
     out += _zebra(page, lines, height, [r.box for r in out])
@@ -96,8 +97,29 @@ def _ruled(page: Page, hs: list[Box], vs: list[Box], lines: list[Line]) -> list[
         }
         if len(filled) < 0.3 * (len(xs) - 1) * max(1, len(ys) - 1) or len({c for c, _ in filled}) < 2:
             continue  # text in one column only: a framed box (abstract, sidebar), not a table
+        if len({r for _, r in filled}) == 1:  # a header row alone: its body follows without rules
+            box = _body_below(page, box, xs, lines)
         out.append(Region(Box(page.number, box.x0, box.top, box.x1, box.bottom), "ruled"))
     return out
+
+
+def _body_below(page: Page, box: Box, xs: list[float], lines: list[Line]) -> Box:
+    """A grid of one row is a header whose body rows follow without rules (often a long table's
+    last rows at the foot of a page): the lines right below it, inside its width, whose runs of
+    words stay between its column boundaries, until a wider gap, a caption or a sentence."""
+    height = text_height(lines)
+    near = group_lines([w for w in page.words if w.box.x1 > box.x0 and w.box.x0 < box.x1])
+    bottom = box.bottom
+    for ln in (ln for ln in near if ln.mid > box.bottom):
+        if ln.top - bottom > 1.5 * height or ln.x0 < box.x0 - 3 or ln.x1 > box.x1 + 3:
+            break
+        if captions.CAPTION_RE.match(ln.text) or ln.bottom > (1 - EDGE) * page.height:
+            break
+        runs = chunks(ln, 0.55 * height)
+        if any(a < x - 1 and b > x + 1 for a, b in runs for x in xs[1:-1]):
+            break
+        bottom = ln.bottom + 1
+    return Box(box.page, box.x0, box.top, box.x1, bottom)
 
 
 def _components(hs: list[Box], vs: list[Box]) -> list[list[Box]]:

@@ -21,6 +21,7 @@ from pipeline.tables.geometry import (
     column_gaps,
     group_lines,
     inside,
+    page_rules,
     split_rules,
     text_bands,
     text_height,
@@ -37,7 +38,8 @@ class Grid:
 
 def build(page: Page, region: Region) -> Grid:
     words = [w for w in page.words if inside(w, region.box)]
-    hs, vs = split_rules([r for r in page.rules if region.box.overlaps(r, margin=1)])
+    rules = page_rules(page.rules, page.fills, page.width, page.height)
+    hs, vs = split_rules([r for r in rules if region.box.overlaps(r, margin=1)])
     if region.kind == "ruled":
         return _ruled(page, region.box, words, hs, vs)
     return _aligned(page, region, words, hs)
@@ -298,7 +300,7 @@ def _rows_from_lines(
         return sum(ln.mid > e for e in edges)
 
     body = [ln for ln in lines if ln.mid > header_end]
-    gaps_y = [b.top - a.bottom for a, b in zip(body, body[1:], strict=False)]
+    gaps_y = _pitch_gaps(body, height)
     tight = min(gaps_y) if gaps_y else 0.0
     two_pitches = bool(gaps_y) and max(gaps_y) > tight + 0.45 * height
 
@@ -340,6 +342,31 @@ def _rows_from_lines(
             cw = [w for ln in group for w in ln.words if col(w) == c]
             grid.cells.append(_cell(r, c, cw, Box(page.number, bounds[c], top, bounds[c + 1], bottom)))
     return grid
+
+
+def _pitch_gaps(body: list[Line], height: float) -> list[float]:
+    """The vertical gaps between consecutive lines that measure the line pitch. Lines overlap in
+    height when a one-line cell is centred against a two-line neighbour (a half-line offset: the
+    wrap pitch of that table); any other overlap is chance (a row below a taller cell) and says
+    nothing of the pitch."""
+    out = []
+    for i in range(len(body) - 1):
+        a, b = body[i], body[i + 1]
+        gap = b.top - a.bottom
+        if gap < 0 and not (_centred(body, i, height) or _centred(body, i + 1, height)):
+            continue
+        out.append(gap)
+    return out
+
+
+def _centred(body: list[Line], i: int, height: float) -> bool:
+    """Whether line i sits half-way between the lines around it, overlapping both."""
+    if i == 0 or i + 1 >= len(body):
+        return False
+    up, ln, down = body[i - 1], body[i], body[i + 1]
+    return (
+        up.bottom > ln.top and down.top < ln.bottom and abs(ln.mid - (up.mid + down.mid) / 2) <= 0.15 * height
+    )
 
 
 NUMERIC = re.compile(r"^[^A-Za-z]*\d[^A-Za-z]*$|^(?:NR|NE|NA|n/?a)$")
