@@ -53,7 +53,7 @@ def page_rules(rules: list[Box], fills: list[Box], width: float, height: float) 
     band's sides, meeting a table's top rule, would join the running head to the table."""
     bleed = [f for f in fills if f.top <= 1 or f.bottom >= height - 1 or f.x0 <= 1 or f.x1 >= width - 1]
     bleed += [r for r in rules if r.top <= 1 or r.bottom >= height - 1]
-    return [r for r in rules if not any(b.contains(r, margin=1) for b in bleed)]
+    return [r for r in rules if not any(b.contains(r, margin=0.3) for b in bleed)]
 
 
 def split_rules(rules: list[Box]) -> tuple[list[Box], list[Box]]:
