@@ -239,6 +239,7 @@ def _study_rows(grid: Grid, head: list[Meaning], cues: Cues, transposed: bool = 
     prev_label = ""
     worded: list[StudyDraft] = []
     col_arms = {} if transposed else _column_arms(grid, head, cues)
+    by_subgroup = not keys and "subgroup" in roles.values() and bool(col_arms)  # arms across: one trial
     for row, same in groups:
         label = " ".join(" ".join(row[i].text.split()) for i in keys)
         d = StudyDraft("table")
@@ -249,7 +250,8 @@ def _study_rows(grid: Grid, head: list[Meaning], cues: Cues, transposed: bool = 
                 and d.nct_id in ("", out[-1].nct_id)):  # fmt: skip
             same = _rest(label, row, keys) != _rest(prev_label, row, keys) and bool(_rest(label, row, keys))
         arm = _arm_of(row, roles, cues, second=same and bool(out))
-        target = out[-1] if same and out else d
+        # no study column, a subgroup column, arms across: the rows are subgroups of one trial
+        target = out[-1] if (same or by_subgroup) and out else d
         if target is d:
             out.append(d)
             prev_label = label
