@@ -93,7 +93,7 @@ class LogicCheck:
         for o in outcomes:
             if o.metric == "FOLLOWUP_MEDIAN" and o.value is not None and not o.subgroup:
                 followup[o.study_id].append(o)
-            groups[(o.study_id, o.arm, o.subgroup, o.source)].append(o)
+            groups[(o.study_id, o.arm, o.subgroup, o.source, o.analysis)].append(o)  # one data cut each
         for rule in self.rules:
             if rule.kind == "nested_n":
                 _nested_n(rule, outcomes, add)

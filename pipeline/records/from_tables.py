@@ -73,6 +73,7 @@ def read_tables(doc: Document, cues: Cues) -> list[StudyDraft]:
             found = read_grid(grid, cues)
         except (IndexError, ValueError):  # a malformed grid: skip the table, never the document
             continue
+        _data_cuts(grid, [o for d in found for o in d.outcomes], cues)
         _caption_study(found, _caption_mentions(doc, table.caption))
         for d in found:
             unnamed = not (d.trial or d.product or d.design_word or d.cohort)
@@ -85,6 +86,24 @@ def read_tables(doc: Document, cues: Cues) -> list[StudyDraft]:
         drafts.extend(found)
     _share_authors(drafts)
     return drafts
+
+
+def _data_cuts(grid: Grid, outcomes: list[Outcome], cues: Cues) -> None:
+    """Rows under a group label naming a data cut ("Interim analysis (data cutoff, …)") belong to
+    that analysis: each value read from a cell inside such a row takes it."""
+    bands: list[tuple[int, float, float, str]] = []
+    for row, label in zip(grid.rows, grid.groups, strict=False):
+        m = cues.data_cut_re.search(label)
+        boxes = [s.box for s in row if s.box is not None]
+        if m and boxes:
+            cut = " ".join(m.group(0).lower().split())
+            bands.append((boxes[0].page, min(b.top for b in boxes), max(b.bottom for b in boxes), cut))
+    for o in outcomes:
+        if o.analysis or not o.bbox or not bands:
+            continue
+        _, top, _, bottom = (float(x) for x in o.bbox.split(","))
+        y = (top + bottom) / 2
+        o.analysis = next((cut for page, a, b, cut in bands if page == o.page and a <= y <= b), "")
 
 
 def _share_authors(drafts: list[StudyDraft]) -> None:
@@ -219,6 +238,8 @@ def _study_rows(grid: Grid, head: list[Meaning], cues: Cues, transposed: bool = 
             groups.append(([s.copy() for s in row], keyless))
     prev_label = ""
     worded: list[StudyDraft] = []
+    col_arms = {} if transposed else _column_arms(grid, head, cues)
+    by_subgroup = not keys and "subgroup" in roles.values() and bool(col_arms)  # arms across: one trial
     for row, same in groups:
         label = " ".join(" ".join(row[i].text.split()) for i in keys)
         d = StudyDraft("table")
@@ -229,7 +250,8 @@ def _study_rows(grid: Grid, head: list[Meaning], cues: Cues, transposed: bool = 
                 and d.nct_id in ("", out[-1].nct_id)):  # fmt: skip
             same = _rest(label, row, keys) != _rest(prev_label, row, keys) and bool(_rest(label, row, keys))
         arm = _arm_of(row, roles, cues, second=same and bool(out))
-        target = out[-1] if same and out else d
+        # no study column, a subgroup column, arms across: the rows are subgroups of one trial
+        target = out[-1] if (same or by_subgroup) and out else d
         if target is d:
             out.append(d)
             prev_label = label
@@ -240,13 +262,36 @@ def _study_rows(grid: Grid, head: list[Meaning], cues: Cues, transposed: bool = 
             target.outcomes += _column_outcomes(target, "patients", row[0], head[0], row, roles, cues)
         for i in range(grid.n_cols):
             for o in _column_outcomes(target, roles.get(i, ""), row[i], head[i], row, roles, cues):
-                o.arm = o.arm or arm
+                o.arm = o.arm or col_arms.get(i, "") or arm
                 o.subgroup = o.subgroup or subgroup
                 target.outcomes.append(o)
     for d in worded:  # a cohort stated in words only tells rows of one trial apart
         if sum(norm_key(x.trial) == norm_key(d.trial) for x in out) < 2:
             d.cohort = ""
     return [d for d in out if d.outcomes or d.trial or d.product]
+
+
+def _column_arms(grid: Grid, head: list[Meaning], cues: Cues) -> dict[int, str]:
+    """Arms across the columns under each metric ("No. of patients" over "Drug + chemo" | "Chemo
+    alone"): among columns of one meaning, a header naming the comparator (a control word, or a
+    hint such as "alone") is the control arm; the others stay investigational. Columns of one
+    meaning with no comparator named (cohorts, timepoints) are left alone."""
+    same: dict[tuple[str, tuple[str, ...], float | None], list[int]] = {}
+    for i, m in enumerate(head):
+        if m.role in ("metric", "patients"):
+            same.setdefault((m.role, tuple(m.metrics), m.timepoint), []).append(i)
+    words = cues.control_words + cues.comparator_hints
+    out: dict[int, str] = {}
+    for cols in same.values():
+        named = [i for i in cols if _names_any(grid.head[i].text, words)]
+        if len(cols) > 1 and named and len(named) < len(cols):
+            out.update({i: "control" for i in named})
+    return out
+
+
+def _names_any(text: str, words: list[str]) -> bool:
+    low = text.lower()
+    return any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", low) for w in words)
 
 
 def _rest(label: str, row: list[Slot], keys: list[int]) -> str:
@@ -265,8 +310,7 @@ def _arm_of(row: list[Slot], roles: dict[int, str], cues: Cues, second: bool) ->
 
 
 def _control(text: str, cues: Cues) -> bool:
-    low = text.lower()
-    return any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", low) for w in cues.control_words)
+    return _names_any(text, cues.control_words)
 
 
 def _column_outcomes(

@@ -302,10 +302,12 @@ def _realign_head(
 ) -> None:
     """Header phrases printed over a column boundary go to the column whose body text is nearest to
     the phrase's middle ("FU (mo)" of "Median FU (mo)" overhanging the column to its left); a phrase is
-    a run of words on one line with no more than a space between them."""
+    a run of words on one line with no more than a space between them. A phrase the structure stage
+    put in the header of several columns (a group header over them) stays in each."""
     spans: list[tuple[float, float]] = []
+    rows = [row for row in body if len(_filled(row)) > 1]  # not group labels across the row
     for i in range(len(head)):
-        xs = [w.box for row in body for _, ws in _lines(doc, row[i]) for w in ws]
+        xs = [w.box for row in rows for _, ws in _lines(doc, row[i]) for w in ws]
         if not xs:
             return
         spans.append((min(b.x0 for b in xs), max(b.x1 for b in xs)))
@@ -328,6 +330,13 @@ def _realign_head(
                 else:
                     phrases.append([(i, w)])
             for ph in phrases:
+                text = " ".join(w.text for _, w in ph)
+                owners = sorted({i for i, _ in ph})  # the phrase runs over these columns
+                shared = [k for k in owners if text in " ".join(head[k].text.split())]
+                if len(shared) > 1:  # a group header the structure stage gave every column below it
+                    for k in shared:
+                        placed.setdefault(k, []).extend(w for _, w in ph)
+                    continue
                 c = (ph[0][1].box.x0 + ph[-1][1].box.x1) / 2
                 k = min(range(len(spans)), key=lambda k: max(spans[k][0] - c, c - spans[k][1], 0.0))
                 placed.setdefault(k, []).extend(w for _, w in ph)

@@ -22,6 +22,7 @@ from pipeline.tables.geometry import (
     cluster,
     column_gaps,
     group_lines,
+    page_rules,
     split_line,
     split_rules,
     straddles,
@@ -44,7 +45,7 @@ def find(page: Page) -> list[Region]:
         return []
     lines = group_lines(page.words)
     height = text_height(lines)
-    hs, vs = split_rules(page.rules)
+    hs, vs = split_rules(page_rules(page.rules, page.fills, page.width, page.height))
     out = _ruled(page, hs, vs, lines)
     out += _booktabs(page, hs, vs, height, [r.box for r in out])
     out += _zebra(page, lines, height, [r.box for r in out])
@@ -96,8 +97,33 @@ def _ruled(page: Page, hs: list[Box], vs: list[Box], lines: list[Line]) -> list[
         }
         if len(filled) < 0.3 * (len(xs) - 1) * max(1, len(ys) - 1) or len({c for c, _ in filled}) < 2:
             continue  # text in one column only: a framed box (abstract, sidebar), not a table
+        if len({r for _, r in filled}) == 1:  # a header row alone: its body follows below
+            height = text_height(lines)
+            below = [h for h in hs if abs(h.x1 - box.x1) <= 4 and 2 < h.top - box.bottom < 6 * height]
+            if below:
+                continue  # body rows set apart by rules only: a booktabs table with a boxed header
+            box = _body_below(page, box, xs, lines)
         out.append(Region(Box(page.number, box.x0, box.top, box.x1, box.bottom), "ruled"))
     return out
+
+
+def _body_below(page: Page, box: Box, xs: list[float], lines: list[Line]) -> Box:
+    """A grid of one row is a header whose body rows follow without rules (often a long table's
+    last rows at the foot of a page): the lines right below it, inside its width, whose runs of
+    words stay between its column boundaries, until a wider gap, a caption or a sentence."""
+    height = text_height(lines)
+    near = group_lines([w for w in page.words if w.box.x1 > box.x0 and w.box.x0 < box.x1])
+    bottom = box.bottom
+    for ln in (ln for ln in near if ln.mid > box.bottom):
+        if ln.top - bottom > 1.5 * height or ln.x0 < box.x0 - 3 or ln.x1 > box.x1 + 3:
+            break
+        if captions.CAPTION_RE.match(ln.text) or ln.bottom > (1 - EDGE) * page.height:
+            break
+        runs = chunks(ln, 0.55 * height)
+        if any(a < x - 1 and b > x + 1 for a, b in runs for x in xs[1:-1]):
+            break
+        bottom = ln.bottom + 1
+    return Box(box.page, box.x0, box.top, box.x1, bottom)
 
 
 def _components(hs: list[Box], vs: list[Box]) -> list[list[Box]]:
@@ -173,22 +199,10 @@ def _x_cut(hs: list[Box], vs: list[Box]) -> float | None:
 
 
 def _booktabs(page: Page, hs: list[Box], vs: list[Box], height: float, taken: list[Box]) -> list[Region]:
-    # The sides of a lone shaded band (a header's background; stripes are left to `_zebra`) are
-    # not a frame's rules.
-    lone = [
-        f
-        for f in page.fills
-        if not any(g is not f and abs(g.x0 - f.x0) <= 4 and abs(g.x1 - f.x1) <= 4 for g in page.fills)
-    ]
-    drawn = [
-        v
-        for v in vs
-        if v.height >= 6
-        and not any(
-            min(abs(v.x0 - f.x0), abs(v.x1 - f.x1)) <= 1 and f.top - 1 <= v.top and v.bottom <= f.bottom + 1
-            for f in lone
-        )
-    ]
+    # The sides of shaded bands a few lines tall (a header's or a section label's background,
+    # stripes) are the bands' outline, not a frame's rules; a tall shaded box (a sidebar) is.
+    bands = [f for f in page.fills if f.height <= 6 * height]
+    drawn = [v for v in vs if v.height >= 6 and not _outlines(v, bands)]
     free = [
         h
         for h in hs
@@ -220,16 +234,31 @@ def _booktabs(page: Page, hs: list[Box], vs: list[Box], height: float, taken: li
     return out
 
 
+def _outlines(v: Box, fills: list[Box]) -> bool:
+    """Whether vertical rule v runs along the sides of fills over its whole length (one band, or
+    bands stacked edge to edge)."""
+    x = (v.x0 + v.x1) / 2
+    spans = sorted((f.top, f.bottom) for f in fills if min(abs(x - f.x0), abs(x - f.x1)) <= 1)
+    reach = v.top
+    for top, bottom in spans:
+        if top - 1 <= reach < bottom:
+            reach = bottom
+    return reach >= v.bottom - 1
+
+
 def _notes(page: Page, above: Box, below: Box, height: float) -> bool:
     """Whether the band between two rules holds only notes: every line one run of words across
-    most of the rules' width (a sentence), not cells apart."""
+    most of the rules' width (a sentence; the last line of several may be short), not cells apart."""
     words = [w for w in page.words if above.bottom < w.box.top and w.box.bottom < below.top]
     words = [w for w in words if above.x0 - 2 <= w.box.x0 and w.box.x1 <= above.x1 + 2]
     lines = group_lines(words)
     width = above.x1 - above.x0
-    return bool(lines) and all(
-        len(runs := chunks(ln, 0.55 * height)) == 1 and runs[0][1] - runs[0][0] >= 0.5 * width for ln in lines
-    )
+    runs = [chunks(ln, 0.55 * height) for ln in lines]
+    if not runs or any(len(r) != 1 for r in runs):
+        return False
+    # A paragraph's last line may be short; the lines above it fill the width.
+    full = [r[0][1] - r[0][0] >= 0.5 * width for r in runs]
+    return all(full) or (len(full) > 1 and all(full[:-1]))
 
 
 def _frames(h: Box, v: Box) -> bool:

@@ -47,6 +47,15 @@ class Line:
         return " ".join(w.text for w in self.words)
 
 
+def page_rules(rules: list[Box], fills: list[Box], width: float, height: float) -> list[Box]:
+    """The rules that may belong to a table: without the outlines of shapes that bleed off the page
+    edge (a running head's coloured band). A table never touches the edge of the sheet, and such a
+    band's sides, meeting a table's top rule, would join the running head to the table."""
+    bleed = [f for f in fills if f.top <= 1 or f.bottom >= height - 1 or f.x0 <= 1 or f.x1 >= width - 1]
+    bleed += [r for r in rules if r.top <= 1 or r.bottom >= height - 1]
+    return [r for r in rules if not any(b.contains(r, margin=0.3) for b in bleed)]
+
+
 def split_rules(rules: list[Box]) -> tuple[list[Box], list[Box]]:
     """Horizontal and vertical rules, with collinear pieces that touch joined into one segment
     (grids are often drawn one cell edge at a time)."""

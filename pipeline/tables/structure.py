@@ -21,10 +21,13 @@ from pipeline.tables.geometry import (
     column_gaps,
     group_lines,
     inside,
+    page_rules,
     split_rules,
     text_bands,
     text_height,
 )
+
+MIN_CELL_ROWS = 3  # rows with cells apart needed to draw columns from them alone
 
 
 @dataclass
@@ -37,7 +40,8 @@ class Grid:
 
 def build(page: Page, region: Region) -> Grid:
     words = [w for w in page.words if inside(w, region.box)]
-    hs, vs = split_rules([r for r in page.rules if region.box.overlaps(r, margin=1)])
+    rules = page_rules(page.rules, page.fills, page.width, page.height)
+    hs, vs = split_rules([r for r in rules if region.box.overlaps(r, margin=1)])
     if region.kind == "ruled":
         return _ruled(page, region.box, words, hs, vs)
     return _aligned(page, region, words, hs)
@@ -206,6 +210,10 @@ def _aligned(page: Page, region: Region, words: list[Word], hs: list[Box]) -> Gr
         fills = []  # one shaded band is a header's background, not stripes that make rows
     header_end = _header_end(lines, seps, fills)
     body = [ln for ln in lines if ln.mid > header_end] or lines
+    # Section labels (a line of one run of words) may cross the columns; the rows with cells
+    # apart draw the channels.
+    cells = [ln for ln in body if len(chunks(ln, 0.55 * height)) > 1]
+    body = cells if len(cells) >= MIN_CELL_ROWS else body
     gaps = column_gaps(body, box.x0, box.x1, height, allowed=len(body) // 8)
     if not (seps and min(seps) < lines[-1].top):
         header_end = _header_lines(lines, header_end, gaps, box, height)
@@ -298,7 +306,7 @@ def _rows_from_lines(
         return sum(ln.mid > e for e in edges)
 
     body = [ln for ln in lines if ln.mid > header_end]
-    gaps_y = [b.top - a.bottom for a, b in zip(body, body[1:], strict=False)]
+    gaps_y = _pitch_gaps(body, height)
     tight = min(gaps_y) if gaps_y else 0.0
     two_pitches = bool(gaps_y) and max(gaps_y) > tight + 0.45 * height
 
@@ -315,7 +323,7 @@ def _rows_from_lines(
             if any(prev.mid < s < ln.mid for s in seps):
                 new = True
             elif edges:
-                new = stripe(ln) != stripe(prev)
+                new = stripe(ln) != stripe(prev) or _collides(groups[-1], ln, col)
             elif two_pitches and ln.top - prev.bottom > tight + 0.45 * height:
                 new = True
             elif _spanning(ln, bounds, height) or (_spanning(prev, bounds, height) and 0 in _cells(ln, col)):
@@ -336,10 +344,87 @@ def _rows_from_lines(
     for r, group in enumerate(groups):
         top = min(ln.top for ln in group) - 0.5
         bottom = max(ln.bottom for ln in group) + 0.5
+        if r > 0 and _label_row(group, bounds, height):
+            # A section label running across the table in one run is one cell spanning the row.
+            cell = _cell(r, 0, group[0].words, Box(page.number, bounds[0], top, bounds[-1], bottom))
+            cell.colspan = nc
+            grid.cells.append(cell)
+            grid.cells += [Cell(r, c, "", spanned_from=(r, 0)) for c in range(1, nc)]
+            continue
+        shared = _group_headers(group, lines, header_end, col, nc, height) if r == 0 else {}
+        moved = {id(w) for run in shared.values() for w in run}
         for c in range(nc):
-            cw = [w for ln in group for w in ln.words if col(w) == c]
+            cw = [w for ln in group for w in ln.words if col(w) == c and id(w) not in moved]
+            cw += shared.get(c, [])
             grid.cells.append(_cell(r, c, cw, Box(page.number, bounds[c], top, bounds[c + 1], bottom)))
     return grid
+
+
+def _group_headers(
+    head: list[Line], lines: list[Line], header_end: float, col: Callable[[Word], int], nc: int, height: float
+) -> dict[int, list[Word]]:
+    """Header runs of words over several columns (a group header: "No. of patients" over the arms):
+    for each column, the runs that span the body text of that column and at least one more (or, over
+    no body text, whose words fall in several columns), so that every column below a group header
+    carries all of it; a run over the body text of one column goes to that column whole."""
+    # Rows with a label and cells apart (not section labels, nor a chart's axis under the rows).
+    body = [
+        ln
+        for ln in lines
+        if ln.mid > header_end and len(chunks(ln, 0.55 * height)) > 1 and any(col(w) == 0 for w in ln.words)
+    ]
+    ranges: dict[int, tuple[float, float]] = {}
+    for ln in body:
+        for w in ln.words:
+            c = col(w)
+            a, b = ranges.get(c, (w.box.x0, w.box.x1))
+            ranges[c] = (min(a, w.box.x0), max(b, w.box.x1))
+    out: dict[int, list[Word]] = {}
+    if len(body) < MIN_CELL_ROWS:
+        return out
+    for ln in head:
+        for a, b in chunks(ln, 0.55 * height):
+            run = [w for w in ln.words if a <= w.box.x0 and w.box.x1 <= b]
+            own = {col(w) for w in run}
+            under = {c for c in range(nc) if c in ranges and min(b, ranges[c][1]) > max(a, ranges[c][0])}
+            under = under or own
+            if len(under) < 2 and under == own:
+                continue
+            for c in under:
+                out.setdefault(c, []).extend(run)
+    return out
+
+
+def _label_row(group: list[Line], bounds: list[float], height: float) -> bool:
+    """A row of one line holding one run of words that crosses a column boundary."""
+    return (
+        len(group) == 1 and len(chunks(group[0], 0.55 * height)) == 1 and _spanning(group[0], bounds, height)
+    )
+
+
+def _pitch_gaps(body: list[Line], height: float) -> list[float]:
+    """The vertical gaps between consecutive lines that measure the line pitch. Lines overlap in
+    height when a one-line cell is centred against a two-line neighbour (a half-line offset: the
+    wrap pitch of that table); any other overlap is chance (a row below a taller cell) and says
+    nothing of the pitch."""
+    out = []
+    for i in range(len(body) - 1):
+        a, b = body[i], body[i + 1]
+        gap = b.top - a.bottom
+        if gap < 0 and not (_centred(body, i, height) or _centred(body, i + 1, height)):
+            continue
+        out.append(gap)
+    return out
+
+
+def _centred(body: list[Line], i: int, height: float) -> bool:
+    """Whether line i sits half-way between the lines around it, overlapping both."""
+    if i == 0 or i + 1 >= len(body):
+        return False
+    up, ln, down = body[i - 1], body[i], body[i + 1]
+    return (
+        up.bottom > ln.top and down.top < ln.bottom and abs(ln.mid - (up.mid + down.mid) / 2) <= 0.15 * height
+    )
 
 
 NUMERIC = re.compile(r"^[^A-Za-z]*\d[^A-Za-z]*$|^(?:NR|NE|NA|n/?a)$")
