@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 DEV_PDF = DATA / "mm-car-t-review-2024.pdf"
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("TRIALEX_SHARED") or ROOT.parent / "shared")  # set by `make mutation`
 GOLD = SHARED / "gold"
 REAL_PDFS = SHARED / "real-pdfs"
 SEED_TEXT = SHARED / "seed" / "review-text.txt"
