@@ -87,7 +87,9 @@ def _printed(x: float, decimals: int, thousands: bool) -> str:
 
 
 @settings(max_examples=150, deadline=None)
-@given(whole=st.integers(0, 99999), frac=st.integers(0, 99), decimals=st.integers(0, 2), thousands=st.booleans())
+@given(
+    whole=st.integers(0, 99999), frac=st.integers(0, 99), decimals=st.integers(0, 2), thousands=st.booleans()
+)
 def test_number_format_parse_round_trip(whole, frac, decimals, thousands):
     x = whole + (frac / 100 if decimals else 0)
     text = _printed(x, decimals, thousands)

@@ -146,7 +146,9 @@ def test_strip_footer_keeps_a_one_row_table():
 
 
 def _page(words, height=800.0):
-    return Page(4, 600.0, height, words=[Word(w, Box(4, x0, top, x0 + 40, top + 10), 9.0) for w, x0, top in words])
+    return Page(
+        4, 600.0, height, words=[Word(w, Box(4, x0, top, x0 + 40, top + 10), 9.0) for w, x0, top in words]
+    )
 
 
 def test_edges_see_text_above_and_below_in_the_same_column_only():

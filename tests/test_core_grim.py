@@ -121,7 +121,9 @@ def test_ratio_matches_brute_force(n, k, whole, tenth):
         expected = "different"
     else:
         share = Fraction(100 * k, n)
-        expected = "same" if half_up(share, 1) == pct else "truncated" if cut(share, 1) == pct else "different"
+        expected = (
+            "same" if half_up(share, 1) == pct else "truncated" if cut(share, 1) == pct else "different"
+        )
     assert ratio(k, n, float(pct)) == expected
 
 

@@ -158,4 +158,3 @@ def test_lone_page_numbers_in_the_margin_go_even_without_repetition():
 def test_body_rows_far_from_the_margins_are_never_furniture():
     pages = [([_row("Repeated plover sentence", p, 400)], 800.0) for p in range(1, 6)]
     assert running_lines(pages) == []
-
