@@ -103,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="planted-") as tmp:
         copy = Path(tmp)
         for name in ("pipeline", "tests", "rules", "bench"):
-            shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__", "*.pdf.cache"))
+            shutil.copytree(
+                ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__", "*.pdf.cache")
+            )
         shutil.copy(ROOT / "pyproject.toml", copy / "pyproject.toml")
         for b in bugs:
             src = (copy / b.path).read_text(encoding="utf-8")

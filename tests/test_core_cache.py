@@ -105,6 +105,13 @@ def test_transient_failures_and_unreadable_jobs_are_not_cached(cache):
     assert cache.get(unreadable) is None
 
 
+def test_undecodable_names_and_passwords_are_keys_too(cache):
+    odd = job(doc_id="report-\udcff", password="p\udce9", path="/in/report-\udcff.pdf")
+    assert cache.put(odd, record("report-x", "odd"))
+    assert cache.get(odd).outcomes[0]["snippet"] == "odd"
+    assert cache.get(job(doc_id="report-\udcfe", password="p\udce9")) is None
+
+
 def test_corrupt_entry_is_a_miss(cache, tmp_path):
     cache.put(job(), record("quillon-3", "first"))
     (entry,) = (tmp_path / "cache").rglob("*.json")
@@ -140,12 +147,15 @@ def factory_b(config):
 
 def test_task_tag_tells_tasks_and_their_options_apart():
     assert task_tag(factory_a) != task_tag(factory_b)
-    assert task_tag(factory_a).endswith("factory_a")
+    assert task_tag(factory_a) == f"{__name__}.factory_a"  # module and name: the same in every run
     p1 = functools.partial(factory_a, mode="fast")
     assert task_tag(p1) != task_tag(functools.partial(factory_a, mode="slow"))
     assert task_tag(p1) != task_tag(functools.partial(factory_a, "fast"))
     assert task_tag(p1) != task_tag(factory_a)
     assert task_tag(p1) == task_tag(functools.partial(factory_a, mode="fast"))  # a new, equal partial
+    assert task_tag(p1) != task_tag(functools.partial(factory_b, mode="fast"))
+    assert task_tag(functools.partial(factory_a, "x")) != task_tag(functools.partial(factory_a, "y"))
+    assert task_tag(p1).startswith(f"{__name__}.factory_a") and "0x" not in task_tag(p1)  # no address
 
 
 def _package(root: Path) -> None:
@@ -158,6 +168,10 @@ def _package(root: Path) -> None:
         "cli.py": "X = 1\n",
         "review/app.py": "V = 1\n",
         "records/cues.yml": "k: 1\n",
+        "records/more.yaml": "k: 1\n",
+        "ner/names.json": "{}\n",
+        "ner/seeds.jsonl": "{}\n",
+        "ner/__pycache__/values.cpython-311.py": "cached\n",
         "notes.txt": "n\n",
     }
     for rel, text in files.items():
@@ -170,6 +184,10 @@ def _package(root: Path) -> None:
     [
         ("ner/values.py", True),
         ("records/cues.yml", True),
+        ("records/more.yaml", True),
+        ("ner/names.json", True),
+        ("ner/seeds.jsonl", True),
+        ("ner/__pycache__/values.cpython-311.py", False),
         ("batch/task.py", True),
         ("outputs/record.py", True),
         ("outputs/report.py", False),

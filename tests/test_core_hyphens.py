@@ -26,6 +26,10 @@ KEEP, JOIN = True, False
         ("anti-velbo", "treated", {"anti-velbo-treated"}, KEEP),
         ("velbrutinib", "refractory", {"velbrutinib", "refractory"}, KEEP),  # both halves its words
         ("velbrutinib", "refractory", set(), JOIN),
+        ("velb", "refractory", {"velb", "refractory"}, KEEP),  # 4 letters: long enough
+        ("(posi", "tioning", {"posi-tioning"}, KEEP),  # the word printed hyphenated elsewhere
+        ("anti-posi", "tioning", {"anti-posi-tioning"}, KEEP),  # ... with its prefix
+        ("anti-posi", "tioning", set(), JOIN),
         # 2. shape
         ("T", "cell", set(), KEEP),
         ("4", "1BB", set(), KEEP),

@@ -21,7 +21,10 @@ def results(rules):
 
 def test_flow_chart_boxes_are_no_studies(results):
     # "Declined to participate (n=2324)", "Improperly included, n = 19", "Randomisation (n=789)"
-    boxes = {"bmj-rct-smoking-pregnancy": {2324, 8096, 2583, 789}, "intpsychogeriatrics-2014": {19, 79, 10, 2462}}
+    boxes = {
+        "bmj-rct-smoking-pregnancy": {2324, 8096, 2583, 789},
+        "intpsychogeriatrics-2014": {19, 79, 10, 2462},
+    }
     for name, r in results.items():
         assert not r.error, r.error_detail
         # the boxes' counts are read (as patient counts) and each paper still yields a study of its own
@@ -34,7 +37,9 @@ def test_flow_chart_boxes_are_no_studies(results):
 
 def test_device_model_is_no_product(results):
     doc = results["bmj-rct-smoking-pregnancy"].doc
-    assert "pedometers" in doc.text and "SW-200" in doc.text  # the sentence is there ("Digi-Walker SW-200; …")
+    assert (
+        "pedometers" in doc.text and "SW-200" in doc.text
+    )  # the sentence is there ("Digi-Walker SW-200; …")
     assert [m for m in doc.mentions if m.label == "REGISTRY_ID"]  # the trial's own identifier is found
     assert not [m.text for m in doc.mentions if m.label in ("PRODUCT", "TRIAL") and "SW-200" in m.text]
 
