@@ -158,9 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.report_only:
         if not (ROOT / "mutants").is_dir():
             generate()
-        names = selected(sorted(results()), args.mutants)
-        if args.sample:
-            names = sample(names, args.sample)
+        status = results()
+        names = selected(sorted(status), args.mutants)
+        if args.sample:  # a spread per module, of the mutants no earlier run has checked
+            names = sample([n for n in names if status[n] == "not checked"], args.sample)
         run(names, args.children)
     status = results()
     names = selected(sorted(status), args.mutants)
