@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run check test bench fidelity lint install clean e2e-deps accuracy tables-bench
+.PHONY: run check test bench fidelity lint install clean e2e-deps accuracy tables-bench mutation
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) on PATH"; exit 2; }
@@ -49,10 +49,20 @@ fidelity: $(STAMP)
 tables-bench: $(STAMP)
 	$(BIN)/python -m bench.icdar --failures
 
+$(VENV)/.mutation: $(STAMP)
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev,mutation]'
+	touch $@
+
+# Nightly-style, not in CI: mutmut over the core mechanisms, each mutant against the tests that reach
+# it; kill rate per module and every survivor in output/mutation/report.md (exit 1 below 85%).
+# MUTATION_ARGS='--sample 40' runs a spread of 40 mutants per module.
+mutation: $(VENV)/.mutation
+	TRIALEX_SHARED=$(abspath ..)/shared $(BIN)/python -m bench.mutation $(MUTATION_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests bench
 	$(BIN)/ruff format --check pipeline tests bench
 
 clean:
-	rm -rf $(VENV) output/* .pytest_cache
+	rm -rf $(VENV) output/* .pytest_cache mutants
 	touch output/.gitkeep

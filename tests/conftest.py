@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from tests import empty_stage
+from tests.empty_stage import pytest_fixture_setup, pytest_runtest_protocol  # noqa: F401 (hooks)
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 DEV_PDF = DATA / "mm-car-t-review-2024.pdf"
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("TRIALEX_SHARED") or ROOT.parent / "shared")  # set by `make mutation`
 GOLD = SHARED / "gold"
 REAL_PDFS = SHARED / "real-pdfs"
 SEED_TEXT = SHARED / "seed" / "review-text.txt"
@@ -22,7 +25,16 @@ _MISSING = ("not present", "not installed")
 _skipped: list[str] = []
 
 
+def pytest_addoption(parser) -> None:
+    empty_stage.addoption(parser)
+
+
+def pytest_configure(config) -> None:
+    empty_stage.configure(config)
+
+
 def pytest_runtest_logreport(report) -> None:
+    empty_stage.logreport(report)
     if report.skipped and isinstance(report.longrepr, tuple):
         reason = str(report.longrepr[2])
         if any(word in reason for word in _MISSING):
@@ -30,6 +42,7 @@ def pytest_runtest_logreport(report) -> None:
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:
+    empty_stage.finish(session.config)
     if hasattr(session.config, "workerinput") or not _skipped:
         return
     print(f"\n{len(_skipped)} tests skipped for missing data or packages:", *_skipped[:20], sep="\n  ")

@@ -25,7 +25,9 @@ def test_allocation_counts(ann):
 
 
 def test_a_range_far_from_allocation_is_no_count(ann):
-    assert counts(ann, "Doses were escalated from 3 to 9 mg/kg over 12 weeks.") == []
+    assert counts(ann, "Doses were escalated from 3 to 9 mg/kg over 12 weeks in 48 patients.") == [
+        (48, "patients")
+    ]
 
 
 def test_arm_split_must_add_up(ann):

@@ -45,7 +45,7 @@ def values(ann, text):
         ("ORR: 71 vs 42%", [(71.0, "%", ""), (42.0, "%", "")]),
         ("mPFS: HR(10.9m) SR(19.5m)", [(10.9, "months", ""), (19.5, "months", "")]),
         ("a median follow-up of 2 years", [(24.0, "months", "")]),
-        ("HR 0.49 (95% CI, 0.38-0.65)", []),
+        ("HR 0.49 (95% CI, 0.38-0.65); ORR 52%", [(52.0, "%", "")]),
         ("response in >90% of patients", [(90.0, "%", ">")]),
     ],
 )
@@ -83,8 +83,12 @@ def test_k_of_n_patients(ann):
 
 
 def test_percent_is_not_n(ann):
-    assert found(ann, "61% of patients displayed progressive disease", "N") == []
-    assert found(ann, "relapsing 9 months after therapy in patients", "N") == []
+    for text in (
+        "61% of patients displayed progressive disease",
+        "relapsing 9 months after therapy in patients",
+    ):
+        assert found(ann, text, "N") == []
+        assert len(found(ann, text, "VALUE")) == 1  # read, as a value
 
 
 @pytest.mark.parametrize(
@@ -109,6 +113,7 @@ def test_dose(ann, text, values_, unit, qualifier):
 
 def test_dose_numbers_are_not_values(ann):
     assert values(ann, "followed by 50, 150, 450 or 800x10^6 cells") == []
+    assert len(found(ann, "followed by 50, 150, 450 or 800x10^6 cells", "DOSE")) == 1
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pipeline.model import Box, Document, Mention, Outcome, Study
 from pipeline.quality import consistency, ids, names, numbers, units
-from pipeline.quality.findings import Severities, finding_id
+from pipeline.quality.findings import Evidence, Severities, finding_id, make
 from pipeline.quality.grim import GrimCheck, attainable, ratio
 from pipeline.quality.logic import LogicCheck
 from pipeline.quality.subjects import Subjects
@@ -52,8 +54,17 @@ def test_phase_normalisation(text, canon):
 
 
 def test_finding_id_ignores_values():
-    assert finding_id("d", "grim", "s1|CR") == finding_id("d", "grim", "s1|CR")
-    assert finding_id("d", "grim", "s1|CR") != finding_id("d", "grim", "s1|ORR")
+    a = make("d", "grim", "error", "s1|CR", "CR 82.8% with n=37", [Evidence("table CR", "82.8%", "table", 3)])
+    b = make("d", "grim", "info", "s1|CR", "CR 83% with n=37", [Evidence("text CR", "83%", "text", 4)])
+    assert a.values != b.values and a.message != b.message
+    assert a.finding_id == b.finding_id == finding_id("d", "grim", "s1|CR")
+    assert re.fullmatch(r"F[0-9a-f]{11}", a.finding_id)
+    others = {
+        finding_id("d", "grim", "s1|ORR"),
+        finding_id("e", "grim", "s1|CR"),
+        finding_id("d", "logic", "s1|CR"),
+    }
+    assert a.finding_id not in others and len(others) == 3
 
 
 # --- text_table_mismatch ----------------------------------------------------------------------

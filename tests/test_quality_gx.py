@@ -66,6 +66,10 @@ def test_bad_expectation_rule_is_a_clear_error():
 
 def test_empty_inputs(checker):
     assert checker.check(Document("d", "d.pdf"), [], []) == []
+    # the same checker on a contradiction: CR above ORR for one study and source
+    outs = [Outcome("d", "s1", "CR", 61.0, "%", "table"), Outcome("d", "s1", "ORR", 52.0, "%", "table")]
+    found = checker.check(Document("d", "d.pdf"), [Study("d", "s1")], outs)
+    assert "logic" in {f.check for f in found if f.metric == "CR"}
 
 
 def test_data_docs(tmp_path, rules):

@@ -177,8 +177,13 @@ def test_dose_list_and_per_kg(builder):
 
 
 def test_table_without_outcome_columns_is_ignored(builder):
-    rows = [["Antigen", "Expression"], ["BCMA", "95%"]]
-    assert run(builder, table(rows)) == ([], [])
+    ignored = table([["Antigen", "Expression"], ["BCMA", "95%"]], table_id="Table 8")
+    read = table([["Study", "N", "ORR, %"], ["PIPIT-2", "40", "55"]], table_id="Table 9")
+    _, outcomes = run(builder, ignored, read)
+    assert [(o.table_id, o.metric, o.value) for o in outcomes if o.metric != "N"] == [
+        ("Table 9", "ORR", 55.0)
+    ]
+    assert not any(o.table_id == "Table 8" for o in outcomes)
 
 
 def test_odd_inputs_do_not_crash(builder):

@@ -294,8 +294,24 @@ def test_paragraph_between_rules_is_not_a_table(tmp_path):
     s.line(70, 100, 540, 100)
     s.paragraph(115, 12)
     s.line(70, 260, 540, 260)
+    # the same page also holds a real table below: it is found, the ruled paragraph is not
+    s.text(72, 312, "Table 2. Outcomes by trial.")
+    y = 320.0
+    s.line(70, y, 540, y)
+    y = put_row(s, y + 12, ["Trial", "Patients", "ORR (%)", "CRS (%)"]) + PITCH
+    s.line(70, y - 7, 540, y - 7)
+    y += 4
+    for row in (
+        ["PLOVER-1", "41", "63.4", "4.9"],
+        ["PLOVER-2", "58", "70.7", "3.4"],
+        ["PLOVER-3", "23", "56.5", "8.7"],
+    ):
+        y = put_row(s, y, row) + PITCH
+    s.line(70, y - 7, 540, y - 7)
     doc = s.read()
-    assert doc.tables == [] and doc.pages[0].table_regions == []
+    t = single(doc)
+    assert t.header()[0] == "Trial" and [r[0] for r in t.grid()[1:]] == ["PLOVER-1", "PLOVER-2", "PLOVER-3"]
+    assert not any("lazy" in c.text for c in t.cells)
     assert "lazy" in doc.text
 
 
