@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 
 from pipeline import tables
-from pipeline.ingest import blocks, cleanup, damage, glyphs, layout, rotation, words
+from pipeline.ingest import blocks, cleanup, damage, glyphs, layout, objects, rotation, words
 from pipeline.ingest.errors import IngestError, check_bytes, classify, is_truncated, open_pdf
 from pipeline.model import Box, Document, Page, Word
 
@@ -73,7 +73,8 @@ def _warn(doc: Document, page: int, code: str, detail: str) -> None:
 def _parse_page(p, pool: words.Pool, doc: Document) -> tuple[Page, list[list[Word]]]:
     n = p.page_number
     w, h = float(p.width), float(p.height)
-    chars = p.chars
+    objs = objects.read(p)
+    chars = objs.chars
     if missing := glyphs.resolve(chars, p.page_obj):
         _warn(doc, n, "unmapped_glyphs", f"{missing} glyphs with no Unicode mapping (shown as U+FFFD)")
     k = rotation.turn(chars)  # a page set sideways is read in its own direction
@@ -86,9 +87,9 @@ def _parse_page(p, pool: words.Pool, doc: Document) -> tuple[Page, list[list[Wor
 
     rows = words.rows(chars, n, page.width, page.height, pool)
     page.words = [w for r in rows for w in r]
-    for e in p.edges:  # thin lines and rect edges
+    for e in objs.edges:  # thin lines and rect edges
         page.rules.append(box(e))
-    for r in p.rects:
+    for r in objs.rects:
         b = box(r)
         if r.get("fill") and b.width > 2 and b.height > 2:
             page.fills.append(b)
