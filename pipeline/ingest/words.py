@@ -134,10 +134,12 @@ def rows(
 
 
 def _collides(a: dict, b: dict) -> bool:
-    """Two letters or digits of different fonts or sizes sharing most of the narrower one's width
-    (an accent printed over its letter is neither)."""
+    """Two different letters or digits of different fonts or sizes sharing most of the narrower one's
+    width (an accent printed over its letter is neither; the same glyph printed twice is a duplicate,
+    `_dedupe`'s)."""
     return (
-        (a["fontname"] != b["fontname"] or a["size"] != b["size"])
+        a["text"] != b["text"]
+        and (a["fontname"] != b["fontname"] or a["size"] != b["size"])
         and min(a["x1"], b["x1"]) - max(a["x0"], b["x0"])
         > OVERPRINT * min(a["x1"] - a["x0"], b["x1"] - b["x0"])
         and a["text"].isalnum()
