@@ -22,9 +22,11 @@ run: $(STAMP)
 check: $(STAMP)
 	$(BIN)/trialex check output/
 
-# The review queue's browser test drives Debian's chromium (never `playwright install`).
+# The review queue's browser test drives Debian's chromium (never `playwright install`); the real-PDF
+# word check compares with poppler's pdftotext.
 e2e-deps:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@command -v pdftotext >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils; }
 
 test: $(STAMP) e2e-deps
 	$(BIN)/pytest -n 2 -rs tests

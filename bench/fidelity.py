@@ -153,12 +153,14 @@ def score(paper: str, body: str) -> Score:
 
 def run() -> list[Score]:
     from pipeline import ingest
+    from pipeline.rules import load, name_words
 
+    names = name_words(load())  # as the pipeline reads a paper
     out = []
     for paper in papers():
         pdf = pdf_of(paper)
         if pdf is not None:
-            out.append(score(paper, ingest.read(pdf).text))
+            out.append(score(paper, ingest.read(pdf, names=names).text))
     return out
 
 

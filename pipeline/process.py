@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pipeline import ingest, ner, quality, records, tables
 from pipeline.model import Result
-from pipeline.rules import Rules
+from pipeline.rules import Rules, name_words
 from pipeline.rules import load as load_rules
 
 OnStage = Callable[[str, int], None]  # (stage entered, pages of the document so far known)
@@ -22,6 +22,7 @@ STAGES = ("ingest", "tables", "ner", "records", "quality")
 class Pipeline:
     def __init__(self, rules: Rules | None = None) -> None:
         self.rules = rules or load_rules()
+        self.names = name_words(self.rules)  # line-end hyphens of known names (ingest)
         self.annotator = ner.Annotator(self.rules)
         self.builder = records.Builder(self.rules)
         self.checker = quality.Checker(self.rules)
@@ -44,7 +45,7 @@ class Pipeline:
         try:
             stage("ingest", 0)
             t0 = time.perf_counter()
-            doc = ingest.read(path, password=password, doc_id=result.doc_id)
+            doc = ingest.read(path, password=password, doc_id=result.doc_id, names=self.names)
             t["ingest"] = time.perf_counter() - t0
         except ingest.IngestError as e:
             result.error, result.error_detail = e.code, str(e)

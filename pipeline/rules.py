@@ -82,3 +82,25 @@ def load(root: str | Path | None = None) -> Rules:
                 raise RulesError(f"{path.relative_to(root).as_posix()}: {e}".replace("\n", " ")) from e
         data[path.relative_to(root).with_suffix("").as_posix()] = content
     return Rules(root=root, data=MappingProxyType(data), digest=h.hexdigest()[:16])
+
+
+_NAME_KEYS = ("canonical", "inn", "name", "brands", "codes", "aliases")
+
+
+def name_words(rules: Rules) -> frozenset[str]:
+    """The printed words of every product and trial name of the rules (products, trials, registry),
+    lower case, hyphenated names also by their parts: paper-independent vocabulary for ingest's
+    line-end hyphens ("Xyz-" + "Tor" keeps the name's own spelling). A plain set of words, so that
+    ingest depends on no other stage."""
+    out: set[str] = set()
+    for stem, key in (("products", "products"), ("trials", "trials"), ("registry", "trials")):
+        for entry in (rules.get(stem) or {}).get(key) or []:
+            for k in _NAME_KEYS:
+                v = entry.get(k) if isinstance(entry, dict) else None
+                for name in [v] if isinstance(v, str) else v or []:
+                    for word in str(name).lower().split():
+                        word = word.strip("\"'()[]{},;:.")
+                        if word:
+                            out.add(word)
+                            out.update(p for p in word.split("-") if p)
+    return frozenset(out)

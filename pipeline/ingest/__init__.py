@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from pathlib import Path
 
 from pipeline import tables
-from pipeline.ingest import blocks, cleanup, damage, glyphs, layout, rotation, words
+from pipeline.ingest import blocks, cleanup, damage, glyphs, layout, objects, rotation, words
 from pipeline.ingest.errors import IngestError, check_bytes, classify, is_truncated, open_pdf
 from pipeline.model import Box, Document, Page, Word
 
@@ -28,7 +29,15 @@ _FRAME = (40.0, 20.0)  # points: smallest width and height of a rectangle that m
 _MIN_CHARS = 20  # fewer glyphs than this in the whole file: no text layer (a scan)
 
 
-def read(path: str | Path, password: str | None = None, doc_id: str | None = None) -> Document:
+def read(
+    path: str | Path,
+    password: str | None = None,
+    doc_id: str | None = None,
+    names: Collection[str] = frozenset(),
+) -> Document:
+    """The document of the PDF at `path`. `names`: paper-independent words (lower case) that decide
+    line-end hyphens the paper itself does not, such as the rules' product and trial names
+    (`pipeline.rules.name_words`)."""
     path = Path(path)
     data = check_bytes(path)
     if is_truncated(data):  # pdfminer half-reads such files; their missing pages would go unnoticed
@@ -62,7 +71,7 @@ def read(path: str | Path, password: str | None = None, doc_id: str | None = Non
     counts = [sum(len(w.text) for w in pg.words) for pg in doc.pages]
     for i in damage.thin_pages(counts):
         _warn(doc, i + 1, "thin_text", f"{counts[i]} characters, far fewer than on the pages around it")
-    _assemble(doc, page_rows)
+    _assemble(doc, page_rows, names)
     return doc
 
 
@@ -73,7 +82,8 @@ def _warn(doc: Document, page: int, code: str, detail: str) -> None:
 def _parse_page(p, pool: words.Pool, doc: Document) -> tuple[Page, list[list[Word]]]:
     n = p.page_number
     w, h = float(p.width), float(p.height)
-    chars = p.chars
+    objs = objects.read(p)
+    chars = objs.chars
     if missing := glyphs.resolve(chars, p.page_obj):
         _warn(doc, n, "unmapped_glyphs", f"{missing} glyphs with no Unicode mapping (shown as U+FFFD)")
     k = rotation.turn(chars)  # a page set sideways is read in its own direction
@@ -86,9 +96,9 @@ def _parse_page(p, pool: words.Pool, doc: Document) -> tuple[Page, list[list[Wor
 
     rows = words.rows(chars, n, page.width, page.height, pool)
     page.words = [w for r in rows for w in r]
-    for e in p.edges:  # thin lines and rect edges
+    for e in objs.edges:  # thin lines and rect edges
         page.rules.append(box(e))
-    for r in p.rects:
+    for r in objs.rects:
         b = box(r)
         if r.get("fill") and b.width > 2 and b.height > 2:
             page.fills.append(b)
@@ -105,7 +115,7 @@ def _inside(box: Box, regions: list[Box]) -> bool:
     return any(r.x0 <= cx <= r.x1 and r.top <= cy <= r.bottom for r in regions)
 
 
-def _assemble(doc: Document, page_rows: list[list[list[Word]]]) -> None:
+def _assemble(doc: Document, page_rows: list[list[list[Word]]], names: Collection[str]) -> None:
     heights = {pg.number: pg.height for pg in doc.pages}
     doc.dropped = cleanup.running_lines([(rows, heights[i + 1]) for i, rows in enumerate(page_rows)])
     dropped = {id(w) for b in doc.dropped for w in _words_in(b, page_rows)}
@@ -117,7 +127,7 @@ def _assemble(doc: Document, page_rows: list[list[list[Word]]]) -> None:
     frames = {pg.number: pg.frames for pg in doc.pages if pg.frames}
     geo = blocks.Geometry.of(lines, heights, frames)
     vocab = cleanup.vocabulary(w for ln in lines for w in ln.words)
-    blocks.build(doc, lines, geo, vocab)
+    blocks.build(doc, lines, geo, vocab, names)
 
 
 def _words_in(block, page_rows: list[list[list[Word]]]) -> list[Word]:

@@ -9,6 +9,7 @@ footnotes met on the way are emitted after it ("floats"), so sentences stay whol
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from pipeline.ingest.cleanup import box_of
@@ -235,7 +236,9 @@ def _ends_line(d: _Draft, n: int) -> bool:
     return False
 
 
-def text_of(lines: list[Line], vocab: set[str]) -> tuple[str, list[Span]]:
+def text_of(
+    lines: list[Line], vocab: set[str], names: Collection[str] = frozenset()
+) -> tuple[str, list[Span]]:
     """Block text (lines joined, line-end hyphens resolved) and one span per word."""
     words: list[tuple[Word, bool]] = [
         (w, i == len(ln.words) - 1) for ln in lines for i, w in enumerate(ln.words)
@@ -248,7 +251,7 @@ def text_of(lines: list[Line], vocab: set[str]) -> tuple[str, list[Span]]:
         joined = False
         if line_end and nxt is not None and len(t) > 1 and t.endswith("-") and not w.refs:
             joined = True
-            if not keep_hyphen(t, nxt.text, vocab):
+            if not keep_hyphen(t, nxt.text, vocab, names):
                 t = t[:-1]
         text += glue
         spans.append(Span(len(text), len(text) + len(t), w.box))
@@ -257,8 +260,10 @@ def text_of(lines: list[Line], vocab: set[str]) -> tuple[str, list[Span]]:
     return text, spans
 
 
-def build(doc: Document, lines: list[Line], geo: Geometry, vocab: set[str]) -> None:
-    """Add the body blocks of `lines` (all pages, reading order) to `doc`."""
+def build(
+    doc: Document, lines: list[Line], geo: Geometry, vocab: set[str], names: Collection[str] = frozenset()
+) -> None:
+    """Add the body blocks of `lines` (all pages, reading order) to `doc`; `names` as `keep_hyphen`."""
     n_bold = sum(len(w.text) for ln in lines for w in ln.words if w.bold)
     n_all = sum(len(w.text) for ln in lines for w in ln.words) or 1
     body_bold = n_bold > 0.5 * n_all
@@ -270,7 +275,7 @@ def build(doc: Document, lines: list[Line], geo: Geometry, vocab: set[str]) -> N
             kind = part.kind
             if kind == "heading" and len(part.words) > _HEADING_WORDS:
                 kind = "paragraph"
-            text, spans = text_of(part.lines, vocab)
+            text, spans = text_of(part.lines, vocab, names)
             ws = part.words
             first = [w for w in ws if w.box.page == ws[0].box.page]
             weight: dict[float, int] = {}

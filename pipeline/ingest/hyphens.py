@@ -1,6 +1,7 @@
 """Line-end hyphens decided by evidence, in this order:
 
 1. the document's own vocabulary: the pair printed elsewhere with a hyphen (keep) or joined (join);
+   then the rules' product and trial names, the same way (a name with inner capitals joins);
 2. shape: digits, a single letter, capitals inside the left part or a capital starting the right part
    mean a compound or code (GPRC5D-specific, G-secretase, MRD-negative, anti-BCMA, 4-1BB): keep.
    Two all-capital parts (a heading) join when the joined word is English;
@@ -15,6 +16,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from collections.abc import Collection
 from functools import lru_cache
 from importlib import resources
 
@@ -73,9 +75,10 @@ def english() -> dict[str, int]:
         return json.load(gz)
 
 
-def keep_hyphen(left: str, right: str, vocab: set[str]) -> bool:
+def keep_hyphen(left: str, right: str, vocab: set[str], names: Collection[str] = frozenset()) -> bool:
     """Whether `left` (ending in "-") and `right`, the next line's first word, keep their hyphen;
-    `vocab` holds the document's words as printed inside lines (lower case)."""
+    `vocab` holds the document's words as printed inside lines (lower case), `names` the words of
+    the rules' product and trial names (lower case, `pipeline.rules.name_words`)."""
     stem = left[:-1]
     lm = re.search(r"[^\W_]+$", stem)
     rm = _WORD.match(right)
@@ -86,6 +89,8 @@ def keep_hyphen(left: str, right: str, vocab: set[str]) -> bool:
     joined, hyphened = lw + rw, f"{lw}-{rw}"
     if (hyphened in vocab or f"{stem.lower()}-{rw}" in vocab) != (joined in vocab):
         return joined not in vocab  # the paper spells it one way elsewhere
+    if (hyphened in names or f"{stem.lower()}-{rw}" in names) != (joined in names):
+        return joined not in names  # a known name spelt one way (Xyz-/Tor of "XyzTor" joins)
     words = english()
     if (
         lpart.isalpha()

@@ -27,6 +27,8 @@ SEGMENT_RATIO = 1.0  # em; a wider gap splits a row into segments (columns, tabl
 ROW_RATIO = 0.35  # em; glyph tops closer than this share a row
 SMALL = 0.85  # a superscript is at most this fraction of the reference size
 RAISE = 0.15  # em; ... and its bottom at least this far above the reference bottom
+OVERPRINT = 0.5  # share of the narrower glyph's width two glyphs of one row share: printed over each other
+_COLLISIONS = 3  # ... so many times between two fonts: two lines printed over each other
 
 LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
 _MINUS = str.maketrans({"−": "-", "–": "-", "—": "-", "‐": "-", "‑": "-"})
@@ -115,6 +117,7 @@ def rows(
         else:
             groups.append([c])
             top0, size0 = c["top"], c["size"]
+    groups = [layer for g in groups for layer in _overprinted(g)]
     groups = _merge_small_rows(groups)
     _rehome_markers(groups)
     out = []
@@ -128,6 +131,47 @@ def rows(
         if words:
             out.append(words)
     return out
+
+
+def _collides(a: dict, b: dict) -> bool:
+    """Two different letters or digits of different fonts or sizes sharing most of the narrower one's
+    width (an accent printed over its letter is neither; the same glyph printed twice is a duplicate,
+    `_dedupe`'s)."""
+    return (
+        a["text"] != b["text"]
+        and (a["fontname"] != b["fontname"] or a["size"] != b["size"])
+        and min(a["x1"], b["x1"]) - max(a["x0"], b["x0"])
+        > OVERPRINT * min(a["x1"] - a["x0"], b["x1"] - b["x0"])
+        and a["text"].isalnum()
+        and b["text"].isalnum()
+    )
+
+
+def _overprinted(row: list[dict]) -> list[list[dict]]:
+    """A row holding two lines printed over each other at nearly the same baseline (a stamped
+    licence line over a running footer), told apart by font and size: glyphs of one font collide
+    with glyphs of the other all along the stretch they share, which text set on one line never
+    does (an accent or a marker collides once or twice). Each font that collides with the row's
+    main font at least `_COLLISIONS` times becomes a row of its own; the rest stays."""
+    if len(row) < 2 * _COLLISIONS:
+        return [row]
+    xs = sorted(row, key=lambda c: c["x0"])
+    hits = sum(1 for a, b in zip(xs, xs[1:], strict=False) if _collides(a, b))
+    if hits < _COLLISIONS:
+        return [row]
+    weight = Counter((c["fontname"], c["size"]) for c in row)
+    main = max(weight, key=lambda k: (weight[k], k))
+    by_key: dict[tuple[str, float], list[dict]] = {}
+    for c in xs:
+        by_key.setdefault((c["fontname"], c["size"]), []).append(c)
+    own = by_key.pop(main)
+    apart: list[dict] = []
+    for cs in by_key.values():
+        n = sum(1 for c in cs for m in own if _collides(c, m))
+        (apart if n >= _COLLISIONS else own).extend(cs)
+    if not apart:
+        return [row]
+    return sorted([own, apart], key=lambda g: min(c["top"] for c in g))
 
 
 def _merge_small_rows(groups: list[list[dict]]) -> list[list[dict]]:
@@ -277,6 +321,10 @@ def _words(seg: list[dict], page_no: int, ref: tuple[float, float], pool: Pool) 
 
 def _flush(chars: list[dict], sups: list[bool], words: list[Word], page_no: int, pool: Pool) -> None:
     """One word from its glyphs; `sups` tells which of them are superscript."""
+    k = _marker_letters(chars, sups)
+    if k:  # a note's letter raised before the word it labels ("ᵃAdjusted for age"): a word of its own
+        _flush(chars[:k], sups[:k], words, page_no, pool)
+        chars, sups = chars[k:], sups[k:]
     if not any(sups):  # the common case, kept free of the per-piece bookkeeping below
         words.append(
             _word(
@@ -311,6 +359,19 @@ def _flush(chars: list[dict], sups: list[bool], words: list[Word], page_no: int,
         text = "".join(p.text for p in pieces)
     body = [c for c, sup in zip(chars, sups, strict=True) if not sup] or chars
     words.append(_word(text, chars, body, tuple(refs), page_no, pool))
+
+
+def _marker_letters(chars: list[dict], sups: list[bool]) -> int:
+    """How many raised lower-case letters (one or two) open the word before a letter set on the
+    line: a footnote marker glued to the note's first word."""
+    if not sups[0]:
+        return 0
+    k = 1
+    while k < len(sups) and sups[k]:
+        k += 1
+    if k > 2 or k == len(chars) or not chars[k]["text"].isalpha():
+        return 0
+    return k if all(c["text"].isalpha() and c["text"].islower() for c in chars[:k]) else 0
 
 
 def _make_box(page_no: int, x0: float, top: float, x1: float, bottom: float, pool: Pool) -> Box:
