@@ -8,7 +8,8 @@ paragraph. Readings come from metric/value pairing (relations.py)."""
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
 
 from pipeline.model import Document, Mention, Outcome, enclosing
 from pipeline.records import allocation
@@ -37,9 +38,24 @@ _OF_THE = re.compile(r"\s*of\s+(?:the\s+)?", re.IGNORECASE)
 _COUNT_OPENS = re.compile(r"^\s*(?:(?:among|in|of|for)\s+)?(?:the\s+)?(?:remaining\s+)?$", re.IGNORECASE)
 
 
-def sentences(doc: Document, start: int, end: int) -> list[tuple[int, int]]:
-    """[start, end) sentence spans inside one block: NER's when it gave them, else a plain splitter."""
-    own = [(a, b) for a, b in doc.sentences if a >= start and b <= end + 1]
+@dataclass(frozen=True)
+class Spans:
+    spans: list[tuple[int, int]]
+    starts: list[int]
+
+    @classmethod
+    def of(cls, doc: Document) -> Spans:
+        spans = sorted(doc.sentences)
+        return cls(spans, [a for a, _ in spans])
+
+
+def sentences(doc: Document, start: int, end: int, spans: Spans | None = None) -> list[tuple[int, int]]:
+    """[start, end) sentence spans inside one block: NER's when it gave them, else a plain splitter.
+    `spans` (NER's sentences sorted, and their starts) limits the search to the block: scanning every
+    sentence for every block costs blocks x sentences, hours on a 300-page paper."""
+    spans = spans or Spans.of(doc)
+    lo, hi = bisect_left(spans.starts, start), bisect_right(spans.starts, end + 1)
+    own = [(a, b) for a, b in spans.spans[lo:hi] if a >= start and b <= end + 1]
     if own:
         return own
     out, a = [], start
@@ -65,6 +81,7 @@ class TextReader:
         names = {d.trial for d in table_drafts if d.trial and len(norm_key(d.trial)) >= 4}
         self.table_trials = [(n, _name_re(n)) for n in sorted(names, key=len, reverse=True)]
         self.starts = [m.start for m in self.ner]
+        self.spans = Spans.of(doc)
         # the paper reports pooled estimates (a meta-analysis): its counts over studies are pooled too
         self.pools = any(b.kind == "paragraph" and cues.pooled_re.search(b.text) for b in doc.blocks)
         self.analysis = ""
@@ -96,7 +113,7 @@ class TextReader:
             if not text[:1].islower():  # a lower-case start continues the paragraph cut by a table
                 self.para = _Paragraph(ctx.study)
                 ctx.paragraph()
-            for k, (a, b) in enumerate(sentences(self.doc, block.start, block.end)):
+            for k, (a, b) in enumerate(sentences(self.doc, block.start, block.end, self.spans)):
                 first = k == 0 and not text[:1].islower()
                 self._sentence(a, b, ctx, first)
         return list(self.drafts.values())
