@@ -237,6 +237,7 @@ def _study_rows(grid: Grid, head: list[Meaning], cues: Cues, transposed: bool = 
         else:
             groups.append(([s.copy() for s in row], keyless))
     prev_label = ""
+    labels: list[str] = []  # each draft's row label, as out grows
     worded: list[StudyDraft] = []
     col_arms = {} if transposed else _column_arms(grid, head, cues)
     by_subgroup = not keys and "subgroup" in roles.values() and bool(col_arms)  # arms across: one trial
@@ -254,6 +255,7 @@ def _study_rows(grid: Grid, head: list[Meaning], cues: Cues, transposed: bool = 
         target = out[-1] if (same or by_subgroup) and out else d
         if target is d:
             out.append(d)
+            labels.append(label)
             prev_label = label
         subgroup = next((" ".join(row[i].text.split()) for i, r in roles.items() if r == "subgroup"), "")
         if pooled:
@@ -268,7 +270,29 @@ def _study_rows(grid: Grid, head: list[Meaning], cues: Cues, transposed: bool = 
     for d in worded:  # a cohort stated in words only tells rows of one trial apart
         if sum(norm_key(x.trial) == norm_key(d.trial) for x in out) < 2:
             d.cohort = ""
-    return [d for d in out if d.outcomes or d.trial or d.product]
+    return _one_study(out, labels)
+
+
+def _named(d: StudyDraft) -> bool:
+    return bool(d.trial or d.product or d.author or d.design_word or d.cohort or d.nct_id or d.target)
+
+
+def _one_study(out: list[StudyDraft], labels: list[str]) -> list[StudyDraft]:
+    """A table none of whose rows names a study (a single trial's baseline characteristics or
+    outcomes: "Age, median (IQR)" | "31 (27-35)" | "30 (26-34)") is one study's: its rows are
+    subgroups of that study, never studies of their own. Named rows are left as they are."""
+    kept = [(d, lab) for d, lab in zip(out, labels, strict=True) if d.outcomes or d.trial or d.product]
+    if len(kept) < 2 or any(_named(d) for d, _ in kept):
+        return [d for d, _ in kept]
+    first = kept[0][0]
+    for d, label in kept:
+        for o in d.outcomes:
+            o.subgroup = o.subgroup or label
+        if d is not first:
+            first.outcomes += d.outcomes
+            first.pages |= d.pages
+    first.n = None  # a row's count is its subgroup's, not the study's
+    return [first]
 
 
 def _column_arms(grid: Grid, head: list[Meaning], cues: Cues) -> dict[int, str]:
