@@ -240,3 +240,23 @@ def test_one_trial_name_in_two_rows_is_two_studies(builder):
         ("kappa-1/n22", 100.0),
         ("kappa-1/n29", 93.0),
     ]
+
+
+def test_rows_that_name_no_study_are_subgroups_of_one_study(builder):
+    # a single trial's table: the first column holds characteristics, never trial names
+    rows = [
+        ["Group", "Patients", "ORR"],
+        ["Age under 60 years", "n=37", "41%"],
+        ["Age 60 years or older", "n=23", "35%"],
+        ["Prior transplant", "n=18", "28%"],
+    ]
+    studies, outcomes = run(builder, table(rows))
+    assert len(studies) == 1 and not studies[0].trial
+    got = sorted((o.subgroup, o.value) for o in outcomes if o.metric == "ORR")
+    assert got == [("Age 60 years or older", 35.0), ("Age under 60 years", 41.0), ("Prior transplant", 28.0)]
+
+
+def test_rows_naming_trials_stay_studies_of_their_own(builder):
+    rows = [["Trial", "Patients", "ORR"], ["KESTREL-4", "n=37", "41%"], ["MARLIN-2", "n=23", "35%"]]
+    studies, _ = run(builder, table(rows))
+    assert sorted(s.trial for s in studies) == ["KESTREL-4", "MARLIN-2"]

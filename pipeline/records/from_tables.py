@@ -237,7 +237,7 @@ def _study_rows(grid: Grid, head: list[Meaning], cues: Cues, transposed: bool = 
         else:
             groups.append(([s.copy() for s in row], keyless))
     prev_label = ""
-    labels: list[str] = []  # each draft's row label, as out grows
+    labels: list[str] = []  # each draft's row label ("" when its cells name a study), as out grows
     worded: list[StudyDraft] = []
     col_arms = {} if transposed else _column_arms(grid, head, cues)
     by_subgroup = not keys and "subgroup" in roles.values() and bool(col_arms)  # arms across: one trial
@@ -255,7 +255,7 @@ def _study_rows(grid: Grid, head: list[Meaning], cues: Cues, transposed: bool = 
         target = out[-1] if (same or by_subgroup) and out else d
         if target is d:
             out.append(d)
-            labels.append(label)
+            labels.append(label if not _cites_study(row, keys) else "")
             prev_label = label
         subgroup = next((" ".join(row[i].text.split()) for i, r in roles.items() if r == "subgroup"), "")
         if pooled:
@@ -270,19 +270,26 @@ def _study_rows(grid: Grid, head: list[Meaning], cues: Cues, transposed: bool = 
     for d in worded:  # a cohort stated in words only tells rows of one trial apart
         if sum(norm_key(x.trial) == norm_key(d.trial) for x in out) < 2:
             d.cohort = ""
-    return _one_study(out, labels)
+    # studies across (transposed): the columns' headers name them, whatever their mentions
+    return [d for d in out if d.outcomes or d.trial or d.product] if transposed else _one_study(out, labels)
 
 
-def _named(d: StudyDraft) -> bool:
-    return bool(d.trial or d.product or d.author or d.design_word or d.cohort or d.nct_id or d.target)
+STUDY_MENTIONS = ("TRIAL", "PRODUCT", "REGISTRY_ID", "COHORT", "TARGET")
+
+
+def _cites_study(row: list[Slot], keys: list[int]) -> bool:
+    return any(m.label in STUDY_MENTIONS for i in keys for m in row[i].mentions)
 
 
 def _one_study(out: list[StudyDraft], labels: list[str]) -> list[StudyDraft]:
     """A table none of whose rows names a study (a single trial's baseline characteristics or
-    outcomes: "Age, median (IQR)" | "31 (27-35)" | "30 (26-34)") is one study's: its rows are
-    subgroups of that study, never studies of their own. Named rows are left as they are."""
+    outcomes: "Mean (SD) age" | "31 (5)" | "30 (6)") is one study's: its rows are subgroups of that
+    study, never studies of their own. A row names a study when its study cells hold a trial,
+    product, registry id, cohort or target, or the row gives a product, author or design; the
+    first column's text alone ("Mean age") is no trial name."""
     kept = [(d, lab) for d, lab in zip(out, labels, strict=True) if d.outcomes or d.trial or d.product]
-    if len(kept) < 2 or any(_named(d) for d, _ in kept):
+    named = [not lab or bool(d.product or d.author or d.design_word or d.nct_id) for d, lab in kept]
+    if len(kept) < 2 or any(named):
         return [d for d, _ in kept]
     first = kept[0][0]
     for d, label in kept:
@@ -291,6 +298,7 @@ def _one_study(out: list[StudyDraft], labels: list[str]) -> list[StudyDraft]:
         if d is not first:
             first.outcomes += d.outcomes
             first.pages |= d.pages
+    first.trial = first.cohort = ""
     first.n = None  # a row's count is its subgroup's, not the study's
     return [first]
 
