@@ -11,7 +11,6 @@ import threading
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
-from pathlib import Path
 
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points, origin top-left
 PAD = 2.0  # points a character may stick out of the run's box
@@ -204,19 +203,11 @@ def _read(path: str, page: int) -> PageChars:
     (the em box, as pdfplumber gives it), else from the font's box."""
     import ctypes
 
-    import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
-    from pipeline.review.render import RenderError
+    from pipeline.review.render import pdfium_page
 
-    try:
-        pdf = pdfium.PdfDocument(path)
-    except (pdfium.PdfiumError, OSError) as e:
-        raise RenderError(f"cannot open {Path(path).name}: {e}") from e
-    try:
-        if not 1 <= page <= len(pdf):
-            raise RenderError(f"page {page} out of range 1-{len(pdf)}")
-        pg = pdf[page - 1]
+    with pdfium_page(path, page) as pg:
         width, height = pg.get_size()
         tp = pg.get_textpage()
         chars = []
@@ -234,7 +225,4 @@ def _read(path: str, page: int) -> PageChars:
                     top, bottom = em_top, em_top + size
             chars.append(Char(text, (x0, top, x1, bottom)))
         tp.close()
-        pg.close()
         return PageChars(float(width), float(height), tuple(chars))
-    finally:
-        pdf.close()

@@ -3,17 +3,42 @@ box highlighted. pdfium is not thread-safe, so one lock guards every render of a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points, origin top-left
 
 
 class RenderError(Exception):
     """The page cannot be shown (file gone, changed since the run, encrypted, page out of range)."""
+
+
+@contextlib.contextmanager
+def pdfium_page(path: str, page: int) -> Iterator[Any]:
+    """Page `page` (1-based) of a PDF opened with pypdfium2; the page and its document are closed on
+    exit. A file that cannot be opened or a page out of range is a `RenderError`."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(path)
+    except (pdfium.PdfiumError, OSError) as e:
+        raise RenderError(f"cannot open {Path(path).name}: {e}") from e
+    try:
+        if not 1 <= page <= len(pdf):
+            raise RenderError(f"page {page} out of range 1-{len(pdf)}")
+        pg = pdf[page - 1]
+        try:
+            yield pg
+        finally:
+            pg.close()
+    finally:
+        pdf.close()
 
 
 class Renderer:
@@ -63,24 +88,12 @@ class Renderer:
 
     def _page_image(self, path: str, page: int):  # -> PIL.Image.Image
         """The whole page rendered at `scale`, the last few kept (a report crops many values of one page)."""
-        import pypdfium2 as pdfium
-
         key = ("page", path, page)
         hit = self._pages.get(key)
         if hit is not None:
             return hit
-        try:
-            pdf = pdfium.PdfDocument(path)
-        except (pdfium.PdfiumError, OSError) as e:
-            raise RenderError(f"cannot open {Path(path).name}: {e}") from e
-        try:
-            if not 1 <= page <= len(pdf):
-                raise RenderError(f"page {page} out of range 1-{len(pdf)}")
-            pg = pdf[page - 1]
+        with pdfium_page(path, page) as pg:
             img = pg.render(scale=self.scale).to_pil().convert("RGB")
-            pg.close()
-        finally:
-            pdf.close()
         self._pages[key] = img
         while len(self._pages) > 4:
             self._pages.pop(next(iter(self._pages)))
