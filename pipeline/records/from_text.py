@@ -330,7 +330,7 @@ class TextReader:
         parts = count_scope(s, ms, self.cues) if base is not None and not author else []
         # fewer patients than the study enrolled (a larger count is another population, not its part)
         fewer = parts and all(base.n is None or (_count(p[1]) or 0) < base.n for p in parts)
-        # "… of 52 patients who had received X before glofitamab": the study's own product is no new study
+        # "… of 52 patients who had received X before Y": the study's own product is no new study
         product = first_canonical(ms, "PRODUCT")
         if base is not None and fewer and (not product or norm_key(product) == norm_key(base.product)):
             return base, "subset"
