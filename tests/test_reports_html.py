@@ -299,3 +299,28 @@ def test_a_value_printed_with_a_space_is_found_across_the_gap():
     chars = [Char(ch, (x, 0.0, x + 7.0, 10.0)) for ch, x in zip("NCT0123", xs, strict=True)]
     assert find(chars, "NCT 0123") == ((0.0, 0.0, 61.0, 10.0),)
     assert find(chars, "T0") == ()  # a gap is a boundary: "T" and "0" are apart
+
+
+def test_a_cached_documents_crops_are_reused_and_a_new_documents_are_rendered_again(tmp_path):
+    import hashlib
+
+    from pipeline.outputs.crops import write_crops
+    from tests.test_review_data import make_pdf
+
+    pdf = tmp_path / "paper.pdf"
+    b = make_pdf(pdf)
+    rec = batch()[0]
+    rec.row.update(path=str(pdf), sha256=hashlib.sha256(pdf.read_bytes()).hexdigest())
+    rec.findings = [
+        _finding("f-cr", "rev-a", "teskal-1", "text_table_mismatch", "error", "CR", "CR 46 vs 82.8",
+                 [{**_ev("text", "46", "text", 1, snippet="(46% of CR)"), "bbox": b["cr_text"]}]),
+    ]  # fmt: skip
+    out = tmp_path / "out"
+    first = write_crops(out, [rec])
+    crop = out / first["f-cr"][0]
+    assert crop.read_bytes()[:2] == b"\xff\xd8"  # a JPEG was rendered
+    crop.write_bytes(b"kept")  # stands for the crop an earlier run left
+    rec.row["cached"] = True
+    assert write_crops(out, [rec]) == first and crop.read_bytes() == b"kept"
+    rec.row["cached"] = False
+    assert write_crops(out, [rec]) == first and crop.read_bytes()[:2] == b"\xff\xd8"

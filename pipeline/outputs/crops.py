@@ -65,6 +65,13 @@ def write_crops(out: Path, records: list[DocRecord], limit: int = MAX_CROPS) -> 
                 page = int(e.get("page") or 0)
                 if not page or len(names) >= limit or str(e.get("source", "")) not in ("text", "table"):
                     continue
+                name = f"{slug(rec.doc_id)}-{slug(fid)}-{i}.jpg"
+                if rec.row.get("cached") and (folder / name).is_file():
+                    # a cached document's findings and PDF (checked by hash above) are those the crop
+                    # was made from: rendering it again would cost a cached re-run most of its time
+                    names.add(name)
+                    made.setdefault(fid, {})[i] = f"{CROPS_DIR}/{name}"
+                    continue
                 try:
                     loc = locator.locate(path, page, str(e.get("value", "")), _box(str(e.get("bbox", ""))),
                                          str(e.get("snippet", "")), BAND)  # fmt: skip
@@ -74,7 +81,6 @@ def write_crops(out: Path, records: list[DocRecord], limit: int = MAX_CROPS) -> 
                     continue
                 except Exception:  # noqa: BLE001 - a crop is a view: it must never cost the run its report
                     continue
-                name = f"{slug(rec.doc_id)}-{slug(fid)}-{i}.jpg"
                 folder.mkdir(parents=True, exist_ok=True)
                 atomic_write(folder / name, data)
                 names.add(name)
