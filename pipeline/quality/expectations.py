@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -59,13 +58,12 @@ class _Derived:
 
 class Suites:
     """An ephemeral GX context holding one suite, asset and validation definition per suite of
-    rules/expectations.yml (plus any extra suites), and optionally a Data Docs site."""
+    rules/expectations.yml (plus any extra suites). Data Docs are our own page (quality/docs.py)."""
 
     def __init__(
         self,
         spec: Mapping[str, Any],
         metrics: Sequence[str],
-        docs_dir: Path | None = None,
         extra: Mapping[str, list[dict]] | None = None,
     ) -> None:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no network calls from a batch run
@@ -75,20 +73,6 @@ class Suites:
         self.gx = gx
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        self.site = None
-        if docs_dir is not None:
-            self.site = "trialex"
-            self.context.add_data_docs_site(
-                site_name=self.site,
-                site_config={
-                    "class_name": "SiteBuilder",
-                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-                    "store_backend": {
-                        "class_name": "TupleFilesystemStoreBackend",
-                        "base_directory": str(docs_dir),
-                    },
-                },
-            )
         source = self.context.data_sources.add_pandas("trialex")
         suites = dict((spec or {}).get("suites") or {})
         suites.update(extra or {})
@@ -198,20 +182,3 @@ class Suites:
                     )
                 )
         return out
-
-    def docs(self, frames: Mapping[str, pd.DataFrame]) -> Path:
-        """Validate every frame with its suite through one Checkpoint whose action updates Data Docs."""
-        gx = self.gx
-        for name, df in frames.items():  # a checkpoint run takes one dataframe: one per suite
-            cp = self.context.checkpoints.add(
-                gx.Checkpoint(
-                    name=f"trialex-{name}",
-                    validation_definitions=[self.definitions[name]],
-                    actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[self.site])],
-                    result_format={"result_format": "COMPLETE"},
-                )
-            )
-            cp.run(batch_parameters={"dataframe": self.prepare(name, df)})
-        self.context.build_data_docs(site_names=[self.site])
-        url = next(s["site_url"] for s in self.context.get_docs_sites_urls(site_name=self.site))
-        return Path(url.removeprefix("file://"))
