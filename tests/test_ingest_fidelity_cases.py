@@ -273,3 +273,106 @@ def test_page_with_far_less_text_than_its_neighbours_is_a_warning(tmp_path, no_t
     path.write_bytes(_fpdf_pages([_busy("A", 40), _busy("B", 40), "7", _busy("D", 40), _busy("E", 40)]))
     doc = ingest.read(path)
     assert [(w["page"], w["code"]) for w in doc.warnings] == [(3, "thin_text")]
+
+
+def _wrap(text: str, width: float, size: float) -> list[str]:
+    """Greedy line breaking of `text` to `width` points in Times-Roman."""
+    lines, cur = [], ""
+    for w in text.split():
+        if cur and stringWidth(f"{cur} {w}", "Times-Roman", size) > width:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}".strip()
+    return [*lines, cur]
+
+
+GUILD_ROWS = [
+    (
+        "brindle fern (Filix ostelbica) 14",
+        "Nobody shall cut the brindle fern before the first frost of the year or the fine is two coins.",
+    ),
+    (
+        "marsh quill (Calamus vorn) 3",
+        "The quill of the marsh is for the guild's roofs alone and may not be sold to other towns.",
+    ),
+    (
+        "grey lark (Alauda nimbra) 8",
+        "Whoever takes the eggs of the grey lark shall pay the keeper of the meadow a silver piece.",
+    ),
+    (
+        "reed otter (Lutra palea) 2",
+        "The reed otter may be hunted only in the week after harvest and never with nets of any kind.",
+    ),
+    (
+        "stone pine (Pinus saxea) 11",
+        "Each member shall plant three stone pines for every one he fells on the common hill slopes.",
+    ),
+    (
+        "amber moth (Phalaena sucina) 1",
+        "Lamps shall be covered in the months when the amber moth flies over the low wet fields.",
+    ),
+    (
+        "hollow oak (Quercus cava) 6",
+        "A hollow oak shall stand until it falls, for the owls and bees of the village live in it.",
+    ),
+    (
+        "silt crab (Cancer limi) 5",
+        "Crabs of the silt may be taken by children only and in baskets no larger than a hand span.",
+    ),
+    (
+        "moor hare (Lepus ericae) 9",
+        "The moor hare is free to all in winter but in spring the warden alone shall decide.",
+    ),
+    (
+        "blue willow (Salix caerula) 4",
+        "Cuttings of the blue willow are planted along the fences to keep the sand from the fields.",
+    ),
+    (
+        "ash finch (Fringilla cinis) 7",
+        "No one shall sell the ash finch at the market or keep more than two of them in a cage.",
+    ),
+    (
+        "river eel (Anguilla flumen) 10",
+        "Eels are taken with traps set by the warden and shared among the houses by their lots.",
+    ),
+]
+GUILD_LEFT = (
+    "The wardens of the invented guild kept their rules in one book for two hundred years. "
+    "Each rule names a plant or an animal of the commons, the season when it may be taken and "
+    "the fine for those who break it. Most of the fines were paid in coins, some in grain, and "
+    "the heaviest ones in days of work on the common dykes along the slow brown river. "
+    "The book was read aloud each spring at the guild hall."
+)
+GUILD_RIGHT = (
+    "Later wardens changed the rules when the marshes dried or the river moved its bed, and they "
+    "wrote the reason beside each change in a careful small hand. Some rules were dropped when a "
+    "species left the commons for good, while others grew stricter as the village grew larger and "
+    "more hands reached for the same reeds. The last entry of the book is a rule on quiet evenings."
+)
+
+
+def test_table_columns_above_text_columns_with_other_gutters(tmp_path, no_tables):
+    """A table set as text in two columns (gutter at 230 pt) above body text in two columns (gutter
+    at 297 pt): the table's long right cells cross the body's gutter more often than the body's
+    left lines cross the table's, yet the body is read column by column, not across."""
+    spec = PdfSpec()
+    spec.text(
+        57, 80, "Table 4 Plants and animals named in the invented guild rules", size=9, font="Times-Bold"
+    )
+    y = 100.0
+    for name, rule in GUILD_ROWS:
+        spec.text(57, y, name, size=8)
+        paragraph(spec, 238, y, _wrap(rule, 290, 8), size=8, leading=1.15)
+        y += 23
+    size, width = 9.5, 233.0
+    left, right = _wrap(GUILD_LEFT, width - 6, size), _wrap(GUILD_RIGHT, width - 6, size)
+    paragraph(spec, 57, y + 20, left, size=size, width=width)
+    paragraph(spec, 304, y + 20, right, size=size, width=width)
+    doc = ingest.read(spec.save(tmp_path / "sections.pdf"))
+    text = _flat(doc.text)
+    assert GUILD_LEFT in text and GUILD_RIGHT in text
+    assert text.index(GUILD_LEFT) < text.index(GUILD_RIGHT)
+    for name, rule in GUILD_ROWS:
+        assert name in text and rule in text
+        assert text.index(rule) < text.index(GUILD_LEFT)  # the table section is read first

@@ -26,9 +26,7 @@ _TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _BROKEN = re.compile(r"([^\W\d_]+)-$")
 _FIRST = re.compile(r"[^\W\d_]+")
 # Papers whose body still holds interleaved words, with the defect: the test fails when they are fixed.
-KNOWN = {
-    "pmc4417228": "page 14: two columns read across in one band (the gutter is not found there)",
-}
+KNOWN: dict[str, str] = {}
 
 
 def _norm(s: str) -> str:

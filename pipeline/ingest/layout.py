@@ -6,8 +6,11 @@ column). A region of the page (first the whole page) has a gutter when an x-inte
 `_MIN_GUTTER` em wide is crossed by few fragments while real text lies on both sides. Fragments that
 cross it (title, abstract, wide captions, tables set across the page) are full width and cut the
 region into bands; inside a band the left side is read before the right one, and each side is a
-region again. So a sidebar beside two columns, three columns, and full-width elements between
-column sections are all read as a reader would. Fragments of one row that end up in the same
+region again. A stretch where lines crossing the gutter alternate with short bands is a section
+with columns of its own (a table's two columns above the text's two columns with another gutter):
+it is read as a region by itself. So a sidebar beside two columns, three columns, full-width
+elements between column sections and column sections with different gutters are all read as a
+reader would. Fragments of one row that end up in the same
 region form one line.
 """
 
@@ -213,27 +216,88 @@ def _region(frags: list[_Frag], column: int, depth: int = 0) -> _Layout:
             and bool(CAPTION.match(" ".join(w.text for w in f.words)))
         )
 
-    out = _Layout([], 1)
-    band: list[_Frag] = []
+    # the region in top-to-bottom order: fragments crossing the gutter, and bands between them
+    seq: list[_Frag | list[_Frag]] = []
+    for f in sorted(frags, key=lambda f: (f.top, f.x0)):
+        if crosses(f):
+            seq.append(f)
+        elif seq and isinstance(seq[-1], list):
+            seq[-1].append(f)
+        else:
+            seq.append([f])
 
-    def flush() -> None:
-        left = [f for f in band if f.x1 <= g0 + 1]
-        right = [f for f in band if f.x0 >= g1 - 1]
+    out = _Layout([], 1)
+
+    def band(fs: list[_Frag]) -> None:
+        left = [f for f in fs if f.x1 <= g0 + 1]
+        right = [f for f in fs if f.x0 >= g1 - 1]
         a = _region(left, column or 1, depth + 1) if left else _Layout([], 0)
         b = _region(right, (column or 1) + max(a.columns, 1), depth + 1) if right else _Layout([], 0)
         out.lines.extend(a.lines + b.lines)
         out.columns = max(out.columns, a.columns + b.columns)
-        band.clear()
 
-    for f in sorted(frags, key=lambda f: (f.top, f.x0)):
-        if crosses(f):
-            flush()
-            if f.words:
-                out.lines.append(Line(f.words, column))
-        else:
-            band.append(f)
-    flush()
+    sections: dict[int, tuple[int, list[_Frag]]] = {}
+    for i, j in _sections(seq, g0, g1):
+        part = _flat(seq[i:j])
+        if i > 0 and isinstance(seq[i - 1], list) and isinstance(seq[i], _Frag):
+            # a line in the section's first row may have sorted before its first crossing line
+            first = seq[i]
+            moved = [f for f in seq[i - 1] if f.top < first.bottom and f.bottom > first.top]
+            seq[i - 1] = [f for f in seq[i - 1] if f not in moved]
+            part += moved
+        sections[i] = (j, part)
+    i = 0
+    while i < len(seq):
+        if i in sections:  # a section with columns of its own
+            i, part = sections[i]
+            sec = _region(part, column, depth + 1)
+            out.lines.extend(sec.lines)
+            out.columns = max(out.columns, sec.columns)
+            continue
+        item = seq[i]
+        if isinstance(item, list):
+            band(item)
+        elif item.words:
+            out.lines.append(Line(item.words, column))
+        i += 1
     return out
+
+
+def _sections(seq: list[_Frag | list[_Frag]], g0: float, g1: float) -> list[tuple[int, int]]:
+    """Stretches `seq[i:j]` where lines crossing the gutter alternate with short bands (fewer than
+    `_BAND_ROWS` fragments on a side) at least `_BAND_ROWS` times and which have a gutter of their
+    own elsewhere: the region's gutter is not theirs (a table's columns above, the text's below)."""
+    out = []
+    i = 0
+    while i < len(seq):
+        j = _section_end(seq, i, g0, g1)
+        part = _flat(seq[i:j])
+        if j > i + 1 and (sub := gutter(part)) is not None and (sub[1] <= g0 or sub[0] >= g1):
+            out.append((i, j))
+        i = j
+    return out
+
+
+def _flat(items: list[_Frag | list[_Frag]]) -> list[_Frag]:
+    return [f for item in items for f in (item if isinstance(item, list) else [item])]
+
+
+def _section_end(seq: list[_Frag | list[_Frag]], i: int, g0: float, g1: float) -> int:
+    """The end of the stretch from `seq[i]` of crossing lines and short bands, or `i + 1` when it
+    has fewer than `_BAND_ROWS` crossing lines each followed by a band."""
+    j, alternations = i, 0
+    while j < len(seq):
+        item = seq[j]
+        if isinstance(item, list):
+            left = sum(1 for f in item if f.x1 <= g0 + 1)
+            if min(left, len(item) - left) >= _BAND_ROWS:
+                break
+        elif not item.words:
+            break  # a float ends the stretch
+        elif j + 1 < len(seq) and isinstance(seq[j + 1], list):
+            alternations += 1
+        j += 1
+    return j if alternations >= _BAND_ROWS else i + 1
 
 
 def reading_order(rows: list[list[Word]], width: float, floats: list[Box] = ()) -> tuple[int, list[Line]]:
