@@ -264,7 +264,7 @@ def _red(px: tuple[int, int, int]) -> bool:
 
 
 def test_a_value_is_found_only_where_it_stands_alone():
-    from pipeline.review.locate import Char, find
+    from pipeline.pages.locate import Char, find
 
     def chars(text: str) -> list[Char]:
         return [Char(ch, (10.0 * i, 0.0, 10.0 * i + 9.5, 10.0)) for i, ch in enumerate(text) if ch != " "]
@@ -292,7 +292,7 @@ def test_dot_plot_axis_covers_every_value():
 
 
 def test_a_value_printed_with_a_space_is_found_across_the_gap():
-    from pipeline.review.locate import Char, find
+    from pipeline.pages.locate import Char, find
 
     # "NCT 0123" drawn as glyphs with a gap (no space character) between the two parts
     xs = [0, 8, 16, 30, 38, 46, 54]

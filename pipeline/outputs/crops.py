@@ -1,6 +1,6 @@
 """Page crops for the report: every evidence item of every finding that has a page gets a JPEG of the
 band of its page around the value, the value's own characters outlined (found as the review app
-finds them: pipeline.review.locate), written under report_files/crops/ for report.md and report.html.
+finds them: pipeline.pages.locate), written under report_files/crops/ for report.md and report.html.
 A document whose PDF is gone or changed since it was read gets no crops (the boxes would lie)."""
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ def _jpeg(img) -> bytes:  # img: PIL.Image.Image
 
 
 def write_crops(out: Path, records: list[DocRecord], limit: int = MAX_CROPS) -> Crops:
-    from pipeline.review.locate import Locator
-    from pipeline.review.render import Renderer, RenderError
+    from pipeline.pages.locate import Locator
+    from pipeline.pages.render import Renderer, RenderError
 
     folder = out / CROPS_DIR
     made: Crops = {}

@@ -18,11 +18,11 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
+from pipeline.pages.locate import Locator
+from pipeline.pages.render import Renderer, RenderError
 from pipeline.review import evidence
 from pipeline.review.curated import apply
 from pipeline.review.guard import LOOPBACK_NAMES, Guard
-from pipeline.review.locate import Locator
-from pipeline.review.render import Renderer, RenderError
 from pipeline.review.snippets import Mentions
 from pipeline.review.store import (
     ACTIONS,

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from pipeline.review.locate import Box, Located, Locator
-from pipeline.review.render import Renderer, RenderError
+from pipeline.pages.locate import Box, Located, Locator
+from pipeline.pages.render import Renderer, RenderError
 from pipeline.review.snippets import Mentions, render
 from pipeline.review.store import Doc, Part
 

@@ -1,5 +1,6 @@
-"""Page images for the review app: a PDF page (or a band of it) rendered with pypdfium2, the value's
-box highlighted. pdfium is not thread-safe, so one lock guards every render of a `Renderer`."""
+"""Page images for the review app and the report's crops: a PDF page (or a band of it) rendered with
+pypdfium2, the value's box highlighted. pdfium is not thread-safe, so one lock guards every render
+of a `Renderer`."""
 
 from __future__ import annotations
 

@@ -205,7 +205,7 @@ def _read(path: str, page: int) -> PageChars:
 
     import pypdfium2.raw as raw
 
-    from pipeline.review.render import pdfium_page
+    from pipeline.pages.render import pdfium_page
 
     with pdfium_page(path, page) as pg:
         width, height = pg.get_size()
