@@ -82,6 +82,26 @@ class Counts:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
 
+    @property
+    def tp(self) -> int:
+        return self.found
+
+    @property
+    def fp(self) -> int:
+        """Predicted rows that found no gold row."""
+        return self.predicted - self.found
+
+    @property
+    def fn(self) -> int:
+        """Gold rows no predicted row found."""
+        return self.gold - self.found
+
+    def count(self, what: str) -> None:
+        """One more row: "tp" (a predicted row found a gold row), "fp" or "fn"."""
+        self.found += what == "tp"
+        self.predicted += what in ("tp", "fp")
+        self.gold += what in ("tp", "fn")
+
     def add(self, other: Counts) -> None:
         self.found += other.found
         self.predicted += other.predicted

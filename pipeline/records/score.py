@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.evaluate.score import Counts, read_csv
 from pipeline.records.cues import norm_key
 
 _FILLER = re.compile(r"\b(?:patients?|group|dose|the|for|with|achieving|a|an|cohort)\b")
@@ -38,26 +39,6 @@ def _num(x) -> float | None:
         return float(x)
     except ValueError:
         return None
-
-
-@dataclass
-class Counts:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
 
 
 @dataclass
@@ -99,10 +80,6 @@ def _show(r: dict) -> str:
     bits = [r["study"], r["source"], r["metric"], f"value={r['value']}{r['qualifier']}"]
     bits += [f"{k}={r[k]}" for k in ("arm", "subgroup", "timepoint") if r.get(k) not in ("", None)]
     return " ".join(str(b) for b in bits) + (f"  «{r['snippet'][:70]}»" if r.get("snippet") else "")
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
 def gold_outcomes_file(gold_dir: Path) -> Path:
@@ -181,7 +158,7 @@ def _equal(a: dict, b: dict) -> bool:
 
 def score(gold_dir: str | Path, outcomes: pd.DataFrame, studies: pd.DataFrame | None = None) -> Report:
     gold_dir = Path(gold_dir)
-    gold = _read_csv(gold_outcomes_file(gold_dir))
+    gold = read_csv(gold_outcomes_file(gold_dir))
     gkey = "study_key" if "study_key" in gold.columns else "study_id"
     pred = outcomes.astype(str).replace({"nan": "", "None": "", "<NA>": ""})
     if "doc_id" in gold.columns and "doc_id" in pred.columns:
@@ -235,4 +212,4 @@ def _count(rep: Report, r: dict, what: str) -> None:
         rep.by_source.setdefault(r["source"], Counts()),
         rep.by_metric.setdefault(r["metric"], Counts()),
     ):
-        setattr(c, what, getattr(c, what) + 1)
+        c.count(what)
