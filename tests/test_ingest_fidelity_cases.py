@@ -352,27 +352,38 @@ GUILD_RIGHT = (
 )
 
 
-def test_table_columns_above_text_columns_with_other_gutters(tmp_path, no_tables):
-    """A table set as text in two columns (gutter at 230 pt) above body text in two columns (gutter
-    at 297 pt): the table's long right cells cross the body's gutter more often than the body's
-    left lines cross the table's, yet the body is read column by column, not across."""
-    spec = PdfSpec()
+def _guild_table(spec: PdfSpec, y: float) -> float:
     spec.text(
-        57, 80, "Table 4 Plants and animals named in the invented guild rules", size=9, font="Times-Bold"
+        57, y, "Table 4 Plants and animals named in the invented guild rules", size=9, font="Times-Bold"
     )
-    y = 100.0
+    y += 20
     for name, rule in GUILD_ROWS:
         spec.text(57, y, name, size=8)
         paragraph(spec, 238, y, _wrap(rule, 290, 8), size=8, leading=1.15)
         y += 23
+    return y
+
+
+def _guild_text(spec: PdfSpec, y: float) -> float:
     size, width = 9.5, 233.0
-    left, right = _wrap(GUILD_LEFT, width - 6, size), _wrap(GUILD_RIGHT, width - 6, size)
-    paragraph(spec, 57, y + 20, left, size=size, width=width)
-    paragraph(spec, 304, y + 20, right, size=size, width=width)
+    paragraph(spec, 57, y, _wrap(GUILD_LEFT, width - 6, size), size=size, width=width)
+    return paragraph(spec, 304, y, _wrap(GUILD_RIGHT, width - 6, size), size=size, width=width)
+
+
+@pytest.mark.parametrize("table_first", [True, False], ids=["table-above", "table-below"])
+def test_table_columns_and_text_columns_with_other_gutters(tmp_path, no_tables, table_first):
+    """A table set as text in two columns (gutter at 230 pt) above (or below) body text in two
+    columns (gutter at 297 pt): the table's long right cells cross the body's gutter more often than
+    the body's left lines cross the table's, yet each section is read column by column, not across."""
+    spec = PdfSpec()
+    if table_first:
+        _guild_text(spec, _guild_table(spec, 80) + 20)
+    else:
+        _guild_table(spec, _guild_text(spec, 80) + 20)
     doc = ingest.read(spec.save(tmp_path / "sections.pdf"))
     text = _flat(doc.text)
     assert GUILD_LEFT in text and GUILD_RIGHT in text
     assert text.index(GUILD_LEFT) < text.index(GUILD_RIGHT)
     for name, rule in GUILD_ROWS:
         assert name in text and rule in text
-        assert text.index(rule) < text.index(GUILD_LEFT)  # the table section is read first
+        assert (text.index(rule) < text.index(GUILD_LEFT)) == table_first  # sections top to bottom

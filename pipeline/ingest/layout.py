@@ -10,8 +10,7 @@ region again. A stretch where lines crossing the gutter alternate with short ban
 with columns of its own (a table's two columns above the text's two columns with another gutter):
 it is read as a region by itself. So a sidebar beside two columns, three columns, full-width
 elements between column sections and column sections with different gutters are all read as a
-reader would. Fragments of one row that end up in the same
-region form one line.
+reader would. Fragments of one row that end up in the same region form one line.
 """
 
 from __future__ import annotations
