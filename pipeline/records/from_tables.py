@@ -21,6 +21,7 @@ from pipeline.records.cells import Reading, parse_cell
 from pipeline.records.cues import Cues, first_canonical, norm_key
 from pipeline.records.drafts import StudyDraft, expand_refs
 from pipeline.records.grid import Grid, Slot, build_grid, numeric
+from pipeline.records.notes import mark, note_readings, population_notes
 from pipeline.records.tablecells import (
     Meaning,
     cell_readings,
@@ -70,10 +71,13 @@ def read_tables(doc: Document, cues: Cues) -> list[StudyDraft]:
     for table in doc.tables:
         try:
             grid = build_grid(doc, table, by_cell)
+            grid.notes = population_notes(doc, table, cues)
             found = read_grid(grid, cues)
         except (IndexError, ValueError):  # a malformed grid: skip the table, never the document
             continue
         _data_cuts(grid, [o for d in found for o in d.outcomes], cues)
+        _label_values(grid, found, cues)
+        _note_rows(grid, found)
         _caption_study(found, _caption_mentions(doc, table.caption))
         for d in found:
             unnamed = not (d.trial or d.product or d.design_word or d.cohort)
@@ -104,6 +108,50 @@ def _data_cuts(grid: Grid, outcomes: list[Outcome], cues: Cues) -> None:
         _, top, _, bottom = (float(x) for x in o.bbox.split(","))
         y = (top + bottom) / 2
         o.analysis = next((cut for page, a, b, cut in bands if page == o.page and a <= y <= b), "")
+
+
+def _row_span(row: list[Slot]) -> tuple[int, float, float] | None:
+    boxes = [s.box for s in row if s.box is not None]
+    return (boxes[0].page, min(b.top for b in boxes), max(b.bottom for b in boxes)) if boxes else None
+
+
+def _in_span(o: Outcome, span: tuple[int, float, float]) -> bool:
+    if not o.bbox or o.page != span[0]:
+        return False
+    _, top, _, bottom = (float(x) for x in o.bbox.split(","))
+    return span[1] <= (top + bottom) / 2 <= span[2]
+
+
+def _label_values(grid: Grid, drafts: list[StudyDraft], cues: Cues) -> None:
+    """A value stated in a section label across the table ("Final analysis (data cutoff, …; median
+    follow-up, 27.4 mo)") belongs to the rows under it: one row of the study those rows belong to,
+    for every arm at once, in the label's data cut."""
+    seen: set[int] = set()
+    for k, label in enumerate(grid.labels):
+        if label is None or id(label) in seen or k >= len(grid.rows):
+            continue
+        seen.add(id(label))
+        span = _row_span(grid.rows[k])
+        owner = next((d for d in drafts for o in d.outcomes if span and _in_span(o, span)), None)
+        if owner is None:
+            continue
+        cut = cues.data_cut_re.search(label.text)
+        for r in parse_cell(label.text, label.mentions, cues, {}):
+            o = _outcome(r, label)
+            o.analysis = " ".join(cut.group(0).lower().split()) if cut else ""
+            owner.outcomes.append(o)
+
+
+def _note_rows(grid: Grid, drafts: list[StudyDraft]) -> None:
+    """A note defining the subgroup of values it marks prints that subgroup's count and dose: rows
+    of the study whose values it marks, placed on the note."""
+    for note in grid.notes.values():
+        for d in drafts:
+            if any(o.subgroup == note.label for o in d.outcomes):
+                for r in note_readings(note):
+                    o = _outcome(r)
+                    o.page, o.bbox = note.box.page, str(note.box)
+                    d.outcomes.append(o)
 
 
 def _share_authors(drafts: list[StudyDraft]) -> None:
@@ -151,6 +199,15 @@ def _caption_study(drafts: list[StudyDraft], ms: list[Mention]) -> None:
 def read_grid(grid: Grid, cues: Cues) -> list[StudyDraft]:
     if not grid.rows or cues.table is None:
         return []
+    out = _read_layout(grid, cues)
+    if not any(d.outcomes for d in out) and _arm_headers(grid, 0):
+        d = StudyDraft("table")  # rows of no schema metric (adverse events by name): the arms' n only
+        _arm_counts(d, grid, [label_meaning(s.text, cues) for s in grid.head], range(1, grid.n_cols), cues)
+        out = [d] if d.outcomes else out
+    return out
+
+
+def _read_layout(grid: Grid, cues: Cues) -> list[StudyDraft]:
     head = [label_meaning(s.text, cues) for s in grid.head]
     if cues.table.baseline_re.search(grid.caption):
         d = StudyDraft("table")
@@ -258,12 +315,17 @@ def _study_rows(grid: Grid, head: list[Meaning], cues: Cues, transposed: bool = 
             labels.append(label if not _cites_study(row, keys) else "")
             prev_label = label
         subgroup = next((" ".join(row[i].text.split()) for i, r in roles.items() if r == "subgroup"), "")
+        subgroup = "" if whole_population(subgroup, cues) else subgroup
         if pooled:
             d.design_word = "pooled"
         if counted and row[0].text.strip().isdigit():
-            target.outcomes += _column_outcomes(target, "patients", row[0], head[0], row, roles, cues)
+            target.outcomes += _column_outcomes(
+                target, "patients", row[0], head[0], row, roles, cues, grid.notes
+            )
         for i in range(grid.n_cols):
-            for o in _column_outcomes(target, roles.get(i, ""), row[i], head[i], row, roles, cues):
+            for o in _column_outcomes(
+                target, roles.get(i, ""), row[i], head[i], row, roles, cues, grid.notes
+            ):
                 o.arm = o.arm or col_arms.get(i, "") or arm
                 o.subgroup = o.subgroup or subgroup
                 target.outcomes.append(o)
@@ -271,7 +333,11 @@ def _study_rows(grid: Grid, head: list[Meaning], cues: Cues, transposed: bool = 
         if sum(norm_key(x.trial) == norm_key(d.trial) for x in out) < 2:
             d.cohort = ""
     # studies across (transposed): the columns' headers name them, whatever their mentions
-    return [d for d in out if d.outcomes or d.trial or d.product] if transposed else _one_study(out, labels)
+    return (
+        [d for d in out if d.outcomes or d.trial or d.product]
+        if transposed
+        else _one_study(out, labels, cues)
+    )
 
 
 STUDY_MENTIONS = ("TRIAL", "PRODUCT", "REGISTRY_ID", "COHORT", "TARGET")
@@ -281,7 +347,14 @@ def _cites_study(row: list[Slot], keys: list[int]) -> bool:
     return any(m.label in STUDY_MENTIONS for i in keys for m in row[i].mentions)
 
 
-def _one_study(out: list[StudyDraft], labels: list[str]) -> list[StudyDraft]:
+def whole_population(label: str, cues: Cues) -> bool:
+    """Whether a row label names the whole population ("Overall", "All patients (N = 310)"), not a
+    subgroup of it: the row above the subgroups of a subgroup table."""
+    bare = " ".join(_BRACKETS.sub(" ", label).split()).strip(" ,;:*†‡").lower()
+    return bool(bare) and cues.table is not None and bare in cues.table.whole_rows
+
+
+def _one_study(out: list[StudyDraft], labels: list[str], cues: Cues) -> list[StudyDraft]:
     """A table none of whose rows names a study (a single trial's baseline characteristics or
     outcomes: "Mean (SD) age" | "31 (5)" | "30 (6)") is one study's: its rows are subgroups of that
     study, never studies of their own. A row names a study when its study cells hold a trial,
@@ -294,7 +367,7 @@ def _one_study(out: list[StudyDraft], labels: list[str]) -> list[StudyDraft]:
     first = kept[0][0]
     for d, label in kept:
         for o in d.outcomes:
-            o.subgroup = o.subgroup or label
+            o.subgroup = o.subgroup or ("" if whole_population(label, cues) else label)
         if d is not first:
             first.outcomes += d.outcomes
             first.pages |= d.pages
@@ -346,7 +419,14 @@ def _control(text: str, cues: Cues) -> bool:
 
 
 def _column_outcomes(
-    d: StudyDraft, role: str, s: Slot, meaning: Meaning, row: list[Slot], roles: dict[int, str], cues: Cues
+    d: StudyDraft,
+    role: str,
+    s: Slot,
+    meaning: Meaning,
+    row: list[Slot],
+    roles: dict[int, str],
+    cues: Cues,
+    notes: dict | None = None,
 ) -> list[Outcome]:
     found: list[Reading] = []
     if role == "patients":
@@ -366,7 +446,7 @@ def _column_outcomes(
             found += grade3_events(s.text, cues, found)
     elif role == "metric":
         found = cell_readings(s, meaning, Meaning(), cues)
-    return [_outcome(r, s) for r in found]
+    return [_outcome(r, s) for r in mark(found, s.text, notes or {})]
 
 
 def _study_fields(d: StudyDraft, roles: dict[int, str], row: list[Slot], cues: Cues) -> None:
@@ -561,7 +641,7 @@ def _arm_columns(grid: Grid, j: int, head: list[Meaning], cues: Cues) -> list[St
                 if idx == 0 and found and d.n is None:
                     d.n = int(found[0].value or 0)
             else:
-                found = cell_readings(s, Meaning(), label, cues)
+                found = mark(cell_readings(s, Meaning(), label, cues), s.text, grid.notes)
             for r in found:
                 r.arm = r.arm or arm
                 d.outcomes.append(_outcome(r, s))
@@ -569,20 +649,38 @@ def _arm_columns(grid: Grid, j: int, head: list[Meaning], cues: Cues) -> list[St
 
 
 def _arm_counts(d: StudyDraft, grid: Grid, head: list[Meaning], cols, cues: Cues) -> None:
-    """The n each arm's header prints ("Drug A (N = 306)"): an N row per arm, the first arm's product."""
+    """The n each arm's header prints ("Drug A (N = 306)"): an N row per arm, the first arm's product.
+    An arm's group header over several columns ("Drug A (N = 303)" over "Any grade" | "Grade ≥3") is
+    one arm. A caption naming an analysis population other than the whole ("(Safety Population)")
+    makes that population the subgroup of these counts."""
     idx = 0
+    seen: set[str] = set()
+    population = caption_population(grid.caption, cues)
     for k in cols:
         s = grid.head[k]
         n = next((m for m in s.mentions if m.label == "N" and isinstance(m.attrs.get("value"), int)), None)
         if n is None or head[k].role == "nonschema":
             continue
+        printed = " ".join(s.text[: n.end].split())
+        if printed in seen:
+            continue
+        seen.add(printed)
         arm = "control" if idx or _control(s.text, cues) else ""
         if not arm:
             d.product = d.product or first_canonical(s.mentions, "PRODUCT")
-            d.n = d.n or n.attrs["value"]
-        r = Reading("N", float(n.attrs["value"]), "patients", arm=arm, snippet=" ".join(s.text.split()))
+            d.n = d.n or (None if population else n.attrs["value"])
+        r = Reading("N", float(n.attrs["value"]), "patients", arm=arm, subgroup=population,
+                    snippet=" ".join(s.text.split()))  # fmt: skip
         d.outcomes.append(_outcome(r, s))
         idx += 1
+
+
+def caption_population(caption: str, cues: Cues) -> str:
+    """The analysis population a caption names (rules/records.yml `flow` populations: "safety
+    population", "per-protocol"), else "" (the whole, intention-to-treat population)."""
+    low = caption.lower()
+    pops = cues.flow.get("populations", {})
+    return next((label for label, pats in pops.items() if any(re.search(p, low) for p in pats)), "")
 
 
 def _outcome(r: Reading, s: Slot | None = None) -> Outcome:
@@ -593,6 +691,7 @@ def _outcome(r: Reading, s: Slot | None = None) -> Outcome:
     box = s.box_at(r.start) if s is not None else None
     if box is not None:
         o.page, o.bbox = box.page, str(box)
+    o.n = r.n
     return o
 
 

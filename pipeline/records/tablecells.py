@@ -24,6 +24,7 @@ _PCT = re.compile(r"%|\bpercent")
 _MONTHS = re.compile(r"\b(?:mo|mos|months?)\b", re.I)
 _N_LABEL = re.compile(r"(?:^|[\s,(])(?:n|N|no\.)\s*\)?\s*$")
 _MEDIAN = re.compile(r"\bmedian\b", re.I)
+_ARM_N = re.compile(r"[(\[]\s*[Nn]\s*=\s*\d[\d,]*\s*[)\]]")
 
 
 @dataclass
@@ -65,7 +66,7 @@ def label_meaning(text: str, cues: Cues) -> Meaning:
         bare = bare[: h.start] + bare[h.end :] if h.end <= len(bare) else bare
     mass = _MASS.search(t)
     unit = "%" if _PCT.search(bare) else "months" if _MONTHS.search(bare) else mass.group(1) if mass else ""
-    role = column_role(t, cues)
+    role = column_role(_ARM_N.sub(" ", t), cues)  # "Drug A (N = 306)": an arm's size, no count column
     if codes:
         role = "metric"
     elif role == "design" and (mass or re.search(r"\bdos(?:e|es|ing)\b", t, re.I)):
