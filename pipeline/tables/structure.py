@@ -201,6 +201,7 @@ def _aligned(page: Page, region: Region, words: list[Word], hs: list[Box]) -> Gr
     if not lines:
         return Grid(n_rows=0, n_cols=0)
     height = text_height(lines)
+    lines = lines[: _chart_axis(lines, box, hs, height)]
     # Rules strictly inside the region (booktabs midrules) separate rows; the first one closes the header.
     # Partial rules (under a group header) separate nothing across the table.
     full = [h for h in hs if h.width >= 0.8 * box.width]
@@ -218,6 +219,40 @@ def _aligned(page: Page, region: Region, words: list[Word], hs: list[Box]) -> Gr
     if not (seps and min(seps) < lines[-1].top):
         header_end = _header_lines(lines, header_end, gaps, box, height)
     return _rows_from_lines(page, box, lines, gaps, seps, fills, height, header_end=header_end)
+
+
+def _chart_axis(lines: list[Line], box: Box, hs: list[Box], height: float) -> int:
+    """Where a chart printed under the table's rows starts (a forest plot's axis): a line of three or
+    more numbers alone, evenly spaced, right under a short rule spanning them (the axis with its tick
+    labels), with nothing after it in the first column (the axis titles, "Favours A | Favours B").
+    Returns the index of that line, else len(lines)."""
+    for i, ln in enumerate(lines):
+        if i < MIN_CELL_ROWS or not _ticks(ln):
+            continue
+        if any(x.x0 < box.x0 + 0.2 * box.width for x in lines[i:]):
+            continue
+        a, b = ln.words[0].box, ln.words[-1].box
+        lo, hi = (a.x0 + a.x1) / 2, (b.x0 + b.x1) / 2
+        axis = [
+            h
+            for h in hs
+            if h.width < 0.6 * box.width
+            and 0 <= ln.top - h.bottom <= 1.5 * height
+            and min(h.x1, hi) - max(h.x0, lo) >= 0.8 * (hi - lo)
+        ]
+        if axis:
+            return i
+    return len(lines)
+
+
+def _ticks(ln: Line) -> bool:
+    """A line of three or more numbers alone whose centres are evenly spaced (an axis's tick labels)."""
+    if len(ln.words) < 3 or not all(re.fullmatch(r"[-−–]?\d+(?:[.,]\d+)?%?", w.text) for w in ln.words):
+        return False
+    mids = [(w.box.x0 + w.box.x1) / 2 for w in ln.words]
+    steps = [b - a for a, b in zip(mids, mids[1:], strict=False)]
+    mean = sum(steps) / len(steps)
+    return mean > 0 and all(abs(s - mean) <= 0.12 * mean for s in steps)
 
 
 def _header_lines(
