@@ -62,3 +62,124 @@ def test_a_forest_plots_axis_under_the_rows_is_no_row(tmp_path):
 def test_evenly_spaced_numbers_with_no_axis_above_stay_a_row(tmp_path):
     t = single(forest_sheet(tmp_path / "plain.pdf", axis=False).read())
     assert any("0.25" in x for row in t.grid() for x in row)
+
+
+def chart_frame(s: Sheet, x0: float, y0: float, cols: int, rows: int, w: float, h: float) -> None:
+    """A plot's frame with its grid lines: a closed grid of rules, as a ruled table draws."""
+    for k in range(cols + 1):
+        s.line(x0 + k * w, y0, x0 + k * w, y0 + rows * h)
+    for k in range(rows + 1):
+        s.line(x0, y0 + k * h, x0 + cols * w, y0 + k * h)
+
+
+def test_a_line_charts_grid_is_no_table(tmp_path):
+    s = Sheet(tmp_path / "line.pdf")
+    s.paragraph(60, 3)
+    chart_frame(s, 100, 120, 4, 3, 80, 40)
+    x, y = 100.0, 230.0
+    for k in range(300):  # a curve drawn as many short segments
+        nx, ny = x + 320 / 300, 230 - 90 * (k / 300) ** 0.5
+        s.line(x, y, nx, ny)
+        x, y = nx, ny
+    for cx, cy, t in [
+        (110, 135, "Valbo arm"),
+        (190, 175, "Placebo arm"),
+        (270, 215, "median"),
+        (350, 135, "cut-off 24"),
+    ]:
+        s.text(cx, cy, t)
+    s.text(100, 290, "Figure 2. Progression-free survival in the two arms over time.")
+    s.paragraph(320, 4)
+    assert s.read().tables == []
+
+
+def test_a_bar_charts_data_labels_are_no_table(tmp_path):
+    s = Sheet(tmp_path / "bars.pdf")
+    s.paragraph(60, 3)
+    chart_frame(s, 100, 120, 4, 3, 80, 40)
+    for k, (h, t) in enumerate([(70, "31.5"), (95, "42.0"), (50, "22.8"), (110, "47.3")]):
+        s.fill(120 + 80 * k, 240 - h, 40, h)
+        s.text(128 + 80 * k, 236 - h, t)
+        s.text(128 + 80 * k, 232, f"{12 + k}.{k}")
+    s.text(100, 290, "Figure 3. Response rate by dose level.")
+    s.paragraph(320, 4)
+    assert s.read().tables == []
+
+
+def test_a_charts_axis_labels_under_its_legend_grid_are_no_table(tmp_path):
+    s = Sheet(tmp_path / "axis.pdf")
+    s.paragraph(60, 3)
+    chart_frame(s, 100, 120, 6, 1, 55, 30)  # a one-row grid: the legend's boxes
+    for k, t in enumerate(["Young adults", "Older adults", "Children"]):
+        s.text(110 + 110 * k, 138, t)
+    for k in range(3):  # three small axes under it, each labelled 2031 2032 2033 2034
+        for j, year in enumerate(["2031", "2032", "2033", "2034"]):
+            s.text(102 + 110 * k + 27 * j, 160, year)
+    s.text(100, 200, "Figure 4. Enrolment by age group and year.")
+    s.paragraph(230, 4)
+    assert s.read().tables == []
+
+
+def test_a_small_ruled_table_with_few_words_is_still_a_table(tmp_path):
+    s = Sheet(tmp_path / "small.pdf")
+    s.paragraph(60, 3)
+    s.text(100, 112, "Table 1. Doses by cohort.")
+    chart_frame(s, 100, 120, 3, 4, 90, 16)
+    for r, row in enumerate(
+        [["Cohort", "Dose", "Patients"], ["A", "10 mg", "12"], ["B", "20 mg", "14"], ["C", "40 mg", "9"]]
+    ):
+        for c, t in enumerate(row):
+            s.text(104 + 90 * c, 132 + 16 * r, t)
+    s.paragraph(210, 4)
+    t = single(s.read())
+    assert t.grid() == [
+        ["Cohort", "Dose", "Patients"],
+        ["A", "10 mg", "12"],
+        ["B", "20 mg", "14"],
+        ["C", "40 mg", "9"],
+    ]
+
+
+TEXT = (
+    "Patients were enrolled at nine invented sites between March and October. Each received the "
+    "study drug every three weeks until progression. The primary end point was the response rate, "
+    "assessed by an independent panel. Secondary end points included survival, duration of response "
+    "and safety. Adverse events were graded with the usual criteria. Doses were reduced once for "
+    "toxicity in most cases, and treatment was stopped after a second reduction. Quality of life was "
+    "measured at baseline and every second cycle."
+)
+
+
+def column_text(s: Sheet, x: float, y: float, width: int, lines: int) -> None:
+    """Running text set ragged right in a column of about `width` characters a line."""
+    words = iter(TEXT.split() * 3)
+    for k in range(lines):
+        line = ""
+        for w in words:
+            line = f"{line} {w}".strip()
+            if len(line) > width:
+                break
+        s.text(x, y + 11 * k, line)
+
+
+def test_two_column_body_text_between_rules_is_no_table(tmp_path):
+    s = Sheet(tmp_path / "columns.pdf")
+    s.line(50, 90, 545, 90)
+    column_text(s, 52, 104, 42, 12)
+    column_text(s, 305, 104, 42, 12)
+    s.line(50, 240, 545, 240)
+    s.text(72, 292, "Table 2. Outcomes by cohort.")
+    y = 300.0
+    s.line(70, y, 540, y)
+    put = [["Cohort", "Patients", "ORR (%)", "CRS (%)"], ["WREN-A", "41", "63.4", "4.9"],
+           ["WREN-B", "58", "70.7", "3.4"], ["WREN-C", "23", "56.5", "8.7"]]  # fmt: skip
+    for r, row in enumerate(put):
+        for x, t in zip([75, 200, 330, 450], row, strict=True):
+            s.text(x, y + 12 + 12 * r, t)
+        if r == 0:
+            s.line(70, y + 16, 540, y + 16)
+    s.line(70, y + 54, 540, y + 54)
+    doc = s.read()
+    t = single(doc)
+    assert t.caption == "Table 2. Outcomes by cohort." and t.grid() == put
+    assert "independent panel" in doc.text
