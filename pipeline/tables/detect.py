@@ -12,6 +12,7 @@ a missed one only leaves a table in the text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pipeline.model import Box, Page, Word
@@ -109,6 +110,7 @@ def _ruled(page: Page, hs: list[Box], vs: list[Box], lines: list[Line]) -> list[
     return out
 
 
+_NUMBER = re.compile(r"[-−+]?\d[\d.,]*%?")
 CHART_WORDS = 40  # a chart's grid carries few words: its tick labels, a legend
 CHART_STROKES = 40  # drawn segments per word above which a grid is a plot's (curves, markers)
 
@@ -123,7 +125,7 @@ def _chart(page: Page, box: Box, words: list[Word]) -> bool:
     strokes = sum(1 for r in page.rules if box.contains(r, margin=2))
     if strokes > CHART_STROKES * len(words):
         return True
-    if all(any(ch.isdigit() for ch in w.text) for w in words):
+    if all(_NUMBER.fullmatch(w.text) for w in words):
         return True
     ticks = sum(_axis_labels(ln) for ln in group_lines(words))
     return ticks * 2 > len(words)
