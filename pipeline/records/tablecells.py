@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.model import Mention
+from pipeline.model import Mention, Outcome
 from pipeline.ner.values import CellValue, mass_doses, read_cell
 from pipeline.records.cells import Reading, finish, parse_cell
 from pipeline.records.cues import Cues
@@ -192,3 +192,15 @@ def count_readings(slot: Slot) -> list[tuple[int, str]]:
     if len(vals) != len(cv.values):
         return []
     return [(int(v), "" if k == 0 else "control") for k, v in enumerate(vals)]
+
+
+def outcome_of(r: Reading, s: Slot | None = None) -> Outcome:
+    o = Outcome(
+        doc_id="", study_id="", metric=r.metric, value=r.value, unit=r.unit, source="table",
+        arm=r.arm, subgroup=r.subgroup, timepoint_months=r.timepoint, qualifier=r.qualifier, snippet=r.snippet,
+    )  # fmt: skip
+    box = s.box_at(r.start) if s is not None else None
+    if box is not None:
+        o.page, o.bbox = box.page, str(box)
+    o.n = r.n
+    return o
