@@ -64,6 +64,21 @@ def test_evenly_spaced_numbers_with_no_axis_above_stay_a_row(tmp_path):
     assert any("0.25" in x for row in t.grid() for x in row)
 
 
+def chart_sheet(path, cols: int, rows: int, w: float, h: float) -> Sheet:
+    """A sheet with a paragraph, then a chart's frame at (100, 120)."""
+    s = Sheet(path)
+    s.paragraph(60, 3)
+    chart_frame(s, 100, 120, cols, rows, w, h)
+    return s
+
+
+def no_tables(s: Sheet, caption: str, y: float) -> bool:
+    """The chart's caption and a paragraph below it; whether the page then holds no table."""
+    s.text(100, y, caption)
+    s.paragraph(y + 30, 4)
+    return s.read().tables == []
+
+
 def chart_frame(s: Sheet, x0: float, y0: float, cols: int, rows: int, w: float, h: float) -> None:
     """A plot's frame with its grid lines: a closed grid of rules, as a ruled table draws."""
     for k in range(cols + 1):
@@ -73,9 +88,7 @@ def chart_frame(s: Sheet, x0: float, y0: float, cols: int, rows: int, w: float, 
 
 
 def test_a_line_charts_grid_is_no_table(tmp_path):
-    s = Sheet(tmp_path / "line.pdf")
-    s.paragraph(60, 3)
-    chart_frame(s, 100, 120, 4, 3, 80, 40)
+    s = chart_sheet(tmp_path / "line.pdf", 4, 3, 80, 40)
     x, y = 100.0, 230.0
     for k in range(300):  # a curve drawn as many short segments
         nx, ny = x + 320 / 300, 230 - 90 * (k / 300) ** 0.5
@@ -88,36 +101,26 @@ def test_a_line_charts_grid_is_no_table(tmp_path):
         (350, 135, "cut-off 24"),
     ]:
         s.text(cx, cy, t)
-    s.text(100, 290, "Figure 2. Progression-free survival in the two arms over time.")
-    s.paragraph(320, 4)
-    assert s.read().tables == []
+    assert no_tables(s, "Figure 2. Progression-free survival in the two arms over time.", 290)
 
 
 def test_a_bar_charts_data_labels_are_no_table(tmp_path):
-    s = Sheet(tmp_path / "bars.pdf")
-    s.paragraph(60, 3)
-    chart_frame(s, 100, 120, 4, 3, 80, 40)
+    s = chart_sheet(tmp_path / "bars.pdf", 4, 3, 80, 40)
     for k, (h, t) in enumerate([(70, "31.5"), (95, "42.0"), (50, "22.8"), (110, "47.3")]):
         s.fill(120 + 80 * k, 240 - h, 40, h)
         s.text(128 + 80 * k, 236 - h, t)
         s.text(128 + 80 * k, 232, f"{12 + k}.{k}")
-    s.text(100, 290, "Figure 3. Response rate by dose level.")
-    s.paragraph(320, 4)
-    assert s.read().tables == []
+    assert no_tables(s, "Figure 3. Response rate by dose level.", 290)
 
 
 def test_a_charts_axis_labels_under_its_legend_grid_are_no_table(tmp_path):
-    s = Sheet(tmp_path / "axis.pdf")
-    s.paragraph(60, 3)
-    chart_frame(s, 100, 120, 6, 1, 55, 30)  # a one-row grid: the legend's boxes
+    s = chart_sheet(tmp_path / "axis.pdf", 6, 1, 55, 30)  # a one-row grid: the legend's boxes
     for k, t in enumerate(["Young adults", "Older adults", "Children"]):
         s.text(110 + 110 * k, 138, t)
     for k in range(3):  # three small axes under it, each labelled 2031 2032 2033 2034
         for j, year in enumerate(["2031", "2032", "2033", "2034"]):
             s.text(102 + 110 * k + 27 * j, 160, year)
-    s.text(100, 200, "Figure 4. Enrolment by age group and year.")
-    s.paragraph(230, 4)
-    assert s.read().tables == []
+    assert no_tables(s, "Figure 4. Enrolment by age group and year.", 200)
 
 
 def test_a_small_ruled_table_with_few_words_is_still_a_table(tmp_path):
