@@ -158,9 +158,11 @@ class RecordsFile(_Open):
     value_before_metric: str = ""
     subset_after_count: str = ""
     nonschema_headers: Strings = Field(default_factory=list)
+    whole_population_rows: Strings = Field(default_factory=list)
+    note_population: str = ""
     baseline_captions: Strings = Field(default_factory=list)
 
-    @field_validator("author_cue", "value_before_metric", "subset_after_count")
+    @field_validator("author_cue", "value_before_metric", "subset_after_count", "note_population")
     @classmethod
     def _compiles(cls, v: str) -> str:
         return _regex(v)

@@ -76,7 +76,7 @@ def merge(doc_id: str, drafts: list[StudyDraft]) -> tuple[list[Study], list[Outc
                 o.trial, o.cohort, o.product, o.nct_id = s.trial, s.cohort, s.product, s.nct_id
                 if o.metric == "N" and o.subgroup:
                     o.n = int(o.value) if o.value is not None else None
-                else:
+                elif o.n is None:  # a value of a subgroup whose count its note prints keeps it
                     o.n = p.n
                 outcomes.append(o)
     return studies, outcomes

@@ -32,6 +32,7 @@ class Reading:
     snippet: str = ""
     start: int = 0  # offsets of the value in the parsed string
     end: int = 0
+    n: int | None = None  # the count of the value's own population (a table note's subgroup)
 
 
 def finish(metric: str, value: Mention, cues: Cues, timepoint: float | None) -> Reading | None:

@@ -91,6 +91,8 @@ class TableCues:
     nonschema_re: re.Pattern[str]
     baseline_re: re.Pattern[str]
     values: ValueFinder
+    whole_rows: frozenset[str] = frozenset()  # row labels naming the whole population ("Overall")
+    note_population_re: re.Pattern[str] = re.compile(r"(?!x)x")  # a table note describing patients
 
 
 def _words_re(words: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str]:
@@ -113,6 +115,8 @@ def compile_table_cues(rules: Rules, codes: dict[str, str]) -> TableCues:
         nonschema_re=_words_re(rec.get("nonschema_headers") or [], 0),
         baseline_re=_words_re(rec.get("baseline_captions") or []),
         values=ValueFinder(rules.get("ner") or {}),
+        whole_rows=frozenset(str(w).lower() for w in rec.get("whole_population_rows") or []),
+        note_population_re=re.compile(rec.get("note_population") or r"(?!x)x", re.IGNORECASE),
     )
 
 

@@ -65,6 +65,10 @@ class Grid:
     rows: list[list[Slot]]
     groups: list[str]  # per body row: the group label above it, else ""
     rebuilt: bool = False  # the body was read from the page's lines (the structure stage lost it)
+    labels: list[Slot | None] = field(default_factory=list)  # per body row: its group label's cell
+    notes: dict = field(
+        default_factory=dict
+    )  # note mark -> notes.Note of a subgroup the table's notes define
 
     @property
     def n_cols(self) -> int:
@@ -109,8 +113,8 @@ def build_grid(doc: Document, table: Table, by_cell: dict[tuple[str, int, int], 
         for i, s in enumerate(r):
             head[i].add(s)
     _realign_head(doc, head, head_rows, split)
-    rows, groups = _groups_and_continuations(split)
-    return Grid(table.table_id, table.caption, head, rows, groups, rebuilt)
+    rows, groups, labels = _groups_and_continuations(split)
+    return Grid(table.table_id, table.caption, head, rows, groups, rebuilt, labels)
 
 
 def _filled(row: list[Slot]) -> list[int]:
@@ -362,11 +366,15 @@ def _value_columns(rows: list[list[Slot]]) -> set[int]:
     return out
 
 
-def _groups_and_continuations(rows: list[list[Slot]]) -> tuple[list[list[Slot]], list[str]]:
+def _groups_and_continuations(
+    rows: list[list[Slot]],
+) -> tuple[list[list[Slot]], list[str], list[Slot | None]]:
     values = _value_columns(rows)
     out: list[list[Slot]] = []
     groups: list[str] = []
+    labels: list[Slot | None] = []
     group = ""
+    label: Slot | None = None
     for row in rows:
         filled = _filled(row)
         if not filled:
@@ -379,6 +387,7 @@ def _groups_and_continuations(rows: list[list[Slot]]) -> tuple[list[list[Slot]],
             continue
         if not numbers and run and len(filled) < len(row) and (values or not _DIGIT.search(row[0].text)):
             group = " ".join(" ".join(row[i].text for i in filled).split())
+            label = row[filled[0]].copy() if len(filled) == 1 else None
             continue
         if not numbers and out and values and (not run or not row[0].text.strip() or _lowercase(row[0])):
             for i, s in enumerate(row):
@@ -386,7 +395,8 @@ def _groups_and_continuations(rows: list[list[Slot]]) -> tuple[list[list[Slot]],
             continue
         out.append([s.copy() for s in row])
         groups.append(group)
-    return out, groups
+        labels.append(label)
+    return out, groups, labels
 
 
 def _lowercase(s: Slot) -> bool:

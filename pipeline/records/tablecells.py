@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.model import Mention
+from pipeline.model import Mention, Outcome
 from pipeline.ner.values import CellValue, mass_doses, read_cell
 from pipeline.records.cells import Reading, finish, parse_cell
 from pipeline.records.cues import Cues
@@ -24,6 +24,7 @@ _PCT = re.compile(r"%|\bpercent")
 _MONTHS = re.compile(r"\b(?:mo|mos|months?)\b", re.I)
 _N_LABEL = re.compile(r"(?:^|[\s,(])(?:n|N|no\.)\s*\)?\s*$")
 _MEDIAN = re.compile(r"\bmedian\b", re.I)
+_ARM_N = re.compile(r"[(\[]\s*[Nn]\s*=\s*\d[\d,]*\s*[)\]]")
 
 
 @dataclass
@@ -65,7 +66,7 @@ def label_meaning(text: str, cues: Cues) -> Meaning:
         bare = bare[: h.start] + bare[h.end :] if h.end <= len(bare) else bare
     mass = _MASS.search(t)
     unit = "%" if _PCT.search(bare) else "months" if _MONTHS.search(bare) else mass.group(1) if mass else ""
-    role = column_role(t, cues)
+    role = column_role(_ARM_N.sub(" ", t), cues)  # "Drug A (N = 306)": an arm's size, no count column
     if codes:
         role = "metric"
     elif role == "design" and (mass or re.search(r"\bdos(?:e|es|ing)\b", t, re.I)):
@@ -191,3 +192,15 @@ def count_readings(slot: Slot) -> list[tuple[int, str]]:
     if len(vals) != len(cv.values):
         return []
     return [(int(v), "" if k == 0 else "control") for k, v in enumerate(vals)]
+
+
+def outcome_of(r: Reading, s: Slot | None = None) -> Outcome:
+    o = Outcome(
+        doc_id="", study_id="", metric=r.metric, value=r.value, unit=r.unit, source="table",
+        arm=r.arm, subgroup=r.subgroup, timepoint_months=r.timepoint, qualifier=r.qualifier, snippet=r.snippet,
+    )  # fmt: skip
+    box = s.box_at(r.start) if s is not None else None
+    if box is not None:
+        o.page, o.bbox = box.page, str(box)
+    o.n = r.n
+    return o

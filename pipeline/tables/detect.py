@@ -12,9 +12,10 @@ a missed one only leaves a table in the text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from pipeline.model import Box, Page
+from pipeline.model import Box, Page, Word
 from pipeline.tables import captions
 from pipeline.tables.geometry import (
     Line,
@@ -83,7 +84,7 @@ def _ruled(page: Page, hs: list[Box], vs: list[Box], lines: list[Line]) -> list[
         ):
             continue
         words = [w for ln in lines for w in ln.words if box.contains(w.box, margin=1)]
-        if len(words) < 4:
+        if len(words) < 4 or _chart(page, box, words):
             continue
         xs = text_bands([box.x0, *xs, box.x1], words)
         ys = text_bands([box.top, *ys, box.bottom], words, vertical=False)
@@ -103,8 +104,54 @@ def _ruled(page: Page, hs: list[Box], vs: list[Box], lines: list[Line]) -> list[
             if below:
                 continue  # body rows set apart by rules only: a booktabs table with a boxed header
             box = _body_below(page, box, xs, lines)
+            if _chart(page, box, [w for ln in lines for w in ln.words if box.contains(w.box, margin=1)]):
+                continue
         out.append(Region(Box(page.number, box.x0, box.top, box.x1, box.bottom), "ruled"))
     return out
+
+
+_NUMBER = re.compile(r"[-−+]?\d[\d.,]*%?")
+CHART_WORDS = 40  # a chart's grid carries few words: its tick labels, a legend
+CHART_STROKES = 40  # drawn segments per word above which a grid is a plot's (curves, markers)
+
+
+def _chart(page: Page, box: Box, words: list[Word]) -> bool:
+    """Whether a grid of rules is a chart's, not a table's: it carries few words, and either its
+    graphics dominate (curves drawn as many short segments: far more strokes than words), or its
+    text holds no label at all (the data labels of bars), or most of its words are evenly spaced
+    numbers in a regular progression (an axis's tick labels: 2004 2005 2006, 0 25 50 75)."""
+    if len(words) >= CHART_WORDS:
+        return False
+    strokes = sum(1 for r in page.rules if box.contains(r, margin=2))
+    if strokes > CHART_STROKES * len(words):
+        return True
+    if all(_NUMBER.fullmatch(w.text) for w in words):
+        return True
+    ticks = sum(_axis_labels(ln) for ln in group_lines(words))
+    return ticks * 2 > len(words)
+
+
+def _axis_labels(ln: Line) -> int:
+    """How many of a line's words are axis tick labels: runs of three or more numbers, evenly spaced,
+    in a regular progression (several axes side by side make several runs on one line)."""
+    out, run = 0, []  # run: (value, centre) of the current progression
+    for w in ln.words:
+        try:
+            v = float(w.text.replace(",", ""))
+        except ValueError:
+            out, run = out + (len(run) if len(run) >= 3 else 0), []
+            continue
+        mid = (w.box.x0 + w.box.x1) / 2
+        if len(run) >= 2:
+            (v0, m0), (v1, m1) = run[-2], run[-1]
+            if abs((v - v1) - (v1 - v0)) > 0.01 * abs(v1 - v0) or abs((mid - m1) - (m1 - m0)) > 0.12 * (
+                m1 - m0
+            ):
+                out, run = out + (len(run) if len(run) >= 3 else 0), run[-1:]
+        if len(run) == 1 and (v == run[0][0] or mid <= run[0][1]):
+            run = []
+        run.append((v, mid))
+    return out + (len(run) if len(run) >= 3 else 0)
 
 
 def _body_below(page: Page, box: Box, xs: list[float], lines: list[Line]) -> Box:
@@ -409,7 +456,8 @@ def _validate(
 
 def _prose(rows: list[Line], width: float, height: float) -> bool:
     """Running text (e.g. the two columns of a page between two unrelated rules): many lines whose
-    runs are long sentences filling a large share of the width. Table cells wrap much shorter."""
+    runs are long sentences filling a large share of the width, or whose every run is a stretch of
+    a sentence (line after line of several mostly lower-case words). Table cells wrap much shorter."""
     long = 0
     for ln in rows:
         for a, b in chunks(ln, 0.55 * height):
@@ -417,7 +465,18 @@ def _prose(rows: list[Line], width: float, height: float) -> bool:
             if b - a >= 0.4 * width and n >= 7:
                 long += 1
                 break
-    return long >= 4 and long > 0.4 * len(rows)
+    if long >= 4 and long > 0.4 * len(rows):
+        return True
+    # Body text set in two columns has a channel between its columns like a table, but every run of
+    # words on its lines is a stretch of a sentence: several words, mostly lower-case.
+    worded = 0
+    for ln in rows:
+        runs = [
+            [w for w in ln.words if a <= w.box.x0 and w.box.x1 <= b] for a, b in chunks(ln, 0.55 * height)
+        ]
+        if runs and all(len(r) >= 5 and sum(w.text[:1].islower() for w in r) >= 0.6 * len(r) for r in runs):
+            worded += 1
+    return worded >= 4 and worded > 0.6 * len(rows)
 
 
 def _columns_used(line: Line, gaps: list[tuple[float, float]]) -> int:
