@@ -18,7 +18,7 @@ from pipeline.model import Mention
 _FOLLOWS = re.compile(
     r"^\s*[(,]?\s*(?:in|for|among|of|within)?\s*(?:the\s+)?[A-Za-z-]{3,12}\s+$", re.IGNORECASE
 )
-_LISTED = re.compile(r"^\s*(?:,|and|or|,\s*and|,\s*or)\s*$", re.IGNORECASE)
+LIST_GAP = re.compile(r"^\s*(?:,|and|or|,\s*and|,\s*or)\s*$", re.IGNORECASE)
 
 
 def cohort_of_values(s: str, ms: list[Mention]) -> dict[int, str]:
@@ -30,7 +30,7 @@ def cohort_of_values(s: str, ms: list[Mention]) -> dict[int, str]:
     follows: dict[int, str] = {}
     run: list[Mention] = []  # values listed together ("85% and 60%") share the cue after the last one
     for v in values:
-        if not (run and _LISTED.match(s[run[-1].end : v.start])):
+        if not (run and LIST_GAP.match(s[run[-1].end : v.start])):
             run = []
         run.append(v)
         c = next((c for c in cohorts if c.start >= v.end), None)
@@ -58,7 +58,7 @@ def _respectively(s: str, values: list[Mention], cohorts: list[Mention]) -> dict
         return {}
     names = list(dict.fromkeys(c.canonical for c in cohorts))
     out: dict[int, str] = {}
-    for run in runs(values, s, _LISTED):
+    for run in runs(values, s, LIST_GAP):
         if len(run) == len(names):
             out |= {id(v): c for v, c in zip(run, names, strict=True)}
     return out
