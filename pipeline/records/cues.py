@@ -61,6 +61,9 @@ class Cues:
     scope_relative_re: re.Pattern[str]  # "… among those with X, in whom …"
     scope_count_re: re.Pattern[str]  # "in the 61 patients who had received X, …": groups `n`, `g`
     scope_anaphora_re: re.Pattern[str]  # "In this subgroup, …": the previous sentence's subgroup
+    scope_clause_re: re.Pattern[str]  # "…; for patients treated at X, …": group `g`, none = whole study
+    scope_contrast_re: re.Pattern[str]  # "patients with X had … than those without X": groups a, b
+    scope_populations: list[tuple[re.Pattern[str], str]]  # "the analysis of the treated patients"
     zero_before_metric_re: re.Pattern[str]  # "no grade ≥3 ICANS", "without any …": a rate of 0%
     data_cut_re: re.Pattern[str]  # a named data cut ("at the final analysis", "with longer follow-up")
     pooled_re: re.Pattern[str]  # a pooled estimate of a meta-analysis ("the pooled CR rate")
@@ -164,6 +167,13 @@ def compile_cues(rules: Rules) -> Cues:
         pooled_count_re=re.compile((rec.get("pooled") or {}).get("count") or r"(?!x)x", re.IGNORECASE),
         scope_count_re=re.compile(scope.get("count") or r"(?!x)x", re.IGNORECASE),
         scope_anaphora_re=re.compile(scope.get("anaphora") or r"(?!x)x", re.IGNORECASE),
+        scope_clause_re=re.compile(scope.get("clause") or r"(?!x)x", re.IGNORECASE),
+        scope_contrast_re=re.compile(scope.get("contrast") or r"(?!x)x", re.IGNORECASE),
+        scope_populations=[
+            (re.compile(str(p), re.IGNORECASE), str(label))
+            for label, pats in (scope.get("populations") or {}).items()
+            for p in pats
+        ],
         mean_re=re.compile(
             rf"\b(?:{'|'.join(re.escape(str(w)) for w in rec.get('mean_cues') or ['mean'])})\s+$",
             re.IGNORECASE,
