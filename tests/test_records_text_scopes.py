@@ -133,3 +133,72 @@ def test_a_trial_named_mid_paragraph_with_its_own_count_becomes_the_topic(builde
     rows = {(sid, m, v) for sid, m, v, *_ in got}
     assert ("valbo-cel/okafor-27", "ORR", 93.0) in rows
     assert {("kestrel-4", "ORR", 84.0), ("kestrel-4", "ORR", 88.0), ("kestrel-4", "MRD_NEG", 71.0)} <= rows
+
+
+def test_each_respectively_statement_pairs_its_values_with_its_cohorts(builder):
+    _, _, got = records(
+        builder,
+        (
+            "paragraph",
+            "In cohort B of the KESTREL-4 study, 19 patients were treated. A longer follow-up of both "
+            "cohorts confirmed a 24-month PFS of 71% and 66.3% in cohorts A and B, respectively, and a "
+            "24-month OS of 77% and 81.2% in cohort A and B, respectively.",
+        ),
+    )
+    rows = {(sid, m, v, arm) for sid, m, v, arm, *_ in got}
+    assert {
+        ("kestrel-4/a", "PFS_RATE", 71.0, ""),
+        ("kestrel-4/b", "PFS_RATE", 66.3, ""),
+        ("kestrel-4/a", "OS_RATE", 77.0, ""),
+        ("kestrel-4/b", "OS_RATE", 81.2, ""),
+    } <= rows
+
+
+def test_not_reached_serves_times_to_event_never_a_rate_before_it(builder):
+    _, _, got = records(
+        builder,
+        (
+            "paragraph",
+            "In the KESTREL-4 trial, 19 patients were treated; the results showed an ORR of 100%, 91% CR, "
+            "94% MRD-negativity, mDoR not reached, and PFS of 88%.",
+        ),
+    )
+    rows = {(m, v, q) for _, m, v, _, _, _, q in got}
+    assert {("MRD_NEG", 94.0, ""), ("DOR_MEDIAN", None, "NR"), ("PFS_RATE", 88.0, "")} <= rows
+    assert ("MRD_NEG", None, "NR") not in rows
+
+
+def test_a_parenthesis_splitting_a_patient_count_gives_each_part_its_n(builder):
+    _, _, got = records(
+        builder,
+        (
+            "paragraph",
+            "Okafor et al. treated 27 patients with valbo-cel (11 in phase Ib and 16 in phase II).",
+        ),
+        (
+            "paragraph",
+            "Ibarra et al. treated 9 patients with valbo-cel (2 at 1x10^6/kg; 3 at 3x10^6/kg; 4 at 6x10^6/kg).",
+        ),
+        (
+            "paragraph",
+            "Nakamura et al. treated 31 patients with valbo-cel (11 in phase Ib and 15 in phase II).",
+        ),
+    )
+    n = {(sid, v, sg) for sid, m, v, _, sg, _, _ in got if m == "N"}
+    assert {("valbo-cel/okafor-27", 11.0, "phase Ib"), ("valbo-cel/okafor-27", 16.0, "phase II")} <= n
+    assert {v for sid, v, sg in n if sid == "valbo-cel/ibarra-9" and sg} == {2.0, 3.0, 4.0}
+    assert {(v, sg) for sid, v, sg in n if sid == "valbo-cel/nakamura-31"} == {(31.0, "")}  # 26 is not 31
+
+
+def test_patients_of_a_named_study_with_a_trait_are_its_subgroup(builder):
+    _, _, got = records(
+        builder,
+        (
+            "paragraph",
+            "In the KESTREL-4 trial, 173 patients were treated. Seven patients enrolled in the KESTREL-4 "
+            "study received prior allo-HSCT; the ORR in these patients was 83.3%, comparable to the rest.",
+        ),
+    )
+    rows = {(sid, m, v, sg) for sid, m, v, _, sg, _, _ in got}
+    assert {("kestrel-4", "N", 173.0, ""), ("kestrel-4", "N", 7.0, "prior allo-HSCT")} <= rows
+    assert ("kestrel-4", "ORR", 83.3, "prior allo-HSCT") in rows

@@ -53,13 +53,19 @@ def cohort_of_values(s: str, ms: list[Mention]) -> dict[int, str]:
 
 
 def _respectively(s: str, values: list[Mention], cohorts: list[Mention]) -> dict[int, str]:
-    """Rule 4: every list of as many values as cohorts before the cohorts, paired by position."""
-    if cohorts[0].start < values[-1].end or not _RESPECTIVELY.search(s, cohorts[-1].end):
-        return {}
-    names = list(dict.fromkeys(c.canonical for c in cohorts))
+    """Rule 4: a list of as many values as the cohorts listed after it (or after a later list of values
+    with none between), "respectively" following those cohorts, paired by position. A sentence may
+    hold several such statements ("PFS of 75% and 70% in cohorts A and B, respectively, and OS of …")."""
     out: dict[int, str] = {}
-    for run in runs(values, s, LIST_GAP):
-        if len(run) == len(names):
+    lists = runs(values, s, LIST_GAP)
+    for i, run in enumerate(lists):
+        for later in lists[i:]:
+            nxt = next((v.start for v in values if v.start >= later[-1].end), len(s))
+            listed = [c for c in cohorts if later[-1].end <= c.start < nxt]
+            if listed:
+                break
+        names = list(dict.fromkeys(c.canonical for c in listed))
+        if len(names) == len(run) >= 2 and _RESPECTIVELY.search(s[listed[-1].end : nxt]):
             out |= {id(v): c for v, c in zip(run, names, strict=True)}
     return out
 

@@ -56,6 +56,8 @@ class Cues:
     value_before_metric_re: re.Pattern[str]
     mean_re: re.Pattern[str]  # a mean/average cue right before a metric phrase ("mean follow-up")
     subset_re: re.Pattern[str]  # after a patient count: the trait naming a subset ("with prior X")
+    subset_enrolled_re: re.Pattern[str]  # "7 patients enrolled in the X study received Y": group `g`
+    count_part_re: re.Pattern[str]  # one item of "(29 in phase Ib and 68 in phase II)": groups k, g
     not_study_count_re: re.Pattern[str]  # after a patient count: it counts no study population
     scope_opening_re: re.Pattern[str]  # "Among patients with X, …": the sentence is about subgroup X
     scope_relative_re: re.Pattern[str]  # "… among those with X, in whom …"
@@ -154,6 +156,8 @@ def compile_cues(rules: Rules) -> Cues:
         author_re=re.compile(rec.get("author_cue") or r"(?!x)x"),
         value_before_metric_re=re.compile(rec.get("value_before_metric") or r"^\s*$", re.IGNORECASE),
         subset_re=re.compile(rec.get("subset_after_count") or r"(?!x)x", re.IGNORECASE),
+        subset_enrolled_re=re.compile(rec.get("subset_of_enrolled") or r"(?!x)x", re.IGNORECASE),
+        count_part_re=re.compile(rec.get("count_part") or r"(?!x)x", re.IGNORECASE),
         not_study_count_re=re.compile(rec.get("not_study_count") or r"(?!x)x", re.IGNORECASE),
         scope_opening_re=re.compile(scope.get("opening") or r"(?!x)x", re.IGNORECASE),
         scope_relative_re=re.compile(scope.get("relative") or r"(?!x)x", re.IGNORECASE),

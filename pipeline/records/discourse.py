@@ -133,6 +133,30 @@ def contrast(s: str, readings: list[TextReading], cues: Cues) -> None:
             first[-1].subgroup, r.subgroup, r.arm = a, b, ""
 
 
+_PARENS = re.compile(r"\(([^()]*)\)")
+_PART_SEP = re.compile(r"\s*(?:;|,\s*and\b|,|\band\b)\s*", re.IGNORECASE)
+
+
+def count_parts(s: str, n: Mention, cues: Cues) -> list[TextReading]:
+    """N rows of the parts a parenthesis after a patient count splits it into ("97 patients (29 in
+    phase Ib and 68 in phase II)"), each labelled by its part; none unless the parts add up to it."""
+    total = n.attrs.get("value")
+    m = _PARENS.search(s, n.end)
+    if m is None or not isinstance(total, (int, float)) or re.search(r"[.;]", s[n.end : m.start()]):
+        return []
+    out, at = [], m.start(1)
+    for item in _PART_SEP.split(m.group(1)):
+        at = s.index(item, at) if item else at
+        p = cues.count_part_re.match(item)
+        if p is None:
+            return []
+        k = float(p.group("k"))
+        out.append(TextReading("N", k, "patients", subgroup=" ".join(p.group("g").split()),
+                               start=at, end=at + len(item), metric_start=at, metric_end=at + len(item)))  # fmt: skip
+        at += len(item)
+    return out if len(out) >= 2 and sum(r.value or 0 for r in out) == float(total) else []
+
+
 def title_trial(ms: list[Mention]) -> str:
     """The trial a title names, when it names exactly one."""
     trials = {m.canonical for m in ms if m.label == "TRIAL"}

@@ -21,6 +21,7 @@ from pipeline.records.discourse import (
     clause_scopes,
     clause_trial,
     contrast,
+    count_parts,
     count_scope,
     is_box,
     pooled_population,
@@ -182,7 +183,9 @@ class TextReader:
             None,
         )
         has_n = any(o.metric == "N" and not o.subgroup for o in study.outcomes)
-        subset = self._subset(s, ms) if how == "subset" else ""
+        subset = (
+            self._subset(s, ms) if how == "subset" else self._of_enrolled(s, ms) if how == "named" else ""
+        )
         if how == "pooled":  # every value of a pooled estimate is of the population the sentence names
             subset = pooled_population(s, self.cues)
         alloc = allocation.read(s, ms, self.cues)
@@ -219,6 +222,9 @@ class TextReader:
         elif n is not None and not has_n and study.n in (None, _count(n)) and how != "paper":
             study.n = _count(n)
             study.outcomes.append(self._outcome(_n_reading(n), s, a, how))
+        for m in ms:  # "97 patients (29 in phase Ib and 68 in phase II)": each part's n
+            for r in count_parts(s, m, self.cues) if m.label == "N" else []:
+                self._add(study, self._outcome(r, s, a, how))
         if how == "named" and not study.product:
             study.product = product or ctx.heading_product
         if how in ("named", "intro") and not study.target:
@@ -443,6 +449,17 @@ class TextReader:
             return ""
         m = self.cues.subset_re.match(s[n.end :])
         if not m:
+            return ""
+        label = " ".join(m.group("g").split())
+        return self.cues.subgroups.get(label.lower(), label)
+
+    def _of_enrolled(self, s: str, ms: list[Mention]) -> str:
+        """The subgroup label when a count of a named study's patients has a trait ("Seven patients
+        enrolled in the X study received prior transplant")."""
+        n = next((m for m in ms if m.label == "N" and _count(m) is not None), None)
+        m = self.cues.subset_enrolled_re.match(s[n.end :]) if n is not None else None
+        trials = [(t.start - n.end, t.end - n.end) for t in ms if t.label == "TRIAL"] if n is not None else []
+        if m is None or not any(a < m.end("t") and m.start("t") < b for a, b in trials):
             return ""
         label = " ".join(m.group("g").split())
         return self.cues.subgroups.get(label.lower(), label)
