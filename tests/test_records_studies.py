@@ -230,3 +230,31 @@ def test_a_printed_trial_cell_with_a_glued_mark_is_the_documents_trial(rules):
     drafts = [StudyDraft("table", trial="PELICANb", n=91), StudyDraft("table", trial="KITE12", n=40)]
     settled = settle(doc, drafts, compile_cues(rules))
     assert [(d.trial, d.n) for d in settled] == [("PELICAN", 91), ("KITE12", 40)]
+
+
+def test_a_text_study_joining_a_table_row_of_another_count_keeps_its_own_count_on_its_rows(rules):
+    """Text "41 patients", table row n = 43, same ORR and CR: one study of n 43 (the table's), whose
+    text rows still carry the 41 the text printed (a curator matches them against the sentence)."""
+    from pipeline.model import Outcome
+    from pipeline.records.assemble import merge
+    from pipeline.records.cues import compile_cues
+    from pipeline.records.drafts import StudyDraft
+    from pipeline.records.studies import settle
+
+    def rows(source: str) -> list[Outcome]:
+        return [
+            Outcome("", "", metric=m, value=v, unit="%", source=source)
+            for m, v in (("ORR", 88.0), ("CR", 61.0))
+        ]
+
+    text = StudyDraft("text", product="cd7+cd5-car-t", n=41, outcomes=rows("text"))
+    table = StudyDraft("table", product="cd7+cd5-car-t", n=43, outcomes=rows("table"))
+    doc = Document("d", "d.pdf")
+    studies, outcomes = merge("d", settle(doc, [table, text], compile_cues(rules)))
+    assert [(s.n, s.n_table) for s in studies] == [(43, 43)]
+    assert sorted((o.source, o.n) for o in outcomes) == [
+        ("table", 43),
+        ("table", 43),
+        ("text", 41),
+        ("text", 41),
+    ]

@@ -77,7 +77,7 @@ def merge(doc_id: str, drafts: list[StudyDraft]) -> tuple[list[Study], list[Outc
                 if o.metric == "N" and o.subgroup:
                     o.n = int(o.value) if o.value is not None else None
                 elif o.n is None:  # a value of a subgroup whose count its note prints keeps it
-                    o.n = p.n
+                    o.n = p.stated_n or p.n
                 outcomes.append(o)
     return studies, outcomes
 

@@ -18,7 +18,7 @@ from pipeline.model import Mention
 _FOLLOWS = re.compile(
     r"^\s*[(,]?\s*(?:in|for|among|of|within)?\s*(?:the\s+)?[A-Za-z-]{3,12}\s+$", re.IGNORECASE
 )
-_LISTED = re.compile(r"^\s*(?:,|and|or|,\s*and|,\s*or)\s*$", re.IGNORECASE)
+LIST_GAP = re.compile(r"^\s*(?:,|and|or|,\s*and|,\s*or)\s*$", re.IGNORECASE)
 
 
 def cohort_of_values(s: str, ms: list[Mention]) -> dict[int, str]:
@@ -30,7 +30,7 @@ def cohort_of_values(s: str, ms: list[Mention]) -> dict[int, str]:
     follows: dict[int, str] = {}
     run: list[Mention] = []  # values listed together ("85% and 60%") share the cue after the last one
     for v in values:
-        if not (run and _LISTED.match(s[run[-1].end : v.start])):
+        if not (run and LIST_GAP.match(s[run[-1].end : v.start])):
             run = []
         run.append(v)
         c = next((c for c in cohorts if c.start >= v.end), None)
@@ -53,13 +53,19 @@ def cohort_of_values(s: str, ms: list[Mention]) -> dict[int, str]:
 
 
 def _respectively(s: str, values: list[Mention], cohorts: list[Mention]) -> dict[int, str]:
-    """Rule 4: every list of as many values as cohorts before the cohorts, paired by position."""
-    if cohorts[0].start < values[-1].end or not _RESPECTIVELY.search(s, cohorts[-1].end):
-        return {}
-    names = list(dict.fromkeys(c.canonical for c in cohorts))
+    """Rule 4: a list of as many values as the cohorts listed after it (or after a later list of values
+    with none between), "respectively" following those cohorts, paired by position. A sentence may
+    hold several such statements ("PFS of 75% and 70% in cohorts A and B, respectively, and OS of …")."""
     out: dict[int, str] = {}
-    for run in runs(values, s, _LISTED):
-        if len(run) == len(names):
+    lists = runs(values, s, LIST_GAP)
+    for i, run in enumerate(lists):
+        for later in lists[i:]:
+            nxt = next((v.start for v in values if v.start >= later[-1].end), len(s))
+            listed = [c for c in cohorts if later[-1].end <= c.start < nxt]
+            if listed:
+                break
+        names = list(dict.fromkeys(c.canonical for c in listed))
+        if len(names) == len(run) >= 2 and _RESPECTIVELY.search(s[listed[-1].end : nxt]):
             out |= {id(v): c for v, c in zip(run, names, strict=True)}
     return out
 

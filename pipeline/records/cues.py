@@ -56,11 +56,16 @@ class Cues:
     value_before_metric_re: re.Pattern[str]
     mean_re: re.Pattern[str]  # a mean/average cue right before a metric phrase ("mean follow-up")
     subset_re: re.Pattern[str]  # after a patient count: the trait naming a subset ("with prior X")
+    subset_enrolled_re: re.Pattern[str]  # "7 patients enrolled in the X study received Y": group `g`
+    count_part_re: re.Pattern[str]  # one item of "(29 in phase Ib and 68 in phase II)": groups k, g
     not_study_count_re: re.Pattern[str]  # after a patient count: it counts no study population
     scope_opening_re: re.Pattern[str]  # "Among patients with X, …": the sentence is about subgroup X
     scope_relative_re: re.Pattern[str]  # "… among those with X, in whom …"
     scope_count_re: re.Pattern[str]  # "in the 61 patients who had received X, …": groups `n`, `g`
     scope_anaphora_re: re.Pattern[str]  # "In this subgroup, …": the previous sentence's subgroup
+    scope_clause_re: re.Pattern[str]  # "…; for patients treated at X, …": group `g`, none = whole study
+    scope_contrast_re: re.Pattern[str]  # "patients with X had … than those without X": groups a, b
+    scope_populations: list[tuple[re.Pattern[str], str]]  # "the analysis of the treated patients"
     zero_before_metric_re: re.Pattern[str]  # "no grade ≥3 ICANS", "without any …": a rate of 0%
     data_cut_re: re.Pattern[str]  # a named data cut ("at the final analysis", "with longer follow-up")
     pooled_re: re.Pattern[str]  # a pooled estimate of a meta-analysis ("the pooled CR rate")
@@ -155,6 +160,8 @@ def compile_cues(rules: Rules) -> Cues:
         author_re=re.compile(rec.get("author_cue") or r"(?!x)x"),
         value_before_metric_re=re.compile(rec.get("value_before_metric") or r"^\s*$", re.IGNORECASE),
         subset_re=re.compile(rec.get("subset_after_count") or r"(?!x)x", re.IGNORECASE),
+        subset_enrolled_re=re.compile(rec.get("subset_of_enrolled") or r"(?!x)x", re.IGNORECASE),
+        count_part_re=re.compile(rec.get("count_part") or r"(?!x)x", re.IGNORECASE),
         not_study_count_re=re.compile(rec.get("not_study_count") or r"(?!x)x", re.IGNORECASE),
         scope_opening_re=re.compile(scope.get("opening") or r"(?!x)x", re.IGNORECASE),
         scope_relative_re=re.compile(scope.get("relative") or r"(?!x)x", re.IGNORECASE),
@@ -168,6 +175,13 @@ def compile_cues(rules: Rules) -> Cues:
         pooled_count_re=re.compile((rec.get("pooled") or {}).get("count") or r"(?!x)x", re.IGNORECASE),
         scope_count_re=re.compile(scope.get("count") or r"(?!x)x", re.IGNORECASE),
         scope_anaphora_re=re.compile(scope.get("anaphora") or r"(?!x)x", re.IGNORECASE),
+        scope_clause_re=re.compile(scope.get("clause") or r"(?!x)x", re.IGNORECASE),
+        scope_contrast_re=re.compile(scope.get("contrast") or r"(?!x)x", re.IGNORECASE),
+        scope_populations=[
+            (re.compile(str(p), re.IGNORECASE), str(label))
+            for label, pats in (scope.get("populations") or {}).items()
+            for p in pats
+        ],
         mean_re=re.compile(
             rf"\b(?:{'|'.join(re.escape(str(w)) for w in rec.get('mean_cues') or ['mean'])})\s+$",
             re.IGNORECASE,

@@ -99,6 +99,64 @@ def scoped_subgroup(s: str, cues: Cues, previous: str) -> tuple[str, int]:
     return "", 0
 
 
+def clause_scopes(s: str, cues: Cues) -> list[tuple[int, str]]:
+    """(offset, subgroup) of each clause that opens on its population ("…; for patients treated at the
+    higher dose, the ORR was …") or names an analysis population ("the analysis of the infused
+    patients showed …"), in printed order: a value takes the label of the last one before it. A
+    clause about all patients ("For all treated patients, …") gives "" (the whole study again)."""
+    out = []
+    for m in cues.scope_clause_re.finditer(s):
+        label = re.sub(r"^with\s+", "", " ".join((m.group("g") or "").split()), flags=re.I)
+        out.append((m.end(), cues.subgroups.get(label.lower(), label)))
+    out += [(m.start(), label) for rx, label in cues.scope_populations for m in rx.finditer(s)]
+    return sorted(out)
+
+
+def scope_at(scopes: list[tuple[int, str]], at: int) -> str | None:
+    """The label of the last clause scope opened before offset `at`; None when none was."""
+    before = [label for start, label in scopes if start <= at]
+    return before[-1] if before else None
+
+
+def contrast(s: str, readings: list[TextReading], cues: Cues) -> None:
+    """ "patients with X had shorter survival than those without X (PFS 12.1 vs 20.4 months)": each
+    metric's two values read as arms are the two subgroups, X first."""
+    m = cues.scope_contrast_re.search(s)
+    if m is None:
+        return
+    a, b = (" ".join(m.group(g).split()) for g in ("a", "b"))
+    for r in readings:
+        if r.start < m.end() or r.arm != "control" or r.subgroup:
+            continue
+        first = [x for x in readings if x.metric_start == r.metric_start and x.start < r.start and not x.arm]
+        if first and not first[-1].subgroup:
+            first[-1].subgroup, r.subgroup, r.arm = a, b, ""
+
+
+_PARENS = re.compile(r"\(([^()]*)\)")
+_PART_SEP = re.compile(r"\s*(?:;|,\s*and\b|,|\band\b)\s*", re.IGNORECASE)
+
+
+def count_parts(s: str, n: Mention, cues: Cues) -> list[TextReading]:
+    """N rows of the parts a parenthesis after a patient count splits it into ("97 patients (29 in
+    phase Ib and 68 in phase II)"), each labelled by its part; none unless the parts add up to it."""
+    total = n.attrs.get("value")
+    m = _PARENS.search(s, n.end)
+    if m is None or not isinstance(total, (int, float)) or re.search(r"[.;]", s[n.end : m.start()]):
+        return []
+    out, at = [], m.start(1)
+    for item in _PART_SEP.split(m.group(1)):
+        at = s.index(item, at) if item else at
+        p = cues.count_part_re.match(item)
+        if p is None:
+            return []
+        k = float(p.group("k"))
+        out.append(TextReading("N", k, "patients", subgroup=" ".join(p.group("g").split()),
+                               start=at, end=at + len(item), metric_start=at, metric_end=at + len(item)))  # fmt: skip
+        at += len(item)
+    return out if len(out) >= 2 and sum(r.value or 0 for r in out) == float(total) else []
+
+
 def title_trial(ms: list[Mention]) -> str:
     """The trial a title names, when it names exactly one."""
     trials = {m.canonical for m in ms if m.label == "TRIAL"}

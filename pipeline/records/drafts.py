@@ -18,6 +18,7 @@ class StudyDraft:
     nct_id: str = ""
     phase: str = ""
     n: int | None = None
+    stated_n: int | None = None  # the count this source printed, when the study's n came from another
     design: str = ""
     design_word: str = ""  # rwe, retro, pooled, an author name: for ids of studies without a trial name
     author: str = ""  # "park-2018": an author-named study with the year the paper prints

@@ -18,10 +18,14 @@ from pipeline.records.discourse import (
     CONFIDENCE,
     Context,
     box_reading,
+    clause_scopes,
     clause_trial,
+    contrast,
+    count_parts,
     count_scope,
     is_box,
     pooled_population,
+    scope_at,
     scoped_subgroup,
     title_trial,
 )
@@ -143,8 +147,11 @@ class TextReader:
             study, how = self._document(), "paper"  # kept only when the paper has no other study
         if how != "paper":
             ctx.study = study
-            if (how == "named" and ctx.topic is None) or how == "intro":
-                ctx.topic = study  # a study introduced mid-paragraph is what the paragraph goes on about
+            # a study introduced mid-paragraph is what the paragraph goes on about: one introduced by
+            # a design or author cue, or a named trial given with its own count of patients ("a phase
+            # II trial (KESTREL-4) was carried out, enrolling 84 patients; …")
+            if (how == "named" and (ctx.topic is None or self._counted(s, ms))) or how == "intro":
+                ctx.topic = study
         study.pages.add(self.doc.page_of(a))
         if how in ("named", "intro", "cohort"):  # citations of the sentence introducing the study
             study.refs += [r for r in self._refs(a, b) if r not in study.refs]
@@ -176,7 +183,9 @@ class TextReader:
             None,
         )
         has_n = any(o.metric == "N" and not o.subgroup for o in study.outcomes)
-        subset = self._subset(s, ms) if how == "subset" else ""
+        subset = (
+            self._subset(s, ms) if how == "subset" else self._of_enrolled(s, ms) if how == "named" else ""
+        )
         if how == "pooled":  # every value of a pooled estimate is of the population the sentence names
             subset = pooled_population(s, self.cues)
         alloc = allocation.read(s, ms, self.cues)
@@ -213,6 +222,9 @@ class TextReader:
         elif n is not None and not has_n and study.n in (None, _count(n)) and how != "paper":
             study.n = _count(n)
             study.outcomes.append(self._outcome(_n_reading(n), s, a, how))
+        for m in ms:  # "97 patients (29 in phase Ib and 68 in phase II)": each part's n
+            for r in count_parts(s, m, self.cues) if m.label == "N" else []:
+                self._add(study, self._outcome(r, s, a, how))
         if how == "named" and not study.product:
             study.product = product or ctx.heading_product
         if how in ("named", "intro") and not study.target:
@@ -220,11 +232,15 @@ class TextReader:
             study.target = str(pm.attrs.get("target") or "") if pm else ""
         trial = study.trial or ctx.trial
         scope, at = scoped_subgroup(s, self.cues, ctx.subgroup)  # "Among patients with X, …"
-
+        clauses = clause_scopes(s, self.cues)  # "…; for patients treated at X, the ORR was …"
+        contrast(s, readings, self.cues)  # "patients with X had … than those without X (a vs b)"
         ctx.subgroup = subset or (parts[-1][0] if parts else scope)
         trials = [m for m in ms if m.label == "TRIAL"] if how == "named" else []
         for r in readings:
-            if scope and r.start >= at and not r.subgroup:
+            clause = scope_at(clauses, r.start) if r.metric != "DOSE" else None  # doses are the design's
+            if clause is not None:
+                r.subgroup = r.subgroup or clause
+            elif scope and r.start >= at and not r.subgroup:
                 r.subgroup = scope
             # the subgroup of a count phrase holds for the values after its count, and for a value
             # right before it ("67% of the 48 patients evaluable for MRD")
@@ -255,6 +271,11 @@ class TextReader:
         # results, a flow diagram) it is another printed value, kept with its own snippet and box
         if (_same(o), o.snippet) not in {(_same(x), x.snippet) for x in study.outcomes}:
             study.outcomes.append(o)
+
+    def _counted(self, s: str, ms: list[Mention]) -> bool:
+        """The sentence gives its study's own count of patients (not a subset's, not a screening)."""
+        n = next((m for m in ms if m.label == "N" and (_count(m) or 0) >= 2), None)
+        return n is not None and self._enrolled(s, n) and not self._subset(s, ms)
 
     def _enrolled(self, s: str, n: Mention) -> bool:
         """A count of the study's patients, not a plan or a screening ("600 patients would provide …",
@@ -428,6 +449,17 @@ class TextReader:
             return ""
         m = self.cues.subset_re.match(s[n.end :])
         if not m:
+            return ""
+        label = " ".join(m.group("g").split())
+        return self.cues.subgroups.get(label.lower(), label)
+
+    def _of_enrolled(self, s: str, ms: list[Mention]) -> str:
+        """The subgroup label when a count of a named study's patients has a trait ("Seven patients
+        enrolled in the X study received prior transplant")."""
+        n = next((m for m in ms if m.label == "N" and _count(m) is not None), None)
+        m = self.cues.subset_enrolled_re.match(s[n.end :]) if n is not None else None
+        trials = [(t.start - n.end, t.end - n.end) for t in ms if t.label == "TRIAL"] if n is not None else []
+        if m is None or not any(a < m.end("t") and m.start("t") < b for a, b in trials):
             return ""
         label = " ".join(m.group("g").split())
         return self.cues.subgroups.get(label.lower(), label)

@@ -87,7 +87,11 @@ class Relations:
             after = [v for v in values if v.start > run[-1].end and id(v) not in used]
             vruns = _runs(after, s, _VALUE_GAP) if after else [[]]
             vrun = vruns[0]
-            if len(vrun) == len(run) or (vrun and vrun[0].attrs.get("qualifier") == "NR"):
+            if len(vrun) != len(run) and vrun and vrun[0].attrs.get("qualifier") == "NR":
+                # "93% MRD negativity, mDoR and mPFS not reached": "not reached" serves the list's
+                # times to an event, never a rate
+                run = [m for m in run if self.cues.metric_units.get(m.canonical) == "months"]
+            if run and (len(vrun) == len(run) or (vrun and vrun[0].attrs.get("qualifier") == "NR")):
                 # more lists as long, each of its own cohort, repeat the list for another cohort
                 # ("ORR and CR were 85% and 60% in cohort A and 70% and 50% in cohort B")
                 more = [r for r in vruns[1:] if len(r) == len(run) and all(id(v) in cohorts for v in r)]

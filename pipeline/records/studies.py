@@ -107,7 +107,7 @@ def _one_study_two_counts(drafts: list[StudyDraft]) -> None:
         same = [r for r in rows if r.product == d.product and r.n != d.n
                 and len(mine & {(o.metric, o.value) for o in r.outcomes if o.metric != "N"}) >= 2]  # fmt: skip
         if len(same) == 1 and not any(r.n == d.n for r in rows if r.product == d.product):
-            d.n = same[0].n
+            d.stated_n, d.n = d.n, same[0].n  # its rows keep the count the text printed
 
 
 def _single_population_cohorts(drafts: list[StudyDraft]) -> None:

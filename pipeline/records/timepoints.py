@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 
 from pipeline.model import Mention
+from pipeline.records.cohorts import LIST_GAP, runs
 
-_TP_GAP = re.compile(r"^\s*(?:,|and|or|,\s*and|,\s*or)\s*$", re.IGNORECASE)
 _TOUCH = re.compile(r"^\s?$")
 _NEAR = re.compile(r"^\s*(?:of\s+)?$", re.IGNORECASE)  # "at 24 months of follow-up"
 _AFTER_VALUE = re.compile(r"^\s*,?\s*$")
@@ -28,16 +28,6 @@ _LIST_BEFORE = re.compile(
     rf"\b(?:at|after|by)\s+(?P<list>(?:{_NUM}\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+))+)(?:at\s+)?$",
     re.IGNORECASE,
 )
-
-
-def _runs(items: list[Mention], s: str) -> list[list[Mention]]:
-    runs: list[list[Mention]] = []
-    for it in items:
-        if runs and _TP_GAP.match(s[runs[-1][-1].end : it.start]):
-            runs[-1].append(it)
-        else:
-            runs.append([it])
-    return runs
 
 
 def _months(run: list[Mention]) -> list[float]:
@@ -101,13 +91,13 @@ def _anchor_months(m: Mention) -> float | None:
 class Timepoints:
     def __init__(self, s: str, metric_runs: list[list[Mention]], tps: list[Mention], values: list[Mention]):
         self.own: dict[int, list[float]] = {}  # id(metric) -> its timepoints, in printed order
-        runs = _runs(sorted(tps, key=lambda t: t.start), s)
+        tp_runs = runs(sorted(tps, key=lambda t: t.start), s, LIST_GAP)
         bound: set[int] = set()
         for mrun in metric_runs:
             # a list shares the timepoint only when it lists rates ("PFS and OS at 18 months"),
             # not "a 24-month follow-up, the PFS rate"
             rates = all(m.canonical.endswith("_RATE") for m in mrun)
-            for trun in runs:
+            for trun in tp_runs:
                 touched = [m for m in (mrun[0], mrun[-1]) if _touches(trun, m, s)]
                 for m in (mrun if rates else touched) if touched else []:
                     self.own.setdefault(id(m), _months(trun))
@@ -115,7 +105,7 @@ class Timepoints:
         metrics = [m for run in metric_runs for m in run]
         free = [
             t
-            for t in runs
+            for t in tp_runs
             if len(t) == 1
             and id(t[0]) not in bound
             and not any(_adjacent(t[0], m, s, _NEAR) for m in metrics)
