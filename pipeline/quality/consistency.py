@@ -16,6 +16,53 @@ def outcome_key(o: Outcome) -> tuple:
     return (o.study_id, o.arm, o.subgroup, o.metric, o.timepoint_months)
 
 
+# a subgroup named by a threshold, as a table row prints it ("≥50%") or a sentence says it ("a PD-L1
+# TPS of 50% or more", "at least 50%", "less than 1%", "1 to 49%")
+_THRESHOLDS = (
+    (re.compile(r"(?:≥|>=|at least |of at least )\s*(\d+(?:\.\d+)?)\s*%?"), "≥{}%"),
+    (re.compile(r"(\d+(?:\.\d+)?)\s*%?\s*(?:or more|or higher|or greater|and above|or above)"), "≥{}%"),
+    (re.compile(r"(?:<|less than |below |under )\s*(\d+(?:\.\d+)?)\s*%?"), "<{}%"),
+    (re.compile(r"(\d+(?:\.\d+)?)\s*%?\s*(?:to|–|-)\s*(\d+(?:\.\d+)?)\s*%"), "{}–{}%"),
+)
+
+
+def threshold(label: str) -> str:
+    """The threshold a subgroup label names, canonical ("≥50%", "<1%", "1–49%"), else ""."""
+    for pattern, fmt_ in _THRESHOLDS:
+        m = pattern.search(label.lower())
+        if m:
+            return fmt_.format(*m.groups())
+    return ""
+
+
+def _same_subgroups(outcomes: Sequence[Outcome]) -> dict[int, str]:
+    """Text outcomes whose subgroup names the same threshold as one table subgroup of the same
+    study and metric (and none other): id(outcome) -> the table's label, so both compare."""
+    table: dict[tuple, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for o in outcomes:
+        if o.source == "table" and o.subgroup and threshold(o.subgroup):
+            table[(o.study_id, o.metric)][threshold(o.subgroup)].add(o.subgroup)
+    out = {}
+    for o in outcomes:
+        if o.source == "text" and o.subgroup:
+            labels = table.get((o.study_id, o.metric), {}).get(threshold(o.subgroup), set())
+            if len(labels) == 1:
+                out[id(o)] = next(iter(labels))
+    return out
+
+
+def _cut_contradictions(texts: Sequence[Outcome], tables: Sequence[Outcome], slack: float) -> list[Outcome]:
+    """Text values of a named data cut that differ from the one table value of that same cut (the
+    values of other cuts are other analyses, but within one cut the paper prints one number)."""
+    out = []
+    for cut in {x.analysis for x in texts if x.analysis}:
+        tb = _unique([t for t in tables if t.analysis == cut])
+        tx = [x for x in texts if x.analysis == cut]
+        if len(tb) == 1 and len(tx) >= 1:
+            out += [x for x in tx if _pair(x, tb[0], slack) == "different"]
+    return out
+
+
 def _pair(a: Outcome, b: Outcome, slack: float) -> str:
     if a.value is None or b.value is None:
         return "same" if a.value is None and b.value is None and a.qualifier == b.qualifier else "different"
@@ -39,9 +86,11 @@ def text_table_values(doc_id: str, outcomes: Sequence[Outcome], sev: Severities)
     skip = set(conf.get("skip_metrics") or ())
     tol: Mapping[str, float] = conf.get("tolerance") or {}
     groups: dict[tuple, dict[str, list[Outcome]]] = defaultdict(lambda: defaultdict(list))
+    alias = _same_subgroups(outcomes) if conf.get("subgroup_thresholds", True) else {}
     for o in outcomes:
         if o.metric not in skip and o.source in ("text", "table"):
-            groups[outcome_key(o)][o.source].append(o)
+            k = outcome_key(o)
+            groups[(k[0], k[1], alias.get(id(o), k[2]), *k[3:])][o.source].append(o)
     findings = []
     for key, by in groups.items():
         texts, tables = _unique(by.get("text", [])), _unique(by.get("table", []))
@@ -53,6 +102,11 @@ def text_table_values(doc_id: str, outcomes: Sequence[Outcome], sev: Severities)
         if not results or all(r == "same" for r in results):
             continue
         several = len(texts) + len(tables) > 2
+        within = _cut_contradictions(texts, tables, slack) if conf.get("within_cut", True) else []
+        if several and within:
+            cut = within[0].analysis
+            texts, tables = within, [t for t in tables if t.analysis == cut][:1]
+            several, results = False, ["different"]
         cuts = {x.analysis for x in texts}
         if several and "same" in results and len(cuts) > 1 and "" not in cuts:
             continue  # the text names each value's data cut (primary / updated analysis): no conflict

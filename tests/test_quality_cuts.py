@@ -1,0 +1,51 @@
+"""text_table_mismatch conventions: within one named data cut the paper prints one number (an
+abstract's value against the table's value of the same cut is a contradiction, even when another
+sentence agrees), and a subgroup named by a threshold in a sentence ("50% or more") is the table's
+threshold row ("≥50%"). Invented names and numbers only."""
+
+from __future__ import annotations
+
+from pipeline.model import Outcome
+from pipeline.quality.consistency import text_table_values, threshold
+from pipeline.quality.findings import Severities
+
+
+def _o(value, source, analysis="", subgroup="", arm="") -> Outcome:
+    return Outcome("d", "heron-5", "OS_MEDIAN", value, "months", source, trial="HERON-5", page=2,
+                   analysis=analysis, subgroup=subgroup, arm=arm)  # fmt: skip
+
+
+def _checks(rules) -> Severities:
+    return Severities(rules["checks"]["checks"])
+
+
+def test_a_value_differing_from_the_table_in_its_own_named_cut(rules):
+    outs = [
+        _o(31.6, "text", "final analysis"),  # the abstract
+        _o(30.6, "text", "final analysis"),  # the results agree with the table
+        _o(30.6, "table", "final analysis"),
+        _o(None, "table", "interim analysis"),
+    ]
+    fs = text_table_values("d", outs, _checks(rules))
+    assert [(f.severity, f.values) for f in fs] == [("error", "text:31.6 | table:30.6")]
+
+
+def test_values_of_two_named_cuts_stay_quiet(rules):
+    outs = [_o(19.2, "text", "interim analysis"), _o(30.6, "text", "final analysis"),
+            _o(19.2, "table", "interim analysis"), _o(30.6, "table", "final analysis")]  # fmt: skip
+    assert text_table_values("d", outs, _checks(rules)) == []
+
+
+def test_a_threshold_subgroup_of_a_sentence_is_the_tables_row(rules):
+    assert threshold("a marker score of 50% or more") == threshold("≥50%") == "≥50%"
+    assert threshold("less than 1%") == "<1%" and threshold("1–49%") == threshold("1 to 49%")
+    outs = [
+        _o(33.4, "text", subgroup="marker score of 50% or more"),
+        _o(34.3, "table", subgroup="≥50%"),
+        _o(21.5, "text", subgroup="marker score less than 1%"),
+        _o(21.5, "table", subgroup="<1%"),
+        _o(25.0, "table", subgroup="1–49%"),
+    ]
+    fs = text_table_values("d", outs, _checks(rules))
+    assert [f.values for f in fs] == ["text:33.4 | table:34.3"]
+    assert "50% or more" in fs[0].message
