@@ -49,3 +49,44 @@ def test_a_threshold_subgroup_of_a_sentence_is_the_tables_row(rules):
     fs = text_table_values("d", outs, _checks(rules))
     assert [f.values for f in fs] == ["text:33.4 | table:34.3"]
     assert "50% or more" in fs[0].message
+
+
+# --- n_mismatch between two tables ----------------------------------------------------------------
+def _n(value, table_id, snippet=None) -> Outcome:
+    return Outcome("d", "lark-19", "N", value, "patients", "table", product="zelva-cel", table_id=table_id,
+                   snippet=str(value) if snippet is None else snippet, page=2)  # fmt: skip
+
+
+def _n_findings(
+    rules, paragraph, caption2="Table 2. Outcomes of the included studies.", mark="", text_ns=(23,)
+):
+    from pipeline.model import Study
+    from pipeline.quality.consistency import n_mismatch
+    from tests.quality_docs import add_table, text_doc
+
+    doc = text_doc([paragraph])
+    add_table(doc, "Table 1", [["Study", "n"], ["Lark 2019", "23"]]).caption = "Table 1. Included studies."
+    add_table(doc, "Table 2", [["Study", "n"], ["Lark 2019", f"27{mark}"]]).caption = caption2
+    study = Study("d", "lark-19", product="zelva-cel", n=23)
+    text = Outcome(
+        "d", "lark-19", "N", 23, "patients", "text", product="zelva-cel", page=4, snippet=paragraph
+    )
+    outs = [_n(23, "Table 1"), _n(27, "Table 2", f"27{mark}"), text]
+    return [f for f in n_mismatch("d", [study], outs, _checks(rules), doc) if "tables" in f.message]
+
+
+def test_two_tables_with_different_n_and_the_text_siding_with_one(rules):
+    (f,) = _n_findings(rules, "Lark et al. treated 23 adults with zelva-cel.")
+    assert f.severity == "warning" and f.values.startswith("Table 1:23 | Table 2:27")
+
+
+def test_two_tables_n_quiet_when_a_population_is_named(rules):
+    assert _n_findings(rules, "Lark et al. treated 23 adults; 27 were in the safety population.") == []
+    assert (
+        _n_findings(rules, "Lark et al. treated 23 adults.", "Table 2. Adverse events (safety populations).")
+        == []
+    )
+    assert _n_findings(rules, "Lark et al. treated 23 adults.", mark="b") == []  # a footnote defines it
+    assert (
+        _n_findings(rules, "Lark et al. treated 23 adults and 27 were followed.", text_ns=(23, 27)) == []
+    )  # the text gives both

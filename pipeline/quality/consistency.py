@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pipeline.model import Finding, Outcome, Study
+from pipeline.model import Document, Finding, Outcome, Study
 from pipeline.quality import numbers
 from pipeline.quality.findings import Evidence, Severities, describe, evidence_of, fmt, label_of, make
 
@@ -197,7 +197,11 @@ def _page(s: Study, source: str) -> int:
 
 
 def n_mismatch(
-    doc_id: str, studies: Sequence[Study], outcomes: Sequence[Outcome], sev: Severities
+    doc_id: str,
+    studies: Sequence[Study],
+    outcomes: Sequence[Outcome],
+    sev: Severities,
+    doc: Document | None = None,
 ) -> list[Finding]:
     """Whole-cohort patient numbers stated differently in text and table (Study.n_text/n_table, or
     N outcomes of the investigational arm and no subgroup)."""
@@ -233,4 +237,53 @@ def n_mismatch(
         findings.append(
             make(doc_id, "n_mismatch", sev.get("n_mismatch"), f"{s.study_id}|N", msg, ev, s, metric="N")
         )
+    if conf.get("between_tables", True) and doc is not None:
+        findings += _between_tables(doc, studies, outcomes, ns, sev, conf)
     return findings
+
+
+def _between_tables(
+    doc: Document, studies: Sequence[Study], outcomes: Sequence[Outcome], ns: Mapping, sev: Severities,
+    conf: Mapping[str, Any],
+) -> list[Finding]:  # fmt: skip
+    """Two tables giving one study different whole-cohort n, neither cell marked by a note (a
+    footnote letter names another population), neither table's caption naming a population, and
+    the text stating one of them only (and the other nowhere beside a population word): the other
+    table's n is a contradiction (its percentages may use it)."""
+    doc_id = doc.doc_id
+    words = "|".join(str(w) for w in conf.get("population_words") or ())
+    named = re.compile(rf"(?i)\b(?:{words})") if words else None
+    captions = {t.table_id: t.caption for t in doc.tables}
+    per: dict[str, dict[str, list[Outcome]]] = defaultdict(lambda: defaultdict(list))
+    for o in outcomes:
+        if o.metric == "N" and o.source == "table" and not o.arm and not o.subgroup and o.value is not None:
+            per[o.study_id][o.table_id].append(o)
+    out = []
+    for s in studies:
+        tables = {t: _unique(os_) for t, os_ in per.get(s.study_id, {}).items()}
+        if len(tables) != 2 or any(len(v) != 1 for v in tables.values()):
+            continue
+        (ta, (a,)), (tb, (b,)) = sorted(tables.items())
+        if a.value == b.value or not all(re.fullmatch(r"\s*\d+\s*", o.snippet or "") for o in (a, b)):
+            continue
+        text = set(ns.get(s.study_id, {}).get("text", {})) | (
+            {int(s.n_text)} if s.n_text is not None else set()
+        )
+        agree = [o for o in (a, b) if int(o.value) in text]
+        if len(agree) != 1:
+            continue  # the text gives both (it names the populations) or neither
+        other = b if agree[0] is a else a
+        if named and (
+            any(named.search(captions.get(t, "")) for t in (ta, tb))
+            or any(named.search(doc.text[max(0, m.start() - 60) : m.end() + 20])
+                   for m in re.finditer(rf"(?<![\w.]){int(other.value)}(?![\d.])", doc.text))
+        ):  # fmt: skip
+            continue  # a population the paper names (safety population, evaluable patients)
+        ev = [evidence_of(a, ta), evidence_of(b, tb), *(ns[s.study_id]["text"].values())]
+        msg = f"{label_of(s)} n: {' vs '.join(describe(e) for e in ev)} (two tables, no population named)"
+        out.append(
+            make(
+                doc_id, "n_mismatch", sev.get("n_mismatch"), f"{s.study_id}|N|tables", msg, ev, s, metric="N"
+            )
+        )
+    return out

@@ -92,7 +92,7 @@ def _text_table(c: Context, i: Instance) -> list[Finding]:
 
 
 def _n_mismatch(c: Context, i: Instance) -> list[Finding]:
-    return consistency.n_mismatch(c.doc.doc_id, c.studies, c.outcomes, i.sev)
+    return consistency.n_mismatch(c.doc.doc_id, c.studies, c.outcomes, i.sev, c.doc)
 
 
 def _logic(c: Context, i: Instance) -> list[Finding]:
