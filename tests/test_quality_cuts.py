@@ -68,10 +68,11 @@ def _n_findings(
     add_table(doc, "Table 1", [["Study", "n"], ["Lark 2019", "23"]]).caption = "Table 1. Included studies."
     add_table(doc, "Table 2", [["Study", "n"], ["Lark 2019", f"27{mark}"]]).caption = caption2
     study = Study("d", "lark-19", product="zelva-cel", n=23)
-    text = Outcome(
-        "d", "lark-19", "N", 23, "patients", "text", product="zelva-cel", page=4, snippet=paragraph
-    )
-    outs = [_n(23, "Table 1"), _n(27, "Table 2", f"27{mark}"), text]
+    texts = [
+        Outcome("d", "lark-19", "N", n, "patients", "text", product="zelva-cel", page=4, snippet=paragraph)
+        for n in text_ns
+    ]
+    outs = [_n(23, "Table 1"), _n(27, "Table 2", f"27{mark}"), *texts]
     return [f for f in n_mismatch("d", [study], outs, _checks(rules), doc) if "tables" in f.message]
 
 
