@@ -91,3 +91,22 @@ def test_two_tables_n_quiet_when_a_population_is_named(rules):
     assert (
         _n_findings(rules, "Lark et al. treated 23 adults and 27 were followed.", text_ns=(23, 27)) == []
     )  # the text gives both
+
+
+# --- GRIM with the denominator a caption states; a table row's own n ------------------------------
+def test_caption_stating_the_denominator_checks_mrd_with_the_rows_n(rules):
+    from pipeline.quality.grim import GrimCheck
+
+    conf = rules["checks"]["checks"]["grim"]
+    outs = [
+        Outcome(
+            "d", "wren-7", "MRD_NEG", 62, "%", "table", table_id="Table 4", n=23, page=5
+        ),  # 14/23=60.9, 15/23=65.2
+        Outcome("d", "wren-7", "CR", 82, "%", "table", table_id="Table 4", n=17, page=5),  # 14/17=82.4
+        Outcome("d", "wren-7", "N", 23, "patients", "table", table_id="Table 3", n=23, page=4),
+    ]
+    captions = {"Table 4": "Table 4. Responses. Percentages are of treated patients."}
+    g = GrimCheck(conf, _checks(rules))
+    fs = g.outcomes("d", [], outs, captions)
+    assert [(f.metric, f.values) for f in fs] == [("MRD_NEG", "table MRD_NEG:62% | n:23")]
+    assert g.outcomes("d", [], outs, {"Table 4": "Table 4. Responses."}) == []  # MRD of evaluable patients

@@ -102,7 +102,7 @@ def _logic(c: Context, i: Instance) -> list[Finding]:
 def _grim(c: Context, i: Instance) -> list[Finding]:
     g = GrimCheck(i.conf, i.sev)
     return (
-        g.outcomes(c.doc.doc_id, c.studies, c.outcomes)
+        g.outcomes(c.doc.doc_id, c.studies, c.outcomes, {t.table_id: t.caption for t in c.doc.tables})
         + g.text(c.doc, c.subjects)
         + g.cells(c.doc, c.subjects)
     )
