@@ -5,6 +5,8 @@ threshold row ("≥50%"). Invented names and numbers only."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pipeline.model import Outcome
 from pipeline.quality.consistency import text_table_values, threshold
 from pipeline.quality.findings import Severities
@@ -110,3 +112,24 @@ def test_caption_stating_the_denominator_checks_mrd_with_the_rows_n(rules):
     fs = g.outcomes("d", [], outs, captions)
     assert [(f.metric, f.values) for f in fs] == [("MRD_NEG", "table MRD_NEG:62% | n:23")]
     assert g.outcomes("d", [], outs, {"Table 4": "Table 4. Responses."}) == []  # MRD of evaluable patients
+
+
+# --- "respectively" over listed subgroups, against the table's sub-study rows ---------------------
+def test_listed_subgroups_pair_by_position_with_the_tables_rows(rules):
+    sent = "The pooled ORR in younger and older cohorts were 64% (95% CI 58–70) and 52% (95% CI 47–61), respectively."
+    outs = [
+        Outcome(
+            "d", "pooled", "ORR", 64, "%", "text", subgroup="younger and older cohorts", snippet=sent, page=4
+        ),
+        Outcome(
+            "d", "pooled", "ORR", 52, "%", "text", subgroup="younger and older cohorts", snippet=sent, page=4
+        ),
+        Outcome(
+            "d", "pooled/younger", "ORR", 64, "%", "table", subgroup="Younger", table_id="Table 3", page=5
+        ),
+        Outcome("d", "pooled/older", "ORR", 55, "%", "table", subgroup="Older", table_id="Table 3", page=5),
+    ]
+    fs = text_table_values("d", outs, _checks(rules))
+    assert [(f.values, f.severity) for f in fs] == [("text:52 | table:55", "error")]
+    outs[0], outs[1] = replace(outs[0], subgroup="all cohorts"), replace(outs[1], subgroup="all cohorts")
+    assert text_table_values("d", outs, _checks(rules)) == []  # no list: nothing to pair

@@ -51,6 +51,46 @@ def _same_subgroups(outcomes: Sequence[Outcome]) -> dict[int, str]:
     return out
 
 
+_LIST = re.compile(r"\s*(?:,\s*(?:and\s+)?|\band\b)\s*")
+
+
+def _respectively(outcomes: Sequence[Outcome]) -> dict[int, tuple[str, str, str]]:
+    """Text values of one sentence that share a listed subgroup label ("in paediatric and adult
+    studies were 86% and 71%, respectively"): paired with the listed subgroups by position, each
+    with the table subgroup (of the study or its sub-studies: pooled/adult) that one part names.
+    id(outcome) -> (study_id, arm, subgroup) of that table row."""
+    table: dict[tuple[str, str], list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        if o.source == "table" and o.subgroup:
+            table[(o.study_id.split("/")[0], o.metric)].append(o)
+    sets: dict[tuple, list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        if o.source == "text" and o.subgroup and o.value is not None and o.snippet:
+            sets[(o.study_id, o.arm, o.subgroup, o.metric, o.snippet)].append(o)
+    out = {}
+    for (study, _arm, label, metric, snippet), outs in sets.items():
+        parts = [p for p in _LIST.split(label) if p]
+        if len(parts) < 2 or len(parts) != len(outs):
+            continue
+        at = [snippet.find(f"{fmt(o.value)}%") for o in outs]
+        if min(at) < 0 or len(set(at)) != len(at):
+            continue
+        for part, o in zip(
+            parts, [o for _, o in sorted(zip(at, outs, strict=True), key=lambda x: x[0])], strict=True
+        ):
+            rows = [t for t in table.get((study.split("/")[0], metric), []) if _names_part(t.subgroup, part)]
+            if len({(t.study_id, t.arm, t.subgroup) for t in rows}) == 1:
+                out[id(o)] = (rows[0].study_id, rows[0].arm, rows[0].subgroup)
+    return out
+
+
+def _names_part(subgroup: str, part: str) -> bool:
+    """A table subgroup label ("Adult") that a listed part ("adult studies") names: its words all there."""
+    words = re.findall(r"[a-z0-9]+", subgroup.lower())
+    have = set(re.findall(r"[a-z0-9]+", part.lower()))
+    return bool(words) and all(w in have for w in words)
+
+
 def _cut_contradictions(texts: Sequence[Outcome], tables: Sequence[Outcome], slack: float) -> list[Outcome]:
     """Text values of a named data cut that differ from the one table value of that same cut (the
     values of other cuts are other analyses, but within one cut the paper prints one number)."""
@@ -87,10 +127,12 @@ def text_table_values(doc_id: str, outcomes: Sequence[Outcome], sev: Severities)
     tol: Mapping[str, float] = conf.get("tolerance") or {}
     groups: dict[tuple, dict[str, list[Outcome]]] = defaultdict(lambda: defaultdict(list))
     alias = _same_subgroups(outcomes) if conf.get("subgroup_thresholds", True) else {}
+    paired = _respectively(outcomes) if conf.get("respectively_subgroups", True) else {}
     for o in outcomes:
         if o.metric not in skip and o.source in ("text", "table"):
             k = outcome_key(o)
-            groups[(k[0], k[1], alias.get(id(o), k[2]), *k[3:])][o.source].append(o)
+            k = (*paired[id(o)], *k[3:]) if id(o) in paired else (k[0], k[1], alias.get(id(o), k[2]), *k[3:])
+            groups[k][o.source].append(o)
     findings = []
     for key, by in groups.items():
         texts, tables = _unique(by.get("text", [])), _unique(by.get("table", []))
