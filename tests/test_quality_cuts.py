@@ -133,3 +133,39 @@ def test_listed_subgroups_pair_by_position_with_the_tables_rows(rules):
     assert [(f.values, f.severity) for f in fs] == [("text:52 | table:55", "error")]
     outs[0], outs[1] = replace(outs[0], subgroup="all cohorts"), replace(outs[1], subgroup="all cohorts")
     assert text_table_values("d", outs, _checks(rules)) == []  # no list: nothing to pair
+
+
+def test_a_percentage_of_the_other_sources_n_is_a_warning(rules):
+    from pipeline.quality.grim import GrimCheck
+
+    conf = rules["checks"]["checks"]["grim"]
+    outs = [
+        Outcome("d", "finch-3", "N", 20, "patients", "table", table_id="Table 2", n=20, page=4),
+        Outcome("d", "finch-3", "N", 19, "patients", "text", n=19, page=5),
+        Outcome("d", "finch-3", "SCR", 73.7, "%", "table", table_id="Table 2", n=20, page=4),  # 14/19
+        # an arm read on a survival rate of a sentence makes no randomised study
+        Outcome("d", "finch-3", "PFS_RATE", 61.0, "%", "text", arm="control", timepoint_months=12, page=5),
+    ]
+    (f,) = GrimCheck(conf, _checks(rules)).outcomes("d", [], outs)
+    assert f.severity == "warning" and "k/19" in f.message
+    assert GrimCheck({**conf, "other_n_severity": ""}, _checks(rules)).outcomes("d", [], outs) == []
+    armed = [
+        *outs,
+        Outcome("d", "finch-3", "ORR", 40.0, "%", "table", table_id="Table 2", arm="control", page=4),
+    ]
+    assert GrimCheck(conf, _checks(rules)).outcomes("d", [], armed) == []  # randomised: n is both arms'
+
+
+def test_a_subset_in_one_source_above_the_whole_in_the_other(rules):
+    from pipeline.quality.logic import LogicCheck
+
+    conf = rules["checks"]["checks"]["logic"]
+    outs = [
+        Outcome("d", "finch-3", "SCR", 85, "%", "table", table_id="Table 2", page=4),
+        Outcome("d", "finch-3", "ORR", 95, "%", "table", table_id="Table 2", page=4),
+        Outcome("d", "finch-3", "CR", 81, "%", "text", page=5),
+    ]
+    fs = LogicCheck(conf, _checks(rules)).run("d", outs)
+    assert [(f.metric, f.severity) for f in fs] == [("SCR", "warning")]
+    outs[2] = replace(outs[2], value=88)
+    assert LogicCheck(conf, _checks(rules)).run("d", outs) == []

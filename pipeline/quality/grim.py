@@ -46,6 +46,7 @@ class GrimCheck:
         self.metric_sev = dict(conf.get("metric_severity") or {})
         self.skip_randomised = bool(conf.get("skip_randomised", True))
         self.min_n = int(conf.get("min_n") or 2)
+        self.other_n_sev = str(conf.get("other_n_severity") or "")  # "" = quiet when the other n fits
         self.patterns = [re.compile(p) for p in conf.get("text_patterns") or ()]
         # a table whose caption states the denominator of its percentages ("Percentages are of
         # treated patients") makes these metrics proportions of its n too (MRD negativity)
@@ -60,7 +61,11 @@ class GrimCheck:
         outcomes: Sequence[Outcome],
         captions: Mapping[str, str] = {},
     ) -> list[Finding]:  # noqa: B006 - read only
-        randomised = {o.study_id for o in outcomes if o.arm}
+        # a randomised study: arms in a table or on a proportion (an arm read on a survival value of
+        # a sentence alone is no design)
+        randomised = {
+            o.study_id for o in outcomes if o.arm and (o.source == "table" or o.metric in self.metrics)
+        }
         ns = _stated_n(studies, outcomes)
         stated_tables = {t for t, c in captions.items() if self.caption_cue and self.caption_cue.search(c)}
         findings = []
@@ -86,9 +91,12 @@ class GrimCheck:
             verdict = attainable(o.value, n)
             if verdict == "same":
                 continue
-            if any(attainable(o.value, m) != "different" for m in stated.values() if m != n):
+            fits = [m for m in stated.values() if m != n and attainable(o.value, m) != "different"]
+            if fits and not self.other_n_sev:
                 continue  # consistent with the other source's n: a population difference, not an error
-            if verdict == "truncated":
+            if fits:  # the percentage is of the other source's n: the row prints the wrong one
+                severity, why = self.other_n_sev, f"it is k/{fits[0]}, the other source's n"
+            elif verdict == "truncated":
                 severity, why = self.sev.get("grim", "truncation_severity"), "only a truncated k/n gives it"
             else:
                 severity, why = self.metric_sev.get(o.metric) or self.sev.get("grim"), "no whole k/n gives it"
