@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from pipeline.model import Document, Finding, Outcome, Study
-from pipeline.quality import consistency, doses, duplicates, ids, names, ranges, spelling, units
+from pipeline.quality import codes, consistency, doses, duplicates, ids, names, ranges, spelling, units
 from pipeline.quality.findings import Severities
 from pipeline.quality.grim import GrimCheck
 from pipeline.quality.logic import LogicCheck, parse_rules
@@ -92,7 +92,7 @@ def _text_table(c: Context, i: Instance) -> list[Finding]:
 
 
 def _n_mismatch(c: Context, i: Instance) -> list[Finding]:
-    return consistency.n_mismatch(c.doc.doc_id, c.studies, c.outcomes, i.sev)
+    return consistency.n_mismatch(c.doc.doc_id, c.studies, c.outcomes, i.sev, c.doc)
 
 
 def _logic(c: Context, i: Instance) -> list[Finding]:
@@ -102,7 +102,7 @@ def _logic(c: Context, i: Instance) -> list[Finding]:
 def _grim(c: Context, i: Instance) -> list[Finding]:
     g = GrimCheck(i.conf, i.sev)
     return (
-        g.outcomes(c.doc.doc_id, c.studies, c.outcomes)
+        g.outcomes(c.doc.doc_id, c.studies, c.outcomes, {t.table_id: t.caption for t in c.doc.tables})
         + g.text(c.doc, c.subjects)
         + g.cells(c.doc, c.subjects)
     )
@@ -145,6 +145,10 @@ def _spellings(c: Context, i: Instance) -> list[Finding]:
     return spelling.misspellings(c.doc, c.studies, c.subjects, c.rules, i.conf, i.sev, i.emits)
 
 
+def _codes(c: Context, i: Instance) -> list[Finding]:
+    return codes.code_variants(c.doc, c.studies, c.outcomes, c.subjects, c.rules, i.conf, i.sev, i.emits)
+
+
 def _units(c: Context, i: Instance) -> list[Finding]:
     return units.unit_mismatches(c.doc.doc_id, c.outcomes, i.conf, i.sev)
 
@@ -172,6 +176,7 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
         "design_phase": Family(_design, "design_phase"),
         "name_variant": Family(_names, "name_variant"),
         "misspelling": Family(_spellings, "name_variant"),
+        "code_variant": Family(_codes, "name_variant"),
         "unit_mismatch": Family(_units, "unit_mismatch"),
         "dose_unit": Family(_dose_units, "unit_mismatch"),
         "same_study_twice": Family(_same_study, "duplicate_id"),

@@ -46,27 +46,57 @@ class GrimCheck:
         self.metric_sev = dict(conf.get("metric_severity") or {})
         self.skip_randomised = bool(conf.get("skip_randomised", True))
         self.min_n = int(conf.get("min_n") or 2)
+        self.other_n_sev = str(conf.get("other_n_severity") or "")  # "" = quiet when the other n fits
         self.patterns = [re.compile(p) for p in conf.get("text_patterns") or ()]
+        # a table whose caption states the denominator of its percentages ("Percentages are of
+        # treated patients") makes these metrics proportions of its n too (MRD negativity)
+        self.caption_metrics = set(conf.get("caption_metrics") or ())
+        cue = conf.get("caption_denominator")
+        self.caption_cue = re.compile(str(cue)) if cue else None
 
-    def outcomes(self, doc_id: str, studies: Sequence[Study], outcomes: Sequence[Outcome]) -> list[Finding]:
-        randomised = {o.study_id for o in outcomes if o.arm}
+    def outcomes(
+        self,
+        doc_id: str,
+        studies: Sequence[Study],
+        outcomes: Sequence[Outcome],
+        captions: Mapping[str, str] = {},
+    ) -> list[Finding]:  # noqa: B006 - read only
+        # a randomised study: arms in a table or on a proportion (an arm read on a survival value of
+        # a sentence alone is no design)
+        randomised = {
+            o.study_id for o in outcomes if o.arm and (o.source == "table" or o.metric in self.metrics)
+        }
         ns = _stated_n(studies, outcomes)
+        stated_tables = {t for t, c in captions.items() if self.caption_cue and self.caption_cue.search(c)}
         findings = []
         for o in outcomes:
-            if o.metric not in self.metrics or o.unit != "%" or o.value is None or o.qualifier:
+            checked = o.metric in self.metrics or (
+                o.metric in self.caption_metrics and o.source == "table" and o.table_id in stated_tables
+            )
+            if not checked or o.unit != "%" or o.value is None or o.qualifier:
                 continue
             if o.arm or (self.skip_randomised and o.study_id in randomised):
                 continue  # n of a randomised study is the total of its arms
             stated = ns.get((o.study_id, o.subgroup), {})
-            n = stated.get(o.source) or (o.n if not o.subgroup else None) or next(iter(stated.values()), None)
+            # a table row's own n first (two tables may give one study different n)
+            own = o.n if o.source == "table" and o.table_id and not o.subgroup else None
+            n = (
+                own
+                or stated.get(o.source)
+                or (o.n if not o.subgroup else None)
+                or next(iter(stated.values()), None)
+            )
             if not n or n < self.min_n:
                 continue
             verdict = attainable(o.value, n)
             if verdict == "same":
                 continue
-            if any(attainable(o.value, m) != "different" for m in stated.values() if m != n):
+            fits = [m for m in stated.values() if m != n and attainable(o.value, m) != "different"]
+            if fits and not self.other_n_sev:
                 continue  # consistent with the other source's n: a population difference, not an error
-            if verdict == "truncated":
+            if fits:  # the percentage is of the other source's n: the row prints the wrong one
+                severity, why = self.other_n_sev, f"it is k/{fits[0]}, the other source's n"
+            elif verdict == "truncated":
                 severity, why = self.sev.get("grim", "truncation_severity"), "only a truncated k/n gives it"
             else:
                 severity, why = self.metric_sev.get(o.metric) or self.sev.get("grim"), "no whole k/n gives it"

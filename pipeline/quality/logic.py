@@ -77,6 +77,9 @@ class LogicCheck:
         self.sev, self.check = sev, check
         self.rules = parse_rules(conf)
         self.rule_sev = {r.name: r.conf.get("severity") for r in self.rules}
+        self.rule_sev.update(
+            {f"{r.name}:cross": r.conf.get("cross_severity") or "warning" for r in self.rules}
+        )
 
     def run(self, doc_id: str, outcomes: Sequence[Outcome]) -> list[Finding]:
         found: dict[tuple, _Violation] = {}
@@ -132,6 +135,12 @@ def _pair(rule: Rule, outs: list[Outcome], add: Add, other: list[Outcome] | None
             return  # the categories add up to the total: `upper` is printed as a category alone
         if a and b and _above(a.value, b.value):
             add(rule.name, a, lo, f"{lo} {fmt(a.value)} > {hi} {fmt(b.value)}", [_ev(a, lo), _ev(b, hi)])
+        two = _single(other or [])
+        if rule.conf.get("cross_source") and a and not b and two.get(hi) and lo not in two:
+            b = two[hi]  # one source prints only the subset, the other only the whole: still ordered
+            if not _partition(rule, {**two, **one}) and _above(a.value, b.value):
+                why = f"{lo} {fmt(a.value)} ({a.source}) > {hi} {fmt(b.value)} ({b.source})"
+                add(f"{rule.name}:cross", a, lo, why, [_ev(a, lo), _ev(b, hi)])
         return
     for a in outs:
         for b in outs:

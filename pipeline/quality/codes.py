@@ -1,0 +1,286 @@
+"""`name_variant` for name-shaped tokens NER does not read as names, found against the paper's own
+other spellings and rules/ (conventions, each configurable in rules/checks.yml `code_variant`):
+
+- a **code** (capitals and digits, "AB123") printed rarely, one letter more or fewer than a code the
+  paper prints more often with the same digits ("AB123" beside "ABC123" / "ABC-123");
+- an **antigen named as a target** ("anti-XY47 CAR-T cells", "CD91-CAR-T") that is no antigen the
+  rules or the paper know, one edit from an antigen named in the same table row or sentence
+  (a CD number: only then, since CD numbers one digit apart are different antigens), or (five
+  characters and more) two edits from an antigen of rules/;
+- an **INN-shaped word** (ending in an INN stem, long) two edits from a known INN with the same stem
+  (letters swapped across a syllable: one edit is the `misspelling` family's);
+- a **metric abbreviation** printed once in a list of metric abbreviations ("PFS, QS, and DoR"), one
+  edit from a metric abbreviation of rules/metrics.yml and defined nowhere in the paper.
+
+Each finding gives both spellings and where each occurs, and the study of its row or sentence."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz.distance import DamerauLevenshtein, Levenshtein
+
+from pipeline.model import Document, Finding, Outcome, Study
+from pipeline.quality.findings import Evidence, Severities, make
+from pipeline.quality.spelling import NAME_LABELS, Place, _tokens
+from pipeline.quality.subjects import Subjects, key
+
+_CODE = re.compile(r"\b[A-Z]{2,}[A-Za-z]*-?\d{2,}[A-Za-z]?\b")
+_ANTI = re.compile(r"(?i:\banti)[-\s]?([A-Z][A-Za-z]*\d*[A-Za-z]?)\b")
+_CAR = re.compile(r"\b([A-Z][A-Za-z]*\d+[A-Za-z]?|[A-Z]{3,}\d*)(?=-?\s*CAR\b)")
+_CD = re.compile(r"^CD\d+[a-z]?$")
+_ABBR = re.compile(r"\b[A-Z][A-Za-z]{1,4}\b")
+_WORD = re.compile(r"\b[A-Za-z][a-z]{9,}\b")
+
+
+@dataclass
+class Hit:
+    """One printed token and where: its place, and the study its row or sentence is about."""
+
+    token: str
+    place: Place
+    context: str  # the sentence or the table row
+    study: Study | None = None
+
+
+def code_variants(
+    doc: Document, studies: Sequence[Study], outcomes: Sequence[Outcome], subjects: Subjects,
+    rules: Mapping[str, Any], conf: Mapping[str, Any], sev: Severities, check: str,
+) -> list[Finding]:  # fmt: skip
+    counts = Counter(key(t) for t, _ in _tokens(doc))
+    counts.update(key(t) for t, _ in _tokens(doc, _CODE))
+    variants = {key(str(m.attrs.get("raw") or m.text)) for m in doc.mentions if m.attrs.get("variant")}
+    names = _names(doc, rules)
+    found: list[tuple[str, str, str, list[Hit], str]] = []  # (label, printed, right, hits, canonical)
+    found += _codes(doc, counts, names, conf)
+    found += _antigens(doc, counts, rules, conf)
+    found += _inns(doc, counts, names, conf)
+    found += _abbreviations(doc, counts, rules, conf)
+    out, seen = [], set()
+    for label, bad, good, hits, canonical in found:
+        if key(bad) in variants or key(bad) in seen:
+            continue  # NER's normalised variants are the name_variant family's
+        seen.add(key(bad))
+        study = _study_of(hits[0], studies, outcomes)
+        out.append(_finding(doc, label, bad, good, canonical, hits, study, subjects, sev, check))
+    return out
+
+
+def _names(doc: Document, rules: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
+    """key -> (label, canonical) of every product, code, trial and target rules/ or NER know."""
+    out: dict[str, tuple[str, str]] = {}
+    for p in (rules.get("products") or {}).get("products") or ():
+        for n in [p.get("inn"), p.get("canonical"), *(p.get("codes") or ()), *(p.get("aliases") or ())]:
+            for w in str(n or "").split():
+                out.setdefault(key(w), ("PRODUCT", str(p.get("canonical"))))
+    for m in doc.mentions:
+        if m.label in NAME_LABELS and not m.attrs.get("variant"):
+            out.setdefault(key(m.text), (m.label, m.canonical))
+    return out
+
+
+def _targets(doc: Document, rules: Mapping[str, Any], conf: Mapping[str, Any]) -> dict[str, str]:
+    """key -> canonical of every antigen rules/ (and the check's `other_antigens`) or NER know."""
+    out: dict[str, str] = {}
+    for t in (rules.get("targets") or {}).get("targets") or ():
+        canon = str(t.get("canonical") or t.get("name"))
+        for n in [canon, *(t.get("aliases") or ())]:
+            out.setdefault(key(str(n)), canon)
+    for m in doc.mentions:
+        if m.label == "TARGET" and not m.attrs.get("variant"):
+            out.setdefault(key(m.text), m.canonical)
+    return out
+
+
+def _hits(doc: Document, pattern: re.Pattern[str], group: int = 0) -> Iterator[Hit]:
+    """Every match in the body text (context: its sentence) and in table cells (context: the row)."""
+    for b in doc.blocks:
+        for m in pattern.finditer(b.text):
+            at = b.start + m.start(group)
+            lo, hi = next(((s, e) for s, e in doc.sentences if s <= at < e), (b.start, b.start + len(b.text)))
+            boxes = doc.locate(at, b.start + m.end(group))
+            snippet = " ".join(b.text[max(0, m.start() - 60) : m.end() + 60].split())
+            place = Place("text", b.box.page, snippet, str(boxes[0]) if boxes else "")
+            yield Hit(m.group(group), place, doc.text[lo:hi])
+    for t in doc.tables:
+        rows: dict[int, list[str]] = defaultdict(list)
+        for c in t.cells:
+            rows[c.row].append(c.text)
+        for c in t.cells:
+            page = c.box.page if c.box else (t.pages[0] if t.pages else 0)
+            for m in pattern.finditer(c.text):
+                place = Place(t.table_id, page, c.text, str(c.box) if c.box else "")
+                yield Hit(m.group(group), place, " ".join(rows[c.row]))
+
+
+def _add(hits: list[Hit], h: Hit) -> None:
+    """A hit once, though two patterns found it."""
+    if not any(
+        (x.place.source, x.place.page, x.place.bbox, x.place.snippet)
+        == (h.place.source, h.place.page, h.place.bbox, h.place.snippet)
+        for x in hits
+    ):
+        hits.append(h)
+
+
+def _codes(
+    doc: Document, counts: Counter, names: Mapping[str, tuple[str, str]], conf: Mapping[str, Any]
+) -> list[tuple[str, str, str, list[Hit], str]]:
+    """A rare code one letter more or fewer than a code printed more often, same digits."""
+    max_rare = int(conf.get("max_count") or 2)
+    by_key: dict[str, list[Hit]] = defaultdict(list)
+    for h in _hits(doc, _CODE):
+        by_key[key(h.token)].append(h)
+    out = []
+    for k, hits in by_key.items():
+        if counts[k] > max_rare or k in names:
+            continue
+        digits = re.sub(r"\D", "", k)
+        for other, ohits in by_key.items():
+            if other == k or re.sub(r"\D", "", other) != digits or len(digits) < 2:
+                continue
+            la, lb = re.sub(r"\d", "", k), re.sub(r"\d", "", other)
+            if abs(len(la) - len(lb)) != 1 or Levenshtein.distance(la, lb) != 1:
+                continue  # one letter dropped or added (a letter changed may be another product)
+            if counts[other] > counts[k] or other in names:
+                label, canon = names.get(other, ("PRODUCT", ohits[0].token))
+                out.append((label, hits[0].token, ohits[0].token, hits, canon))
+                break
+    return out
+
+
+def _antigens(
+    doc: Document, counts: Counter, rules: Mapping[str, Any], conf: Mapping[str, Any]
+) -> list[tuple[str, str, str, list[Hit], str]]:
+    """An antigen named as a target that no one knows, near a known antigen (see the module)."""
+    max_rare = int(conf.get("max_count") or 2)
+    targets = _targets(doc, rules, conf)
+    ruled = {
+        key(str(t.get("canonical") or t.get("name")))
+        for t in (rules.get("targets") or {}).get("targets") or ()
+    }
+    other = {key(str(x)) for x in conf.get("other_antigens") or ()}
+    far = int(conf.get("antigen_max_edits") or 2)
+    by_key: dict[str, list[Hit]] = defaultdict(list)
+    for pattern in (_ANTI, _CAR):
+        for h in _hits(doc, pattern, 1):
+            _add(by_key[key(h.token)], h)
+    out = []
+    for k, hits in by_key.items():
+        tok = hits[0].token
+        if k in targets or k in other or counts[k] > max_rare or not any(ch.isupper() for ch in tok[1:]):
+            continue
+        near = [t for t in targets if DamerauLevenshtein.distance(k, t) == 1]
+        in_context = [
+            t for t in near if any(re.search(rf"(?i)\b{re.escape(targets[t])}\b", h.context) for h in hits)
+        ]
+        best = in_context[0] if in_context else ""
+        if not best and not _CD.match(tok) and len(k) >= 5:
+            best = next((t for t in ruled if DamerauLevenshtein.distance(k, t) <= far and t[:2] == k[:2]), "")
+        if best:
+            out.append(("TARGET", tok, targets[best], hits, targets[best]))
+    return out
+
+
+def _inns(
+    doc: Document, counts: Counter, names: Mapping[str, tuple[str, str]], conf: Mapping[str, Any]
+) -> list[tuple[str, str, str, list[Hit], str]]:
+    """A long INN-shaped word two edits from a known INN of the same stem."""
+    stems = tuple(str(x).lower() for x in conf.get("inn_stems") or ())
+    known = {str(x).lower(): ("PRODUCT", str(x).lower()) for x in conf.get("known_inns") or ()}
+    known.update({k: v for k, v in names.items() if k.endswith(stems) and k.isalpha()})
+    max_rare = int(conf.get("max_count") or 2)
+    min_len = int(conf.get("inn_min_length") or 10)
+    by_key: dict[str, list[Hit]] = defaultdict(list)
+    for h in _hits(doc, _WORD):
+        _add(by_key[h.token.lower()], h)
+    out = []
+    for w, hits in by_key.items():
+        stem = next((s for s in stems if w.endswith(s)), "")
+        if not stem or len(w) < min_len or w in known or counts[w] > max_rare:
+            continue
+        for r, (label, canon) in known.items():
+            if r.endswith(stem) and r[0] == w[0] and DamerauLevenshtein.distance(r, w) == 2:
+                out.append((label, hits[0].token, r, hits, canon))
+                break
+    return out
+
+
+def _abbreviations(
+    doc: Document, counts: Counter, rules: Mapping[str, Any], conf: Mapping[str, Any]
+) -> list[tuple[str, str, str, list[Hit], str]]:
+    """A metric abbreviation misprinted in a list of metric abbreviations (see the module)."""
+    abbrs: dict[str, str] = {}
+    for metric, spec in ((rules.get("metrics") or {}).get("metrics") or {}).items():
+        for s in (spec or {}).get("synonyms") or ():
+            s = str(s)
+            if 2 <= len(s) <= 5 and s[0].isupper() and " " not in s and s.isalpha():
+                abbrs.setdefault(s.upper(), str(metric))
+    defined = set(re.findall(r"\(([A-Z][A-Za-z]{1,4})\)", doc.text)) | set(
+        re.findall(r"\b([A-Z][A-Za-z]{1,4}) \(", doc.text)
+    )
+    min_list = int(conf.get("abbreviation_list_min") or 2)
+    out = []
+    for h in _hits(doc, _ABBR):
+        tok = h.token
+        if (
+            tok.upper() in abbrs
+            or tok in defined
+            or counts[key(tok)] > 1
+            or sum(ch.isupper() for ch in tok) < 2
+        ):
+            continue
+        near = [a for a in abbrs if Levenshtein.distance(a, tok.upper()) == 1 and len(a) >= 2]
+        if not near:
+            continue
+        around = h.place.snippet
+        i = around.find(tok)
+        window = around[max(0, i - 25) : i + len(tok) + 25]
+        listed = [a for a in re.findall(r"\b[A-Z][A-Za-z]{1,4}\b", window) if a.upper() in abbrs]
+        if len(listed) >= min_list and re.search(
+            rf"[,;]\s*{re.escape(tok)}\s*[,;]|[,;]\s*{re.escape(tok)}\s+(?:and|or)\b", window
+        ):
+            good = min(near, key=lambda a: (len(a) != len(tok) - 1, a))
+            out.append(("METRIC", tok, good, [h], good))
+    return out
+
+
+def _study_of(hit: Hit, studies: Sequence[Study], outcomes: Sequence[Outcome]) -> Study | None:
+    """The study whose outcomes are printed in the hit's sentence (text) or row (table)."""
+    ctx = " ".join(hit.context.split())
+    by_id = {s.study_id: s for s in studies}
+    for o in outcomes:
+        snip = " ".join(o.snippet.split())
+        if (
+            o.page == hit.place.page
+            and len(snip) >= 20
+            and (snip in ctx or ctx in snip)
+            and o.study_id in by_id
+        ):
+            return by_id[o.study_id]
+    return None
+
+
+def _finding(
+    doc: Document, label: str, bad: str, good: str, canonical: str, hits: list[Hit], study: Study | None,
+    subjects: Subjects, sev: Severities, check: str,
+) -> Finding:  # fmt: skip
+    elsewhere = [h.place for h in _hits(doc, re.compile(rf"\b{re.escape(good)}\b"))][:2] if good else []
+    ev = [Evidence(f"printed {h.place.source}", bad, "text" if h.place.source == "text" else "table", h.place.page, h.place.snippet, h.place.bbox) for h in hits[:3]]  # fmt: skip
+    ev += [Evidence(f"elsewhere {p.source}", good, "text" if p.source == "text" else "table", p.page, p.snippet, p.bbox) for p in elsewhere]  # fmt: skip
+    where_bad = ", ".join(f"{h.place.source} p{h.place.page}" for h in hits)
+    where_good = ", ".join(dict.fromkeys(f"{p.source} p{p.page}" for p in elsewhere)) or "rules/"
+    msg = f'{label.lower()} printed "{bad}" ({where_bad}); the paper elsewhere prints "{good}" ({where_good}) = {canonical}'
+    trial = (
+        canonical
+        if label == "TRIAL"
+        else (subjects.trial_for_product(canonical) if label == "PRODUCT" else "")
+    )
+    return make(
+        doc.doc_id, check, sev.get(check), f"{label}|{bad}", msg, ev, study=study,
+        trial=trial or (study.trial if study else ""), product=canonical if label == "PRODUCT" else None,
+    )  # fmt: skip
