@@ -13,5 +13,6 @@ import os
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 import great_expectations  # noqa: E402, F401
+
 import pipeline.process  # noqa: E402, F401
 import pipeline.quality.expectations  # noqa: E402, F401
