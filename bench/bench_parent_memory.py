@@ -85,7 +85,7 @@ def _fill_cache(src: Path, cache_dir: Path) -> int:
     first = sorted(src.glob("*.pdf"))[0]
     run([str(first)], WORK / "fill-out", jobs=1, progress=False, data_docs=False, cache_dir=cache_dir)
     (entry,) = [json.loads(p.read_text()) for p in cache_dir.rglob("*.json")]
-    stamp, record = entry["stamp"], json.loads(entry["record"])
+    stamp, record = entry["stamp"], entry["record"]
     cache = Cache(cache_dir, stamp["rules"], stamp["code"], stamp["task"])
     jobs = make_jobs(sorted(src.glob("*.pdf")))
     for job in jobs:

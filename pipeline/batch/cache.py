@@ -37,7 +37,8 @@ class Cache:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("stamp") != self.stamp:
                 return None
-            rec = DocRecord.from_json(data["record"])
+            record = data["record"]  # an object; a JSON string in entries of older versions
+            rec = DocRecord.from_json(record) if isinstance(record, str) else DocRecord.from_dict(record)
         except (OSError, ValueError, KeyError, TypeError):
             return None  # absent, stale or unreadable: process the document again
         rec.row["path"] = job.shown  # same content may have moved
@@ -47,5 +48,7 @@ class Cache:
     def put(self, job: Job, rec: DocRecord) -> bool:
         if (not rec.ok and rec.row.get("error") in TRANSIENT) or not job.sha256:
             return False
-        atomic_write(self._file(job), json.dumps({"stamp": self.stamp, "record": rec.to_json()}))
+        # the record as an object of the entry (not a JSON string inside it): a hit parses it once
+        entry = {"stamp": self.stamp, "record": rec.as_dict()}
+        atomic_write(self._file(job), json.dumps(entry, ensure_ascii=False, default=str))
         return True

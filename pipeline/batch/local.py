@@ -28,10 +28,11 @@ from pipeline.batch.task import TaskConfig, TaskFactory, job_failed, log_imports
 from pipeline.outputs import DocRecord
 
 # forkserver: workers fork from a clean single-threaded server (safe with the progress bar's thread in
-# the parent, unlike fork) that has the batch modules and pandas imported once, so that starting or
-# replacing a worker costs milliseconds, not an interpreter start (as spawn would).
+# the parent, unlike fork) that has the batch modules, pandas, the stages with spaCy and Great
+# Expectations imported once (pipeline.batch.preload), so that starting or replacing a worker costs
+# milliseconds, not an interpreter start (as spawn would) nor seconds of imports per worker.
 _CTX = mp.get_context("forkserver")
-_PRELOAD = ["pipeline.batch.task"]
+_PRELOAD = ["pipeline.batch.task", "pipeline.batch.preload"]
 _PR_SET_PDEATHSIG = 1
 GRACE = 5.0  # seconds a worker gives the parent to enforce the timeout before it ends itself
 

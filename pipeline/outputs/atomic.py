@@ -21,24 +21,27 @@ def _temp_name(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_target(path: str | Path) -> Iterator[Path]:
-    """Yield a temp path to write to; on success it replaces `path`, on any error it is removed."""
+def atomic_target(path: str | Path, durable: bool = True) -> Iterator[Path]:
+    """Yield a temp path to write to; on success it replaces `path`, on any error it is removed.
+    `durable=False` skips the fsync (a file the next run makes again: a reader still never sees it
+    half-written, but a power cut may lose it)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_name(path)
     try:
         yield tmp
-        with open(tmp, "rb+") as f:  # the writer may have used its own file handle; flush it to disk
-            os.fsync(f.fileno())
+        if durable:
+            with open(tmp, "rb+") as f:  # the writer may have used its own file handle; flush it to disk
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
 
 
-def atomic_write(path: str | Path, data: str | bytes) -> Path:
+def atomic_write(path: str | Path, data: str | bytes, durable: bool = True) -> Path:
     path = Path(path)
-    with atomic_target(path) as tmp:
+    with atomic_target(path, durable) as tmp:
         if isinstance(data, str):
             tmp.write_text(data, encoding="utf-8")
         else:

@@ -6,6 +6,7 @@ A document whose PDF is gone or changed since it was read gets no crops (the box
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.outputs.atomic import atomic_write
@@ -47,42 +48,75 @@ def _jpeg(img) -> bytes:  # img: PIL.Image.Image
     return buf.getvalue()
 
 
-def write_crops(out: Path, records: list[DocRecord], limit: int = MAX_CROPS) -> Crops:
-    from pipeline.pages.locate import Locator
-    from pipeline.pages.render import Renderer, RenderError
+@dataclass(frozen=True)
+class _Item:
+    fid: str
+    index: int
+    page: int
+    name: str
+    evidence: dict
 
+
+def _items(rec: DocRecord) -> list[_Item]:
+    """The evidence items of a document that get a crop, in report order."""
+    out = []
+    for f in rec.findings:
+        fid = str(f.get("finding_id", ""))
+        for i, e in enumerate(evidence(f)):
+            page = int(e.get("page") or 0)
+            if page and str(e.get("source", "")) in ("text", "table"):
+                out.append(_Item(fid, i, page, f"{slug(rec.doc_id)}-{slug(fid)}-{i}.jpg", e))
+    return out
+
+
+def write_crops(out: Path, records: list[DocRecord], limit: int = MAX_CROPS) -> Crops:
+    """The crops of the first `limit` evidence items (in report order) that can be drawn. They are
+    drawn in page order, so that each page is read and rendered once, not once per value on it."""
     folder = out / CROPS_DIR
     made: Crops = {}
     names: set[str] = set()
-    renderer, locator = Renderer(scale=SCALE, cache_size=1), Locator(cache_size=4)
+    drawer = _Drawer()
     for rec in records:
         path = _readable(rec) if any(evidence(f) for f in rec.findings) else ""
-        if not path:
-            continue
-        for f in rec.findings:
-            fid = str(f.get("finding_id", ""))
-            for i, e in enumerate(evidence(f)):
-                page = int(e.get("page") or 0)
-                if not page or len(names) >= limit or str(e.get("source", "")) not in ("text", "table"):
-                    continue
-                name = f"{slug(rec.doc_id)}-{slug(fid)}-{i}.jpg"
-                if rec.row.get("cached") and (folder / name).is_file():
+        items = _items(rec) if path else []
+        start = 0
+        while start < len(items) and len(names) < limit:
+            batch = items[start : start + limit - len(names)]
+            start += len(batch)
+            drawn = {}
+            for item in sorted(batch, key=lambda it: it.page):  # stable: report order within a page
+                if rec.row.get("cached") and (folder / item.name).is_file():
                     # a cached document's findings and PDF (checked by hash above) are those the crop
                     # was made from: rendering it again would cost a cached re-run most of its time
-                    names.add(name)
-                    made.setdefault(fid, {})[i] = f"{CROPS_DIR}/{name}"
+                    drawn[item.name] = True
                     continue
-                try:
-                    loc = locator.locate(path, page, str(e.get("value", "")), _box(str(e.get("bbox", ""))),
-                                         str(e.get("snippet", "")), BAND)  # fmt: skip
-                    tint = [loc.context] if loc.context and loc.exact else []
-                    data = _jpeg(renderer.image(path, page, list(loc.boxes), None, loc.region, tint))
-                except RenderError:
-                    continue
-                except Exception:  # noqa: BLE001 - a crop is a view: it must never cost the run its report
-                    continue
-                folder.mkdir(parents=True, exist_ok=True)
-                atomic_write(folder / name, data)
-                names.add(name)
-                made.setdefault(fid, {})[i] = f"{CROPS_DIR}/{name}"
+                data = drawer.jpeg(path, item.page, item.evidence)
+                if data is not None:
+                    # a crop is a view made again by the next run: atomic, without waiting on the disk
+                    atomic_write(folder / item.name, data, durable=False)
+                    drawn[item.name] = True
+            for item in batch:  # the budget and the report follow report order
+                if item.name in drawn:
+                    names.add(item.name)
+                    made.setdefault(item.fid, {})[item.index] = f"{CROPS_DIR}/{item.name}"
     return made
+
+
+class _Drawer:
+    """Locates a value on its page and draws the band around it (one page read and rendered at a time)."""
+
+    def __init__(self) -> None:
+        from pipeline.pages.locate import Locator
+        from pipeline.pages.render import Renderer
+
+        self.renderer, self.locator = Renderer(scale=SCALE, cache_size=1), Locator(cache_size=1)
+
+    def jpeg(self, path: str, page: int, e: dict) -> bytes | None:
+        """The crop as JPEG, or None when the page cannot be drawn."""
+        try:
+            loc = self.locator.locate(path, page, str(e.get("value", "")), _box(str(e.get("bbox", ""))),
+                                      str(e.get("snippet", "")), BAND)  # fmt: skip
+            tint = [loc.context] if loc.context and loc.exact else []
+            return _jpeg(self.renderer.image(path, page, list(loc.boxes), None, loc.region, tint))
+        except Exception:  # noqa: BLE001 - a crop is a view: it must never cost the run its report
+            return None  # (RenderError included: the file went or the page is out of range)

@@ -4,7 +4,7 @@ between processes and merges). It never holds the `Document` itself: that stays 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from pipeline.model import SEVERITIES, Mention, Result, outcome_id
@@ -28,8 +28,13 @@ class DocRecord:
     def ok(self) -> bool:
         return self.row["status"] == OK
 
+    def as_dict(self) -> dict[str, Any]:
+        """The record as plain data: its own rows, not copies (`asdict` deep-copies every row, which
+        cost a batch's parent more than writing them)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, default=str)
+        return json.dumps(self.as_dict(), ensure_ascii=False, default=str)
 
     def summary(self) -> DocRecord:
         """What the reports need once the document's tables are on disk: its row (with counts taken
@@ -40,7 +45,10 @@ class DocRecord:
 
     @classmethod
     def from_json(cls, text: str) -> DocRecord:
-        d = json.loads(text)
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DocRecord:
         return cls(d["row"], d["studies"], d["outcomes"], d["findings"], d["mentions"])
 
 

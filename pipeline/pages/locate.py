@@ -6,6 +6,8 @@ A match must stand alone: "46" is not found inside "146", "4.6" or "46.5"; "II" 
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 import threading
 import unicodedata
@@ -47,6 +49,7 @@ class Located:
     exact: bool
 
 
+@functools.lru_cache(maxsize=4096)  # called per character of a page: the same few hundred glyphs
 def _norm(s: str) -> str:
     s = unicodedata.normalize("NFKC", s)
     return s.replace("\u2212", "-").replace("\u2013", "-").replace("\u00b7", ".").lower()
@@ -114,11 +117,29 @@ def _alone(s: str, start: int, end: int, value: str) -> bool:
     return not (value[-1:].isalpha() and after[:1].isalpha())
 
 
+@dataclass(frozen=True)
+class _Text:
+    """Characters in reading order, their text (`_text`) and each text position's character."""
+
+    chars: list[Char]
+    text: str
+    idx: list[int]
+
+
+def _indexed(chars: list[Char] | tuple[Char, ...]) -> _Text:
+    chars = list(chars)
+    text, idx = _text(chars)
+    return _Text(chars, text, idx)
+
+
 def find(chars: list[Char], value: str, near: str = "") -> tuple[Box, ...]:
     """Boxes (one per line) of the first standalone occurrence of `value` among `chars`; with `near`
     (a snippet), an occurrence inside the snippet's text is preferred."""
-    chars = list(chars)
-    text, idx = _text(chars)
+    return _find(_indexed(chars), value, near)
+
+
+def _find(t: _Text, value: str, near: str = "") -> tuple[Box, ...]:
+    text, idx, chars = t.text, t.idx, t.chars
     anchor = -1
     if near:
         probe = " ".join(_norm(near).split())[:60]
@@ -153,6 +174,31 @@ def inside(chars: tuple[Char, ...], box: Box) -> list[Char]:
     ]
 
 
+class _PageIndex:
+    """A cached page's characters by height (for `inside`) and its whole text (built on first use):
+    a report looks up many values on one page."""
+
+    def __init__(self, pc: PageChars) -> None:
+        self.pc = pc
+        ys = [(c.box[1] + c.box[3]) / 2 for c in pc.chars]
+        self.order = sorted(range(len(ys)), key=ys.__getitem__)
+        self.ys = [ys[i] for i in self.order]
+        self._text: _Text | None = None
+
+    @property
+    def text(self) -> _Text:
+        if self._text is None:
+            self._text = _indexed(self.pc.chars)
+        return self._text
+
+    def inside(self, box: Box) -> list[Char]:
+        """`inside(pc.chars, box)`, in the same order, without a pass over the whole page."""
+        lo, hi = bisect.bisect_left(self.ys, box[1] - PAD), bisect.bisect_right(self.ys, box[3] + PAD)
+        chars = self.pc.chars
+        near = sorted(self.order[lo:hi])
+        return inside(tuple(chars[i] for i in near), box)
+
+
 class Locator:
     """Reads pages' characters with pdfplumber (cached, one reader at a time) and finds values."""
 
@@ -160,6 +206,17 @@ class Locator:
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[str, int], PageChars] = OrderedDict()
         self._size = cache_size
+        self._index: dict[tuple[str, int], _PageIndex] = {}  # of the cached pages
+
+    def _indexed(self, path: str, page: int, pc: PageChars) -> _PageIndex:
+        with self._lock:
+            key = (path, page)
+            got = self._index.get(key)
+            if got is None or got.pc is not pc:
+                got = self._index[key] = _PageIndex(pc)
+            for old in [k for k in self._index if k not in self._cache]:
+                del self._index[old]
+            return got
 
     def page(self, path: str, page: int) -> PageChars:
         key = (path, page)
@@ -183,11 +240,12 @@ class Locator:
         if value:
             if context is not None:  # within the run's box, else on its line(s) across the page
                 x0, top, x1, bottom = context
-                boxes = find(inside(pc.chars, context), value) or find(
-                    inside(pc.chars, (0.0, top - NEAR, pc.width, bottom + NEAR)), value, snippet
+                ix = self._indexed(path, page, pc)
+                boxes = find(ix.inside(context), value) or find(
+                    ix.inside((0.0, top - NEAR, pc.width, bottom + NEAR)), value, snippet
                 )
             else:
-                boxes = find(list(pc.chars), value, snippet)
+                boxes = _find(self._indexed(path, page, pc).text, value, snippet)
         exact = bool(boxes)
         if not boxes and context is not None:
             boxes = (context,)
@@ -203,6 +261,7 @@ def _read(path: str, page: int) -> PageChars:
     (the em box, as pdfplumber gives it), else from the font's box."""
     import ctypes
 
+    import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
     from pipeline.pages.render import pdfium_page
@@ -211,15 +270,21 @@ def _read(path: str, page: int) -> PageChars:
         width, height = pg.get_size()
         tp = pg.get_textpage()
         chars = []
-        ox, oy = ctypes.c_double(), ctypes.c_double()
+        ox, oy, rect = ctypes.c_double(), ctypes.c_double(), raw.FS_RECTF()
+        p_ox, p_oy = ctypes.byref(ox), ctypes.byref(oy)
+        unicode, box, font_size, origin = (raw.FPDFText_GetUnicode, raw.FPDFText_GetLooseCharBox,
+                                           raw.FPDFText_GetFontSize, raw.FPDFText_GetCharOrigin)  # fmt: skip
+        t = tp.raw  # raw calls in this per-character loop: the helpers' wrapping doubled its time
         for i in range(tp.count_chars()):
-            text = chr(raw.FPDFText_GetUnicode(tp.raw, i) or 32)
+            text = chr(unicode(t, i) or 32)
             if not text.strip() or "\ud800" <= text <= "\udfff":  # blanks; halves of a surrogate pair
                 continue
-            x0, y0, x1, y1 = tp.get_charbox(i, loose=True)
-            size = raw.FPDFText_GetFontSize(tp.raw, i)
+            if not box(t, i, rect):
+                raise pdfium.PdfiumError("Failed to get charbox.")
+            x0, y0, x1, y1 = rect.left, rect.bottom, rect.right, rect.top
+            size = font_size(t, i)
             top, bottom = height - y1, height - y0
-            if size > 0 and raw.FPDFText_GetCharOrigin(tp.raw, i, ctypes.byref(ox), ctypes.byref(oy)):
+            if size > 0 and origin(t, i, p_ox, p_oy):
                 em_top = height - oy.value - (1 - DESCENT) * size
                 if top - size < em_top < bottom:  # a sane em box (rotated text keeps the font's box)
                     top, bottom = em_top, em_top + size
