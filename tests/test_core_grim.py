@@ -166,3 +166,20 @@ def test_attainable_outcome_gives_no_finding_and_truncated_is_info(grim):
     assert grim.outcomes("d", [], fine) == []
     fs = grim.outcomes("d", [], cut_only)
     assert len(fs) == 1 and fs[0].severity == "info"
+
+
+def test_a_metric_severity_overrides_the_check_severity(conf, sev):
+    check = GrimCheck({**conf["grim"], "metrics": ["ORR", "CR"], "metric_severity": {"CR": "info"}}, sev)
+    outs = [
+        Outcome("d", "s", "ORR", 41.0, "%", "table", n=7),
+        Outcome("d", "t", "CR", 41.0, "%", "table", n=7),
+    ]
+    by = {f.metric: f.severity for f in check.outcomes("d", [], outs)}  # no whole k/7 prints as 41%
+    assert by == {"ORR": sev.get("grim"), "CR": "info"} and sev.get("grim") != "info"
+
+
+def test_a_share_with_n_but_no_k_names_the_n_in_its_evidence(grim):
+    doc = Document("d", "d.pdf", text="Responses were seen in 41% of the plover cohort (n = 7) overall.")
+    (f,) = grim.text(doc)
+    assert ("n", "7") in [(e.label, e.value) for e in f.evidence]
+    assert "no whole k/7 gives 41%" in f.message

@@ -229,3 +229,20 @@ def test_registry_finds_by_name_case_blind_else_by_nct():
     assert REG.find(Study("d", "s", trial="WREN-5", nct_id="NCT01112223")) is None
     assert REG.canonical("kestrel FOUR") == "KESTREL-4" and REG.canonical("WREN-5") == "WREN-5"
     assert ids.Registry(None).find(Study("d", "s", trial="KESTREL-4")) is None
+
+
+def test_duplicate_trials_are_listed_case_blind():
+    d = doc(rid("NCT05550001", 0), rid("NCT05550001", 60))
+    (f,) = ids.duplicate_mentions(d, Who({0: ("TERN-1", ""), 60: ("alba-3", "")}), REG, SEV)
+    assert f.trial == "alba-3;TERN-1"
+
+
+def test_duplicate_study_evidence_cites_the_id_printed_on_the_studys_page():
+    st = [Study("d1", "s1", trial="TERN-1", nct_id="NCT05550001", sources="table", pages="table:3"),
+          Study("d1", "s2", trial="GULL-9", nct_id="NCT05550001", sources="table", pages="table:3")]  # fmt: skip
+    other = rid("NCT09990009", 0, page=3, source="table")
+    d = doc(
+        other, rid("NCT05550001", 40, page=3, source="table"), rid("NCT05550001", 80, page=3, source="table")
+    )
+    (f,) = ids.duplicate_ids(d, st, REG, SEV)
+    assert [e.snippet for e in f.evidence] == ["sentence with NCT05550001"] * 2
