@@ -159,6 +159,10 @@ def report(status: dict[str, str], names: list[str], judged: dict[str, str]) -> 
         for n in survivors[mod]:
             verdict = judged.get(n, "")
             lines += [f"- `{n}` ({status[n]}){': ' + verdict if verdict else ''}", "```diff", diff(n), "```"]
+    killed = [n for n in names if n in judged and status.get(n) in KILLED]
+    if killed:
+        lines += ["## Survivors of earlier runs killed by a test added for them", ""]
+        lines += [f"- `{n}`: {judged[n]}" for n in killed]
     return "\n".join(lines) + "\n"
 
 

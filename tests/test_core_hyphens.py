@@ -230,3 +230,13 @@ def test_only_the_first_and_last_rows_are_searched():
         rows += [_row(f"Body line {k}", p, 300 + 20 * k) for k in range(5)]
         pages.append((rows, 800.0))
     assert not any(b.text == "Plover Review" for b in running_lines(pages))
+
+
+@pytest.mark.parametrize(("gap", "items"), [(16.0, ["Plover Review"]), (17.0, ["Plover", "Review"])])
+def test_a_margin_row_splits_only_at_gaps_wider_than_two_em(gap, items):
+    pages = _pages(3, None, None)
+    for p in (1, 2, 3):
+        a = Word("Plover", Box(p, 60.0, 30.0, 96.0, 38.0), 8.0)
+        b = Word("Review", Box(p, 96.0 + gap, 30.0, 132.0 + gap, 38.0), 8.0)
+        pages[p - 1][0].insert(0, [a, b])
+    assert sorted({b.text for b in running_lines(pages)}) == items
