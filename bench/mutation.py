@@ -123,17 +123,19 @@ def run(names: list[str], children: int, batch: int, deadline: float, on_batch) 
 
 def diff(name: str) -> str:
     """The mutant's diff (`mutmut show` loads every mutant: slow, so each diff is kept in
-    output/mutation/diffs.json; a mutant's name changes with its function's code)."""
+    output/mutation/diffs.json, keyed by the mutated file's time: mutmut renumbers a changed file)."""
     cache = OUT / "diffs.json"
     known = json.loads(cache.read_text(encoding="utf-8")) if cache.exists() else {}
-    if name not in known:
+    src = ROOT / "mutants" / (module_of(name).replace(".", "/") + ".py")
+    key = f"{name}@{src.stat().st_mtime_ns if src.exists() else 0}"
+    if key not in known:
         proc = subprocess.run([*MUTMUT, "show", name], cwd=ROOT, env=_env(), capture_output=True, text=True,
                               check=False)  # fmt: skip
-        known[name] = "\n".join(ln for ln in proc.stdout.splitlines()[1:] if ln.startswith(("+", "-", "@@"))
+        known[key] = "\n".join(ln for ln in proc.stdout.splitlines()[1:] if ln.startswith(("+", "-", "@@"))
                                 and not ln.startswith(("+++", "---")))  # fmt: skip
         OUT.mkdir(parents=True, exist_ok=True)
         cache.write_text(json.dumps(known, indent=0), encoding="utf-8")
-    return known[name]
+    return known[key]
 
 
 def report(status: dict[str, str], names: list[str], judged: dict[str, str]) -> str:
