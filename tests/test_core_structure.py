@@ -43,7 +43,12 @@ def grid(page, box, kind):
 
 
 HEAD = ["Cohort", "n", "ORR, %"]
-BODY = [["Plover A", "31", "48.4"], ["Plover B", "27", "55.6"], ["Plover C", "19", "36.8"], ["Plover D", "22", "40.9"]]
+BODY = [
+    ["Plover A", "31", "48.4"],
+    ["Plover B", "27", "55.6"],
+    ["Plover C", "19", "36.8"],
+    ["Plover D", "22", "40.9"],
+]
 
 
 def booktabs(page, box):
