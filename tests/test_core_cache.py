@@ -306,3 +306,18 @@ def test_three_identical_copies_get_counters_in_order(tmp_path):
     paths = [_pdf(tmp_path / f"{d}/plover.pdf", b"%PDF same") for d in ("a", "b", "c")]
     sha = sha256_file(paths[0])[:8]
     assert [j.doc_id for j in make_jobs(paths)] == [f"plover-{sha}", f"plover-{sha}-2", f"plover-{sha}-3"]
+
+
+class _PloverTask:
+    def __call__(self, job):  # pragma: no cover - never run, only named
+        return job
+
+
+class _TernTask:
+    def __call__(self, job):  # pragma: no cover - never run, only named
+        return job
+
+
+def test_task_tag_tells_callable_objects_of_different_classes_apart():
+    assert task_tag(_PloverTask()) != task_tag(_TernTask())
+    assert "_PloverTask" in task_tag(_PloverTask())
