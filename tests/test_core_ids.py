@@ -204,12 +204,12 @@ def test_registry_nct_is_compared_only_when_well_formed(nct, mismatch):
 @pytest.mark.parametrize(
     ("trial", "phase", "mismatch"),
     [("KESTREL-4", "II", False), ("KESTREL-4", "Phase 2", False), ("KESTREL-4", "III", True),
-     ("PLOVER-2", "I/II", False), ("PLOVER-2", "Ia/IIb", False), ("PLOVER-2", "II", True), ("KESTREL-4", "", False),
+     ("PLOVER-2", "I/II", False), ("PLOVER-2", "Ia/IIb", False), ("PLOVER-2", "II", True), ("KESTREL-4", "", False), ("KESTREL-4", "Phase 3", True),
      ("WREN-5", "III", False)],
 )  # fmt: skip
 def test_registry_phase_mismatch_ignores_sub_phase_letters(trial, phase, mismatch):
     st = [Study("d1", "s1", trial=trial, phase=phase, sources="table")]
-    fs = ids.registry_mismatches("d1", st, REG, SEV, {"2": "II"})
+    fs = ids.registry_mismatches("d1", st, REG, SEV, {"2": "II", "3": "III"})
     assert bool(fs) is mismatch
     if mismatch:
         assert "phase" in fs[0].message and fs[0].evidence[1].label == "registry"

@@ -153,3 +153,9 @@ def test_a_subgroup_as_large_as_all_arms_together_is_the_whole_trial(sev, sub, f
     outs = [o("N", 50, arm="plover", unit="patients"), o("N", 40, arm="control", unit="patients"),
             o("N", sub, arm="plover", unit="patients", subgroup="high-risk")]  # fmt: skip
     assert bool(c.run("d", outs)) is flagged
+
+
+def test_timed_pair_without_a_landmark_names_none(sev):
+    c = check(sev, {"rule": "pfs_os", "lower": "PFS_RATE", "upper": "OS_RATE", "timed": True})
+    (f,) = c.run("d", [o("PFS_RATE", 70), o("OS_RATE", 60)])
+    assert "PFS_RATE 70 > OS_RATE 60" in f.message and " at " not in f.message
