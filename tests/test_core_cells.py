@@ -272,3 +272,17 @@ def test_mass_doses_read_greek_mu_as_the_micro_sign():
     assert mass_doses("12 μg/kg") == mass_doses("12 µg/kg") == mass_doses("12 mcg/kg")
     ((value, unit, _),) = mass_doses("12 μg/kg")
     assert (value, unit) == (12.0, "µg/kg")
+
+
+def test_dose_list_readings_keep_the_cells_text(builder):
+    got = dose_readings(slot(builder, "5 / 15 / 45"), Meaning("dose", unit="mg"))
+    assert [(r.value, r.snippet) for r in got] == [
+        (5.0, "5 / 15 / 45"),
+        (15.0, "5 / 15 / 45"),
+        (45.0, "5 / 15 / 45"),
+    ]
+
+
+def test_a_metric_after_a_versus_pair_takes_none_of_its_values(builder):
+    got = readings(builder, "ORR: 52% vs 31%, CR")
+    assert [(g[0], g[1]) for g in got] == [("ORR", 52.0), ("ORR", 31.0)]

@@ -94,3 +94,13 @@ def test_a_shaded_bold_header_over_zebra_bands():
     page, box = page_of(rows, pitch=14.0, bold_rows={0})
     page.fills = [Box(1, 55, 98, 420, 110), Box(1, 55, 126, 420, 138)]
     assert grid(page, box, "zebra") == (1, rows)
+
+
+def test_rows_apart_by_a_wider_gap_keep_their_wrapped_lines_even_when_those_are_not_tight():
+    """Lines of a row 0.5 em apart, rows 1.25 em apart: the pitch decides, not the capital."""
+    lines = [(100, HEAD), (118, ["Plover A", "31", "48.4"]), (130, ["Second line", "", ""]),
+             (148, ["Plover B", "27", "55.6"]), (160, ["Another line", "", ""]), (178, ["Plover C", "19", "36.8"])]  # fmt: skip
+    ws = [w for top, row in lines for x, t in zip(XS, row, strict=True) if t for w in words(t, x, top)]
+    page, box = Page(1, 600, 800, words=ws), Box(1, 55, 96, 420, 190)
+    assert grid(page, box, "whitespace") == (1, [HEAD, ["Plover A Second line", "31", "48.4"],
+                                                 ["Plover B Another line", "27", "55.6"], ["Plover C", "19", "36.8"]])  # fmt: skip

@@ -257,3 +257,13 @@ def test_pool_shares_equal_values_and_keeps_their_types():
        st.floats(0.15, 0.9))  # fmt: skip
 def test_any_two_words_apart_by_more_than_the_word_gap_are_read_back(a, b, gap):
     assert texts(line(f"{a} {b}", gap=gap)) == [[a, b]]
+
+
+def test_a_marker_grouped_with_the_other_columns_line_goes_back_to_its_own():
+    """A raised marker after a right-column word whose top is nearer the left column's line above."""
+    left = line("alpha", x0=72.0, top=100.0)
+    right = line("beta", x0=300.0, top=104.0)
+    marker = [glyph("4", 320.0, 101.0, 6.0)]  # bottom 107: raised 7 pt above the word's bottom (114)
+    out = rows(left + right + marker, 1, W, H)
+    assert [[w.text for w in r] for r in out] == [["alpha"], ["beta"]]
+    assert out[1][0].refs == ("4",)
