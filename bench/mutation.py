@@ -12,6 +12,9 @@ kill rate per module and every surviving mutant with its diff.
     python -m bench.mutation --rerun-survivors    # run the last run's survivors against today's tests
     python -m bench.mutation --mutants 'pipeline.quality.grim.*'
     python -m bench.mutation --report-only        # rewrite the report from the last run
+
+A change to [tool.mutmut] (the test selection, pytest args) makes mutmut forget every result: add a
+test file to the selection before a run, not during one. Added tests in selected files are picked up.
 """
 
 from __future__ import annotations
