@@ -8,17 +8,24 @@ kill rate per module and every surviving mutant with its diff.
 
     python -m bench.mutation                      # every core mechanism (long: hours on one core)
     python -m bench.mutation --sample 40          # at most 40 mutants per module, spread evenly
+    python -m bench.mutation --sample 25 --budget 60   # ... stop starting batches after 60 minutes
+    python -m bench.mutation --rerun-survivors    # run the last run's survivors against today's tests
     python -m bench.mutation --mutants 'pipeline.quality.grim.*'
     python -m bench.mutation --report-only        # rewrite the report from the last run
+
+A change to [tool.mutmut] (the test selection, pytest args) makes mutmut forget every result: add a
+test file to the selection before a run, not during one. Added tests in selected files are picked up.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
 import sys
+import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -85,23 +92,53 @@ def sample(names: list[str], per_module: int) -> list[str]:
     return out
 
 
+def interleave(names: list[str]) -> list[str]:
+    """Round-robin over the modules, so that every batch (and a run stopped by its budget) reaches
+    every module instead of the first few in alphabetical order."""
+    by_mod: dict[str, list[str]] = defaultdict(list)
+    for n in names:
+        by_mod[module_of(n)].append(n)
+    queues = [by_mod[m] for m in sorted(by_mod)]
+    return [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)]
+
+
 def generate() -> None:
     """Create mutants/ (mutmut generates every mutant before it runs any; running none is cheap)."""
     subprocess.run([*MUTMUT, "run", "--max-children", "1", "pipeline.batch.cache.x_*__mutmut_1"],
                    cwd=ROOT, env=_env(), check=False)  # fmt: skip
 
 
-def run(names: list[str], children: int) -> None:
-    for i in range(0, len(names), 200):  # keep the command line short
-        subprocess.run([*MUTMUT, "run", "--max-children", str(children), *names[i : i + 200]],
+def run(names: list[str], children: int, batch: int, deadline: float, on_batch) -> int:
+    """Run `names` in batches (one mutmut run each: it runs the batch's tests clean once, then each
+    mutant against the tests that reach its function); no new batch after `deadline`. Returns how
+    many mutants were submitted."""
+    done = 0
+    for i in range(0, len(names), batch):
+        if time.monotonic() > deadline:
+            print(f"budget spent: {len(names) - done} mutants not run", flush=True)
+            break
+        subprocess.run([*MUTMUT, "run", "--max-children", str(children), *names[i : i + batch]],
                        cwd=ROOT, env=_env(), check=False)  # fmt: skip
+        done += len(names[i : i + batch])
+        on_batch()
+    return done
 
 
 def diff(name: str) -> str:
-    proc = subprocess.run([*MUTMUT, "show", name], cwd=ROOT, env=_env(), capture_output=True, text=True,
-                          check=False)  # fmt: skip
-    return "\n".join(ln for ln in proc.stdout.splitlines()[1:] if ln.startswith(("+", "-", "@@"))
-                     and not ln.startswith(("+++", "---")))  # fmt: skip
+    """The mutant's diff (`mutmut show` loads every mutant: slow, so each diff is kept in
+    output/mutation/diffs.json, keyed by the mutated file's time: mutmut renumbers a changed file)."""
+    cache = OUT / "diffs.json"
+    known = json.loads(cache.read_text(encoding="utf-8")) if cache.exists() else {}
+    src = ROOT / "mutants" / (module_of(name).replace(".", "/") + ".py")
+    key = f"{name}@{src.stat().st_mtime_ns if src.exists() else 0}"
+    if key not in known:
+        proc = subprocess.run([*MUTMUT, "show", name], cwd=ROOT, env=_env(), capture_output=True, text=True,
+                              check=False)  # fmt: skip
+        known[key] = "\n".join(ln for ln in proc.stdout.splitlines()[1:] if ln.startswith(("+", "-", "@@"))
+                                and not ln.startswith(("+++", "---")))  # fmt: skip
+        OUT.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(known, indent=0), encoding="utf-8")
+    return known[key]
 
 
 def report(status: dict[str, str], names: list[str], judged: dict[str, str]) -> str:
@@ -136,6 +173,10 @@ def report(status: dict[str, str], names: list[str], judged: dict[str, str]) -> 
         for n in survivors[mod]:
             verdict = judged.get(n, "")
             lines += [f"- `{n}` ({status[n]}){': ' + verdict if verdict else ''}", "```diff", diff(n), "```"]
+    killed = [n for n in names if n in judged and status.get(n) in KILLED]
+    if killed:
+        lines += ["## Survivors of earlier runs killed by a test added for them", ""]
+        lines += [f"- `{n}`: {judged[n]}" for n in killed]
     return "\n".join(lines) + "\n"
 
 
@@ -147,29 +188,42 @@ def load_judged(path: Path) -> dict[str, str]:
     return {k.strip(): v.strip() for k, v in rows}
 
 
+def write_report(names_globs: list[str], sampled: bool) -> str:
+    status = results()
+    names = selected(sorted(status), names_globs)
+    if sampled:
+        names = [n for n in names if status[n] not in ("not checked", "skipped")]
+    OUT.mkdir(parents=True, exist_ok=True)
+    text = report(status, names, load_judged(Path(__file__).with_name("mutation-judged.tsv")))
+    (OUT / "report.md").write_text(text, encoding="utf-8")
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mutants", nargs="*", default=CORE, help="mutant name globs")
     ap.add_argument("--sample", type=int, default=0, help="at most this many mutants per module")
     ap.add_argument("--children", type=int, default=1, help="parallel mutant runs")
+    ap.add_argument("--batch", type=int, default=70, help="mutants per mutmut run (modules interleaved)")
+    ap.add_argument("--budget", type=float, default=0, help="minutes; start no batch after this (0: none)")
+    ap.add_argument("--rerun-survivors", action="store_true", help="run the survivors of earlier runs again")
     ap.add_argument("--report-only", action="store_true")
     ap.add_argument("--min-rate", type=float, default=85.0, help="exit 1 below this kill rate (%%)")
     args = ap.parse_args(argv)
+    deadline = time.monotonic() + args.budget * 60 if args.budget else float("inf")
     if not args.report_only:
         if not (ROOT / "mutants").is_dir():
             generate()
         status = results()
         names = selected(sorted(status), args.mutants)
+        todo = [n for n in names if status[n] == "not checked"]
         if args.sample:  # a spread per module, of the mutants no earlier run has checked
-            names = sample([n for n in names if status[n] == "not checked"], args.sample)
-        run(names, args.children)
-    status = results()
-    names = selected(sorted(status), args.mutants)
-    if args.sample:
-        names = [n for n in names if status[n] not in ("not checked", "skipped")]
-    OUT.mkdir(parents=True, exist_ok=True)
-    text = report(status, names, load_judged(Path(__file__).with_name("mutation-judged.tsv")))
-    (OUT / "report.md").write_text(text, encoding="utf-8")
+            todo = sample(todo, args.sample)
+        if args.rerun_survivors:
+            todo = [n for n in names if status[n] not in KILLED | {"not checked", "skipped"}] + todo
+        run(interleave(todo), args.children, args.batch, deadline,
+            lambda: write_report(args.mutants, bool(args.sample)))  # fmt: skip
+    text = write_report(args.mutants, bool(args.sample or args.rerun_survivors))
     print(text.split("## Surviving")[0])
     print(f"report: {OUT / 'report.md'}")
     m = re.search(r"\| \*\*all\*\* \|[^\n]*\| (?P<rate>[\d.]+)% \|", text)

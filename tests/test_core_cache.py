@@ -280,3 +280,44 @@ def test_sha256_file_refuses_a_fifo(tmp_path):
     with pytest.raises(OSError, match="not a regular file"):
         sha256_file(tmp_path / "pipe.pdf")
     assert make_jobs([tmp_path / "pipe.pdf"])[0].error == "unreadable"
+
+
+def test_a_symlink_loop_named_like_no_pdf_is_skipped_as_a_loop(tmp_path):
+    _pdf(tmp_path / "in/a.pdf")
+    (tmp_path / "in/x.txt").symlink_to(tmp_path / "in/y.txt")
+    (tmp_path / "in/y.txt").symlink_to(tmp_path / "in/x.txt")
+    found = discover([str(tmp_path / "in")])
+    assert sorted((Path(p).name, why) for p, why in found.skipped) == [("x.txt", "symlink loop"),
+                                                                        ("y.txt", "symlink loop")]  # fmt: skip
+
+
+def test_no_pdfs_error_lists_what_was_skipped_only_when_something_was(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UsageError) as e:
+        discover([str(tmp_path / "empty")])
+    assert "skipped" not in str(e.value)
+    (tmp_path / "links").mkdir()
+    (tmp_path / "links/gone.txt").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(UsageError, match=r"\(skipped .*gone\.txt: dangling symlink\)"):
+        discover([str(tmp_path / "links")])
+
+
+def test_three_identical_copies_get_counters_in_order(tmp_path):
+    paths = [_pdf(tmp_path / f"{d}/plover.pdf", b"%PDF same") for d in ("a", "b", "c")]
+    sha = sha256_file(paths[0])[:8]
+    assert [j.doc_id for j in make_jobs(paths)] == [f"plover-{sha}", f"plover-{sha}-2", f"plover-{sha}-3"]
+
+
+class _PloverTask:
+    def __call__(self, job):  # pragma: no cover - never run, only named
+        return job
+
+
+class _TernTask:
+    def __call__(self, job):  # pragma: no cover - never run, only named
+        return job
+
+
+def test_task_tag_tells_callable_objects_of_different_classes_apart():
+    assert task_tag(_PloverTask()) != task_tag(_TernTask())
+    assert "_PloverTask" in task_tag(_PloverTask())

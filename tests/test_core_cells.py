@@ -244,3 +244,45 @@ def test_count_cells(builder):
     assert count_readings(Slot("64%", [])) == []
     assert count_readings(Slot("6.5", [])) == []
     assert count_readings(Slot("0", [])) == []
+
+
+def test_slash_cell_of_two_medians_in_months(builder):
+    label = label_meaning("Median PFS / OS (months)", builder.cues)
+    assert label.metrics == ["PFS_MEDIAN", "OS_MEDIAN"]
+    got = cell_readings(slot(builder, "8.1 / 14.2"), label, Meaning(), builder.cues)
+    assert [(r.metric, r.value, r.unit) for r in got] == [
+        ("PFS_MEDIAN", 8.1, "months"),
+        ("OS_MEDIAN", 14.2, "months"),
+    ]
+
+
+def test_slash_cell_part_that_cannot_be_its_metric_is_left_out(builder):
+    label = label_meaning("Median PFS / OS (months)", builder.cues)
+    got = cell_readings(slot(builder, "9.3 / 40%"), label, Meaning(), builder.cues)
+    assert [(r.metric, r.value) for r in got] == [("PFS_MEDIAN", 9.3)]  # a percentage is no median
+
+
+def test_subgroup_label_in_a_cell_naming_its_metric(builder):
+    col = label_meaning("Outcomes", builder.cues)
+    got = cell_readings(slot(builder, "PFS: HR (61%) SR (79%)"), col, Meaning(), builder.cues)
+    assert ("PFS_RATE", 79.0, "standard-risk") in [(r.metric, r.value, r.subgroup) for r in got]
+
+
+def test_mass_doses_read_greek_mu_as_the_micro_sign():
+    assert mass_doses("12 μg/kg") == mass_doses("12 µg/kg") == mass_doses("12 mcg/kg")
+    ((value, unit, _),) = mass_doses("12 μg/kg")
+    assert (value, unit) == (12.0, "µg/kg")
+
+
+def test_dose_list_readings_keep_the_cells_text(builder):
+    got = dose_readings(slot(builder, "5 / 15 / 45"), Meaning("dose", unit="mg"))
+    assert [(r.value, r.snippet) for r in got] == [
+        (5.0, "5 / 15 / 45"),
+        (15.0, "5 / 15 / 45"),
+        (45.0, "5 / 15 / 45"),
+    ]
+
+
+def test_a_metric_after_a_versus_pair_takes_none_of_its_values(builder):
+    got = readings(builder, "ORR: 52% vs 31%, CR")
+    assert [(g[0], g[1]) for g in got] == [("ORR", 52.0), ("ORR", 31.0)]

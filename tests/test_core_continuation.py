@@ -159,3 +159,15 @@ def test_edges_see_text_above_and_below_in_the_same_column_only():
     assert edges(_page([("Body", 80, 400)]), t) == (True, False)
     assert edges(_page([("Foot", 80, 780)]), t) == (True, True)  # a running foot
     assert edges(_page([("Other", 560, 90), ("Col", 560, 400)]), t) == (True, True)  # the other column
+
+
+def test_two_columns_of_the_next_piece_in_one_column_are_joined_with_a_space():
+    a = table([["Cohort", "n", "ORR, %"], ["Plover A", "31", "48.4"]], 3, xs=[60.0, 200.0, 320.0])
+    # on the next page the cohort column is split in two narrow columns inside the first
+    b = table([["Plover", "C", "19", "36.8"]], 4, "Table 4", "Table 4 (continued)",
+              xs=[60.0, 110.0, 200.0, 320.0])  # fmt: skip
+    for c in b.cells:
+        if c.col < 2:
+            c.box = Box(4, 60.0 + 50 * c.col, c.box.top, 60.0 + 50 * c.col + 45, c.box.bottom)
+    (merged,) = merge([piece(a, top=False), piece(b, continued=True)])
+    assert merged.n_cols == 3 and merged.grid()[-1] == ["Plover C", "19", "36.8"]

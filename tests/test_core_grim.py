@@ -166,3 +166,51 @@ def test_attainable_outcome_gives_no_finding_and_truncated_is_info(grim):
     assert grim.outcomes("d", [], fine) == []
     fs = grim.outcomes("d", [], cut_only)
     assert len(fs) == 1 and fs[0].severity == "info"
+
+
+def test_a_metric_severity_overrides_the_check_severity(conf, sev):
+    check = GrimCheck({**conf["grim"], "metrics": ["ORR", "CR"], "metric_severity": {"CR": "info"}}, sev)
+    outs = [
+        Outcome("d", "s", "ORR", 41.0, "%", "table", n=7),
+        Outcome("d", "t", "CR", 41.0, "%", "table", n=7),
+    ]
+    by = {f.metric: f.severity for f in check.outcomes("d", [], outs)}  # no whole k/7 prints as 41%
+    assert by == {"ORR": sev.get("grim"), "CR": "info"} and sev.get("grim") != "info"
+
+
+def test_a_share_with_n_but_no_k_names_the_n_in_its_evidence(grim):
+    doc = Document("d", "d.pdf", text="Responses were seen in 41% of the plover cohort (n = 7) overall.")
+    (f,) = grim.text(doc)
+    assert ("n", "7") in [(e.label, e.value) for e in f.evidence]
+    assert "no whole k/7 gives 41%" in f.message
+
+
+class _Cells:
+    """Stub attribution: the trial of a cell is named in the cell's own text."""
+
+    def of_cell(self, table_id, row, col, cell, start=0):
+        from pipeline.quality.subjects import Subject
+
+        return Subject("KESTREL-4" if "Kestrel" in cell else "", "valbotamab", f"{table_id} row {row}")
+
+
+def test_table_cell_pairs_are_checked_with_their_cell_place_and_trial(grim):
+    from pipeline.model import Box, Cell, Table
+
+    cells = [Cell(1, 1, "Kestrel arm 2/3 (50%)", Box(4, 100.0, 200.0, 180.0, 210.0)), Cell(2, 1, "2/3 (67%)")]
+    t = Table("Table 2", "Table 2. Plover responses.", 3, 2, cells, 1, [4], [Box(4, 50, 150, 400, 300)])
+    doc = Document("d", "d.pdf", text="")
+    doc.tables = [t]
+    fs = grim.cells(doc, _Cells())
+    (f,) = fs  # 2/3 prints as 67%: only the first cell is wrong
+    assert (f.trial, f.product) == ("KESTREL-4", "valbotamab")
+    (ev, _k) = f.evidence
+    assert (ev.source, ev.page, ev.bbox) == ("table", 4, str(cells[0].box))
+    assert "Table 2 (p4)" in f.message
+
+
+def test_text_pair_evidence_is_text_and_a_truncated_share_takes_the_truncation_severity(grim, sev):
+    doc = Document("d", "d.pdf", text="Responses in 2 of 3 patients (66%) of the plover arm.")
+    (f,) = grim.text(doc)
+    assert f.evidence[0].source == "text"
+    assert f.severity == sev.get("grim", "truncation_severity") != sev.get("grim")

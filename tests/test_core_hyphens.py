@@ -162,3 +162,81 @@ def test_lone_page_numbers_in_the_margin_go_even_without_repetition():
 def test_body_rows_far_from_the_margins_are_never_furniture():
     pages = [([_row("Repeated plover sentence", p, 400)], 800.0) for p in range(1, 6)]
     assert running_lines(pages) == []
+
+
+def _with_head(n: int, on: set[int], head: str, top: float = 30.0, height: float = 800.0):
+    pages = _pages(n, None, None, height)
+    for p in on:
+        pages[p - 1][0].insert(0, _row(head.replace("#", str(p)), p, top))
+    return pages
+
+
+@pytest.mark.parametrize(("n", "on", "found"), [(10, 2, False), (10, 3, True), (4, 2, True), (3, 1, False)])
+def test_a_running_line_needs_three_tenths_of_the_pages_and_at_least_two(n, on, found):
+    pages = _with_head(n, set(range(1, on + 1)), "Plover Review vol #")
+    heads = [b for b in running_lines(pages) if b.kind == "header"]
+    assert (len(heads) == on) is found and (not heads) is (not found)
+
+
+def test_beyond_the_page_number_margin_only_the_very_same_text_on_three_pages_counts():
+    # top at 9% of the page: in the page-number margin, digits ignored
+    assert len(running_lines(_with_head(4, {1, 2}, "Plover Review vol #", top=72.0))) == 2
+    # top at 11%: only in the wider repeat margin; numbers differ per page -> not the same text
+    assert running_lines(_with_head(4, {1, 2, 3}, "Plover Review vol #", top=88.0)) == []
+    # the very same text on two pages is not enough there; on three it is
+    assert running_lines(_with_head(4, {1, 2}, "Plover Review", top=88.0)) == []
+    assert len(running_lines(_with_head(4, {1, 2, 3}, "Plover Review", top=88.0))) == 3
+    # below the repeat margin: body
+    assert running_lines(_with_head(4, {1, 2, 3, 4}, "Plover Review", top=120.0)) == []
+
+
+def test_running_items_split_at_wide_gaps_and_keep_their_box_and_size():
+    pages = _pages(3, None, None)
+    for p in (1, 2, 3):
+        row = _row("Plover Review", p, 30) + _row(str(p), p, 30, x0=500.0)
+        pages[p - 1][0].insert(0, row)
+    found = sorted(running_lines(pages), key=lambda b: (b.box.page, b.box.x0))
+    assert [(b.box.page, b.text) for b in found] == [(1, "Plover Review"), (1, "1"), (2, "Plover Review"),
+                                                    (2, "2"), (3, "Plover Review"), (3, "3")]  # fmt: skip
+    head = found[0]
+    assert (head.box.x0, head.box.x1, head.box.top, head.box.bottom) == (60.0, 60 + 36 + 4 + 36, 30, 38)
+    assert head.font_size == 8.0 and head.kind == "header"
+
+
+def test_a_lone_url_in_the_margin_goes_only_in_a_document_of_several_pages():
+    one = _pages(1, None, "https://doi.example/plover.42")
+    assert running_lines(one) == []  # a one-page document's only link may be its content
+    pages = _pages(3, None, None)
+    pages[0][0].append(_row("https://doi.example/plover.42", 1, 770))
+    assert [b.text for b in running_lines(pages)] == ["https://doi.example/plover.42"]
+    pages = _pages(3, None, None)
+    pages[0][0].append(_row("plover.example", 1, 770))
+    assert running_lines(pages) == []
+
+
+@pytest.mark.parametrize(
+    "printed", ["12", "Page 3", "p. 4", "Pag. 3 / 10", "Page 3 of 10", "xii", "Seite 2 von 9"]
+)
+def test_page_numbers_in_the_margin_go_whatever_their_count(printed):
+    (b,) = running_lines(_pages(1, printed, None))
+    assert (b.kind, b.text) == ("header", printed)
+
+
+def test_only_the_first_and_last_rows_are_searched():
+    pages = []
+    for p in (1, 2, 3):
+        rows = [_row(f"Line {k} of plover text", p, 20 + 3 * k) for k in range(4)]
+        rows.append(_row("Plover Review", p, 45))  # fifth row from the top, still in the margin
+        rows += [_row(f"Body line {k}", p, 300 + 20 * k) for k in range(5)]
+        pages.append((rows, 800.0))
+    assert not any(b.text == "Plover Review" for b in running_lines(pages))
+
+
+@pytest.mark.parametrize(("gap", "items"), [(16.0, ["Plover Review"]), (17.0, ["Plover", "Review"])])
+def test_a_margin_row_splits_only_at_gaps_wider_than_two_em(gap, items):
+    pages = _pages(3, None, None)
+    for p in (1, 2, 3):
+        a = Word("Plover", Box(p, 60.0, 30.0, 96.0, 38.0), 8.0)
+        b = Word("Review", Box(p, 96.0 + gap, 30.0, 132.0 + gap, 38.0), 8.0)
+        pages[p - 1][0].insert(0, [a, b])
+    assert sorted({b.text for b in running_lines(pages)}) == items

@@ -137,3 +137,25 @@ def test_rules_are_validated_when_loaded():
     assert (r.name, r.kind) == ("named", "pair")
     (r,) = parse_rules({"rules": [{"lower": "CR", "upper": "ORR"}]})
     assert r.name == "CR_above_ORR"
+
+
+def test_median_beyond_a_follow_up_factor_of_one_states_no_factor(sev):
+    c = check(sev, {"rule": "fu", "kind": "followup", "metrics": ["OS_MEDIAN"]})
+    fu = o("FOLLOWUP_MEDIAN", 10, unit="months")
+    (f,) = c.run("d", [fu, o("OS_MEDIAN", 12, unit="months")])
+    assert "OS_MEDIAN 12 months > median follow-up 10 months" in f.message and " x " not in f.message
+
+
+@pytest.mark.parametrize(("sub", "flagged"), [(90, False), (89, False), (88, True), (70, True)])
+def test_a_subgroup_as_large_as_all_arms_together_is_the_whole_trial(sev, sub, flagged):
+    """Arms of 50 and 40: a subgroup n of 90 (or one patient fewer) is the trial, not a subgroup."""
+    c = check(sev, {"rule": "nested", "kind": "nested_n"})
+    outs = [o("N", 50, arm="plover", unit="patients"), o("N", 40, arm="control", unit="patients"),
+            o("N", sub, arm="plover", unit="patients", subgroup="high-risk")]  # fmt: skip
+    assert bool(c.run("d", outs)) is flagged
+
+
+def test_timed_pair_without_a_landmark_names_none(sev):
+    c = check(sev, {"rule": "pfs_os", "lower": "PFS_RATE", "upper": "OS_RATE", "timed": True})
+    (f,) = c.run("d", [o("PFS_RATE", 70), o("OS_RATE", 60)])
+    assert "PFS_RATE 70 > OS_RATE 60" in f.message and " at " not in f.message
