@@ -219,7 +219,7 @@ def test_registry_phase_from_the_text_and_cohorts_of_one_trial_merge():
     st = [Study("d1", "s1", trial="KESTREL-4", cohort="A", phase_text="III", sources="text", pages="text:6"),
           Study("d1", "s2", trial="KESTREL-4", cohort="B", phase_text="III", sources="text")]  # fmt: skip
     (f,) = ids.registry_mismatches("d1", st, REG, SEV, {})
-    assert f.study_id == "s1;s2" and f.cohort == "A;B" and "A/B" in f.message
+    assert f.study_id == "s1;s2" and f.cohort == "A;B" and f.message.startswith("KESTREL-4 A/B phase")
     assert (f.evidence[0].source, f.evidence[0].page) == ("text", 6)
 
 
@@ -246,3 +246,11 @@ def test_duplicate_study_evidence_cites_the_id_printed_on_the_studys_page():
     )
     (f,) = ids.duplicate_ids(d, st, REG, SEV)
     assert [e.snippet for e in f.evidence] == ["sentence with NCT05550001"] * 2
+
+
+def test_registry_phase_evidence_is_on_the_page_of_the_source_that_prints_it():
+    st = [
+        Study("d1", "s1", trial="KESTREL-4", phase_text="III", sources="table;text", pages="table:2; text:6")
+    ]
+    (f,) = ids.registry_mismatches("d1", st, REG, SEV, {})
+    assert (f.evidence[0].source, f.evidence[0].page) == ("text", 6)
