@@ -307,3 +307,12 @@ def test_grade3_events_in_order_with_the_cells_text(builder):
         ("NT_G3", 17.0, "%", "CRS 9% NT 17%"),
     ]
     assert grade3_events("CRS 9% NT", builder.cues, []) == []  # names and values must pair up
+
+
+def test_only_n_mentions_are_counts_of_a_cell():
+    from pipeline.model import Mention
+
+    value = Mention("VALUE", "64%", "64%", 0, 3, "table", attrs={"value": 64, "unit": "%"})
+    assert count_readings(Slot("64%", [value])) == []
+    n = Mention("N", "n = 64", "64", 0, 6, "table", attrs={"value": 64})
+    assert count_readings(Slot("n = 64", [n])) == [(64, "")]
