@@ -252,6 +252,8 @@ def test_dangling_symlink_is_skipped_with_reason_and_named_pdf_link_is_a_job(tmp
     _pdf(tmp_path / "in/a.pdf")
     (tmp_path / "in/gone.txt").symlink_to(tmp_path / "nowhere")
     (tmp_path / "in/gone.pdf").symlink_to(tmp_path / "nowhere.pdf")
+    (tmp_path / "notes.txt").write_text("x")
+    (tmp_path / "in/notes.txt").symlink_to(tmp_path / "notes.txt")  # a live link to no PDF: ignored
     found = discover([str(tmp_path / "in")])
     assert [p.name for p in found.files] == ["a.pdf", "gone.pdf"]
     assert [(Path(p).name, why) for p, why in found.skipped] == [("gone.txt", "dangling symlink")]

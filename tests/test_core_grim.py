@@ -215,3 +215,16 @@ def test_text_pair_evidence_is_text_and_a_truncated_share_takes_the_truncation_s
     assert f.evidence[0].source == "text" and (f.evidence[1].label, f.evidence[1].value) == ("2/3", "66.7%")
     assert not f.message.startswith(":")
     assert f.severity == sev.get("grim", "truncation_severity") != sev.get("grim")
+
+
+def test_an_outcome_finding_takes_the_checks_severity_and_cites_its_printed_value(conf):
+    from pipeline.quality.findings import Severities
+
+    check = GrimCheck(
+        {**conf["grim"], "metrics": ["ORR"], "metric_severity": {}},
+        Severities({"grim": {"severity": "warning"}}),
+    )
+    o = Outcome("d", "s", "ORR", 41.0, "%", "table", n=7, page=3, snippet="ORR 41%", bbox="1,2,3,4")
+    (f,) = check.outcomes("d", [], [o])
+    assert f.severity == "warning"
+    assert (f.evidence[0].snippet, f.evidence[0].bbox, f.evidence[0].page) == ("ORR 41%", "1,2,3,4", 3)
