@@ -323,3 +323,11 @@ class _TernTask:
 def test_task_tag_tells_callable_objects_of_different_classes_apart():
     assert task_tag(_PloverTask()) != task_tag(_TernTask())
     assert "_PloverTask" in task_tag(_PloverTask())
+
+
+def test_shown_escapes_undecodable_bytes_and_stray_surrogates():
+    from pipeline.batch.discover import shown
+
+    assert shown("plover.pdf") == "plover.pdf"
+    assert shown("caf\udce9.pdf") == "caf\\xe9.pdf"  # the byte 0xE9 of a Latin-1 file name
+    assert shown("a\ud800b") == "a\\ud800b"  # not an escaped byte: shown as a code point

@@ -316,3 +316,9 @@ def test_only_n_mentions_are_counts_of_a_cell():
     assert count_readings(Slot("64%", [value])) == []
     n = Mention("N", "n = 64", "64", 0, 6, "table", attrs={"value": 64})
     assert count_readings(Slot("n = 64", [n])) == [(64, "")]
+
+
+def test_each_reading_keeps_its_segment_as_snippet(builder):
+    ms = builder.cell_mentions("ORR: 70.2%; mOS: not reached")
+    got = parse_cell("ORR: 70.2%; mOS: not reached", ms, builder.cues, {})
+    assert [r.snippet for r in got] == ["ORR: 70.2%", "mOS: not reached"]
