@@ -322,3 +322,8 @@ def test_each_reading_keeps_its_segment_as_snippet(builder):
     ms = builder.cell_mentions("ORR: 70.2%; mOS: not reached")
     got = parse_cell("ORR: 70.2%; mOS: not reached", ms, builder.cues, {})
     assert [r.snippet for r in got] == ["ORR: 70.2%", "mOS: not reached"]
+
+
+def test_a_label_ending_in_n_is_a_patients_column(builder):
+    assert label_meaning("Evaluable, n", builder.cues).role == "patients"
+    assert label_meaning("Responders, N", builder.cues).role == "patients"

@@ -292,3 +292,8 @@ def test_the_overprinted_line_is_the_font_that_collides_with_the_rows_main_font(
              for g in line("Overprint", x0=72.0, top=700.0, size=9.0, font="Times")]  # fmt: skip
     out = texts(body + stamp)
     assert sorted(map(tuple, out)) == [("Licensedcopy", "plover"), ("Overprint",)]
+
+
+def test_a_glyph_that_does_not_say_whether_it_is_upright_is_kept():
+    chars = [{k: v for k, v in g.items() if k != "upright"} for g in line("wren")]
+    assert texts(chars) == [["wren"]]
