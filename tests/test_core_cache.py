@@ -252,6 +252,8 @@ def test_dangling_symlink_is_skipped_with_reason_and_named_pdf_link_is_a_job(tmp
     _pdf(tmp_path / "in/a.pdf")
     (tmp_path / "in/gone.txt").symlink_to(tmp_path / "nowhere")
     (tmp_path / "in/gone.pdf").symlink_to(tmp_path / "nowhere.pdf")
+    (tmp_path / "notes.txt").write_text("x")
+    (tmp_path / "in/notes.txt").symlink_to(tmp_path / "notes.txt")  # a live link to no PDF: ignored
     found = discover([str(tmp_path / "in")])
     assert [p.name for p in found.files] == ["a.pdf", "gone.pdf"]
     assert [(Path(p).name, why) for p, why in found.skipped] == [("gone.txt", "dangling symlink")]
@@ -321,3 +323,11 @@ class _TernTask:
 def test_task_tag_tells_callable_objects_of_different_classes_apart():
     assert task_tag(_PloverTask()) != task_tag(_TernTask())
     assert "_PloverTask" in task_tag(_PloverTask())
+
+
+def test_shown_escapes_undecodable_bytes_and_stray_surrogates():
+    from pipeline.batch.discover import shown
+
+    assert shown("plover.pdf") == "plover.pdf"
+    assert shown("caf\udce9.pdf") == "caf\\xe9.pdf"  # the byte 0xE9 of a Latin-1 file name
+    assert shown("a\ud800b") == "a\\ud800b"  # not an escaped byte: shown as a code point

@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 from pipeline.ner.values import mass_doses, parse_number, read_cell
 from pipeline.records.cells import parse_cell
 from pipeline.records.grid import Slot
-from pipeline.records.tablecells import Meaning, cell_readings, count_readings, dose_readings, label_meaning
+from pipeline.records.tablecells import (
+    Meaning,
+    cell_readings,
+    count_readings,
+    dose_readings,
+    grade3_events,
+    label_meaning,
+)
 from tests.records_helpers import AnnotatedBuilder
 
 
@@ -286,3 +293,37 @@ def test_dose_list_readings_keep_the_cells_text(builder):
 def test_a_metric_after_a_versus_pair_takes_none_of_its_values(builder):
     got = readings(builder, "ORR: 52% vs 31%, CR")
     assert [(g[0], g[1]) for g in got] == [("ORR", 52.0), ("ORR", 31.0)]
+
+
+def test_a_value_in_parentheses_is_not_taken_by_the_next_metric(builder):
+    got = readings(builder, "ORR 61% 58% (55%) CR")
+    assert "CR" not in [g[0] for g in got] and [g[1] for g in got] == [61.0, 58.0, 55.0]
+
+
+def test_grade3_events_in_order_with_the_cells_text(builder):
+    got = grade3_events("CRS  9%  NT 17%", builder.cues, [])
+    assert [(r.metric, r.value, r.unit, r.snippet) for r in got] == [
+        ("CRS_G3", 9.0, "%", "CRS 9% NT 17%"),
+        ("NT_G3", 17.0, "%", "CRS 9% NT 17%"),
+    ]
+    assert grade3_events("CRS 9% NT", builder.cues, []) == []  # names and values must pair up
+
+
+def test_only_n_mentions_are_counts_of_a_cell():
+    from pipeline.model import Mention
+
+    value = Mention("VALUE", "64%", "64%", 0, 3, "table", attrs={"value": 64, "unit": "%"})
+    assert count_readings(Slot("64%", [value])) == []
+    n = Mention("N", "n = 64", "64", 0, 6, "table", attrs={"value": 64})
+    assert count_readings(Slot("n = 64", [n])) == [(64, "")]
+
+
+def test_each_reading_keeps_its_segment_as_snippet(builder):
+    ms = builder.cell_mentions("ORR: 70.2%; mOS: not reached")
+    got = parse_cell("ORR: 70.2%; mOS: not reached", ms, builder.cues, {})
+    assert [r.snippet for r in got] == ["ORR: 70.2%", "mOS: not reached"]
+
+
+def test_a_label_ending_in_n_is_a_patients_column(builder):
+    assert label_meaning("Evaluable, n", builder.cues).role == "patients"
+    assert label_meaning("Responders, N", builder.cues).role == "patients"

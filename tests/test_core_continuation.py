@@ -171,3 +171,10 @@ def test_two_columns_of_the_next_piece_in_one_column_are_joined_with_a_space():
             c.box = Box(4, 60.0 + 50 * c.col, c.box.top, 60.0 + 50 * c.col + 45, c.box.bottom)
     (merged,) = merge([piece(a, top=False), piece(b, continued=True)])
     assert merged.n_cols == 3 and merged.grid()[-1] == ["Plover C", "19", "36.8"]
+
+
+def test_a_repeated_header_printed_with_other_spacing_is_dropped():
+    a = table([["Cohort", "n", "ORR (%)"], *FIRST[1:]], 3)
+    b = uncaptioned([["Cohort", "n", "ORR(%)"], *NEXT], 4)
+    (merged,) = merge([piece(a, top=False), piece(b, bottom=False)])
+    assert [r[0] for r in merged.grid()] == ["Cohort", "Plover A", "Plover B", "Plover C", "Plover D"]

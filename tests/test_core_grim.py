@@ -198,7 +198,7 @@ def test_table_cell_pairs_are_checked_with_their_cell_place_and_trial(grim):
     from pipeline.model import Box, Cell, Table
 
     cells = [Cell(1, 1, "Kestrel arm 2/3 (50%)", Box(4, 100.0, 200.0, 180.0, 210.0)), Cell(2, 1, "2/3 (67%)")]
-    t = Table("Table 2", "Table 2. Plover responses.", 3, 2, cells, 1, [4], [Box(4, 50, 150, 400, 300)])
+    t = Table("Table 2", "Table 2. Plover responses.", 3, 2, cells, 1, [3, 4], [Box(4, 50, 150, 400, 300)])
     doc = Document("d", "d.pdf", text="")
     doc.tables = [t]
     fs = grim.cells(doc, _Cells())
@@ -206,11 +206,25 @@ def test_table_cell_pairs_are_checked_with_their_cell_place_and_trial(grim):
     assert (f.trial, f.product) == ("KESTREL-4", "valbotamab")
     (ev, _k) = f.evidence
     assert (ev.source, ev.page, ev.bbox) == ("table", 4, str(cells[0].box))
-    assert "Table 2 (p4)" in f.message
+    assert "Table 2 (p4)" in f.message and f.message.startswith("KESTREL-4: ")
 
 
 def test_text_pair_evidence_is_text_and_a_truncated_share_takes_the_truncation_severity(grim, sev):
     doc = Document("d", "d.pdf", text="Responses in 2 of 3 patients (66%) of the plover arm.")
     (f,) = grim.text(doc)
-    assert f.evidence[0].source == "text"
+    assert f.evidence[0].source == "text" and (f.evidence[1].label, f.evidence[1].value) == ("2/3", "66.7%")
+    assert not f.message.startswith(":")
     assert f.severity == sev.get("grim", "truncation_severity") != sev.get("grim")
+
+
+def test_an_outcome_finding_takes_the_checks_severity_and_cites_its_printed_value(conf):
+    from pipeline.quality.findings import Severities
+
+    check = GrimCheck(
+        {**conf["grim"], "metrics": ["ORR"], "metric_severity": {}},
+        Severities({"grim": {"severity": "warning"}}),
+    )
+    o = Outcome("d", "s", "ORR", 41.0, "%", "table", n=7, page=3, snippet="ORR 41%", bbox="1,2,3,4")
+    (f,) = check.outcomes("d", [], [o])
+    assert f.severity == "warning"
+    assert (f.evidence[0].snippet, f.evidence[0].bbox, f.evidence[0].page) == ("ORR 41%", "1,2,3,4", 3)

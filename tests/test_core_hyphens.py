@@ -240,3 +240,8 @@ def test_a_margin_row_splits_only_at_gaps_wider_than_two_em(gap, items):
         b = Word("Review", Box(p, 96.0 + gap, 30.0, 132.0 + gap, 38.0), 8.0)
         pages[p - 1][0].insert(0, [a, b])
     assert sorted({b.text for b in running_lines(pages)}) == items
+
+
+def test_a_known_name_spelt_one_way_decides_its_line_end_hyphen():
+    assert keep_hyphen("Velbo-", "tamab", set(), {"velbotamab"}) is False
+    assert keep_hyphen("Velbo-", "tamab", set(), {"velbo-tamab", "velbo", "tamab"}) is True

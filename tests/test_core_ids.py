@@ -142,6 +142,7 @@ def test_one_trial_with_two_ids_of_one_registry():
     assert (f.check, f.severity, f.trial) == ("two_ids", "info", "TERN-1")
     assert "2 nct ids" in f.message and "NCT05550001" in f.message and "NCT05550002" in f.message
     assert [e.value for e in f.evidence] == ["NCT05550001", "NCT05550002"]
+    assert all(e.bbox == str(Box(e.page, 10, 10, 60, 20)) for e in f.evidence)
 
 
 def test_two_ids_of_different_registries_or_an_id_shared_with_another_trial_are_not_two_ids():
@@ -219,7 +220,7 @@ def test_registry_phase_from_the_text_and_cohorts_of_one_trial_merge():
     st = [Study("d1", "s1", trial="KESTREL-4", cohort="A", phase_text="III", sources="text", pages="text:6"),
           Study("d1", "s2", trial="KESTREL-4", cohort="B", phase_text="III", sources="text")]  # fmt: skip
     (f,) = ids.registry_mismatches("d1", st, REG, SEV, {})
-    assert f.study_id == "s1;s2" and f.cohort == "A;B" and "A/B" in f.message
+    assert f.study_id == "s1;s2" and f.cohort == "A;B" and f.message.startswith("KESTREL-4 A/B phase")
     assert (f.evidence[0].source, f.evidence[0].page) == ("text", 6)
 
 
@@ -246,3 +247,17 @@ def test_duplicate_study_evidence_cites_the_id_printed_on_the_studys_page():
     )
     (f,) = ids.duplicate_ids(d, st, REG, SEV)
     assert [e.snippet for e in f.evidence] == ["sentence with NCT05550001"] * 2
+
+
+def test_registry_phase_evidence_is_on_the_page_of_the_source_that_prints_it():
+    st = [
+        Study("d1", "s1", trial="KESTREL-4", phase_text="III", sources="table;text", pages="table:2; text:6")
+    ]
+    (f,) = ids.registry_mismatches("d1", st, REG, SEV, {})
+    assert (f.evidence[0].source, f.evidence[0].page) == ("text", 6)
+
+
+def test_registry_nct_evidence_of_a_text_study_is_on_its_text_page():
+    st = [Study("d1", "s1", trial="KESTREL-4", nct_id="NCT09990009", sources="text", pages="text:5; 8")]
+    (f,) = ids.registry_mismatches("d1", st, REG, SEV, {})
+    assert (f.evidence[0].source, f.evidence[0].page) == ("text", 5)

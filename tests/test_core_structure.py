@@ -104,3 +104,13 @@ def test_rows_apart_by_a_wider_gap_keep_their_wrapped_lines_even_when_those_are_
     page, box = Page(1, 600, 800, words=ws), Box(1, 55, 96, 420, 190)
     assert grid(page, box, "whitespace") == (1, [HEAD, ["Plover A Second line", "31", "48.4"],
                                                  ["Plover B Another line", "27", "55.6"], ["Plover C", "19", "36.8"]])  # fmt: skip
+
+
+def test_a_section_label_spans_its_row():
+    label_a, label_b = "Cohorts at the recommended plover dose level", "Cohorts at a lower plover dose"
+    rows = [HEAD, [label_a, "", ""], *BODY[:2], [label_b, "", ""], *BODY[2:]]
+    page, box = page_of(rows, pitch=12)
+    assert grid(page, box, "whitespace") == (1, rows)
+    g = build(page, Region(box, "whitespace"))
+    spanned = sorted((c.row, c.col, c.spanned_from) for c in g.cells if c.spanned_from)
+    assert spanned == [(1, 1, (1, 0)), (1, 2, (1, 0)), (4, 1, (4, 0)), (4, 2, (4, 0))]

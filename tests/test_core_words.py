@@ -267,3 +267,33 @@ def test_a_marker_grouped_with_the_other_columns_line_goes_back_to_its_own():
     out = rows(left + right + marker, 1, W, H)
     assert [[w.text for w in r] for r in out] == [["alpha"], ["beta"]]
     assert out[1][0].refs == ("4",)
+
+
+def test_every_marker_grouped_with_the_other_columns_line_goes_back():
+    chars = []
+    for top, word, ref in ((100.0, "beta", "4"), (130.0, "gamma", "7")):
+        chars += line("alpha", x0=72.0, top=top) + line(word, x0=300.0, top=top + 4.0)
+        chars += [glyph(ref, 300.0 + 5 * len(word), top + 1.0, 6.0)]
+    out = rows(chars, 1, W, H)
+    assert [[(w.text, w.refs) for w in r] for r in out] == [
+        [("alpha", ())],
+        [("beta", ("4",))],
+        [("alpha", ())],
+        [("gamma", ("7",))],
+    ]
+
+
+def test_the_overprinted_line_is_the_font_that_collides_with_the_rows_main_font():
+    """The row's main font is the one with most glyphs; a third font that collides with nothing
+    stays with the main font's line."""
+    body = line("Licensedcopy", x0=72.0, top=700.0, size=8.0, font="Arial")
+    body += line("plover", x0=140.0, top=700.0, size=8.0, font="Courier")
+    stamp = [{**g, "top": g["top"] + 1.0, "bottom": g["bottom"] + 1.0, "x0": g["x0"] + 1.0, "x1": g["x1"] + 1.0}
+             for g in line("Overprint", x0=72.0, top=700.0, size=9.0, font="Times")]  # fmt: skip
+    out = texts(body + stamp)
+    assert sorted(map(tuple, out)) == [("Licensedcopy", "plover"), ("Overprint",)]
+
+
+def test_a_glyph_that_does_not_say_whether_it_is_upright_is_kept():
+    chars = [{k: v for k, v in g.items() if k != "upright"} for g in line("wren")]
+    assert texts(chars) == [["wren"]]
