@@ -211,7 +211,7 @@ def test_data_docs_failure_is_said_on_the_console_and_in_the_report(tmp_path, ca
         yaml.safe_dump({"suites": {"outcomes": [{"type": "ExpectNoSuchThing"}]}}), encoding="utf-8"
     )
     docs = DataDocs(tmp_path / "out", load(broken), broken, "code")
-    state = docs.build(SimpleNamespace(studies=studies, outcomes=outcomes, findings=findings), [])
+    state = docs.build(lambda: SimpleNamespace(studies=studies, outcomes=outcomes, findings=findings), [])
     assert state.startswith("failed: ") and "unknown expectation type" in state
     assert "Data Docs not built" in capsys.readouterr().err
 
@@ -324,3 +324,29 @@ def test_a_cached_documents_crops_are_reused_and_a_new_documents_are_rendered_ag
     assert write_crops(out, [rec]) == first and crop.read_bytes() == b"kept"
     rec.row["cached"] = False
     assert write_crops(out, [rec]) == first and crop.read_bytes()[:2] == b"\xff\xd8"
+
+
+def test_crops_read_each_page_once_and_the_budget_follows_report_order(tmp_path, monkeypatch):
+    import hashlib
+
+    from pipeline.outputs.crops import write_crops
+    from pipeline.review import locate
+    from tests.test_review_data import make_pdf
+
+    pdf = tmp_path / "paper.pdf"
+    make_pdf(pdf)
+    rec = batch()[0]
+    rec.row.update(path=str(pdf), sha256=hashlib.sha256(pdf.read_bytes()).hexdigest())
+    pages = [2, 1, 2, 1, 2]  # report order alternates between the two pages
+    rec.findings = [
+        _finding(f"f{i}", "rev-a", "teskal-1", "grim", "error", "CR", "m", [_ev("v", "82.8", "table", p)])
+        for i, p in enumerate(pages)
+    ]
+    reads = []
+    real = locate._read
+    monkeypatch.setattr(locate, "_read", lambda path, page: reads.append(page) or real(path, page))
+    made = write_crops(tmp_path / "out", [rec])
+    assert sorted(reads) == [1, 2] and len(made) == 5  # each page read once for its five crops
+    reads.clear()
+    made = write_crops(tmp_path / "out3", [rec], limit=3)
+    assert sorted(made) == ["f0", "f1", "f2"]  # the first three in report order, not in page order

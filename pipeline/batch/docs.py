@@ -9,6 +9,7 @@ import contextlib
 import hashlib
 import signal
 import sys
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -86,8 +87,8 @@ class DataDocs:
         self._proc.start()
         child.close()
 
-    def build(self, f: Frames, records: list[DocRecord]) -> str:
-        """The index path of the docs (built now unless current), or why there are none."""
+    def build(self, frames: Callable[[], Frames], records: list[DocRecord]) -> str:
+        """The index path of the docs (built now from `frames()` unless current), or why there are none."""
         index = self.current(records)
         if index:
             self.close()
@@ -95,7 +96,7 @@ class DataDocs:
         self.start()
         assert self._conn is not None
         try:
-            self._conn.send((f, str(self.out)))
+            self._conn.send((frames(), str(self.out)))
             ready = self._conn.poll(BUILD_TIMEOUT)
             result = str(self._conn.recv()) if ready else f"failed: took longer than {BUILD_TIMEOUT:g} s"
         except (EOFError, OSError) as e:

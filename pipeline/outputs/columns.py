@@ -57,7 +57,7 @@ def typed(df: pd.DataFrame, name: str) -> pd.DataFrame:
         elif kind == "float64":
             df[c] = pd.to_numeric(df[c], errors="coerce").astype("Float64")
         else:
-            df[c] = df[c].map(_text).astype("string")
+            df[c] = pd.array([_text(v) for v in df[c].tolist()], dtype="string")
     return df
 
 

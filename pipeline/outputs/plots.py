@@ -106,10 +106,19 @@ def study_plots(groups: list[StudyGroup]) -> dict[tuple[str, str], tuple[str, st
     return out
 
 
+def _same(path: Path, text: str) -> bool:
+    try:
+        return path.read_text(encoding="utf-8") == text
+    except (OSError, ValueError):
+        return False
+
+
 def write_plots(out: Path, plots: dict[tuple[str, str], tuple[str, str]]) -> dict[tuple[str, str], str]:
     """Write the SVGs beside the report; (anchor, metric) -> path relative to the report."""
     folder = out / PLOTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     for name, svg in plots.values():
+        if _same(folder / name, svg):  # a cached document's plots, as the last run wrote them
+            continue
         atomic_write(folder / name, svg, durable=False)  # a view every run writes again: no fsync
     return {k: f"{PLOTS_DIR}/{name}" for k, (name, _) in plots.items()}

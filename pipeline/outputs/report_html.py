@@ -4,6 +4,7 @@ comes from a PDF or a file name; only our own SVG is inserted as markup."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from pipeline.outputs.report import OUTCOME_HEADER, _outcome_row, anchor, docs_s
 HERE = Path(__file__).resolve().parent
 
 
+@functools.cache  # one compiled set of templates per process: each document's section renders with it
 def _env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(HERE / "templates")),
