@@ -169,3 +169,17 @@ def test_a_subset_in_one_source_above_the_whole_in_the_other(rules):
     assert [(f.metric, f.severity) for f in fs] == [("SCR", "warning")]
     outs[2] = replace(outs[2], value=88)
     assert LogicCheck(conf, _checks(rules)).run("d", outs) == []
+
+
+def test_a_dose_unit_slip_names_every_study_printing_that_level(rules):
+    from pipeline.quality.units import unit_mismatches
+
+    def dose(unit, trial, cohort="", source="table"):
+        return Outcome("d", f"{trial}/{cohort}".lower(), "DOSE", 650000, unit, source, trial=trial, cohort=cohort,
+                       product="pelto-cel", page=3)  # fmt: skip
+
+    outs = [dose("cells/kg", "SWIFT-1", source="text"), dose("cells", "SWIFT-1"), dose("cells", "SWIFT-2", "A"),
+            dose("cells", "SWIFT-2", "B"), dose("cells", "SWIFT-5")]  # fmt: skip
+    conf = rules["checks"]["checks"]["unit_mismatch"]
+    (f,) = unit_mismatches("d", outs, conf, _checks(rules))
+    assert "6.5e+05 cells printed for SWIFT-1, SWIFT-2 A, SWIFT-2 B, SWIFT-5" in f.message
