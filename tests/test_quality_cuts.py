@@ -183,3 +183,21 @@ def test_a_dose_unit_slip_names_every_study_printing_that_level(rules):
     conf = rules["checks"]["checks"]["unit_mismatch"]
     (f,) = unit_mismatches("d", outs, conf, _checks(rules))
     assert "6.5e+05 cells printed for SWIFT-1, SWIFT-2 A, SWIFT-2 B, SWIFT-5" in f.message
+
+
+def test_categories_above_the_largest_total_within_rounding_are_info(rules):
+    from pipeline.quality.logic import LogicCheck
+
+    conf = rules["checks"]["checks"]["logic"]
+
+    def o(metric, value):
+        return Outcome("d", "egret-2", metric, value, "%", "text", page=6)
+
+    outs = [o("ORR", 48), o("ORR", 64), o("VGPR", 41.6), o("CR", 23)]  # 64.6 > 64, the larger total
+    (f,) = LogicCheck(conf, _checks(rules)).run("d", outs)
+    assert f.severity == "info" and "64.6 > ORR 64" in f.message
+    outs[3] = o("CR", 30)  # 71.6: beyond rounding
+    (f,) = LogicCheck(conf, _checks(rules)).run("d", outs)
+    assert f.severity == "warning"
+    outs[3] = o("CR", 22)  # 63.6: fits
+    assert LogicCheck(conf, _checks(rules)).run("d", outs) == []

@@ -77,6 +77,7 @@ class LogicCheck:
         self.sev, self.check = sev, check
         self.rules = parse_rules(conf)
         self.rule_sev = {r.name: r.conf.get("severity") for r in self.rules}
+        self.rule_sev.update({f"{r.name}:rounding": r.conf.get("rounding_severity") for r in self.rules})
         self.rule_sev.update(
             {f"{r.name}:cross": r.conf.get("cross_severity") or "warning" for r in self.rules}
         )
@@ -183,20 +184,28 @@ def _categories(rule: Rule, outs: list[Outcome], add: Add) -> None:
     categories = rule.metrics("categories") or ["CR", "VGPR", "PR"]
     total_metric = str(rule.conf.get("total") or "ORR")
     orr = one.get(total_metric)
+    if orr is None and rule.conf.get("largest_total"):  # several totals (dose levels): the largest
+        totals = [
+            o for o in outs if o.metric == total_metric and o.value is not None and o.timepoint_months is None
+        ]
+        orr = max(totals, key=lambda o: o.value) if totals else None
     cats = [one[c] for c in categories if c in one]
     if not orr or len(cats) < 2:
         return
-    total, slack = 0.0, _half(orr.value)
+    rounding = rule.conf.get("rounding_severity")  # a sum above the total within rounding only
+    total, slack = 0.0, 0.0 if rounding else _half(orr.value)
     for i, c in enumerate(cats):
         total += c.value
-        slack += _half(c.value)
-        if i >= 1 and total > orr.value + slack:
+        slack += 0.0 if rounding else _half(c.value)
+        if i >= 1 and total > orr.value + slack + 1e-9:
             used = cats[: i + 1]
             whole = i == len(cats) - 1 and len(cats) == len(categories)
             metric = total_metric if whole else c.metric  # the full breakdown disagrees with ORR itself
             terms = " + ".join(f"{u.metric} {fmt(u.value)}" for u in used)
             reason = f"{terms} = {fmt(round(total, 6))} > {total_metric} {fmt(orr.value)}"
-            add(rule.name, c, metric, reason, [_ev(u, u.metric) for u in used] + [_ev(orr, total_metric)])
+            within = rounding and total <= orr.value + _half(orr.value) + sum(_half(u.value) for u in used)
+            name = f"{rule.name}:rounding" if within else rule.name
+            add(name, c, metric, reason, [_ev(u, u.metric) for u in used] + [_ev(orr, total_metric)])
             return
 
 
