@@ -195,7 +195,7 @@ def test_categories_above_the_largest_total_within_rounding_are_info(rules):
 
     outs = [o("ORR", 48), o("ORR", 64), o("VGPR", 41.6), o("CR", 23)]  # 64.6 > 64, the larger total
     (f,) = LogicCheck(conf, _checks(rules)).run("d", outs)
-    assert f.severity == "info" and "64.6 > ORR 64" in f.message
+    assert f.severity == "info" and "64.6 > ORR 64" in f.message and f.metric == "ORR"
     outs[3] = o("CR", 30)  # 71.6: beyond rounding
     (f,) = LogicCheck(conf, _checks(rules)).run("d", outs)
     assert f.severity == "warning"

@@ -205,6 +205,7 @@ def _categories(rule: Rule, outs: list[Outcome], add: Add) -> None:
             reason = f"{terms} = {fmt(round(total, 6))} > {total_metric} {fmt(orr.value)}"
             within = rounding and total <= orr.value + _half(orr.value) + sum(_half(u.value) for u in used)
             name = f"{rule.name}:rounding" if within else rule.name
+            metric = total_metric if within else metric  # within rounding: the total's printing
             add(name, c, metric, reason, [_ev(u, u.metric) for u in used] + [_ev(orr, total_metric)])
             return
 
