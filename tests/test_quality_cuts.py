@@ -201,3 +201,17 @@ def test_categories_above_the_largest_total_within_rounding_are_info(rules):
     assert f.severity == "warning"
     outs[3] = o("CR", 22)  # 63.6: fits
     assert LogicCheck(conf, _checks(rules)).run("d", outs) == []
+
+
+def test_an_enrolled_or_all_arms_population_is_no_subgroup_above_its_arm(rules):
+    from pipeline.quality.logic import LogicCheck
+
+    conf = rules["checks"]["checks"]["logic"]
+
+    def n(value, subgroup="", source="text"):
+        return Outcome("d", "plover-6", "N", value, "patients", source, subgroup=subgroup, page=3)
+
+    quiet = [n(88), n(131, "enrolled"), n(240, "the marker-positive cohort (both arms)")]
+    assert LogicCheck(conf, _checks(rules)).run("d", quiet) == []
+    (f,) = LogicCheck(conf, _checks(rules)).run("d", [n(88), n(93, "women")])
+    assert f.metric == "N" and "93 > its arm n 88" in f.message

@@ -12,6 +12,7 @@ Violations about the same subject (study, scope, source, metric) merge into one 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -254,8 +255,11 @@ def _nested_n(rule: Rule, outcomes: Sequence[Outcome], add: Add) -> None:
     over both arms); an n as large as all arms together is the whole trial, not a subgroup."""
     ns = [o for o in outcomes if o.metric == "N" and o.value is not None]
     same_source = bool(rule.conf.get("same_source"))
+    # a "subgroup" that names an earlier stage or all arms (enrolled, registered, both arms) holds
+    # the arm: "Of 127 enrolled, 94 were infused" is no subgroup above its arm
+    outer_re = [re.compile(str(x), re.I) for x in rule.conf.get("outer_populations") or ()]
     for o in ns:
-        if not o.subgroup:
+        if not o.subgroup or any(r.search(o.subgroup) for r in outer_re):
             continue
         arms = {p.arm: p.value for p in ns if p.study_id == o.study_id and not p.subgroup}
         if len(arms) > 1 and o.value >= sum(arms.values()) - 1:
