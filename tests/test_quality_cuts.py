@@ -169,3 +169,49 @@ def test_a_subset_in_one_source_above_the_whole_in_the_other(rules):
     assert [(f.metric, f.severity) for f in fs] == [("SCR", "warning")]
     outs[2] = replace(outs[2], value=88)
     assert LogicCheck(conf, _checks(rules)).run("d", outs) == []
+
+
+def test_a_dose_unit_slip_names_every_study_printing_that_level(rules):
+    from pipeline.quality.units import unit_mismatches
+
+    def dose(unit, trial, cohort="", source="table"):
+        return Outcome("d", f"{trial}/{cohort}".lower(), "DOSE", 650000, unit, source, trial=trial, cohort=cohort,
+                       product="pelto-cel", page=3)  # fmt: skip
+
+    outs = [dose("cells/kg", "SWIFT-1", source="text"), dose("cells", "SWIFT-1"), dose("cells", "SWIFT-2", "A"),
+            dose("cells", "SWIFT-2", "B"), dose("cells", "SWIFT-5")]  # fmt: skip
+    conf = rules["checks"]["checks"]["unit_mismatch"]
+    (f,) = unit_mismatches("d", outs, conf, _checks(rules))
+    assert "6.5e+05 cells printed for SWIFT-1, SWIFT-2 A, SWIFT-2 B, SWIFT-5" in f.message
+
+
+def test_categories_above_the_largest_total_within_rounding_are_info(rules):
+    from pipeline.quality.logic import LogicCheck
+
+    conf = rules["checks"]["checks"]["logic"]
+
+    def o(metric, value):
+        return Outcome("d", "egret-2", metric, value, "%", "text", page=6)
+
+    outs = [o("ORR", 48), o("ORR", 64), o("VGPR", 41.6), o("CR", 23)]  # 64.6 > 64, the larger total
+    (f,) = LogicCheck(conf, _checks(rules)).run("d", outs)
+    assert f.severity == "info" and "64.6 > ORR 64" in f.message and f.metric == "ORR"
+    outs[3] = o("CR", 30)  # 71.6: beyond rounding
+    (f,) = LogicCheck(conf, _checks(rules)).run("d", outs)
+    assert f.severity == "warning"
+    outs[3] = o("CR", 22)  # 63.6: fits
+    assert LogicCheck(conf, _checks(rules)).run("d", outs) == []
+
+
+def test_an_enrolled_or_all_arms_population_is_no_subgroup_above_its_arm(rules):
+    from pipeline.quality.logic import LogicCheck
+
+    conf = rules["checks"]["checks"]["logic"]
+
+    def n(value, subgroup="", source="text"):
+        return Outcome("d", "plover-6", "N", value, "patients", source, subgroup=subgroup, page=3)
+
+    quiet = [n(88), n(131, "enrolled"), n(240, "the marker-positive cohort (both arms)")]
+    assert LogicCheck(conf, _checks(rules)).run("d", quiet) == []
+    (f,) = LogicCheck(conf, _checks(rules)).run("d", [n(88), n(93, "women")])
+    assert f.metric == "N" and "93 > its arm n 88" in f.message

@@ -12,6 +12,7 @@ Violations about the same subject (study, scope, source, metric) merge into one 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -77,6 +78,7 @@ class LogicCheck:
         self.sev, self.check = sev, check
         self.rules = parse_rules(conf)
         self.rule_sev = {r.name: r.conf.get("severity") for r in self.rules}
+        self.rule_sev.update({f"{r.name}:rounding": r.conf.get("rounding_severity") for r in self.rules})
         self.rule_sev.update(
             {f"{r.name}:cross": r.conf.get("cross_severity") or "warning" for r in self.rules}
         )
@@ -183,20 +185,29 @@ def _categories(rule: Rule, outs: list[Outcome], add: Add) -> None:
     categories = rule.metrics("categories") or ["CR", "VGPR", "PR"]
     total_metric = str(rule.conf.get("total") or "ORR")
     orr = one.get(total_metric)
+    if orr is None and rule.conf.get("largest_total"):  # several totals (dose levels): the largest
+        totals = [
+            o for o in outs if o.metric == total_metric and o.value is not None and o.timepoint_months is None
+        ]
+        orr = max(totals, key=lambda o: o.value) if totals else None
     cats = [one[c] for c in categories if c in one]
     if not orr or len(cats) < 2:
         return
-    total, slack = 0.0, _half(orr.value)
+    rounding = rule.conf.get("rounding_severity")  # a sum above the total within rounding only
+    total, slack = 0.0, 0.0 if rounding else _half(orr.value)
     for i, c in enumerate(cats):
         total += c.value
-        slack += _half(c.value)
-        if i >= 1 and total > orr.value + slack:
+        slack += 0.0 if rounding else _half(c.value)
+        if i >= 1 and total > orr.value + slack + 1e-9:
             used = cats[: i + 1]
             whole = i == len(cats) - 1 and len(cats) == len(categories)
             metric = total_metric if whole else c.metric  # the full breakdown disagrees with ORR itself
             terms = " + ".join(f"{u.metric} {fmt(u.value)}" for u in used)
             reason = f"{terms} = {fmt(round(total, 6))} > {total_metric} {fmt(orr.value)}"
-            add(rule.name, c, metric, reason, [_ev(u, u.metric) for u in used] + [_ev(orr, total_metric)])
+            within = rounding and total <= orr.value + _half(orr.value) + sum(_half(u.value) for u in used)
+            name = f"{rule.name}:rounding" if within else rule.name
+            metric = total_metric if within else metric  # within rounding: the total's printing
+            add(name, c, metric, reason, [_ev(u, u.metric) for u in used] + [_ev(orr, total_metric)])
             return
 
 
@@ -244,8 +255,11 @@ def _nested_n(rule: Rule, outcomes: Sequence[Outcome], add: Add) -> None:
     over both arms); an n as large as all arms together is the whole trial, not a subgroup."""
     ns = [o for o in outcomes if o.metric == "N" and o.value is not None]
     same_source = bool(rule.conf.get("same_source"))
+    # a "subgroup" that names an earlier stage or all arms (enrolled, registered, both arms) holds
+    # the arm: "Of 127 enrolled, 94 were infused" is no subgroup above its arm
+    outer_re = [re.compile(str(x), re.I) for x in rule.conf.get("outer_populations") or ()]
     for o in ns:
-        if not o.subgroup:
+        if not o.subgroup or any(r.search(o.subgroup) for r in outer_re):
             continue
         arms = {p.arm: p.value for p in ns if p.study_id == o.study_id and not p.subgroup}
         if len(arms) > 1 and o.value >= sum(arms.values()) - 1:

@@ -27,6 +27,12 @@ def unit_mismatches(
             by[(o.product, (o.trial or o.study_id) if per_study else "")].setdefault(o.unit, o)
             # one dose level printed in both units is a slip whichever studies print it
             by[(o.product, f"level {o.value:g}")].setdefault(o.unit, o)
+    printed: dict[tuple[str, float, str], list[str]] = defaultdict(list)  # every study printing a level so
+    for o in outcomes:
+        if o.metric == "DOSE" and o.product and o.unit in units and o.value is not None:
+            label = " ".join(x for x in (o.trial or o.study_id, o.cohort) if x)
+            if label not in printed[(o.product, o.value, o.unit)]:
+                printed[(o.product, o.value, o.unit)].append(label)
     out = []
     for (product, scope), first in by.items():
         scopes = {o.trial or o.study_id for o in first.values()}
@@ -40,6 +46,13 @@ def unit_mismatches(
         ]
         msg = f"{product} dose given in {' and '.join(first)}: " + " vs ".join(
             f"{describe(e)} [{o.study_id}]" for e, o in zip(ev, first.values(), strict=True)
+        )
+        # the same level in each unit wherever the paper prints it (a per-kg dose printed flat in
+        # every row of a table names every row)
+        msg += "".join(
+            f"; {o.value:.3g} {u} printed for {', '.join(printed[(product, o.value, u)])}"
+            for u, o in first.items()
+            if o.value is not None and len(printed[(product, o.value, u)]) > 1
         )
         out.append(
             make(
