@@ -253,3 +253,52 @@ def test_shaded_header_and_notes_between_the_last_rules(tmp_path):
     t = single(doc)
     assert t.grid() == [["Event", "Arm A", "Arm B", "Total"]] + ROWS
     assert "treated patients unless stated" in doc.text
+
+
+def test_dot_leaders_between_label_and_values_keep_rows_apart(tmp_path):
+    # Kind 1 (rows merged) with dot leaders: single-spaced rows, each label run into its values by
+    # a row of dots, under a caption and between two rules.
+    s = captioned(tmp_path / "leaders.pdf", "Table 7. Staff by region.")
+    s.line(70, 116, 540, 116)
+    s.text(76, 127, "Region")
+    s.text(330, 127, "2031")
+    s.text(430, 127, "2032")
+    s.line(70, 131, 540, 131)
+    rows = [["Norland", "1,204", "1,311"], ["Ostmark", "877", "902"], ["Vesterby", "2,315", "2,240"],
+            ["Kaldera", "66", "71"]]  # fmt: skip
+    y = 143.0
+    for label, a, b in rows:
+        s.text(76, y, label + " " + "." * (60 - 2 * len(label)))
+        s.text(330, y, a)
+        s.text(430, y, b)
+        y += PITCH
+    s.line(70, y - 6, 540, y - 6)
+    s.paragraph(y + 30, 4)
+    t = single(s.read())
+    body = t.grid()[t.header_rows :]
+    assert [r[0].rstrip(" .") for r in body] == [r[0] for r in rows]
+    assert [r[1:] for r in body] == [r[1:] for r in rows]
+
+
+def test_side_by_side_tables_sharing_frame_rules_stay_two(tmp_path):
+    # Kind 3 (side-by-side blocks): two ruled tables next to each other; the page-wide top and bottom
+    # rules join their grids.
+    s = captioned(tmp_path / "side.pdf", "Tables 8 and 9. Sites (left) and visits (right).")
+    s.line(70, 118, 540, 118)
+    s.line(70, 118 + 18 * 4, 540, 118 + 18 * 4)
+    halves = [([70, 150, 230, 300], [["Site", "Beds", "Staff"], ["Arnfeld", "40", "12"], ["Brisk", "25", "9"],
+                                      ["Corve", "61", "20"]]),
+              ([310, 390, 470, 540], [["Visit", "Week", "Tests"], ["Screen", "0", "6"], ["Dose 1", "1", "4"],
+                                      ["Close", "24", "5"]])]  # fmt: skip
+    for xs, rows in halves:
+        for x in xs:
+            s.line(x, 118, x, 118 + 18 * 4)
+        for r, row in enumerate(rows):
+            if r:
+                s.line(xs[0], 118 + 18 * r, xs[-1], 118 + 18 * r)
+            for x, t in zip(xs, row, strict=False):
+                s.text(x + 4, 118 + 18 * r + 12, t)
+    s.paragraph(118 + 18 * 4 + 30, 4)
+    doc = s.read()
+    got = sorted((t.grid()[0], len(t.grid())) for t in doc.tables)
+    assert got == [(["Site", "Beds", "Staff"], 4), (["Visit", "Week", "Tests"], 4)]

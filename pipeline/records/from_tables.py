@@ -24,7 +24,7 @@ from pipeline.records.cues import Cues, norm_key
 from pipeline.records.drafts import StudyDraft
 from pipeline.records.grid import Grid, Slot, build_grid, numeric
 from pipeline.records.notes import population_notes
-from pipeline.records.table_arms import arm_columns, arm_counts
+from pipeline.records.table_arms import arm_columns, arm_counts, header_n
 from pipeline.records.table_context import (
     caption_mentions,
     caption_study,
@@ -93,10 +93,16 @@ def read_grid(grid: Grid, cues: Cues) -> list[StudyDraft]:
     if not grid.rows or cues.table is None:
         return []
     out = _read_layout(grid, cues)
-    if not any(d.outcomes for d in out) and _arm_headers(grid, 0):
-        d = StudyDraft("table")  # rows of no schema metric (adverse events by name): the arms' n only
+    heads = {" ".join(s.text.split()) for s in grid.head}
+    named = any(m.label == "TRIAL" for s in grid.head for m in s.mentions)
+    printed = not named and any(header_n(s, cues) for s in grid.head[1:])
+    if printed and not any(o.metric == "N" and o.snippet in heads for d in out for o in d.outcomes):
+        # the arms' n their headers print, whatever the rows give (adverse events by name, or
+        # rows of no schema metric): a draft of its own
+        d = StudyDraft("table")
         arm_counts(d, grid, [label_meaning(s.text, cues) for s in grid.head], range(1, grid.n_cols), cues)
-        out = [d] if d.outcomes else out
+        if d.outcomes:
+            out = [*[x for x in out if x.outcomes], d] if any(x.outcomes for x in out) else [d]
     return out
 
 

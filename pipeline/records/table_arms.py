@@ -9,7 +9,7 @@ import re
 from pipeline.records.cells import Reading
 from pipeline.records.cues import Cues, first_canonical
 from pipeline.records.drafts import StudyDraft
-from pipeline.records.grid import Grid
+from pipeline.records.grid import Grid, Slot
 from pipeline.records.notes import mark
 from pipeline.records.table_studies import STUDY_ROLES, study_fields
 from pipeline.records.tablecells import (
@@ -75,21 +75,34 @@ def arm_counts(d: StudyDraft, grid: Grid, head: list[Meaning], cols, cues: Cues)
     population = caption_population(grid.caption, cues)
     for k in cols:
         s = grid.head[k]
-        n = next((m for m in s.mentions if m.label == "N" and isinstance(m.attrs.get("value"), int)), None)
+        n = header_n(s, cues)
         if n is None or head[k].role == "nonschema":
             continue
-        printed = " ".join(s.text[: n.end].split())
+        value, end = n
+        printed = " ".join(s.text[:end].split())
         if printed in seen:
             continue
         seen.add(printed)
         arm = "control" if idx or is_control(s.text, cues) else ""
         if not arm:
             d.product = d.product or first_canonical(s.mentions, "PRODUCT")
-            d.n = d.n or (None if population else n.attrs["value"])
-        r = Reading("N", float(n.attrs["value"]), "patients", arm=arm, subgroup=population,
+            d.n = d.n or (None if population else value)
+        r = Reading("N", float(value), "patients", arm=arm, subgroup=population,
                     snippet=" ".join(s.text.split()))  # fmt: skip
         d.outcomes.append(outcome_of(r, s))
         idx += 1
+
+
+def header_n(s: Slot, cues: Cues) -> tuple[int, int] | None:
+    """The n an arm's header prints ("Drug A (N = 306)") and where it ends: NER's count, else the
+    value grammar's "n = k" (a header NER read with the caption it was printed under)."""
+    m = next((m for m in s.mentions if m.label == "N" and isinstance(m.attrs.get("value"), int)), None)
+    if m is not None:
+        return int(m.attrs["value"]), m.end
+    if cues.table is None:
+        return None
+    hit = next((h for h in cues.table.values.counts(s.text) if h.attrs.get("cue") == "n="), None)
+    return (int(hit.attrs["value"]), hit.end) if hit else None
 
 
 def caption_population(caption: str, cues: Cues) -> str:
