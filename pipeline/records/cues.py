@@ -56,8 +56,8 @@ class Cues:
     value_before_metric_re: re.Pattern[str]
     mean_re: re.Pattern[str]  # a mean/average cue right before a metric phrase ("mean follow-up")
     subset_re: re.Pattern[str]  # after a patient count: the trait naming a subset ("with prior X")
-    subset_enrolled_re: re.Pattern[str]  # "7 patients enrolled in the X study received Y": group `g`
-    count_part_re: re.Pattern[str]  # one item of "(29 in phase Ib and 68 in phase II)": groups k, g
+    subset_enrolled_re: re.Pattern[str]  # "6 patients enrolled in the X study received Y": group `g`
+    count_part_re: re.Pattern[str]  # one item of "(12 in phase Ib and 31 in phase II)": groups k, g
     not_study_count_re: re.Pattern[str]  # after a patient count: it counts no study population
     scope_opening_re: re.Pattern[str]  # "Among patients with X, …": the sentence is about subgroup X
     scope_relative_re: re.Pattern[str]  # "… among those with X, in whom …"

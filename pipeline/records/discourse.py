@@ -101,7 +101,7 @@ def scoped_subgroup(s: str, cues: Cues, previous: str) -> tuple[str, int]:
 
 def clause_scopes(s: str, cues: Cues) -> list[tuple[int, int, str]]:
     """(start, end, subgroup) of each clause that opens on its population ("…; for patients treated at
-    the higher dose, the ORR was …", "In an analysis of X tumours (n = 149), …") or names an analysis
+    the higher dose, the ORR was …", "In an analysis of X tumours (n = 151), …") or names an analysis
     population ("the analysis of the infused patients showed …"), in printed order: a value after
     `end` takes the label of the last one before it, a patient count after `start` is its n. A clause
     about all patients ("For all treated patients, …") gives "" (the whole study again)."""
@@ -137,20 +137,20 @@ def contrast(s: str, readings: list[TextReading], cues: Cues) -> None:
 
 
 _PARENS = re.compile(r"\(([^()]*)\)")
-_LISTED_AFTER = re.compile(r"[^.;:()]{0,40}?:\s*")  # "186 patients: …"
+_LISTED_AFTER = re.compile(r"[^.;:()]{0,40}?:\s*")  # "181 patients: …"
 _PART_SEP = re.compile(r"\s*(?:;|,\s*and\b|,|\band\b)\s*", re.IGNORECASE)
 
 
 def count_parts(s: str, n: Mention, cues: Cues) -> list[TextReading]:
-    """N rows of the parts a parenthesis or a colon list after a patient count splits it into ("97
-    patients (29 in phase Ib and 68 in phase II)", "186 patients: 72 with X, 74 with Y and 40 with
+    """N rows of the parts a parenthesis or a colon list after a patient count splits it into ("43
+    patients (12 in phase Ib and 31 in phase II)", "181 patients: 70 with X, 71 with Y and 40 with
     Z"), each labelled by its part; none unless the parts add up to the count."""
     total = n.attrs.get("value")
     if not isinstance(total, (int, float)):
         return []
     m = _PARENS.search(s, n.end)
     colon = _LISTED_AFTER.match(s, n.end)
-    if colon is not None:  # "It enrolled 186 patients: 72 with X tumours, 74 with Y (IHC 1+) tumours and …"
+    if colon is not None:  # "It enrolled 181 patients: 70 with X tumours, 71 with Y (IHC 1+) tumours and …"
         lo, hi = colon.end(), colon.end() + len(re.split(r"[;.](?:\s|$)", s[colon.end() :])[0])
     elif m is not None and not re.search(r"[.;]", s[n.end : m.start()]):
         lo, hi = m.span(1)

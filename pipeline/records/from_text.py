@@ -240,11 +240,11 @@ class TextReader:
         elif n is not None and not has_n and study.n in (None, _count(n)) and how != "paper":
             study.n = _count(n)
             study.outcomes.append(self._outcome(_n_reading(n), s, a, how))
-        for m in ms if alloc is None else []:  # "97 patients (29 in phase Ib and 68 in phase II)"
+        for m in ms if alloc is None else []:  # "43 patients (12 in phase Ib and 31 in phase II)"
             for r in count_parts(s, m, self.cues) if m.label == "N" else []:
                 self._add(study, self._outcome(r, s, a, how))
         clauses = clause_scopes(s, self.cues)  # "…; for patients treated at X, the ORR was …"
-        for m in ms:  # "In an analysis of X tumours (n = 149), …": the count of a clause's subgroup
+        for m in ms:  # "In an analysis of X tumours (n = 151), …": the count of a clause's subgroup
             label = scope_at(clauses, m.start, opened=False) if m.label == "N" and _count(m) else None
             if (
                 label
@@ -484,7 +484,7 @@ class TextReader:
         return self.cues.subgroups.get(label.lower(), label)
 
     def _of_enrolled(self, s: str, ms: list[Mention]) -> str:
-        """The subgroup label when a count of a named study's patients has a trait ("Seven patients
+        """The subgroup label when a count of a named study's patients has a trait ("Six patients
         enrolled in the X study received prior transplant")."""
         n = next((m for m in ms if m.label == "N" and _count(m) is not None), None)
         m = self.cues.subset_enrolled_re.match(s[n.end :]) if n is not None else None
