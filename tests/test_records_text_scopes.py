@@ -247,3 +247,28 @@ def test_a_colon_list_of_a_count_gives_each_cohort_its_n(builder):
         (261.0, ""),
         (263.0, "control"),
     }
+
+
+def test_a_paragraph_that_introduced_its_own_study_keeps_it_over_the_heading_trial(builder):
+    _, _, got = records(
+        builder,
+        ("heading", "KESTREL-4."),
+        (
+            "paragraph",
+            "In the randomized KESTREL-4 trial, 173 patients were randomized to valbotamab or standard care.",
+        ),
+        (
+            "paragraph",
+            "Interestingly, the long-term results of 52 patients treated with the anti-CD7 CAR-T cells "
+            "ZX417 were reported, with a mPFS of 9.1 months. Patients with a good performance score "
+            "[Ordway scores 0 to 2] had markedly longer survival, with mPFS of 13.2 months and mOS of "
+            "38.4 months.",
+        ),
+    )
+    rows = {(sid, m, v, sg != "") for sid, m, v, _, sg, _, _ in got}
+    assert not any(sid == "kestrel-4" and m.endswith("_MEDIAN") for sid, m, *_ in rows)
+    assert {(m, v, has) for sid, m, v, has in rows if sid != "kestrel-4" and m != "N"} == {
+        ("PFS_MEDIAN", 9.1, False),
+        ("PFS_MEDIAN", 13.2, True),
+        ("OS_MEDIAN", 38.4, True),
+    }

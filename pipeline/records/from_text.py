@@ -389,7 +389,9 @@ class TextReader:
             intro = self._intro(s, ms, ctx, n, author)
             if intro is not None:
                 return intro, "intro"
-        if ctx.heading_trial:
+        # a paragraph that introduced a study of its own (not the heading's trial) goes on about it
+        own_topic = ctx.topic is not None and norm_key(ctx.topic.trial) != norm_key(ctx.heading_trial)
+        if ctx.heading_trial and not own_topic:
             # the previous sentence's cohort of the heading's trial is more precise than the heading
             same = ctx.study is not None and norm_key(ctx.study.trial) == norm_key(ctx.heading_trial)
             return (ctx.study, "carried") if same else (self._draft(trial=ctx.heading_trial), "heading")
