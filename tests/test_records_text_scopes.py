@@ -202,3 +202,73 @@ def test_patients_of_a_named_study_with_a_trait_are_its_subgroup(builder):
     rows = {(sid, m, v, sg) for sid, m, v, _, sg, _, _ in got}
     assert {("kestrel-4", "N", 173.0, ""), ("kestrel-4", "N", 7.0, "prior allo-HSCT")} <= rows
     assert ("kestrel-4", "ORR", 83.3, "prior allo-HSCT") in rows
+
+
+def test_a_post_hoc_subgroup_of_a_randomised_trial_keeps_its_n_and_both_arms_medians(builder):
+    _, _, got = records(
+        builder,
+        (
+            "paragraph",
+            "In the KESTREL-4 trial, 540 patients were randomised to valbotamab (n = 270) or chemotherapy "
+            "(n = 270). In a post hoc analysis of HER3-low tumours (n = 151), median PFS was 6.3 versus 2.8 "
+            "months and median OS 14.2 versus 8.6 months. The benefit was similar in HER3-high (IHC 2+) "
+            "tumours, with median PFS of 6.6 versus 4.1 months in 281 patients.",
+        ),
+    )
+    rows = {(m, v, arm, sg) for _, m, v, arm, sg, _, _ in got}
+    low = next(sg for m, v, _, sg in rows if m == "N" and v == 151.0)
+    high = next(sg for m, v, _, sg in rows if m == "N" and v == 281.0)
+    assert low.startswith("HER3-low") and high.startswith("HER3-high")
+    assert {("PFS_MEDIAN", 6.3, "", low), ("PFS_MEDIAN", 2.8, "control", low)} <= rows
+    assert {("OS_MEDIAN", 14.2, "", low), ("OS_MEDIAN", 8.6, "control", low)} <= rows
+    assert {("PFS_MEDIAN", 6.6, "", high), ("PFS_MEDIAN", 4.1, "control", high)} <= rows
+    assert {("N", 270.0, "", ""), ("N", 270.0, "control", "")} <= rows  # the arms stay arms
+
+
+def test_a_colon_list_of_a_count_gives_each_cohort_its_n(builder):
+    _, _, got = records(
+        builder,
+        (
+            "paragraph",
+            "OSPREY-3 (NCT01234567) was a phase II study of valbotamab in which patients were assigned to "
+            "cohorts by HER3 expression. It enrolled 181 patients: 70 with HER3-high tumours, 71 with "
+            "HER3-low tumours and 40 with HER3-zero (IHC 0) tumours. The ORR was 70.1%, 36.6% and 28.2% in "
+            "the HER3-high, HER3-low and HER3-zero cohorts, respectively.",
+        ),
+        (
+            "paragraph",
+            "In the HERON-2 trial, 524 patients were randomised: 261 to valbotamab and 263 to chemotherapy.",
+        ),
+    )
+    n = {(sid, v, arm, sg) for sid, m, v, arm, sg, _, _ in got if m == "N"}
+    assert {("osprey-3", 181.0, "", ""), ("osprey-3/her3-high", 70.0, "", "")} <= n
+    assert {("osprey-3/her3-low", 71.0, "", ""), ("osprey-3/her3-zero", 40.0, "", "")} <= n
+    assert {(v, arm) for sid, v, arm, sg in n if sid == "heron-2" and not sg} == {
+        (261.0, ""),
+        (263.0, "control"),
+    }
+
+
+def test_a_paragraph_that_introduced_its_own_study_keeps_it_over_the_heading_trial(builder):
+    _, _, got = records(
+        builder,
+        ("heading", "KESTREL-4."),
+        (
+            "paragraph",
+            "In the randomized KESTREL-4 trial, 173 patients were randomized to valbotamab or standard care.",
+        ),
+        (
+            "paragraph",
+            "Interestingly, the long-term results of 52 patients treated with the anti-CD7 CAR-T cells "
+            "ZX417 were reported, with a mPFS of 9.1 months. Patients with a good performance score "
+            "[Ordway scores 0 to 2] had markedly longer survival, with mPFS of 13.2 months and mOS of "
+            "38.4 months.",
+        ),
+    )
+    rows = {(sid, m, v, sg != "") for sid, m, v, _, sg, _, _ in got}
+    assert not any(sid == "kestrel-4" and m.endswith("_MEDIAN") for sid, m, *_ in rows)
+    assert {(m, v, has) for sid, m, v, has in rows if sid != "kestrel-4" and m != "N"} == {
+        ("PFS_MEDIAN", 9.1, False),
+        ("PFS_MEDIAN", 13.2, True),
+        ("OS_MEDIAN", 38.4, True),
+    }

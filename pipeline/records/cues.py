@@ -56,14 +56,14 @@ class Cues:
     value_before_metric_re: re.Pattern[str]
     mean_re: re.Pattern[str]  # a mean/average cue right before a metric phrase ("mean follow-up")
     subset_re: re.Pattern[str]  # after a patient count: the trait naming a subset ("with prior X")
-    subset_enrolled_re: re.Pattern[str]  # "7 patients enrolled in the X study received Y": group `g`
-    count_part_re: re.Pattern[str]  # one item of "(29 in phase Ib and 68 in phase II)": groups k, g
+    subset_enrolled_re: re.Pattern[str]  # "6 patients enrolled in the X study received Y": group `g`
+    count_part_re: re.Pattern[str]  # one item of "(12 in phase Ib and 31 in phase II)": groups k, g
     not_study_count_re: re.Pattern[str]  # after a patient count: it counts no study population
     scope_opening_re: re.Pattern[str]  # "Among patients with X, …": the sentence is about subgroup X
     scope_relative_re: re.Pattern[str]  # "… among those with X, in whom …"
     scope_count_re: re.Pattern[str]  # "in the 61 patients who had received X, …": groups `n`, `g`
     scope_anaphora_re: re.Pattern[str]  # "In this subgroup, …": the previous sentence's subgroup
-    scope_clause_re: re.Pattern[str]  # "…; for patients treated at X, …": group `g`, none = whole study
+    scope_clauses: list[re.Pattern[str]]  # "…; for patients treated at X, …": group `g`, none = whole study
     scope_contrast_re: re.Pattern[str]  # "patients with X had … than those without X": groups a, b
     scope_populations: list[tuple[re.Pattern[str], str]]  # "the analysis of the treated patients"
     zero_before_metric_re: re.Pattern[str]  # "no grade ≥3 ICANS", "without any …": a rate of 0%
@@ -175,7 +175,7 @@ def compile_cues(rules: Rules) -> Cues:
         pooled_count_re=re.compile((rec.get("pooled") or {}).get("count") or r"(?!x)x", re.IGNORECASE),
         scope_count_re=re.compile(scope.get("count") or r"(?!x)x", re.IGNORECASE),
         scope_anaphora_re=re.compile(scope.get("anaphora") or r"(?!x)x", re.IGNORECASE),
-        scope_clause_re=re.compile(scope.get("clause") or r"(?!x)x", re.IGNORECASE),
+        scope_clauses=[re.compile(str(p), re.IGNORECASE) for p in _listed(scope.get("clause"))],
         scope_contrast_re=re.compile(scope.get("contrast") or r"(?!x)x", re.IGNORECASE),
         scope_populations=[
             (re.compile(str(p), re.IGNORECASE), str(label))
@@ -189,6 +189,11 @@ def compile_cues(rules: Rules) -> Cues:
         table=compile_table_cues(rules, codes),
         unnamed=unnamed_build(rec.get("unnamed_studies") or {}),
     )
+
+
+def _listed(spec) -> list:
+    """A rules entry given as one pattern or a list of them."""
+    return [spec] if isinstance(spec, str) else list(spec or [])
 
 
 def _flow(spec: dict) -> dict:

@@ -99,22 +99,25 @@ def scoped_subgroup(s: str, cues: Cues, previous: str) -> tuple[str, int]:
     return "", 0
 
 
-def clause_scopes(s: str, cues: Cues) -> list[tuple[int, str]]:
-    """(offset, subgroup) of each clause that opens on its population ("…; for patients treated at the
-    higher dose, the ORR was …") or names an analysis population ("the analysis of the infused
-    patients showed …"), in printed order: a value takes the label of the last one before it. A
-    clause about all patients ("For all treated patients, …") gives "" (the whole study again)."""
+def clause_scopes(s: str, cues: Cues) -> list[tuple[int, int, str]]:
+    """(start, end, subgroup) of each clause that opens on its population ("…; for patients treated at
+    the higher dose, the ORR was …", "In an analysis of X tumours (n = 151), …") or names an analysis
+    population ("the analysis of the infused patients showed …"), in printed order: a value after
+    `end` takes the label of the last one before it, a patient count after `start` is its n. A clause
+    about all patients ("For all treated patients, …") gives "" (the whole study again)."""
     out = []
-    for m in cues.scope_clause_re.finditer(s):
-        label = re.sub(r"^with\s+", "", " ".join((m.group("g") or "").split()), flags=re.I)
-        out.append((m.end(), cues.subgroups.get(label.lower(), label)))
-    out += [(m.start(), label) for rx, label in cues.scope_populations for m in rx.finditer(s)]
-    return sorted(out)
+    for rx in cues.scope_clauses:
+        for m in rx.finditer(s):
+            label = re.sub(r"^with\s+", "", " ".join((m.group("g") or "").split()), flags=re.I)
+            out.append((m.start(), m.end(), cues.subgroups.get(label.lower(), label)))
+    out += [(m.start(), m.start(), label) for rx, label in cues.scope_populations for m in rx.finditer(s)]
+    return sorted(out, key=lambda x: x[1])
 
 
-def scope_at(scopes: list[tuple[int, str]], at: int) -> str | None:
-    """The label of the last clause scope opened before offset `at`; None when none was."""
-    before = [label for start, label in scopes if start <= at]
+def scope_at(scopes: list[tuple[int, int, str]], at: int, opened: bool = True) -> str | None:
+    """The label of the last clause scope opened before offset `at` (`opened`: its phrase ended before
+    `at`; else only started); None when none was."""
+    before = [label for start, end, label in scopes if (end if opened else start) <= at]
     return before[-1] if before else None
 
 
@@ -134,19 +137,29 @@ def contrast(s: str, readings: list[TextReading], cues: Cues) -> None:
 
 
 _PARENS = re.compile(r"\(([^()]*)\)")
+_LISTED_AFTER = re.compile(r"[^.;:()]{0,40}?:\s*")  # "181 patients: …"
 _PART_SEP = re.compile(r"\s*(?:;|,\s*and\b|,|\band\b)\s*", re.IGNORECASE)
 
 
 def count_parts(s: str, n: Mention, cues: Cues) -> list[TextReading]:
-    """N rows of the parts a parenthesis after a patient count splits it into ("97 patients (29 in
-    phase Ib and 68 in phase II)"), each labelled by its part; none unless the parts add up to it."""
+    """N rows of the parts a parenthesis or a colon list after a patient count splits it into ("43
+    patients (12 in phase Ib and 31 in phase II)", "181 patients: 70 with X, 71 with Y and 40 with
+    Z"), each labelled by its part; none unless the parts add up to the count."""
     total = n.attrs.get("value")
-    m = _PARENS.search(s, n.end)
-    if m is None or not isinstance(total, (int, float)) or re.search(r"[.;]", s[n.end : m.start()]):
+    if not isinstance(total, (int, float)):
         return []
-    out, at = [], m.start(1)
-    for item in _PART_SEP.split(m.group(1)):
-        at = s.index(item, at) if item else at
+    m = _PARENS.search(s, n.end)
+    colon = _LISTED_AFTER.match(s, n.end)
+    if colon is not None:  # "It enrolled 181 patients: 70 with X tumours, 71 with Y (IHC 1+) tumours and …"
+        lo, hi = colon.end(), colon.end() + len(re.split(r"[;.](?:\s|$)", s[colon.end() :])[0])
+    elif m is not None and not re.search(r"[.;]", s[n.end : m.start()]):
+        lo, hi = m.span(1)
+    else:
+        return []
+    body = _PARENS.sub(lambda x: " " * len(x.group()), s[lo:hi])  # asides keep their offsets
+    out, at = [], lo
+    for item in _PART_SEP.split(body):
+        at = (lo + body.index(item, at - lo)) if item else at
         p = cues.count_part_re.match(item)
         if p is None:
             return []

@@ -38,6 +38,7 @@ _NO_SPLIT = re.compile(r"(?:\bet al|\bvs|\be\.g|\bi\.e|\bFig|\bref|\bno|\bapprox
 _ENROLLED_IN = re.compile(
     r"^\s*(?:patients\s+)?(?:enrolled|included|treated)\s+(?:in|on)\s+(?:the\s+)?$", re.I
 )
+_ALLOCATED = re.compile(r"\s*(?:patients\s+)?(?:were\s+)?(?:assigned|allocated|randomi[sz]ed|to)\b", re.I)
 _OF_THE = re.compile(r"\s*of\s+(?:the\s+)?", re.IGNORECASE)
 _COUNT_OPENS = re.compile(r"^\s*(?:(?:among|in|of|for)\s+)?(?:the\s+)?(?:remaining\s+)?$", re.IGNORECASE)
 
@@ -120,7 +121,24 @@ class TextReader:
             for k, (a, b) in enumerate(sentences(self.doc, block.start, block.end, self.spans)):
                 first = k == 0 and not text[:1].islower()
                 self._sentence(a, b, ctx, first)
+        self._cohort_counts()
         return list(self.drafts.values())
+
+    def _cohort_counts(self) -> None:
+        """A subgroup count naming one of its trial's cohorts ("It enrolled 181 patients: 70 with
+        X-high tumours, …" in a trial whose X-high cohort the text reports) is that cohort's n."""
+        cohorts = [d for d in self.drafts.values() if d.trial and len(norm_key(d.cohort)) >= 3]
+        for d in [d for d in self.drafts.values() if d.trial and not d.cohort]:
+            for o in [o for o in d.outcomes if o.metric == "N" and o.subgroup and o.value is not None]:
+                same = [c for c in cohorts if norm_key(c.trial) == norm_key(d.trial)]
+                named = [c for c in same if norm_key(o.subgroup).startswith(norm_key(c.cohort))]
+                c = max(named, key=lambda c: len(c.cohort), default=None)
+                if c is None or any(x.metric == "N" and not x.subgroup for x in c.outcomes):
+                    continue
+                d.outcomes.remove(o)
+                o.subgroup = ""
+                c.outcomes.append(o)
+                c.n = c.n if c.n is not None else int(o.value)
 
     def _box(self, a: int, b: int, ms: list[Mention], ctx: Context) -> None:
         """A flow-diagram box: an N row of the study the diagram belongs to."""
@@ -222,8 +240,21 @@ class TextReader:
         elif n is not None and not has_n and study.n in (None, _count(n)) and how != "paper":
             study.n = _count(n)
             study.outcomes.append(self._outcome(_n_reading(n), s, a, how))
-        for m in ms:  # "97 patients (29 in phase Ib and 68 in phase II)": each part's n
+        for m in ms if alloc is None else []:  # "43 patients (12 in phase Ib and 31 in phase II)"
             for r in count_parts(s, m, self.cues) if m.label == "N" else []:
+                self._add(study, self._outcome(r, s, a, how))
+        clauses = clause_scopes(s, self.cues)  # "…; for patients treated at X, the ORR was …"
+        for m in ms:  # "In an analysis of X tumours (n = 151), …": the count of a clause's subgroup
+            label = scope_at(clauses, m.start, opened=False) if m.label == "N" and _count(m) else None
+            if (
+                label
+                and not _ALLOCATED.match(s, m.end)
+                and _count(m) != study.n
+                and m.start not in taken
+                and all(m is not p[1] for p in parts)
+            ):
+                r = _n_reading(m)
+                r.subgroup = label
                 self._add(study, self._outcome(r, s, a, how))
         if how == "named" and not study.product:
             study.product = product or ctx.heading_product
@@ -232,7 +263,6 @@ class TextReader:
             study.target = str(pm.attrs.get("target") or "") if pm else ""
         trial = study.trial or ctx.trial
         scope, at = scoped_subgroup(s, self.cues, ctx.subgroup)  # "Among patients with X, …"
-        clauses = clause_scopes(s, self.cues)  # "…; for patients treated at X, the ORR was …"
         contrast(s, readings, self.cues)  # "patients with X had … than those without X (a vs b)"
         ctx.subgroup = subset or (parts[-1][0] if parts else scope)
         trials = [m for m in ms if m.label == "TRIAL"] if how == "named" else []
@@ -359,7 +389,9 @@ class TextReader:
             intro = self._intro(s, ms, ctx, n, author)
             if intro is not None:
                 return intro, "intro"
-        if ctx.heading_trial:
+        # a paragraph that introduced a study of its own (not the heading's trial) goes on about it
+        own_topic = ctx.topic is not None and norm_key(ctx.topic.trial) != norm_key(ctx.heading_trial)
+        if ctx.heading_trial and not own_topic:
             # the previous sentence's cohort of the heading's trial is more precise than the heading
             same = ctx.study is not None and norm_key(ctx.study.trial) == norm_key(ctx.heading_trial)
             return (ctx.study, "carried") if same else (self._draft(trial=ctx.heading_trial), "heading")
@@ -454,7 +486,7 @@ class TextReader:
         return self.cues.subgroups.get(label.lower(), label)
 
     def _of_enrolled(self, s: str, ms: list[Mention]) -> str:
-        """The subgroup label when a count of a named study's patients has a trait ("Seven patients
+        """The subgroup label when a count of a named study's patients has a trait ("Six patients
         enrolled in the X study received prior transplant")."""
         n = next((m for m in ms if m.label == "N" and _count(m) is not None), None)
         m = self.cues.subset_enrolled_re.match(s[n.end :]) if n is not None else None

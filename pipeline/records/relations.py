@@ -88,7 +88,7 @@ class Relations:
             vruns = _runs(after, s, _VALUE_GAP) if after else [[]]
             vrun = vruns[0]
             if len(vrun) != len(run) and vrun and vrun[0].attrs.get("qualifier") == "NR":
-                # "93% MRD negativity, mDoR and mPFS not reached": "not reached" serves the list's
+                # "94% MRD negativity, mDoR and mPFS not reached": "not reached" serves the list's
                 # times to an event, never a rate
                 run = [m for m in run if self.cues.metric_units.get(m.canonical) == "months"]
             if run and (len(vrun) == len(run) or (vrun and vrun[0].attrs.get("qualifier") == "NR")):
