@@ -330,7 +330,7 @@ def test_crops_read_each_page_once_and_the_budget_follows_report_order(tmp_path,
     import hashlib
 
     from pipeline.outputs.crops import write_crops
-    from pipeline.review import locate
+    from pipeline.pages import locate
     from tests.test_review_data import make_pdf
 
     pdf = tmp_path / "paper.pdf"
