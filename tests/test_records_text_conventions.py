@@ -310,3 +310,15 @@ def test_a_rate_after_the_event_without_a_grade_cue_is_no_grade_3_rate(builder):
         ),
     )
     assert not any(m == "CRS_G3" for _, m, *_ in got)
+
+
+def test_a_rate_of_the_patients_evaluable_for_a_measure_before_its_metric(builder):
+    _, _, got = records(
+        builder,
+        (
+            "paragraph",
+            "Okonkwo et al. treated 41 adults with valbo-cel. Sixty-one percent of patients evaluable for MRD "
+            "status achieved an MRD-negative condition.",
+        ),
+    )
+    assert ("MRD_NEG", 61.0, False, None) in _rows(got)
