@@ -285,3 +285,40 @@ def test_values_among_patients_evaluable_for_a_test_are_that_subgroup(builder):
         ("N", 12.0, "MRD-evaluable"),
         ("MRD_NEG", 83.0, "MRD-evaluable"),
     }
+
+
+def test_a_grade_given_after_the_event_makes_a_grade_3_rate(builder):
+    _, _, got = records(
+        builder,
+        (
+            "paragraph",
+            "Thornbury et al. treated 33 adults with valbo-cel; 88% of the patients had CRS, and in 6% "
+            "it was of grade 3. Neurotoxicity occurred in 12%, in 3% of grade ≥3.",
+        ),
+    )
+    rows = _rows(got)
+    assert ("CRS_G3", 6.0, False, None) in rows
+    assert not any(m == "CRS_G3" and v == 88.0 for m, v, *_ in rows)  # any-grade CRS is no grade 3 rate
+
+
+def test_a_rate_after_the_event_without_a_grade_cue_is_no_grade_3_rate(builder):
+    _, _, got = records(
+        builder,
+        (
+            "paragraph",
+            "Thornbury et al. treated 33 adults with valbo-cel; 88% of the patients had CRS, and 6% died.",
+        ),
+    )
+    assert not any(m == "CRS_G3" for _, m, *_ in got)
+
+
+def test_a_rate_of_the_patients_evaluable_for_a_measure_before_its_metric(builder):
+    _, _, got = records(
+        builder,
+        (
+            "paragraph",
+            "Okonkwo et al. treated 41 adults with valbo-cel. Sixty-one percent of patients evaluable for MRD "
+            "status achieved an MRD-negative condition.",
+        ),
+    )
+    assert ("MRD_NEG", 61.0, False, None) in _rows(got)

@@ -232,3 +232,16 @@ def test_a_text_study_and_a_table_row_with_two_counts_but_the_same_values_are_on
     assert [(s.product, s.n_table) for s in studies] == [("cd20+cd22-car-t", 24)]
     n_rows = sorted((o.source, o.value) for o in outcomes if o.metric == "N")
     assert n_rows == [("table", 24.0), ("text", 23.0)]
+
+
+def test_a_bispecific_construct_printed_as_one_word_keeps_its_printed_name(bare):  # noqa: F811
+    got, values = _studies(
+        bare,
+        ("paragraph", "Halvorsen et al. reported the bispecific CD319-CD38 autologous CAR-T cells in 17 "
+                      "patients; the ORR was 64.7%."),
+        ("paragraph", "Mbeki et al. gave anti-CD38 and anti-CD22 CAR-T cells to 29 patients; the CR rate "
+                      "was 41.4%."),
+    )  # fmt: skip
+    # the alias the paper prints stays in the name (not the canonical symbol SLAMF7)
+    assert got == [("cd319-cd38", 17), ("cd38+cd22-car-t", 29)]
+    assert ("cd319-cd38", 17, "ORR", 64.7) in values

@@ -63,6 +63,25 @@ class Relations:
             clause = [x for x in ms if x.start >= a and x.end <= b]
             out += self._clause(s, a, b, clause, cohorts)
             a = m.end() if m else b
+        return out + self._grades_after_event(s, ms, {r.start for r in out})
+
+    def _grades_after_event(self, s: str, ms: list[Mention], taken: set[int]) -> list[TextReading]:
+        """ "90% had CRS, and in 4% it was of grade 3": a rate followed by a grade cue is the grade ≥3
+        rate of the event (rules/metrics.yml `grade3` events) named last before it in the sentence."""
+        tc = self.cues.table
+        if tc is None:
+            return []
+        out: list[TextReading] = []
+        for v in ms:
+            if v.label != "VALUE" or v.attrs.get("unit") != "%" or v.start in taken:
+                continue
+            lead = _GRADE_LEAD.match(s, v.end)
+            if lead is None or not tc.grade_re.match(s, lead.end()):
+                continue
+            named = [(e.end(), code) for rx, code in tc.events for e in rx.finditer(s, 0, v.start)]
+            if named:
+                code = max(named)[1]
+                out.append(_reading(code, float(v.attrs.get("value", 0)), "%", v, v))
         return out
 
     def _clause(
@@ -274,6 +293,8 @@ def dose_label(printed: str) -> str:
     return f"{value:g}x10^{exp}" if exp else f"{value:g}"
 
 
+# between a rate and a grade cue that qualifies it: "4% was of grade 3", "in 4% these were grade ≥3"
+_GRADE_LEAD = re.compile(r"\s*(?:(?:it|they|these|this|was|were|being|of|them|cases)\s+){1,3}", re.IGNORECASE)
 _RATE_AFTER = re.compile(r"\s*(?:rate\s+)?(?:of|was|=|:)\s*\d", re.IGNORECASE)
 _HAD = re.compile(r"\s*(?:had|developed|experienced|achieved|showed)\s+(?:a\s+|an\s+)?", re.IGNORECASE)
 

@@ -33,7 +33,7 @@ class Unnamed:
         in printed order; ("", "") when there is none. `ms` are NER's mentions of `text`."""
         targets = sorted((m for m in ms if m.label == "TARGET"), key=lambda m: m.start)
         best: list[str] = []
-        kind = ""
+        kind = printed = ""
         for rx, name in self.modalities:
             for mod in rx.finditer(text):
                 chain: list[Mention] = []
@@ -45,13 +45,24 @@ class Unnamed:
                     pos = m.start
                 antigens = list(dict.fromkeys(a for m in chain for a in _printed_order(m)))
                 if len(antigens) > len(best):  # the longest chain, else the first
-                    best, kind = antigens, name
+                    best, kind, printed = antigens, name, _construct_name(chain)
         if not best:
             return "", ""
+        if printed:  # "bispecific CS9-BCMA CAR-T cells": one construct, named as the paper prints it
+            return printed, "+".join(sorted(best))
         return "+".join(a.lower() for a in best) + f"-{kind}", "+".join(sorted(best))
 
     def is_label(self, product: str) -> bool:
         return any(product.endswith(f"-{name}") and product[: -len(name) - 1] for _, name in self.modalities)
+
+
+def _construct_name(chain: list[Mention]) -> str:
+    """The printed word of a combination written as one hyphenated word ("CS9-BCMA"): the name of one
+    bispecific construct, kept as printed (lower case); "" for antigens printed apart ("CD19 and BCMA")."""
+    if len(chain) != 1 or not chain[0].attrs.get("combination"):
+        return ""
+    t = chain[0].text
+    return t.lower() if re.fullmatch(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+", t) else ""
 
 
 def _printed_order(m: Mention) -> list[str]:
