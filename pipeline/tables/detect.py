@@ -274,8 +274,9 @@ def _booktabs(page: Page, hs: list[Box], vs: list[Box], height: float, taken: li
         if len(group) < 2:
             continue
         box = Box(page.number, group[0].x0, group[0].top, group[0].x1, group[-1].bottom)
-        head = _page_head(page, group[0])
-        region = _validate(page, box, height, extend_down=not head, extend_up=not head, one_row=head)
+        region = _validate(page, box, height, extend_down=True, extend_up=True)
+        if region is None and _page_head(page, group[0]):  # a one-row piece between its rules
+            region = _validate(page, box, height, one_row=True)
         if region and not any(region.overlaps(t) for t in taken):
             out.append(Region(region, "booktabs"))
             taken = taken + [region]
