@@ -2,6 +2,7 @@
 invented trials, products and numbers:
 - a table note defining a subgroup ("b Patients with … (n = 23).") makes the values it marks
   ("ORR 41%b") that subgroup's, and its count and dose that subgroup's rows;
+- a mark on a row's count cell ("49b") whose note names an analysis set makes the whole row that set's;
 - the "Overall" row above the subgroups of a subgroup table is the whole population;
 - a value in a section label across the table ("Final analysis, median follow-up 31.0 mo") belongs to
   the rows under it;
