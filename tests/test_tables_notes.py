@@ -2,6 +2,7 @@
 invented trials, products and numbers:
 - a table note defining a subgroup ("b Patients with … (n = 23).") makes the values it marks
   ("ORR 41%b") that subgroup's, and its count and dose that subgroup's rows;
+- a mark on a row's count cell ("49b") whose note names an analysis set makes the whole row that set's;
 - the "Overall" row above the subgroups of a subgroup table is the whole population;
 - a value in a section label across the table ("Final analysis, median follow-up 31.0 mo") belongs to
   the rows under it;
@@ -162,3 +163,25 @@ def test_arm_headers_over_two_columns_give_one_n_per_arm(tmp_path, builder, capt
     _, _, outcomes = read(builder, adverse_pdf(tmp_path / "ae.pdf", caption))
     got = sorted((o.arm, o.value, bool(o.subgroup)) for o in outcomes if o.metric == "N")
     assert got == [("", 281.0, population), ("control", 277.0, population)]
+
+
+def test_a_mark_on_the_rows_count_makes_the_whole_row_that_analysis_sets(tmp_path, builder):
+    spec = PdfSpec()
+    font = unicode_font() or "Helvetica"
+    y = paragraph(spec, 60, 70, ["A generated review of invented studies.", "Its table follows."])
+    spec.text(60, y + 14, "Table 1. Single-arm studies of invented agents.", 9, font)
+    rows = [
+        ["Study", "Agent", "n", "Efficacy", "Durability"],
+        ["KESTREL-4", "Valbotamab", "173", "ORR 57%; CR 29%", "mDoR 11.3 mo"],
+        ["First-in-human study", "Torvanumab", "49b", "ORR 41%; CR 22%", "mDoR 9.7 mo"],
+    ]
+    bottom = ruled_table(spec, y + 22, rows, font=font)
+    spec.text(
+        30, bottom + 10, "a Full dose after step-up dosing. b Primary efficacy analysis set.", 6.5, font
+    )
+    _, _, outcomes = read(builder, spec.save(tmp_path / "rowmark.pdf"))
+    got = {(o.product, o.metric, o.value, o.subgroup) for o in outcomes if o.product == "torvanumab"}
+    assert ("torvanumab", "ORR", 41.0, "Primary efficacy analysis set") in got
+    assert ("torvanumab", "DOR_MEDIAN", 9.7, "Primary efficacy analysis set") in got
+    assert ("torvanumab", "N", 49.0, "Primary efficacy analysis set") in got
+    assert not any(o.subgroup for o in outcomes if o.trial == "KESTREL-4")

@@ -87,6 +87,13 @@ def mark_after(text: str, end: int) -> str:
     return m.group(1) if m else ""
 
 
+def count_mark(text: str, notes: dict[str, Note]) -> Note | None:
+    """The population note marked on a row's count cell ("49b" with "b Primary efficacy analysis
+    set."): the whole row's values are that group's."""
+    m = re.match(r"\s*\d[\d,]*", text)
+    return notes.get(mark_after(text, m.end())) if m and notes else None
+
+
 def mark(readings: list[Reading], text: str, notes: dict[str, Note]) -> list[Reading]:
     """Readings of a cell whose value carries a population note's mark take its subgroup and n."""
     for r in readings:

@@ -11,7 +11,7 @@ from pipeline.records.cells import Reading, parse_cell
 from pipeline.records.cues import Cues, norm_key
 from pipeline.records.drafts import StudyDraft
 from pipeline.records.grid import Grid, Slot, numeric
-from pipeline.records.notes import mark
+from pipeline.records.notes import count_mark, mark
 from pipeline.records.table_arms import is_control, names_any
 from pipeline.records.table_studies import BRACKETS, STUDY_ROLES, study_fields
 from pipeline.records.tablecells import (
@@ -73,6 +73,11 @@ def study_rows(grid: Grid, head: list[Meaning], cues: Cues, transposed: bool = F
             prev_label = label
         subgroup = next((" ".join(row[i].text.split()) for i, r in roles.items() if r == "subgroup"), "")
         subgroup = "" if whole_population(subgroup, cues) else subgroup
+        noted = next(
+            (n for i, r in roles.items() if r == "patients" and (n := count_mark(row[i].text, grid.notes))),
+            None,
+        )
+        subgroup = subgroup or (noted.label if noted else "")
         if pooled:
             d.design_word = "pooled"
         if counted and row[0].text.strip().isdigit():

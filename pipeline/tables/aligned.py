@@ -42,7 +42,12 @@ def aligned(page: Page, region: Region, words: list[Word], hs: list[Box]) -> Gri
     cells = [ln for ln in body if len(chunks(ln, 0.55 * height)) > 1]
     body = cells if len(cells) >= MIN_CELL_ROWS else body
     gaps = column_gaps(body, box.x0, box.x1, height, allowed=len(body) // 8)
-    if not (seps and min(seps) < lines[-1].top):
+    ruled_head = bool(seps and min(seps) < lines[-1].top)
+    if not ruled_head and not fills and not cells:  # no line under the first with cells apart
+        gaps = column_gaps(lines, box.x0, box.x1, height, allowed=len(lines) // 8)
+        if _data_on_top(lines, gaps, box):
+            header_end = box.top
+    if not ruled_head:
         header_end = _header_lines(lines, header_end, gaps, box, height)
     return rows_from_lines(page, box, lines, gaps, seps, fills, height, header_end=header_end)
 
@@ -103,6 +108,17 @@ def _header_lines(
         head.append(ln)
         header_end = (ln.bottom + ln.mid) / 2
     return header_end
+
+
+def _data_on_top(lines: list[Line], gaps: list[tuple[float, float]], box: Box) -> bool:
+    """The first line holds figures in two or more columns and no line under it holds any: a data
+    row whose first cell wraps (a one-row piece of a table continued from the page before), no header."""
+    bounds = [(a + b) / 2 for a, b in gaps]
+
+    def col(w: Word) -> int:
+        return sum((w.box.x0 + w.box.x1) / 2 > b for b in bounds)
+
+    return len(figures(lines[:1], col)) >= 2 and not figures(lines[1:], col)
 
 
 def _header_end(lines: list[Line], seps: list[float], fills: list[Box]) -> float:

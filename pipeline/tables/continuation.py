@@ -89,6 +89,8 @@ def _column_map(a: Table, b: Table) -> list[int] | None:
     ra, rb = _x_ranges(a, a.pages[-1]), _x_ranges(b, b.pages[0])
     if len(ra) < a.n_cols or len(rb) < b.n_cols:
         return None
+    if _wider_repeat(a, b, ra, rb):
+        return list(range(b.n_cols))
     out = []
     for x0, x1 in rb:
         overlap = [max(0.0, min(x1, a1) - max(x0, a0)) for a0, a1 in ra]
@@ -97,6 +99,17 @@ def _column_map(a: Table, b: Table) -> list[int] | None:
             return None
         out.append(best)
     return out if out == sorted(out) else None
+
+
+def _wider_repeat(a: Table, b: Table, ra: list[tuple[float, float]], rb: list[tuple[float, float]]) -> bool:
+    """b repeats a's header in its first columns, which start where a's do, and has more columns
+    right of them (a first page piece with no text in a table's last columns)."""
+    head_a = [_norm(x) for x in a.header()]
+    if b.n_cols <= a.n_cols or not all(head_a) or b.n_rows < 2:
+        return False
+    if [_norm(x) for x in b.grid()[0][: a.n_cols]] != head_a:
+        return False
+    return all(abs(ra[k][0] - rb[k][0]) < 0.5 * (rb[k][1] - rb[k][0]) for k in range(a.n_cols))
 
 
 def _x_ranges(t: Table, page: int) -> list[tuple[float, float]]:
@@ -115,19 +128,23 @@ def _norm(s: str) -> str:
 
 
 def _append(a: Table, b: Table) -> None:
-    """Rows of b under a's, in the columns of a they line up with; b's leading rows are dropped
-    when they repeat a's header."""
+    """Rows of b under a's, in the columns of a they line up with (a gains the columns b has right of
+    its own); b's leading rows are dropped when they repeat a's header (its new columns' header text
+    then heads them)."""
     cols = _column_map(a, b) or list(range(b.n_cols))
     grid_b = b.grid()
     skip = 0
     head_a = [_norm(x) for x in a.header()]
     for k in range(1, min(3, b.n_rows) + 1):  # the repeat may be laid out over 1-3 rows
-        joined = ["" for _ in range(a.n_cols)]
+        joined = ["" for _ in range(max(cols) + 1)]
         for i in range(b.n_cols):
             joined[cols[i]] += _norm(" ".join(r[i] for r in grid_b[:k] if r[i]))
-        if joined == head_a and any(head_a):
+        if joined[: a.n_cols] == head_a and any(head_a):
             skip = k
             break
+    _widen(
+        a, max(cols) + 1, {cols[i]: " ".join(r[i] for r in grid_b[:skip] if r[i]) for i in range(b.n_cols)}
+    )
     offset = a.n_rows - skip
     placed: dict[tuple[int, int], Cell] = {}
     for c in sorted(b.cells, key=lambda c: (c.row, c.col)):
@@ -149,3 +166,10 @@ def _append(a: Table, b: Table) -> None:
     a.pages.append(b.pages[0])
     a.boxes.extend(b.boxes)
     a.ruled = a.ruled and b.ruled
+
+
+def _widen(a: Table, n_cols: int, head: dict[int, str]) -> None:
+    """Give `a` empty columns up to `n_cols`, headed by `head`'s text in its first row."""
+    for k in range(a.n_cols, n_cols):
+        a.cells.extend(Cell(r, k, head.get(k, "") if r == 0 else "") for r in range(a.n_rows))
+    a.n_cols = max(a.n_cols, n_cols)

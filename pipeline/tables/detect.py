@@ -275,6 +275,8 @@ def _booktabs(page: Page, hs: list[Box], vs: list[Box], height: float, taken: li
             continue
         box = Box(page.number, group[0].x0, group[0].top, group[0].x1, group[-1].bottom)
         region = _validate(page, box, height, extend_down=True, extend_up=True)
+        if region is None and _page_head(page, group[0]):  # a one-row piece between its rules
+            region = _validate(page, box, height, one_row=True)
         if region and not any(region.overlaps(t) for t in taken):
             out.append(Region(region, "booktabs"))
             taken = taken + [region]
@@ -396,9 +398,12 @@ def _validate(
     extend_down: bool = False,
     extend_up: bool = False,
     band: tuple[float, float] | None = None,
+    one_row: bool = False,
 ) -> Box | None:
     """Grow `seed` by adjacent lines that keep the column channels, and accept the result only
-    when it has at least two columns and MIN_ROWS lines that use two or more of them."""
+    when it has at least two columns and MIN_ROWS lines that use two or more of them (with
+    `one_row`, a single line of three or more columns, two of them numbers, will do: the piece of a
+    table continued at the head of a page may hold one row)."""
     x0, x1 = band or (seed.x0, seed.x1)
     # Lines are rebuilt from the words over this band only, so that the other column of a
     # two-column page does not join them.
@@ -444,7 +449,10 @@ def _validate(
             rows.insert(0, ln)
             gaps = g
     gaps = column_gaps(rows, x0, x1, height, allowed=len(rows) // 8)
-    if not gaps or sum(1 for ln in rows if _columns_used(ln, gaps) >= 2) < MIN_ROWS:
+    if not gaps or (
+        sum(1 for ln in rows if _columns_used(ln, gaps) >= 2) < MIN_ROWS
+        and not (one_row and any(_numeric_row(ln, gaps) for ln in rows))
+    ):
         return None
     if _prose(rows, x1 - x0, height):
         return None
@@ -477,6 +485,28 @@ def _prose(rows: list[Line], width: float, height: float) -> bool:
         if runs and all(len(r) >= 5 and sum(w.text[:1].islower() for w in r) >= 0.6 * len(r) for r in runs):
             worded += 1
     return worded >= 4 and worded > 0.6 * len(rows)
+
+
+def _page_head(page: Page, rule: Box) -> bool:
+    """Whether `rule` is the first content of its page: no word above it under the running head."""
+    return not any(
+        w.box.bottom < rule.top
+        and w.box.top > 0.09 * page.height
+        and w.box.x1 > rule.x0
+        and w.box.x0 < rule.x1
+        for w in page.words
+    )
+
+
+def _numeric_row(line: Line, gaps: list[tuple[float, float]]) -> bool:
+    """A line in three or more columns, two or more of them opening with a number."""
+    numeric = {
+        sum(cx > g[1] for g in gaps)
+        for w in line.words
+        if w.text[:1].isdigit()
+        for cx in [(w.box.x0 + w.box.x1) / 2]
+    }
+    return _columns_used(line, gaps) >= 3 and len(numeric) >= 2
 
 
 def _columns_used(line: Line, gaps: list[tuple[float, float]]) -> int:
