@@ -40,6 +40,9 @@ CORE = [
     "pipeline.ingest.words.*",
     "pipeline.tables.continuation.*",
     "pipeline.tables.structure.*",
+    "pipeline.tables.aligned.*",  # split out of structure.py: unruled columns and rows
+    "pipeline.tables.rowbreaks.*",  # split out of structure.py: where an unruled row ends
+    "pipeline.tables.cells.*",  # split out of structure.py: a cell's text
     "pipeline.ner.values.x_read_cell__*",
     "pipeline.ner.values.x_mass_doses__*",
     "pipeline.records.tablecells.*",

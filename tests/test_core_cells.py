@@ -327,3 +327,13 @@ def test_each_reading_keeps_its_segment_as_snippet(builder):
 def test_a_label_ending_in_n_is_a_patients_column(builder):
     assert label_meaning("Evaluable, n", builder.cues).role == "patients"
     assert label_meaning("Responders, N", builder.cues).role == "patients"
+
+
+@pytest.mark.parametrize("label", ["Centres, no.", "Gribble sites, no.", "Total no."])
+def test_a_label_ending_in_no_is_a_count_column_without_a_column_word(builder, label):
+    """'…, no.' holds none of the column words (rules/records.yml `columns`, where "n" is one):
+    the trailing count abbreviation alone makes it a count (patients) column."""
+    cues = builder.cues
+    assert label_meaning(label, cues).role == "patients"
+    # the same label without the trailing "no." names no role: the abbreviation is what decides
+    assert label_meaning(label.removesuffix("no.").rstrip(", "), cues).role == ""

@@ -178,3 +178,11 @@ def test_a_repeated_header_printed_with_other_spacing_is_dropped():
     b = uncaptioned([["Cohort", "n", "ORR(%)"], *NEXT], 4)
     (merged,) = merge([piece(a, top=False), piece(b, bottom=False)])
     assert [r[0] for r in merged.grid()] == ["Cohort", "Plover A", "Plover B", "Plover C", "Plover D"]
+
+
+def test_a_word_reaching_to_within_one_point_of_the_table_top_is_not_text_above_it():
+    """The region's top edge may cut a hair (≤ 1 pt) through the table's own first line: a word
+    ending that close is part of the table's edge, one ending further up is text above it."""
+    t = table(FIRST, 4)  # its region starts at y = 120
+    assert edges(_page([("Edge", 80, 109.5)]), t) == (True, True)  # ends at 119.5
+    assert edges(_page([("Body", 80, 108.5)]), t) == (False, True)  # ends at 118.5

@@ -114,3 +114,75 @@ def test_a_section_label_spans_its_row():
     g = build(page, Region(box, "whitespace"))
     spanned = sorted((c.row, c.col, c.spanned_from) for c in g.cells if c.spanned_from)
     assert spanned == [(1, 1, (1, 0)), (1, 2, (1, 0)), (4, 1, (4, 0)), (4, 2, (4, 0))]
+
+
+# -- ruled grids: rows and cells come from the drawn rules -------------------------------------------
+
+COLS = (55.0, 200.0, 280.0, 420.0)  # the vertical rules of a three-column ruled grid
+
+
+def ruled_page(bands, refs=None, open_header=False, at=None):
+    """A fully ruled grid: one horizontal rule around every band (a band is a list of lines, a line a
+    tuple of cell texts, set at `at[text]` or 5 pt into its column), a vertical rule at every column edge (none between the last two columns in the header band
+    when `open_header`); `refs` gives superscript citations to the words of a text."""
+    ws, ys, y = [], [100.0], 100.0
+    for band in bands:
+        y += 4
+        for ln in band:
+            for c, t in enumerate(ln):
+                for w in words(t, (at or {}).get(t, COLS[c] + 5), y) if t else []:
+                    ws.append(Word(w.text, w.box, w.size, w.font, w.bold, tuple((refs or {}).get(t, ()))))
+            y += 10
+        y += 2
+        ys.append(y)
+    hs = [Box(1, COLS[0], v, COLS[-1], v + 0.5) for v in ys]
+    vs = [Box(1, x, ys[1] if open_header and 1 < i < len(COLS) - 1 else ys[0], x + 0.5, ys[-1])
+          for i, x in enumerate(COLS)]  # fmt: skip
+    return Page(1, 600, 800, words=ws, rules=hs + vs), Box(
+        1, COLS[0] - 1, ys[0] - 1, COLS[-1] + 1, ys[-1] + 1
+    )
+
+
+def test_a_ruled_grid_of_four_bands_keeps_a_two_line_cell_in_its_band():
+    """Four ruled bands (header and three rows): the band drawn around a two-line row is one row,
+    not two rows read from baselines (that reading is for grids of at most three bands, whose rules
+    are only the header and bottom rules)."""
+    bands = [[("Endpoint", "Plover", "Control")], [("Median PFS, mo", "7.4", "5.1"), ("Range", "2.1-15.0", "1.0-9.8")],
+             [("ORR, %", "48.4", "30.2")], [("DCR, %", "81.0", "66.3")]]  # fmt: skip
+    page, box = ruled_page(bands)
+    assert grid(page, box, "ruled") == (1, [["Endpoint", "Plover", "Control"],
+                                            ["Median PFS, mo Range", "7.4 2.1-15.0", "5.1 1.0-9.8"],
+                                            ["ORR, %", "48.4", "30.2"], ["DCR, %", "81.0", "66.3"]])  # fmt: skip
+
+
+def test_a_ruled_band_listing_rows_without_rules_between_them_is_split_at_the_gaps_between_lines():
+    """A ruled band of three lines, each with a first-column label and a value in every line: rows
+    drawn without rules between them (a list of countries), split half-way between the lines."""
+    listed = [("Arvala", "31", "48.4"), ("Brenmark", "27", "55.6"), ("Corvath", "19", "36.8")]
+    bands = [[("Country", "n", "ORR, %")], listed, [("Total", "77", "47.1")], [("Unknown", "7", "14.3")]]
+    page, box = ruled_page(bands)
+    expected = [
+        ["Country", "n", "ORR, %"],
+        *map(list, listed),
+        ["Total", "77", "47.1"],
+        ["Unknown", "7", "14.3"],
+    ]
+    assert grid(page, box, "ruled") == (1, expected)
+    g = build(page, Region(box, "ruled"))
+    rows = {c.row: c.box for c in g.cells if c.col == 0 and 1 <= c.row <= 3}
+    # the inferred boundaries sit in the gaps: every line's words inside its own row's box
+    for r, (label, _, _) in enumerate(listed, start=1):
+        w = next(w for w in page.words if w.text == label)
+        assert rows[r].top <= w.box.top and w.box.bottom <= rows[r].bottom
+
+
+def test_a_spanning_group_header_gives_its_citation_to_every_column_below_it():
+    bands = [[("Endpoint", "Plover cohorts", "")], [("", "A", "B")], [("ORR, %", "48.4", "55.6")],
+             [("DCR, %", "81.0", "66.3")]]  # fmt: skip
+    page, box = ruled_page(
+        bands, refs={"Plover cohorts": ("12",)}, open_header=True, at={"Plover cohorts": 280.3}
+    )
+    g = build(page, Region(box, "ruled"))
+    head = sorted((c.col, c.text, c.refs, c.spanned_from) for c in g.cells if c.row == 0 and c.col > 0)
+    assert head == [(1, "Plover cohorts", ["12"], None), (2, "Plover cohorts", ["12"], (0, 1))]
+    assert g.header_rows == 2
