@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rapidfuzz.distance import DamerauLevenshtein, Levenshtein
 
 from pipeline.model import Document, Finding, Outcome, Study
 from pipeline.quality.findings import Evidence, Severities, make
-from pipeline.quality.spelling import NAME_LABELS, Place, _tokens
+from pipeline.quality.spelling import NAME_LABELS, Hit, printed
 from pipeline.quality.subjects import Subjects, key
 
 _CODE = re.compile(r"\b[A-Z]{2,}[A-Za-z]*-?\d{2,}[A-Za-z]?\b")
@@ -37,22 +36,12 @@ _ABBR = re.compile(r"\b[A-Z][A-Za-z]{1,4}\b")
 _WORD = re.compile(r"\b[A-Za-z][a-z]{9,}\b")
 
 
-@dataclass
-class Hit:
-    """One printed token and where: its place, and the study its row or sentence is about."""
-
-    token: str
-    place: Place
-    context: str  # the sentence or the table row
-    study: Study | None = None
-
-
 def code_variants(
     doc: Document, studies: Sequence[Study], outcomes: Sequence[Outcome], subjects: Subjects,
     rules: Mapping[str, Any], conf: Mapping[str, Any], sev: Severities, check: str,
 ) -> list[Finding]:  # fmt: skip
-    counts = Counter(key(t) for t, _ in _tokens(doc))
-    counts.update(key(t) for t, _ in _tokens(doc, _CODE))
+    counts = Counter(key(h.token) for h in printed(doc))
+    counts.update(key(h.token) for h in printed(doc, _CODE))
     variants = {key(str(m.attrs.get("raw") or m.text)) for m in doc.mentions if m.attrs.get("variant")}
     names = _names(doc, rules)
     found: list[tuple[str, str, str, list[Hit], str]] = []  # (label, printed, right, hits, canonical)
@@ -96,27 +85,6 @@ def _targets(doc: Document, rules: Mapping[str, Any], conf: Mapping[str, Any]) -
     return out
 
 
-def _hits(doc: Document, pattern: re.Pattern[str], group: int = 0) -> Iterator[Hit]:
-    """Every match in the body text (context: its sentence) and in table cells (context: the row)."""
-    for b in doc.blocks:
-        for m in pattern.finditer(b.text):
-            at = b.start + m.start(group)
-            lo, hi = next(((s, e) for s, e in doc.sentences if s <= at < e), (b.start, b.start + len(b.text)))
-            boxes = doc.locate(at, b.start + m.end(group))
-            snippet = " ".join(b.text[max(0, m.start() - 60) : m.end() + 60].split())
-            place = Place("text", b.box.page, snippet, str(boxes[0]) if boxes else "")
-            yield Hit(m.group(group), place, doc.text[lo:hi])
-    for t in doc.tables:
-        rows: dict[int, list[str]] = defaultdict(list)
-        for c in t.cells:
-            rows[c.row].append(c.text)
-        for c in t.cells:
-            page = c.box.page if c.box else (t.pages[0] if t.pages else 0)
-            for m in pattern.finditer(c.text):
-                place = Place(t.table_id, page, c.text, str(c.box) if c.box else "")
-                yield Hit(m.group(group), place, " ".join(rows[c.row]))
-
-
 def _add(hits: list[Hit], h: Hit) -> None:
     """A hit once, though two patterns found it."""
     if not any(
@@ -133,7 +101,7 @@ def _codes(
     """A rare code one letter more or fewer than a code printed more often, same digits."""
     max_rare = int(conf.get("max_count") or 2)
     by_key: dict[str, list[Hit]] = defaultdict(list)
-    for h in _hits(doc, _CODE):
+    for h in printed(doc, _CODE):
         by_key[key(h.token)].append(h)
     out = []
     for k, hits in by_key.items():
@@ -167,7 +135,7 @@ def _antigens(
     far = int(conf.get("antigen_max_edits") or 2)
     by_key: dict[str, list[Hit]] = defaultdict(list)
     for pattern in (_ANTI, _CAR):
-        for h in _hits(doc, pattern, 1):
+        for h in printed(doc, pattern, 1):
             _add(by_key[key(h.token)], h)
     out = []
     for k, hits in by_key.items():
@@ -196,7 +164,7 @@ def _inns(
     max_rare = int(conf.get("max_count") or 2)
     min_len = int(conf.get("inn_min_length") or 10)
     by_key: dict[str, list[Hit]] = defaultdict(list)
-    for h in _hits(doc, _WORD):
+    for h in printed(doc, _WORD):
         _add(by_key[h.token.lower()], h)
     out = []
     for w, hits in by_key.items():
@@ -225,7 +193,7 @@ def _abbreviations(
     )
     min_list = int(conf.get("abbreviation_list_min") or 2)
     out = []
-    for h in _hits(doc, _ABBR):
+    for h in printed(doc, _ABBR):
         tok = h.token
         if (
             tok.upper() in abbrs
@@ -269,7 +237,7 @@ def _finding(
     doc: Document, label: str, bad: str, good: str, canonical: str, hits: list[Hit], study: Study | None,
     subjects: Subjects, sev: Severities, check: str,
 ) -> Finding:  # fmt: skip
-    elsewhere = [h.place for h in _hits(doc, re.compile(rf"\b{re.escape(good)}\b"))][:2] if good else []
+    elsewhere = [h.place for h in printed(doc, re.compile(rf"\b{re.escape(good)}\b"))][:2] if good else []
     ev = [Evidence(f"printed {h.place.source}", bad, "text" if h.place.source == "text" else "table", h.place.page, h.place.snippet, h.place.bbox) for h in hits[:3]]  # fmt: skip
     ev += [Evidence(f"elsewhere {p.source}", good, "text" if p.source == "text" else "table", p.page, p.snippet, p.bbox) for p in elsewhere]  # fmt: skip
     where_bad = ", ".join(f"{h.place.source} p{h.place.page}" for h in hits)

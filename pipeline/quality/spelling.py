@@ -7,6 +7,7 @@ gives both spellings and where each occurs."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,20 +52,39 @@ def _fold(s: str) -> str:
     return s[:1].lower() + s[1:] if len(s) > 1 and s[1].islower() else s
 
 
-def _tokens(doc: Document, pattern: re.Pattern[str] = _TOKEN) -> Iterator[tuple[str, Place]]:
+@dataclass
+class Hit:
+    """One printed token and where: its place, and the study its row or sentence is about."""
+
+    token: str
+    place: Place
+    context: str  # the sentence or the table row
+    study: Study | None = None
+
+
+def printed(doc: Document, pattern: re.Pattern[str] = _TOKEN, group: int = 0) -> Iterator[Hit]:
+    """Every match in the body text (context: its sentence) and in table cells (context: the row)."""
+    starts = [a for a, _ in doc.sentences]
     for b in doc.blocks:
         for m in pattern.finditer(b.text):
-            boxes = doc.locate(b.start + m.start(), b.start + m.end())
-            lo, hi = max(0, m.start() - 60), m.end() + 60
-            yield (
-                m.group(0),
-                Place("text", b.box.page, " ".join(b.text[lo:hi].split()), str(boxes[0]) if boxes else ""),
+            at = b.start + m.start(group)
+            i = bisect_right(starts, at) - 1
+            lo, hi = (
+                doc.sentences[i] if i >= 0 and at < doc.sentences[i][1] else (b.start, b.start + len(b.text))
             )
+            boxes = doc.locate(at, b.start + m.end(group))
+            snippet = " ".join(b.text[max(0, m.start() - 60) : m.end() + 60].split())
+            place = Place("text", b.box.page, snippet, str(boxes[0]) if boxes else "")
+            yield Hit(m.group(group), place, doc.text[lo:hi])
     for t in doc.tables:
+        rows: dict[int, list[str]] = defaultdict(list)
+        for c in t.cells:
+            rows[c.row].append(c.text)
         for c in t.cells:
             page = c.box.page if c.box else (t.pages[0] if t.pages else 0)
             for m in pattern.finditer(c.text):
-                yield m.group(0), Place(t.table_id, page, c.text, str(c.box) if c.box else "")
+                place = Place(t.table_id, page, c.text, str(c.box) if c.box else "")
+                yield Hit(m.group(group), place, " ".join(rows[c.row]))
 
 
 def _known(doc: Document, rules: Mapping[str, Any]) -> tuple[dict[str, Ref], set[str]]:
@@ -113,7 +133,7 @@ def misspellings(
     max_edits = int(conf.get("max_edits") or 1)
     ignore = {_fold(w) for w in conf.get("ignore") or ()}
     places: dict[str, list[Place]] = defaultdict(list)
-    for tok, place in _tokens(doc):
+    for tok, place in ((h.token, h.place) for h in printed(doc)):
         places[_fold(tok.replace("–", "-"))].append(place)
     counts = Counter({t: len(p) for t, p in places.items()})
     known, vouched = _known(doc, rules)
@@ -194,7 +214,7 @@ def _moved_separators(
     prints more often, but with hyphens/spaces (or inner capitals) elsewhere: "ALPHA NHL-7" and
     "ALPHA-NHL7". One finding per rarer form."""
     places: dict[str, list[Place]] = defaultdict(list)
-    for tok, place in _tokens(doc, _PHRASE):
+    for tok, place in ((h.token, h.place) for h in printed(doc, _PHRASE)):
         if any(ch.isdigit() for ch in tok) and sum(ch.isupper() for ch in tok) >= 2:
             places[tok].append(place)
     by_key: dict[str, list[str]] = defaultdict(list)
