@@ -27,7 +27,10 @@ def builder():
     return AnnotatedBuilder(load())
 
 
-def noted_pdf(path, notes: list[str]):
+MARKED_VALUES = ["First-in-human study", "Torvanumab", "118", "ORR 41%b; CR 22%b", "mDoR 9.7 mob"]
+
+
+def noted_pdf(path, notes: list[str], marked_row: list[str] = MARKED_VALUES):
     spec = PdfSpec()
     font = unicode_font() or "Helvetica"
     y = paragraph(spec, 60, 70, ["A generated review of invented studies.", "Its table follows."])
@@ -35,7 +38,7 @@ def noted_pdf(path, notes: list[str]):
     rows = [
         ["Study", "Agent", "n", "Efficacy", "Durability"],
         ["KESTREL-4", "Valbotamab", "173", "ORR 57%; CR 29%", "mDoR 11.3 mo"],
-        ["First-in-human study", "Torvanumab", "118", "ORR 41%b; CR 22%b", "mDoR 9.7 mob"],
+        marked_row,
     ]
     bottom = ruled_table(spec, y + 22, rows, font=font)
     for k, note in enumerate(notes):
@@ -166,20 +169,9 @@ def test_arm_headers_over_two_columns_give_one_n_per_arm(tmp_path, builder, capt
 
 
 def test_a_mark_on_the_rows_count_makes_the_whole_row_that_analysis_sets(tmp_path, builder):
-    spec = PdfSpec()
-    font = unicode_font() or "Helvetica"
-    y = paragraph(spec, 60, 70, ["A generated review of invented studies.", "Its table follows."])
-    spec.text(60, y + 14, "Table 1. Single-arm studies of invented agents.", 9, font)
-    rows = [
-        ["Study", "Agent", "n", "Efficacy", "Durability"],
-        ["KESTREL-4", "Valbotamab", "173", "ORR 57%; CR 29%", "mDoR 11.3 mo"],
-        ["First-in-human study", "Torvanumab", "49b", "ORR 41%; CR 22%", "mDoR 9.7 mo"],
-    ]
-    bottom = ruled_table(spec, y + 22, rows, font=font)
-    spec.text(
-        30, bottom + 10, "a Full dose after step-up dosing. b Primary efficacy analysis set.", 6.5, font
-    )
-    _, _, outcomes = read(builder, spec.save(tmp_path / "rowmark.pdf"))
+    notes = ["a Full dose after step-up dosing. b Primary efficacy analysis set."]
+    row = ["First-in-human study", "Torvanumab", "49b", "ORR 41%; CR 22%", "mDoR 9.7 mo"]
+    _, _, outcomes = read(builder, noted_pdf(tmp_path / "rowmark.pdf", notes, row))
     got = {(o.product, o.metric, o.value, o.subgroup) for o in outcomes if o.product == "torvanumab"}
     assert ("torvanumab", "ORR", 41.0, "Primary efficacy analysis set") in got
     assert ("torvanumab", "DOR_MEDIAN", 9.7, "Primary efficacy analysis set") in got
