@@ -154,3 +154,23 @@ def test_a_staged_document_over_the_runs_crop_budget_shows_its_first_crops_in_re
         assert got._path(0, "section", suffix).read_text() == ref._path(0, "section", suffix).read_text()
     assert got._path(0, "section", "md").read_text().count(f"]({CROPS}/") == budget
     assert not Path(staged.folder).exists()
+
+
+def test_a_staged_folder_broken_before_the_parent_takes_it_is_written_by_the_parent(tmp_path):
+    import hashlib
+
+    from pipeline.batch.runner import _keep
+    from pipeline.outputs.crops import MAX_CROPS
+
+    pdf = tmp_path / "kestrel.pdf"
+    make_pdf(pdf)
+    rec = _record("kestrel", str(pdf), hashlib.sha256(pdf.read_bytes()).hexdigest())
+    out = tmp_path / "out"
+    with Parts(out) as parts:
+        staged = stage(parts.folder, rec, budget=MAX_CROPS)
+        (Path(staged.folder) / "doc.studies.csv").unlink()  # the crops are moved, then a part is missing
+        _keep(out, parts, 0, rec, staged=staged)
+        assert parts.renderer.crops_left == MAX_CROPS - 3  # counted once
+        assert parts._path(0, "section", "md").read_text().count(f"]({CROPS}/") == 3
+    assert sorted(p.name for p in (out / CROPS).glob("*.jpg")) == [f"kestrel-f{i}-0.jpg" for i in range(3)]
+    assert (doc_dir(out, "kestrel") / "report.json").is_file()

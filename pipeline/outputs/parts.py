@@ -136,19 +136,23 @@ class Parts:
         fits = len(drawn) <= self.renderer.crops_left
         keep = staged.crops if fits else first_crops(staged.crops, self.renderer.crops_left)
         kept = {p for by_item in keep.values() for p in by_item.values()}
-        for rel in staged.files:
-            if rel in kept or rel not in drawn:  # the crops within the budget and every plot
-                _move(src / rel, self.out / rel)
-        if fits:
-            self.renderer.took(drawn)
-            self.renderer.kept(staged.files)
-        else:
-            section = self.renderer.render(rec, drawn=keep)
-            write_section(src, "doc", section)
-        for name, suffix in PART_FILES:
-            os.replace(src / f"doc.{name}.{suffix}", self._path(key, name, suffix))
-        if write:
-            move_doc(src, self.out, rec.doc_id)
+        before = self.renderer.crops_left, set(self.renderer.written)
+        try:
+            for rel in staged.files:
+                if rel in kept or rel not in drawn:  # the crops within the budget and every plot
+                    _move(src / rel, self.out / rel)
+            if fits:
+                self.renderer.took(drawn)
+                self.renderer.kept(staged.files)
+            else:
+                write_section(src, "doc", self.renderer.render(rec, drawn=keep))
+            for name, suffix in PART_FILES:
+                os.replace(src / f"doc.{name}.{suffix}", self._path(key, name, suffix))
+            if write:
+                move_doc(src, self.out, rec.doc_id)
+        except OSError:  # the caller writes the document itself: its budget is not spent twice
+            self.renderer.crops_left, self.renderer.written = before
+            raise
         shutil.rmtree(src, ignore_errors=True)
         return rec.summary()
 
