@@ -174,3 +174,16 @@ def test_a_staged_folder_broken_before_the_parent_takes_it_is_written_by_the_par
         assert parts._path(0, "section", "md").read_text().count(f"]({CROPS}/") == 3
     assert sorted(p.name for p in (out / CROPS).glob("*.jpg")) == [f"kestrel-f{i}-0.jpg" for i in range(3)]
     assert (doc_dir(out, "kestrel") / "report.json").is_file()
+
+
+def test_a_worker_that_cannot_write_a_documents_outputs_still_hands_over_its_record(tmp_path):
+    from pipeline.batch.discover import make_jobs
+    from pipeline.batch.local import LocalExecutor
+
+    inp = _inputs(tmp_path / "in", "kestrel-a")
+    blocked = tmp_path / "a-file"  # the staging folder is a file: every write there fails
+    blocked.write_text("x")
+    ex = LocalExecutor(CropTask, TaskConfig(), 1, 60.0, stage_to=blocked, budget=lambda: 5)
+    recs = list(ex.run(make_jobs([inp / "kestrel-a.pdf"], None)))
+    assert [(r.doc_id, r.ok, len(r.findings)) for r in recs] == [("kestrel-a", True, 3)]
+    assert ex.staged == {}  # nothing staged: the parent writes this document

@@ -133,8 +133,14 @@ def _worker_main(
         signal.setitimer(signal.ITIMER_REAL, timeout + GRACE)
         # Stage changes go up the same pipe as the result: a few small messages per document.
         rec = run_job(task, job, lambda stage, pages, d=job.doc_id: conn.send(("stage", (d, stage, pages))))
-        # The document's outputs are written here, while the parent only moves them (`Parts.adopt`).
-        staged = stage_record(stage_to, rec, budget) if stage_to else None
+        staged = None
+        if stage_to:  # its outputs are written here; the parent only moves them (`Parts.adopt`)
+            # The record goes first: should writing fail or time out (it has a timeout of its own),
+            # the parent still has the document and writes its outputs itself.
+            conn.send(("result", rec))
+            signal.setitimer(signal.ITIMER_REAL, timeout + GRACE)
+            staged = stage_record(stage_to, rec, budget)
+            rec = None
         signal.setitimer(signal.ITIMER_REAL, 0)
         conn.send(("done", (rec, staged)))
 
@@ -146,6 +152,7 @@ class _Slot:
     ready: bool = False
     job: Job | None = None
     deadline: float = 0.0
+    result: DocRecord | None = None  # the job's record, while the worker writes its outputs
 
 
 def _death_reason(code: int | None) -> str:
@@ -222,9 +229,12 @@ class LocalExecutor:
             elif msg and msg[0] == "stage":
                 if self.on_stage and slot.job:
                     self.on_stage(*msg[1])
+            elif msg and msg[0] == "result":
+                slot.result, slot.deadline = msg[1], time.monotonic() + self.timeout
             elif msg and msg[0] == "done":
-                slot.job = None
                 rec, staged = msg[1]
+                rec = rec or slot.result
+                slot.job, slot.result = None, None
                 if staged is not None:
                     self.staged[rec.doc_id] = staged
                 yield rec
@@ -233,16 +243,18 @@ class LocalExecutor:
             elif (slot.conn in ready or slot.proc.sentinel in ready) and not slot.proc.is_alive():
                 slot.proc.join()
                 reason = _death_reason(slot.proc.exitcode)
-                job = slot.job
+                job, result = slot.job, slot.result
                 self._replace(slot, None if job else reason + " while starting")
-                if job and slot.proc.exitcode == -signal.SIGALRM:  # the worker's own timeout
+                if result is not None:  # it died writing: the parent writes the document's outputs
+                    yield result
+                elif job and slot.proc.exitcode == -signal.SIGALRM:  # the worker's own timeout
                     yield job_failed(job, "timeout", f"took longer than {self.timeout:g} s")
                 elif job:
                     yield job_failed(job, "crashed", f"{reason} on this document")
             elif slot.job and time.monotonic() >= slot.deadline:
-                job = slot.job
+                job, result = slot.job, slot.result
                 self._replace(slot, None)
-                yield job_failed(job, "timeout", f"took longer than {self.timeout:g} s")
+                yield result or job_failed(job, "timeout", f"took longer than {self.timeout:g} s")
 
     def _replace(self, slot: _Slot, init_error: str | None) -> None:
         """Stop a worker and start a fresh one, unless workers keep failing to start."""
