@@ -11,7 +11,6 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from rapidfuzz.distance import DamerauLevenshtein
@@ -57,18 +56,19 @@ class Hit:
     """One printed token and where: its place, and the sentence or table row it is in (`context`).
     Both are worked out when first asked for: most tokens are only counted."""
 
-    __slots__ = ("_context", "_place", "_where", "token")
+    __slots__ = ("_args", "_context", "_place", "_where", "token")
 
-    def __init__(self, token: str, where: Callable[[], tuple[Place, str]]) -> None:
+    def __init__(self, token: str, where: Callable[..., tuple[Place, str]], *args: Any) -> None:
         self.token = token
-        self._where: Callable[[], tuple[Place, str]] | None = where
+        self._where: Callable[..., tuple[Place, str]] | None = where
+        self._args = args
         self._place: Place | None = None
         self._context = ""
 
     def _resolve(self) -> None:
         if self._where is not None:
-            self._place, self._context = self._where()
-            self._where = None
+            self._place, self._context = self._where(*self._args)
+            self._where, self._args = None, ()
 
     @property
     def place(self) -> Place:
@@ -85,30 +85,35 @@ class Hit:
 def printed(doc: Document, pattern: re.Pattern[str] = _TOKEN, group: int = 0) -> Iterator[Hit]:
     """Every match in the body text (context: its sentence) and in table cells (context: the row)."""
     starts = [a for a, _ in doc.sentences]
-
-    def in_text(b: Block, m: re.Match[str]) -> Callable[[], tuple[Place, str]]:
-        def where() -> tuple[Place, str]:
-            at = b.start + m.start(group)
-            i = bisect_right(starts, at) - 1
-            lo, hi = (
-                doc.sentences[i] if i >= 0 and at < doc.sentences[i][1] else (b.start, b.start + len(b.text))
-            )
-            boxes = doc.locate(at, b.start + m.end(group))
-            snippet = " ".join(b.text[max(0, m.start() - 60) : m.end() + 60].split())
-            return Place("text", b.box.page, snippet, str(boxes[0]) if boxes else ""), doc.text[lo:hi]
-
-        return where
-
     for b in doc.blocks:
         for m in pattern.finditer(b.text):
-            yield Hit(m.group(group), in_text(b, m))
+            yield Hit(m.group(group), _in_text, doc, starts, b, m, group)
     for t in doc.tables:
         rows: dict[int, list[str]] = defaultdict(list)
         for c in t.cells:
             rows[c.row].append(c.text)
         for c in t.cells:
             for m in pattern.finditer(c.text):
-                yield Hit(m.group(group), partial(_in_cell, t, c, rows[c.row]))
+                yield Hit(m.group(group), _in_cell, t, c, rows[c.row])
+
+
+def tokens(doc: Document, pattern: re.Pattern[str] = _TOKEN) -> Iterator[str]:
+    """What `printed` finds (whole matches of a `pattern` without groups), as the printed strings
+    alone: for counting."""
+    for b in doc.blocks:
+        yield from pattern.findall(b.text)
+    for t in doc.tables:
+        for c in t.cells:
+            yield from pattern.findall(c.text)
+
+
+def _in_text(doc: Document, starts: list[int], b: Block, m: re.Match[str], group: int) -> tuple[Place, str]:
+    at = b.start + m.start(group)
+    i = bisect_right(starts, at) - 1
+    lo, hi = doc.sentences[i] if i >= 0 and at < doc.sentences[i][1] else (b.start, b.start + len(b.text))
+    boxes = doc.locate(at, b.start + m.end(group))
+    snippet = " ".join(b.text[max(0, m.start() - 60) : m.end() + 60].split())
+    return Place("text", b.box.page, snippet, str(boxes[0]) if boxes else ""), doc.text[lo:hi]
 
 
 def _in_cell(t: Table, c: Cell, row: list[str]) -> tuple[Place, str]:
