@@ -66,6 +66,14 @@ class Box:
         return f"{self.x0:.1f},{self.top:.1f},{self.x1:.1f},{self.bottom:.1f}"
 
 
+def _span_end(s: Span) -> int:
+    return s.end
+
+
+def _block_end(b: Block) -> int:
+    return b.end
+
+
 def enclosing(boxes: Iterable[Box]) -> Box | None:
     """The union of the boxes on the first page among them (values rarely straddle pages)."""
     out: Box | None = None
@@ -236,7 +244,8 @@ class Document:
     SEP = "\n\n"
 
     def add_block(self, block: Block, spans: list[Span] | None = None) -> Block:
-        """Append a body block to the text; `spans` are offsets relative to the block's text."""
+        """Append a body block to the text; `spans` are offsets relative to the block's text, in text
+        order (`locate` searches them by bisection)."""
         if self.text:
             self.text += self.SEP
         block.start = len(self.text)
@@ -264,13 +273,16 @@ class Document:
         out: list[Box] = []
         # blocks are in text order: start at the first one ending after `start` (NER locates every
         # mention, so a scan over all blocks per call grows with the square of the document)
-        first = bisect.bisect_right(self.blocks, start, key=lambda b: b.end)
-        for b in self.blocks[first:]:
+        blocks = self.blocks
+        for i in range(bisect.bisect_right(blocks, start, key=_block_end), len(blocks)):
+            b = blocks[i]
             if b.start >= end:
                 break
-            for s in b.spans:
-                if s.end <= start or s.start >= end:
-                    continue
+            spans = b.spans  # in text order: skip those ending before `start`, stop at `end`
+            for j in range(bisect.bisect_right(spans, start, key=_span_end), len(spans)):
+                s = spans[j]
+                if s.start >= end:
+                    break
                 last = out[-1] if out else None
                 if last and last.page == s.box.page and abs(last.top - s.box.top) < 2:
                     out[-1] = last.union(s.box)

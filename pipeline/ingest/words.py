@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 
 from pipeline.model import Box, Word
 
@@ -37,6 +38,10 @@ _EXPONENT_BASE = re.compile(r"(?:^|[^\d.])10$")
 _EXPONENT = re.compile(r"^-?\d{1,3}$")
 _CITATION = re.compile(r"^\d{1,4}(?:[,\-]\d{1,4})*,?$")
 _RANGE_MAX = 30  # "1-4" expands to 1,2,3,4; wider ranges are kept as their two ends
+_X0, _TOP = itemgetter("x0"), itemgetter("top")
+# A row whose smallest glyph is larger than SMALL x (its largest + this) holds no superscript whatever
+# its reference size (a size rounded to 0.1 exceeds the size by at most 0.05)
+_ROUNDING = 0.06
 
 
 @dataclass(slots=True)
@@ -107,7 +112,7 @@ def rows(
         and c["bottom"] > 0
         and c["top"] < height
     ]
-    chars.sort(key=lambda c: c["top"])
+    chars.sort(key=_TOP)
     groups: list[list[dict]] = []
     top0 = size0 = 0.0
     for c in chars:  # (plain comparisons instead of max(): this loop runs once per glyph)
@@ -122,12 +127,14 @@ def rows(
     _rehome_markers(groups)
     out = []
     for g in groups:
-        g.sort(key=lambda c: c["x0"])
+        g.sort(key=_X0)
         g = _dedupe(g)
-        big = max([c["size"] for c in g])
+        sizes = [c["size"] for c in g]
+        big = max(sizes)
+        plain = min(sizes) > SMALL * (big + _ROUNDING)  # no superscript: no reference to measure
         words = []
         for seg in _segments(g):
-            words += _words(seg, page_no, _reference(seg, g, big), pool)
+            words += _words(seg, page_no, (big, 0.0) if plain else _reference(seg, g, big), pool)
         if words:
             out.append(words)
     return out
@@ -155,7 +162,7 @@ def _overprinted(row: list[dict]) -> list[list[dict]]:
     main font at least `_COLLISIONS` times becomes a row of its own; the rest stays."""
     if len(row) < 2 * _COLLISIONS:
         return [row]
-    xs = sorted(row, key=lambda c: c["x0"])
+    xs = sorted(row, key=_X0)
     hits = sum(1 for a, b in zip(xs, xs[1:], strict=False) if _collides(a, b))
     if hits < _COLLISIONS:
         return [row]
@@ -191,7 +198,7 @@ def _merge_small_rows(groups: list[list[dict]]) -> list[list[dict]]:
         ):
             out.append(g)
             continue
-        g.sort(key=lambda c: c["x0"])
+        g.sort(key=_X0)
         kept: list[dict] = []
         for seg in _segments(g):
             if _touches(seg, prev):
@@ -223,8 +230,11 @@ def _rehome_markers(groups: list[list[dict]]) -> None:
     wrong row; move small glyphs standing apart in their row to the adjacent row whose text they
     follow without a gap."""
     for i, g in enumerate(groups):
-        big = max(c["size"] for c in g)
-        g.sort(key=lambda c: c["x0"])
+        sizes = [c["size"] for c in g]
+        big = max(sizes)
+        if min(sizes) >= SMALL * big:
+            continue  # no small glyph: nothing to move (`rows` sorts the row)
+        g.sort(key=_X0)
         for seg in _segments(g):
             if max(c["size"] for c in seg) >= SMALL * big or len(seg) == len(g):
                 continue

@@ -70,9 +70,12 @@ class NameFinder:
                 self._near_word,
                 lambda text: self.vocab.near_short(text, "METRIC"),
                 lambda text: any(c.isalpha() for c in text),
+                self._may_start_pattern,
             )
         ]
-        self._inn_possible, self._near_word_once, self._near_metric, self._has_alpha = self._memo
+        self._inn_possible, self._near_word_once, self._near_metric, self._has_alpha, self._may_start = (
+            self._memo
+        )
 
     def forget(self) -> None:
         """Drop the memo of near matches (called at the start of each document)."""
@@ -159,11 +162,15 @@ class NameFinder:
         near = self.vocab.near_short(text, "TARGET")
         return (near[0], near[1], 1) if near else None
 
+    def _may_start_pattern(self, text: str) -> bool:
+        """Whether a token printed `text` passes `first_tokens` (spaCy's LOWER is str.lower)."""
+        return any(
+            rx.search(text.lower() if attr == "LOWER" else text) for attr, rx in self.first_tokens or ()
+        )
+
     def _generic(self, doc: Doc, covered: set[int]) -> list[Hit]:
         out: list[Hit] = []
-        if self.first_tokens is not None and not any(
-            rx.search(t.lower_ if attr == "LOWER" else t.text) for t in doc for attr, rx in self.first_tokens
-        ):
+        if self.first_tokens is not None and not any(self._may_start(t.text) for t in doc):
             return out  # no token can start a pattern: the Matcher would find nothing
         for key_id, s, e in self.matcher(doc):
             if any(i in covered for i in range(s, e)):

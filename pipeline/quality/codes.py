@@ -25,7 +25,7 @@ from rapidfuzz.distance import DamerauLevenshtein, Levenshtein
 
 from pipeline.model import Document, Finding, Outcome, Study
 from pipeline.quality.findings import Evidence, Severities, make
-from pipeline.quality.spelling import NAME_LABELS, Hit, printed
+from pipeline.quality.spelling import NAME_LABELS, Hit, printed, tokens
 from pipeline.quality.subjects import Subjects, key
 
 _CODE = re.compile(r"\b[A-Z]{2,}[A-Za-z]*-?\d{2,}[A-Za-z]?\b")
@@ -40,8 +40,8 @@ def code_variants(
     doc: Document, studies: Sequence[Study], outcomes: Sequence[Outcome], subjects: Subjects,
     rules: Mapping[str, Any], conf: Mapping[str, Any], sev: Severities, check: str,
 ) -> list[Finding]:  # fmt: skip
-    counts = Counter(key(h.token) for h in printed(doc))
-    counts.update(key(h.token) for h in printed(doc, _CODE))
+    counts = Counter(map(key, tokens(doc)))
+    counts.update(map(key, tokens(doc, _CODE)))
     variants = {key(str(m.attrs.get("raw") or m.text)) for m in doc.mentions if m.attrs.get("variant")}
     names = _names(doc, rules)
     found: list[tuple[str, str, str, list[Hit], str]] = []  # (label, printed, right, hits, canonical)

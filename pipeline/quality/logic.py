@@ -99,6 +99,9 @@ class LogicCheck:
             if o.metric == "FOLLOWUP_MEDIAN" and o.value is not None and not o.subgroup:
                 followup[o.study_id].append(o)
             groups[(o.study_id, o.arm, o.subgroup, o.source, o.analysis)].append(o)  # one data cut each
+        by_scope: dict[tuple, list[tuple[str, list[Outcome]]]] = defaultdict(list)  # (study, arm, subgroup)
+        for k, g in groups.items():
+            by_scope[k[:3]].append((k[3], g))
         for rule in self.rules:
             if rule.kind == "nested_n":
                 _nested_n(rule, outcomes, add)
@@ -106,8 +109,8 @@ class LogicCheck:
             for outs in groups.values():
                 if rule.kind == "pair":
                     o = outs[0]
-                    other = [x for k, g in groups.items() if k[:3] == (o.study_id, o.arm, o.subgroup)
-                             and k[3] != o.source for x in g]  # fmt: skip
+                    scope = by_scope[(o.study_id, o.arm, o.subgroup)]
+                    other = [x for source, g in scope if source != o.source for x in g]
                     _pair(rule, outs, add, other)
                 elif rule.kind == "categories":
                     _categories(rule, outs, add)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz.distance import DamerauLevenshtein
 
-from pipeline.model import Document, Finding, Study
+from pipeline.model import Block, Cell, Document, Finding, Study, Table
 from pipeline.quality.findings import Evidence, Severities, make
 from pipeline.quality.subjects import Subjects, key
 
@@ -52,14 +52,34 @@ def _fold(s: str) -> str:
     return s[:1].lower() + s[1:] if len(s) > 1 and s[1].islower() else s
 
 
-@dataclass
 class Hit:
-    """One printed token and where: its place, and the study its row or sentence is about."""
+    """One printed token and where: its place, and the sentence or table row it is in (`context`).
+    Both are worked out when first asked for: most tokens are only counted."""
 
-    token: str
-    place: Place
-    context: str  # the sentence or the table row
-    study: Study | None = None
+    __slots__ = ("_args", "_context", "_place", "_where", "token")
+
+    def __init__(self, token: str, where: Callable[..., tuple[Place, str]], *args: Any) -> None:
+        self.token = token
+        self._where: Callable[..., tuple[Place, str]] | None = where
+        self._args = args
+        self._place: Place | None = None
+        self._context = ""
+
+    def _resolve(self) -> None:
+        if self._where is not None:
+            self._place, self._context = self._where(*self._args)
+            self._where, self._args = None, ()
+
+    @property
+    def place(self) -> Place:
+        self._resolve()
+        assert self._place is not None
+        return self._place
+
+    @property
+    def context(self) -> str:
+        self._resolve()
+        return self._context
 
 
 def printed(doc: Document, pattern: re.Pattern[str] = _TOKEN, group: int = 0) -> Iterator[Hit]:
@@ -67,24 +87,38 @@ def printed(doc: Document, pattern: re.Pattern[str] = _TOKEN, group: int = 0) ->
     starts = [a for a, _ in doc.sentences]
     for b in doc.blocks:
         for m in pattern.finditer(b.text):
-            at = b.start + m.start(group)
-            i = bisect_right(starts, at) - 1
-            lo, hi = (
-                doc.sentences[i] if i >= 0 and at < doc.sentences[i][1] else (b.start, b.start + len(b.text))
-            )
-            boxes = doc.locate(at, b.start + m.end(group))
-            snippet = " ".join(b.text[max(0, m.start() - 60) : m.end() + 60].split())
-            place = Place("text", b.box.page, snippet, str(boxes[0]) if boxes else "")
-            yield Hit(m.group(group), place, doc.text[lo:hi])
+            yield Hit(m.group(group), _in_text, doc, starts, b, m, group)
     for t in doc.tables:
         rows: dict[int, list[str]] = defaultdict(list)
         for c in t.cells:
             rows[c.row].append(c.text)
         for c in t.cells:
-            page = c.box.page if c.box else (t.pages[0] if t.pages else 0)
             for m in pattern.finditer(c.text):
-                place = Place(t.table_id, page, c.text, str(c.box) if c.box else "")
-                yield Hit(m.group(group), place, " ".join(rows[c.row]))
+                yield Hit(m.group(group), _in_cell, t, c, rows[c.row])
+
+
+def tokens(doc: Document, pattern: re.Pattern[str] = _TOKEN) -> Iterator[str]:
+    """What `printed` finds (whole matches of a `pattern` without groups), as the printed strings
+    alone: for counting."""
+    for b in doc.blocks:
+        yield from pattern.findall(b.text)
+    for t in doc.tables:
+        for c in t.cells:
+            yield from pattern.findall(c.text)
+
+
+def _in_text(doc: Document, starts: list[int], b: Block, m: re.Match[str], group: int) -> tuple[Place, str]:
+    at = b.start + m.start(group)
+    i = bisect_right(starts, at) - 1
+    lo, hi = doc.sentences[i] if i >= 0 and at < doc.sentences[i][1] else (b.start, b.start + len(b.text))
+    boxes = doc.locate(at, b.start + m.end(group))
+    snippet = " ".join(b.text[max(0, m.start() - 60) : m.end() + 60].split())
+    return Place("text", b.box.page, snippet, str(boxes[0]) if boxes else ""), doc.text[lo:hi]
+
+
+def _in_cell(t: Table, c: Cell, row: list[str]) -> tuple[Place, str]:
+    page = c.box.page if c.box else (t.pages[0] if t.pages else 0)
+    return Place(t.table_id, page, c.text, str(c.box) if c.box else ""), " ".join(row)
 
 
 def _known(doc: Document, rules: Mapping[str, Any]) -> tuple[dict[str, Ref], set[str]]:
@@ -132,9 +166,9 @@ def misspellings(
     max_rare = int(conf.get("max_count") or 2)
     max_edits = int(conf.get("max_edits") or 1)
     ignore = {_fold(w) for w in conf.get("ignore") or ()}
-    places: dict[str, list[Place]] = defaultdict(list)
-    for tok, place in ((h.token, h.place) for h in printed(doc)):
-        places[_fold(tok.replace("–", "-"))].append(place)
+    places: dict[str, list[Hit]] = defaultdict(list)
+    for h in printed(doc):
+        places[_fold(h.token.replace("–", "-"))].append(h)
     counts = Counter({t: len(p) for t, p in places.items()})
     known, vouched = _known(doc, rules)
     trial_min = int(conf.get("trial_min_count") or 3)
@@ -213,10 +247,11 @@ def _moved_separators(
     """Trial-like names with digits printed with the same letters and digits as a name the paper
     prints more often, but with hyphens/spaces (or inner capitals) elsewhere: "ALPHA NHL-7" and
     "ALPHA-NHL7". One finding per rarer form."""
-    places: dict[str, list[Place]] = defaultdict(list)
-    for tok, place in ((h.token, h.place) for h in printed(doc, _PHRASE)):
+    places: dict[str, list[Hit]] = defaultdict(list)
+    for h in printed(doc, _PHRASE):
+        tok = h.token
         if any(ch.isdigit() for ch in tok) and sum(ch.isupper() for ch in tok) >= 2:
-            places[tok].append(place)
+            places[tok].append(h)
     by_key: dict[str, list[str]] = defaultdict(list)
     for form in places:
         by_key[key(form)].append(form)
@@ -237,10 +272,11 @@ def _moved_separators(
 
 
 def _finding(
-    doc: Document, subjects: Subjects, w: str, best: str, ref: Ref, places: Mapping[str, list[Place]],
+    doc: Document, subjects: Subjects, w: str, best: str, ref: Ref, places: Mapping[str, list[Hit]],
     sev: Severities, check: str,
 ) -> Finding:  # fmt: skip
-    bad, good = places[w], places.get(best, [])  # places: printed form (folded for words) -> places
+    # places: printed form (folded for words) -> where it is printed
+    bad, good = [h.place for h in places[w]], [h.place for h in places.get(best, [])]
     ev = [
         Evidence(
             f"printed {p.source}", w, "text" if p.source == "text" else "table", p.page, p.snippet, p.bbox

@@ -23,11 +23,12 @@ _STOP_RE = [re.compile(r"^(?:NCT|ISRCTN|ChiCTR|ACTRN|CTRI|jRCT|Eudra)|^\d")]  # 
 _FIELD = re.compile(
     r"(?i)\s*(?:trials?|stud(?:y|ies)|cohorts?|registry(?: ids?)?|nct(?: ids?)?|agent|design|phase|population)\s*"
 )
+_NOT_KEY = re.compile(r"[^a-z0-9]")
 _LABEL_HEADER = re.compile(r"(?i)\b(?:trials?|stud(?:y|ies)|cohorts?|registry)\b")
 
 
 def key(s: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", s.lower())
+    return _NOT_KEY.sub("", s.lower())
 
 
 def trial_like(token: str, stop: frozenset[str]) -> bool:

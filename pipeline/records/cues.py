@@ -74,14 +74,20 @@ class Cues:
     pooled_count_re: re.Pattern[str]  # a patient count over several included studies, group `n`/`m`
     table: TableCues | None = None  # how table headers and labels are read (tablecells.py)
     unnamed: Unnamed = field(default_factory=Unnamed)  # studies without a product name (unnamed.py)
+    # per design word, one pattern: any of its phrases starting at a word boundary
+    _design_res: list[tuple[str, re.Pattern[str]]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._design_res = [
+            (word, re.compile("|".join(rf"\b{re.escape(str(p).lower())}" for p in phrases)))
+            for word, phrases in self.designs.items()
+            if phrases
+        ]
 
     def design_word(self, text: str) -> str:
         """The design word (rwe, retro, …) whose phrases the text uses, for ids of unnamed studies."""
         low = text.lower()
-        for word, phrases in self.designs.items():
-            if any(re.search(rf"\b{re.escape(str(p).lower())}", low) for p in phrases):
-                return word
-        return ""
+        return next((word for word, rx in self._design_res if rx.search(low)), "")
 
 
 @dataclass

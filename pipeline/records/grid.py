@@ -16,6 +16,7 @@ Each slot keeps NER's mentions of its text (offsets moved into the slot's text) 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from pipeline.model import Box, Cell, Document, Mention, Table, Word
@@ -106,13 +107,14 @@ def build_grid(doc: Document, table: Table, by_cell: dict[tuple[str, int, int], 
         head_rows.append(body.pop(0))
     body = [r for r in body if not any(_same_row(r, h) for h in head_rows[1:])]
     split: list[list[Slot]] = []
+    page_words = _PageWords(doc)
     for row in body:
-        split += _split_lines(doc, row, table)
+        split += _split_lines(page_words, row, table)
     head = [Slot() for _ in range(table.n_cols)]
     for r in head_rows:
         for i, s in enumerate(r):
             head[i].add(s)
-    _realign_head(doc, head, head_rows, split)
+    _realign_head(page_words, head, head_rows, split)
     rows, groups, labels = _groups_and_continuations(split)
     return Grid(table.table_id, table.caption, head, rows, groups, rebuilt, labels)
 
@@ -209,16 +211,31 @@ def _runs_across(ws: list[Word], cols: list[int]) -> bool:
 
 
 # -- merged rows --------------------------------------------------------------------------------------
-def _lines(doc: Document, slot: Slot) -> list[tuple[float, list[Word]]]:
+class _PageWords:
+    """A document's words per page with their middles' heights sorted: the words inside a cell's box
+    are found by bisection rather than by a scan of the page for every cell."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self._pages: dict[int, tuple[list[float], list[int]]] = {}
+
+    def inside(self, b: Box) -> list[Word]:
+        """The words of page `b.page` whose middle is inside `b`, in page order."""
+        words = self.doc.pages[b.page - 1].words
+        if b.page not in self._pages:
+            mid = [(w.box.top + w.box.bottom) / 2 for w in words]
+            order = sorted(range(len(words)), key=mid.__getitem__)
+            self._pages[b.page] = ([mid[i] for i in order], order)
+        mids, order = self._pages[b.page]
+        near = sorted(order[bisect_left(mids, b.top) : bisect_right(mids, b.bottom)])
+        return [w for w in map(words.__getitem__, near) if b.x0 <= (w.box.x0 + w.box.x1) / 2 <= b.x1]
+
+
+def _lines(page_words: _PageWords, slot: Slot) -> list[tuple[float, list[Word]]]:
     """The printed lines of a cell (top, words), from the page's words inside the cell's box."""
-    if slot.box is None or not 0 < slot.box.page <= len(doc.pages) or not slot.text.strip():
+    if slot.box is None or not 0 < slot.box.page <= len(page_words.doc.pages) or not slot.text.strip():
         return []
-    b = slot.box
-    words = [
-        w
-        for w in doc.pages[b.page - 1].words
-        if b.x0 <= (w.box.x0 + w.box.x1) / 2 <= b.x1 and b.top <= (w.box.top + w.box.bottom) / 2 <= b.bottom
-    ]
+    words = page_words.inside(slot.box)
     out: list[tuple[float, list[Word]]] = []
     for w in sorted(words, key=lambda w: (w.box.top, w.box.x0)):
         if out and abs(out[-1][0] - w.box.top) < _LINE_TOL:
@@ -228,9 +245,9 @@ def _lines(doc: Document, slot: Slot) -> list[tuple[float, list[Word]]]:
     return out
 
 
-def _split_lines(doc: Document, row: list[Slot], table: Table) -> list[list[Slot]]:
+def _split_lines(page_words: _PageWords, row: list[Slot], table: Table) -> list[list[Slot]]:
     """One row per line band when two or more columns hold numbers on several lines."""
-    lines = [_lines(doc, s) for s in row]
+    lines = [_lines(page_words, s) for s in row]
     multi = [ls for ls in lines if sum(_value_line(" ".join(w.text for w in ws)) for _, ws in ls) >= 2]
     if (
         len(multi) < 2 or not table.cells
@@ -302,7 +319,7 @@ def _words_box(words: list[Word]) -> Box:
 
 
 def _realign_head(
-    doc: Document, head: list[Slot], head_rows: list[list[Slot]], body: list[list[Slot]]
+    page_words: _PageWords, head: list[Slot], head_rows: list[list[Slot]], body: list[list[Slot]]
 ) -> None:
     """Header phrases printed over a column boundary go to the column whose body text is nearest to
     the phrase's middle ("FU (mo)" of "Median FU (mo)" overhanging the column to its left); a phrase is
@@ -311,14 +328,14 @@ def _realign_head(
     spans: list[tuple[float, float]] = []
     rows = [row for row in body if len(_filled(row)) > 1]  # not group labels across the row
     for i in range(len(head)):
-        xs = [w.box for row in rows for _, ws in _lines(doc, row[i]) for w in ws]
+        xs = [w.box for row in rows for _, ws in _lines(page_words, row[i]) for w in ws]
         if not xs:
             return
         spans.append((min(b.x0 for b in xs), max(b.x1 for b in xs)))
     placed: dict[int, list[Word]] = {}
     changed: set[int] = set()
     for r in head_rows:
-        words = [(i, w) for i, s in enumerate(r) for _, ws in _lines(doc, s) for w in ws]
+        words = [(i, w) for i, s in enumerate(r) for _, ws in _lines(page_words, s) for w in ws]
         lines: list[list[tuple[int, Word]]] = []
         for i, w in sorted(words, key=lambda iw: (iw[1].box.top, iw[1].box.x0)):
             if lines and abs(lines[-1][0][1].box.top - w.box.top) < _LINE_TOL:
