@@ -9,7 +9,10 @@ from __future__ import annotations
 import pytest
 
 from pipeline.model import Box, Page, Word
+from pipeline.tables.cells import join_lines
 from pipeline.tables.detect import Region
+from pipeline.tables.geometry import Line
+from pipeline.tables.rowbreaks import figures
 from pipeline.tables.structure import build
 
 XS = (60.0, 260.0, 340.0)
@@ -186,3 +189,44 @@ def test_a_spanning_group_header_gives_its_citation_to_every_column_below_it():
     head = sorted((c.col, c.text, c.refs, c.spanned_from) for c in g.cells if c.row == 0 and c.col > 0)
     assert head == [(1, "Plover cohorts", ["12"], None), (2, "Plover cohorts", ["12"], (0, 1))]
     assert g.header_rows == 2
+
+
+def test_a_ruled_band_whose_last_column_alone_has_a_value_on_every_line_is_split_into_rows():
+    """The column holding a value on every line may be the last one (the middle one left blank)."""
+    listed = [("Arvala", "", "48.4"), ("Brenmark", "27", "55.6"), ("Corvath", "", "36.8")]
+    bands = [[("Country", "n", "ORR, %")], listed, [("Total", "77", "47.1")], [("Unknown", "7", "14.3")]]
+    page, box = ruled_page(bands)
+    expected = [
+        ["Country", "n", "ORR, %"],
+        *map(list, listed),
+        ["Total", "77", "47.1"],
+        ["Unknown", "7", "14.3"],
+    ]
+    assert grid(page, box, "ruled") == (1, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "part", "joined"),
+    [
+        ("Pa-", "tients", "Patients"),  # a capitalised word broken after its second letter
+        ("with a-", "nemia", "with anemia"),  # broken after its first letter
+        ("anti-", "body", "antibody"),
+        ("KX-", "217", "KX-217"),  # a code broken at its own hyphen
+        ("CD19-", "directed", "CD19-directed"),
+    ],
+)
+def test_a_line_end_hyphen_between_lower_case_letters_is_dropped(text, part, joined):
+    assert join_lines(text, part) == joined
+
+
+def _line(*cells: tuple[str, float]) -> Line:
+    return Line([Word(t, Box(1, x, 100, x + 5 * len(t), 108), 8.0, "Helvetica", False) for t, x in cells])
+
+
+def test_figures_are_the_columns_after_the_first_that_hold_one():
+    def col(w: Word) -> int:
+        return sum(w.box.x0 > b for b in (150.0, 250.0))
+
+    lines = [_line(("2019", 60), ("31", 200), ("NR", 300)), _line(("12", 60), ("Plover", 200))]
+    assert figures(lines, col) == {1, 2}
+    assert figures([_line(("2019", 60), ("Plover", 200))], col) == set()
