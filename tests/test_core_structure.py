@@ -109,6 +109,18 @@ def test_rows_apart_by_a_wider_gap_keep_their_wrapped_lines_even_when_those_are_
                                                  ["Plover B Another line", "27", "55.6"], ["Plover C", "19", "36.8"]])  # fmt: skip
 
 
+def test_a_row_whose_label_wraps_right_under_a_section_label_is_a_row_of_its_own():
+    """Rows apart by a wider gap, wrapped lines tight: the line right under a section label opens a
+    row even when its first line holds no figure yet ("Plover A with" / "prior surgery  31  48.4")."""
+    label = "Cohorts at the recommended plover dose level"
+    lines = [(100, HEAD), (118, [label, "", ""]), (130, ["Plover A with", "", ""]),
+             (142, ["prior surgery", "31", "48.4"]), (160, ["Plover B", "27", "55.6"]), (178, ["Plover C", "19", "36.8"])]  # fmt: skip
+    ws = [w for top, row in lines for x, t in zip(XS, row, strict=True) if t for w in words(t, x, top)]
+    page, box = Page(1, 600, 800, words=ws), Box(1, 55, 96, 420, 190)
+    assert grid(page, box, "whitespace") == (1, [HEAD, [label, "", ""], ["Plover A with prior surgery", "31", "48.4"],
+                                                 ["Plover B", "27", "55.6"], ["Plover C", "19", "36.8"]])  # fmt: skip
+
+
 def test_a_section_label_spans_its_row():
     label_a, label_b = "Cohorts at the recommended plover dose level", "Cohorts at a lower plover dose"
     rows = [HEAD, [label_a, "", ""], *BODY[:2], [label_b, "", ""], *BODY[2:]]
@@ -230,3 +242,24 @@ def test_figures_are_the_columns_after_the_first_that_hold_one():
     lines = [_line(("2019", 60), ("31", 200), ("NR", 300)), _line(("12", 60), ("Plover", 200))]
     assert figures(lines, col) == {1, 2}
     assert figures([_line(("2019", 60), ("Plover", 200))], col) == set()
+
+
+def test_a_first_column_cell_over_two_ruled_bands_covers_the_lower_one():
+    """No rule under "Plover A" in the first column (the rule starts at the second): the label spans
+    both bands, and the lower band's first cell is the span's, empty."""
+    bands = [
+        [("Cohort", "n", "ORR, %")],
+        [("Plover A", "31", "48.4")],
+        [("", "27", "55.6")],
+        [("Plover C", "19", "36.8")],
+    ]
+    page, box = ruled_page(bands)
+    y = sorted({r.top for r in page.rules if r.width > 100})[2]  # the rule between the two Plover A bands
+    page.rules = [r for r in page.rules if not (r.width > 100 and r.top == y)] + [
+        Box(1, COLS[1], y, COLS[-1], y + 0.5)
+    ]
+    g = build(page, Region(box, "ruled"))
+    cells = {(c.row, c.col): c for c in g.cells}
+    assert (cells[1, 0].text, cells[1, 0].rowspan) == ("Plover A", 2)
+    assert (cells[2, 0].text, cells[2, 0].spanned_from) == ("", (1, 0))
+    assert [cells[2, c].text for c in (1, 2)] == ["27", "55.6"]
