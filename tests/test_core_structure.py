@@ -263,3 +263,21 @@ def test_a_first_column_cell_over_two_ruled_bands_covers_the_lower_one():
     assert (cells[1, 0].text, cells[1, 0].rowspan) == ("Plover A", 2)
     assert (cells[2, 0].text, cells[2, 0].spanned_from) == ("", (1, 0))
     assert [cells[2, c].text for c in (1, 2)] == ["27", "55.6"]
+
+
+def test_a_header_set_over_two_lines_in_the_first_shaded_band_is_one_header_row():
+    """Zebra shading whose first band holds a two-line header ("Study" / "cohort"): both lines are
+    the header, not a header and a body row."""
+    rows = [["Study", "Patients", "ORR"], ["cohort", "n", "%"], *BODY]
+    page, box = page_of(rows, pitch=10.0)
+    page.fills = [Box(1, 55, 96, 420, 118), Box(1, 55, 127, 420, 137), Box(1, 55, 147, 420, 157)]
+    assert grid(page, box, "zebra") == (1, [["Study cohort", "Patients n", "ORR %"], *BODY])
+
+
+@pytest.mark.parametrize("pitch", [10.0, 14.0])
+def test_a_table_set_all_in_bold_keeps_its_rows(pitch):
+    """Bold tells the header from the body only when the body is not bold too: a table printed all
+    in bold has the one-line header of any unruled table and its rows apart."""
+    rows = [HEAD, *BODY]
+    page, box = page_of(rows, pitch=pitch, bold_rows=set(range(len(rows))))
+    assert grid(page, box, "whitespace") == (1, rows)
