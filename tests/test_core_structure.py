@@ -170,10 +170,18 @@ def test_a_ruled_grid_of_four_bands_keeps_a_two_line_cell_in_its_band():
                                             ["ORR, %", "48.4", "30.2"], ["DCR, %", "81.0", "66.3"]])  # fmt: skip
 
 
-def test_a_ruled_band_listing_rows_without_rules_between_them_is_split_at_the_gaps_between_lines():
-    """A ruled band of three lines, each with a first-column label and a value in every line: rows
-    drawn without rules between them (a list of countries), split half-way between the lines."""
-    listed = [("Arvala", "31", "48.4"), ("Brenmark", "27", "55.6"), ("Corvath", "19", "36.8")]
+@pytest.mark.parametrize(
+    "listed",
+    [
+        [("Arvala", "31", "48.4"), ("Brenmark", "27", "55.6"), ("Corvath", "19", "36.8")],
+        # the column with a value on every line may be the last one (the middle one left blank)
+        [("Arvala", "", "48.4"), ("Brenmark", "27", "55.6"), ("Corvath", "", "36.8")],
+    ],
+    ids=["every-column", "last-column"],
+)
+def test_a_ruled_band_listing_rows_without_rules_between_them_is_split_at_the_gaps_between_lines(listed):
+    """A ruled band of three lines, each with a first-column label and a value in a column on every
+    line: rows drawn without rules between them (a list of countries), split half-way between lines."""
     bands = [[("Country", "n", "ORR, %")], listed, [("Total", "77", "47.1")], [("Unknown", "7", "14.3")]]
     page, box = ruled_page(bands)
     expected = [
@@ -201,20 +209,6 @@ def test_a_spanning_group_header_gives_its_citation_to_every_column_below_it():
     head = sorted((c.col, c.text, c.refs, c.spanned_from) for c in g.cells if c.row == 0 and c.col > 0)
     assert head == [(1, "Plover cohorts", ["12"], None), (2, "Plover cohorts", ["12"], (0, 1))]
     assert g.header_rows == 2
-
-
-def test_a_ruled_band_whose_last_column_alone_has_a_value_on_every_line_is_split_into_rows():
-    """The column holding a value on every line may be the last one (the middle one left blank)."""
-    listed = [("Arvala", "", "48.4"), ("Brenmark", "27", "55.6"), ("Corvath", "", "36.8")]
-    bands = [[("Country", "n", "ORR, %")], listed, [("Total", "77", "47.1")], [("Unknown", "7", "14.3")]]
-    page, box = ruled_page(bands)
-    expected = [
-        ["Country", "n", "ORR, %"],
-        *map(list, listed),
-        ["Total", "77", "47.1"],
-        ["Unknown", "7", "14.3"],
-    ]
-    assert grid(page, box, "ruled") == (1, expected)
 
 
 @pytest.mark.parametrize(
