@@ -43,6 +43,14 @@ def test_same_job_is_a_hit_with_its_own_record(cache):
     assert [o["snippet"] for o in got.outcomes] == ["first"]
 
 
+def test_a_record_holding_a_value_json_does_not_know_is_cached_as_its_text(cache):
+    """A record is cached as report.json writes it: a value JSON has no type for (a path) as its text."""
+    rec = record("quillon-3", "first")
+    rec.row["source"] = Path("/in/quillon-3.pdf")
+    assert cache.put(job(), rec)
+    assert cache.get(job()).row["source"] == "/in/quillon-3.pdf"
+
+
 @pytest.mark.parametrize(
     "other",
     [

@@ -172,6 +172,12 @@ def test_timepoint_right_after_a_metric_and_right_before_it(builder):
     assert readings(builder, "15-month PFS 44%") == [("PFS_RATE", 44.0, "%", "", "", "", 15.0)]
 
 
+def test_a_bracketed_timepoint_two_characters_after_its_metric_is_the_metrics(builder):
+    """ "PFS (7-mo): 58%": the timepoint token starts two characters after the metric ends."""
+    assert readings(builder, "PFS (7-mo): 58%") == [("PFS_RATE", 58.0, "%", "", "", "", 7.0)]
+    assert readings(builder, "PFS (7-mo)") == []  # a metric and its timepoint, no value: nothing read
+
+
 def test_versus_sides(builder):
     assert readings(builder, "Velocel vs Control PFS: 13.5 vs 5.2m") == [
         ("PFS_MEDIAN", 13.5, "months", "", "", "", None),
@@ -337,3 +343,16 @@ def test_a_label_ending_in_no_is_a_count_column_without_a_column_word(builder, l
     assert label_meaning(label, cues).role == "patients"
     # the same label without the trailing "no." names no role: the abbreviation is what decides
     assert label_meaning(label.removesuffix("no.").rstrip(", "), cues).role == ""
+
+
+def test_events_under_a_safety_column_are_read_as_their_grade_3_metrics(builder):
+    """A column whose role is adverse events ("Safety", "Toxicity") reads event names and their
+    rates in order, as the grade >=3 events the schema records; under a column of no role the same
+    cell reads nothing."""
+    text = "CRS 9% NT 17%"
+    for label in ("Safety", "Toxicity"):
+        col = label_meaning(label, builder.cues)
+        assert col.role == "adverse" and not col.grade3
+        got = cell_readings(slot(builder, text), col, Meaning(), builder.cues)
+        assert [(r.metric, r.value) for r in got] == [("CRS_G3", 9.0), ("NT_G3", 17.0)]
+    assert cell_readings(slot(builder, text), Meaning(), Meaning(), builder.cues) == []

@@ -228,3 +228,12 @@ def test_an_outcome_finding_takes_the_checks_severity_and_cites_its_printed_valu
     (f,) = check.outcomes("d", [], [o])
     assert f.severity == "warning"
     assert (f.evidence[0].snippet, f.evidence[0].bbox, f.evidence[0].page) == ("ORR 41%", "1,2,3,4", 3)
+
+
+def test_a_randomised_studys_overall_share_is_left_to_its_arms_by_default(sev):
+    arm = Outcome("d", "s", "ORR", 40.0, "%", "table", n=5, arm="Drug A")  # arms: a randomised study
+    overall = Outcome("d", "s", "ORR", 41.0, "%", "table", n=7)  # 41% of 7 patients is no count
+    assert GrimCheck({"metrics": ["ORR"]}, sev).outcomes("d", [], [arm, overall]) == []
+    told = GrimCheck({"metrics": ["ORR"], "skip_randomised": False}, sev)
+    (f,) = told.outcomes("d", [], [arm, overall])
+    assert (f.check, f.metric, f.study_id) == ("grim", "ORR", "s")

@@ -261,3 +261,18 @@ def test_registry_nct_evidence_of_a_text_study_is_on_its_text_page():
     st = [Study("d1", "s1", trial="KESTREL-4", nct_id="NCT09990009", sources="text", pages="text:5; 8")]
     (f,) = ids.registry_mismatches("d1", st, REG, SEV, {})
     assert (f.evidence[0].source, f.evidence[0].page) == ("text", 5)
+
+
+def test_a_duplicate_id_names_the_cohorts_of_its_studies():
+    st = [Study("d1", "s1", trial="TERN-1", cohort="A", nct_id="NCT05550001"),
+          Study("d1", "s2", trial="GULL-9", cohort="B2", nct_id="NCT05550001"),
+          Study("d1", "s3", trial="GULL-9", cohort="B2", nct_id="NCT05550001")]  # fmt: skip
+    (f,) = ids.duplicate_ids(doc(), st, REG, SEV)
+    assert (f.trial, f.cohort) == ("TERN-1;GULL-9", "A;B2")
+
+
+def test_a_study_missing_from_the_registry_does_not_stop_the_next_ones_check():
+    st = [Study("d1", "s0", trial="ALBA-77", nct_id="NCT05550001"),
+          Study("d1", "s1", trial="KESTREL-4", nct_id="NCT09990009", sources="text", pages="text:5")]  # fmt: skip
+    (f,) = ids.registry_mismatches("d1", st, REG, SEV, {})
+    assert (f.doc_id, f.study_id) == ("d1", "s1")

@@ -164,3 +164,11 @@ def test_timed_pair_without_a_landmark_names_none(sev):
     c = check(sev, {"rule": "pfs_os", "lower": "PFS_RATE", "upper": "OS_RATE", "timed": True})
     (f,) = c.run("d", [o("PFS_RATE", 70), o("OS_RATE", 60)])
     assert f.message.endswith(": PFS_RATE 70 > OS_RATE 60")
+
+
+def test_without_same_source_a_subgroup_is_held_to_its_arm_from_either_source(sev):
+    c = check(sev, {"rule": "nested", "kind": "nested_n"})
+    n = o("N", 60, unit="patients")
+    (f,) = c.run("d", [n, o("N", 70, "text", unit="patients", subgroup="high-risk")])
+    assert "subgroup high-risk n 70 > its arm n 60" in f.message
+    assert c.run("d", [n, o("N", 50, "text", unit="patients", subgroup="high-risk")]) == []

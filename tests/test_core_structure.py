@@ -9,7 +9,10 @@ from __future__ import annotations
 import pytest
 
 from pipeline.model import Box, Page, Word
+from pipeline.tables.cells import join_lines
 from pipeline.tables.detect import Region
+from pipeline.tables.geometry import Line
+from pipeline.tables.rowbreaks import figures
 from pipeline.tables.structure import build
 
 XS = (60.0, 260.0, 340.0)
@@ -106,6 +109,18 @@ def test_rows_apart_by_a_wider_gap_keep_their_wrapped_lines_even_when_those_are_
                                                  ["Plover B Another line", "27", "55.6"], ["Plover C", "19", "36.8"]])  # fmt: skip
 
 
+def test_a_row_whose_label_wraps_right_under_a_section_label_is_a_row_of_its_own():
+    """Rows apart by a wider gap, wrapped lines tight: the line right under a section label opens a
+    row even when its first line holds no figure yet ("Plover A with" / "prior surgery  31  48.4")."""
+    label = "Cohorts at the recommended plover dose level"
+    lines = [(100, HEAD), (118, [label, "", ""]), (130, ["Plover A with", "", ""]),
+             (142, ["prior surgery", "31", "48.4"]), (160, ["Plover B", "27", "55.6"]), (178, ["Plover C", "19", "36.8"])]  # fmt: skip
+    ws = [w for top, row in lines for x, t in zip(XS, row, strict=True) if t for w in words(t, x, top)]
+    page, box = Page(1, 600, 800, words=ws), Box(1, 55, 96, 420, 190)
+    assert grid(page, box, "whitespace") == (1, [HEAD, [label, "", ""], ["Plover A with prior surgery", "31", "48.4"],
+                                                 ["Plover B", "27", "55.6"], ["Plover C", "19", "36.8"]])  # fmt: skip
+
+
 def test_a_section_label_spans_its_row():
     label_a, label_b = "Cohorts at the recommended plover dose level", "Cohorts at a lower plover dose"
     rows = [HEAD, [label_a, "", ""], *BODY[:2], [label_b, "", ""], *BODY[2:]]
@@ -155,10 +170,18 @@ def test_a_ruled_grid_of_four_bands_keeps_a_two_line_cell_in_its_band():
                                             ["ORR, %", "48.4", "30.2"], ["DCR, %", "81.0", "66.3"]])  # fmt: skip
 
 
-def test_a_ruled_band_listing_rows_without_rules_between_them_is_split_at_the_gaps_between_lines():
-    """A ruled band of three lines, each with a first-column label and a value in every line: rows
-    drawn without rules between them (a list of countries), split half-way between the lines."""
-    listed = [("Arvala", "31", "48.4"), ("Brenmark", "27", "55.6"), ("Corvath", "19", "36.8")]
+@pytest.mark.parametrize(
+    "listed",
+    [
+        [("Arvala", "31", "48.4"), ("Brenmark", "27", "55.6"), ("Corvath", "19", "36.8")],
+        # the column with a value on every line may be the last one (the middle one left blank)
+        [("Arvala", "", "48.4"), ("Brenmark", "27", "55.6"), ("Corvath", "", "36.8")],
+    ],
+    ids=["every-column", "last-column"],
+)
+def test_a_ruled_band_listing_rows_without_rules_between_them_is_split_at_the_gaps_between_lines(listed):
+    """A ruled band of three lines, each with a first-column label and a value in a column on every
+    line: rows drawn without rules between them (a list of countries), split half-way between lines."""
     bands = [[("Country", "n", "ORR, %")], listed, [("Total", "77", "47.1")], [("Unknown", "7", "14.3")]]
     page, box = ruled_page(bands)
     expected = [
@@ -186,3 +209,69 @@ def test_a_spanning_group_header_gives_its_citation_to_every_column_below_it():
     head = sorted((c.col, c.text, c.refs, c.spanned_from) for c in g.cells if c.row == 0 and c.col > 0)
     assert head == [(1, "Plover cohorts", ["12"], None), (2, "Plover cohorts", ["12"], (0, 1))]
     assert g.header_rows == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "part", "joined"),
+    [
+        ("Pa-", "tients", "Patients"),  # a capitalised word broken after its second letter
+        ("with a-", "nemia", "with anemia"),  # broken after its first letter
+        ("anti-", "body", "antibody"),
+        ("KX-", "217", "KX-217"),  # a code broken at its own hyphen
+        ("CD19-", "directed", "CD19-directed"),
+    ],
+)
+def test_a_line_end_hyphen_between_lower_case_letters_is_dropped(text, part, joined):
+    assert join_lines(text, part) == joined
+
+
+def _line(*cells: tuple[str, float]) -> Line:
+    return Line([Word(t, Box(1, x, 100, x + 5 * len(t), 108), 8.0, "Helvetica", False) for t, x in cells])
+
+
+def test_figures_are_the_columns_after_the_first_that_hold_one():
+    def col(w: Word) -> int:
+        return sum(w.box.x0 > b for b in (150.0, 250.0))
+
+    lines = [_line(("2019", 60), ("31", 200), ("NR", 300)), _line(("12", 60), ("Plover", 200))]
+    assert figures(lines, col) == {1, 2}
+    assert figures([_line(("2019", 60), ("Plover", 200))], col) == set()
+
+
+def test_a_first_column_cell_over_two_ruled_bands_covers_the_lower_one():
+    """No rule under "Plover A" in the first column (the rule starts at the second): the label spans
+    both bands, and the lower band's first cell is the span's, empty."""
+    bands = [
+        [("Cohort", "n", "ORR, %")],
+        [("Plover A", "31", "48.4")],
+        [("", "27", "55.6")],
+        [("Plover C", "19", "36.8")],
+    ]
+    page, box = ruled_page(bands)
+    y = sorted({r.top for r in page.rules if r.width > 100})[2]  # the rule between the two Plover A bands
+    page.rules = [r for r in page.rules if not (r.width > 100 and r.top == y)] + [
+        Box(1, COLS[1], y, COLS[-1], y + 0.5)
+    ]
+    g = build(page, Region(box, "ruled"))
+    cells = {(c.row, c.col): c for c in g.cells}
+    assert (cells[1, 0].text, cells[1, 0].rowspan) == ("Plover A", 2)
+    assert (cells[2, 0].text, cells[2, 0].spanned_from) == ("", (1, 0))
+    assert [cells[2, c].text for c in (1, 2)] == ["27", "55.6"]
+
+
+def test_a_header_set_over_two_lines_in_the_first_shaded_band_is_one_header_row():
+    """Zebra shading whose first band holds a two-line header ("Study" / "cohort"): both lines are
+    the header, not a header and a body row."""
+    rows = [["Study", "Patients", "ORR"], ["cohort", "n", "%"], *BODY]
+    page, box = page_of(rows, pitch=10.0)
+    page.fills = [Box(1, 55, 96, 420, 118), Box(1, 55, 127, 420, 137), Box(1, 55, 147, 420, 157)]
+    assert grid(page, box, "zebra") == (1, [["Study cohort", "Patients n", "ORR %"], *BODY])
+
+
+@pytest.mark.parametrize("pitch", [10.0, 14.0])
+def test_a_table_set_all_in_bold_keeps_its_rows(pitch):
+    """Bold tells the header from the body only when the body is not bold too: a table printed all
+    in bold has the one-line header of any unruled table and its rows apart."""
+    rows = [HEAD, *BODY]
+    page, box = page_of(rows, pitch=pitch, bold_rows=set(range(len(rows))))
+    assert grid(page, box, "whitespace") == (1, rows)

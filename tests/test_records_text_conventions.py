@@ -130,7 +130,8 @@ def test_studies_with_a_count_outside_a_meta_analysis_are_no_pooled_study(builde
         builder,
         ("paragraph", "Two studies with 97 patients evaluated valbo-cel in lymphoma."),
     )
-    assert not any(s.design == "pooled" for s in studies)
+    assert [(s.n, s.product) for s in studies] == [(97, "valbo-cel")]  # the study is read ...
+    assert not any(s.design == "pooled" for s in studies)  # ... as no pooled one
 
 
 def test_a_paragraph_opening_on_a_known_population_goes_on_with_the_previous_trial(builder):
@@ -309,7 +310,8 @@ def test_a_rate_after_the_event_without_a_grade_cue_is_no_grade_3_rate(builder):
             "Thornbury et al. treated 33 adults with valbo-cel; 88% of the patients had CRS, and 6% died.",
         ),
     )
-    assert not any(m == "CRS_G3" for _, m, *_ in got)
+    assert ("N", 33.0) in {(m, v) for _, m, v, *_ in got}  # the sentence is read ...
+    assert not any(m == "CRS_G3" for _, m, *_ in got)  # ... without a grade 3 rate
 
 
 def test_a_rate_of_the_patients_evaluable_for_a_measure_before_its_metric(builder):

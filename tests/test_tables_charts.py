@@ -72,11 +72,25 @@ def chart_sheet(path, cols: int, rows: int, w: float, h: float) -> Sheet:
     return s
 
 
+DOSES = [["Cohort", "Dose", "Patients"], ["A", "10 mg", "12"], ["B", "20 mg", "14"], ["C", "40 mg", "9"]]
+
+
+def dose_table(s: Sheet, y: float) -> None:
+    """A small ruled table (caption at `y`): three columns of few words."""
+    s.text(100, y, "Table 1. Doses by cohort.")
+    chart_frame(s, 100, y + 8, 3, 4, 90, 16)
+    for r, row in enumerate(DOSES):
+        for c, t in enumerate(row):
+            s.text(104 + 90 * c, y + 20 + 16 * r, t)
+
+
 def no_tables(s: Sheet, caption: str, y: float) -> bool:
-    """The chart's caption and a paragraph below it; whether the page then holds no table."""
+    """The chart's caption, a paragraph below it and a small ruled table under that: whether the
+    page then holds that table alone (the chart made none, and tables are read on this page)."""
     s.text(100, y, caption)
     s.paragraph(y + 30, 4)
-    return s.read().tables == []
+    dose_table(s, y + 110)
+    return [t.grid() for t in s.read().tables] == [DOSES]
 
 
 def chart_frame(s: Sheet, x0: float, y0: float, cols: int, rows: int, w: float, h: float) -> None:
@@ -126,21 +140,9 @@ def test_a_charts_axis_labels_under_its_legend_grid_are_no_table(tmp_path):
 def test_a_small_ruled_table_with_few_words_is_still_a_table(tmp_path):
     s = Sheet(tmp_path / "small.pdf")
     s.paragraph(60, 3)
-    s.text(100, 112, "Table 1. Doses by cohort.")
-    chart_frame(s, 100, 120, 3, 4, 90, 16)
-    for r, row in enumerate(
-        [["Cohort", "Dose", "Patients"], ["A", "10 mg", "12"], ["B", "20 mg", "14"], ["C", "40 mg", "9"]]
-    ):
-        for c, t in enumerate(row):
-            s.text(104 + 90 * c, 132 + 16 * r, t)
+    dose_table(s, 112)
     s.paragraph(210, 4)
-    t = single(s.read())
-    assert t.grid() == [
-        ["Cohort", "Dose", "Patients"],
-        ["A", "10 mg", "12"],
-        ["B", "20 mg", "14"],
-        ["C", "40 mg", "9"],
-    ]
+    assert single(s.read()).grid() == DOSES
 
 
 TEXT = (

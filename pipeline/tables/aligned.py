@@ -123,16 +123,19 @@ def _data_on_top(lines: list[Line], gaps: list[tuple[float, float]], box: Box) -
 
 def _header_end(lines: list[Line], seps: list[float], fills: list[Box]) -> float:
     """The y below which the body starts: the first inner rule, else the top of the first stripe
-    when text sits above it, else the end of a leading run of bold lines, else the first line."""
+    when text sits above it, else the bottom of the first stripe when the first line sits in it,
+    else the end of a leading run of bold lines, else the first line."""
     if seps and min(seps) < lines[-1].top:
         return min(seps)
-    stripes = sorted(f.top for f in fills)
-    if stripes and lines[0].mid < stripes[0]:
-        return stripes[0]
+    stripes = sorted(fills, key=lambda f: f.top)
+    if stripes and lines[0].mid < stripes[0].top:
+        return stripes[0].top
+    if stripes and lines[0].mid < stripes[0].bottom < lines[-1].mid:
+        return stripes[0].bottom  # the first band shades the header, set over one line or more
     bold = 0
-    while bold < len(lines) - 1 and all(w.bold for w in lines[bold].words):
+    while bold < len(lines) and all(w.bold for w in lines[bold].words):
         bold += 1
-    if bold:
+    if 0 < bold < len(lines):  # a table set all in bold has no bold header
         return (lines[bold - 1].bottom + lines[bold].top) / 2
     return lines[0].bottom + 0.1
 
