@@ -6,24 +6,32 @@ The batch files are replaced atomically, so a run killed before the merge leaves
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.outputs import junit
 from pipeline.outputs.arrow import to_arrow
 from pipeline.outputs.atomic import atomic_target
 from pipeline.outputs.columns import frame
-from pipeline.outputs.record import DocRecord
+from pipeline.outputs.documents import Documents
+from pipeline.outputs.record import DocRecord, Summary
 from pipeline.outputs.sections import Section, Sections
 from pipeline.outputs.tables import TABLES, Frames, csv_text, frames, jsonl_text
 
 PREFIX = ".parts-"
 ROW_GROUP = 50_000  # rows buffered per Parquet row group while merging
+
+
+def _dumps(v: Any) -> str:
+    return json.dumps(v, ensure_ascii=False, default=str)
 
 
 def _alive(pid: int) -> bool:
@@ -48,9 +56,9 @@ def sweep_parts(out: Path) -> int:
 
 
 class Parts:
-    """The staging folder of one run. `put(key, record)` stores a document's tables and report section
-    and returns its summary (row and findings: what the reports need); `merge(keys)` writes the batch
-    files; `sections(keys)` reads the report sections back."""
+    """The staging folder of one run. `put(key, record)` stores a document's tables, report section,
+    report row and junit cases, and returns its `Summary` (what the parent keeps); `merge(keys)`
+    writes the batch files; `sections(keys)` and `documents(keys)` read the rest back for the reports."""
 
     def __init__(self, out: Path) -> None:
         self.out = Path(out)
@@ -59,11 +67,12 @@ class Parts:
         self.folder = self.out / f"{PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
         self.folder.mkdir()
         self.renderer = Sections(self.out)
+        self.checks: set[str] = set()  # the check names of the documents' rows (a case each in junit.xml)
 
     def _path(self, key: int, name: str, suffix: str) -> Path:
         return self.folder / f"{key:08d}.{name}.{suffix}"
 
-    def put(self, key: int, rec: DocRecord, f: Frames | None = None) -> DocRecord:
+    def put(self, key: int, rec: DocRecord, f: Frames | None = None) -> Summary:
         for name, df in (f or frames([rec])).items():
             self._path(key, name, "csv").write_text(csv_text(df, header=False), encoding="utf-8")
             pq.write_table(to_arrow(name, df), self._path(key, name, "parquet"))
@@ -71,7 +80,22 @@ class Parts:
         section = self.renderer.render(rec)
         self._path(key, "section", "md").write_text(section.md, encoding="utf-8")
         self._path(key, "section", "html").write_text(section.html, encoding="utf-8")
+        self._path(key, "row", "json").write_text(_dumps(rec.report_row()), encoding="utf-8")
+        self._path(key, "junit", "json").write_text(_dumps(junit.cases(rec)), encoding="utf-8")
+        self.checks.update(rec.row.get("checks", []))
         return rec.summary()
+
+    def documents(self, keys: list[int]) -> Documents:
+        """The documents' report rows and junit cases in `keys` order, read one at a time."""
+
+        def rows() -> Iterator[dict[str, Any]]:
+            return (json.loads(self._path(k, "row", "json").read_text(encoding="utf-8")) for k in keys)
+
+        def suites() -> Iterator[junit.Suite]:
+            for key, row in zip(keys, rows(), strict=True):
+                yield row, json.loads(self._path(key, "junit", "json").read_text(encoding="utf-8"))
+
+        return Documents(rows, suites)
 
     def sections(self, keys: Iterable[int]) -> Iterator[Section]:
         """The documents' report sections in `keys` order, read one at a time."""
