@@ -30,6 +30,7 @@ from pipeline.outputs.tables import TABLES, Frames, csv_text, doc_dir, frames, j
 
 PREFIX = ".parts-"
 ROW_GROUP = 50_000  # rows buffered per Parquet row group while merging
+GROUP_BYTES = 1 << 20  # and at most this many bytes of them (findings carry long texts): flat memory
 
 
 def _dumps(v: Any) -> str:
@@ -211,7 +212,7 @@ class Parts:
             buf: list[pa.Table] = []
             for key in keys:
                 buf.append(pq.read_table(self._path(key, name, "parquet"), schema=schema))
-                if sum(t.num_rows for t in buf) >= ROW_GROUP:
+                if sum(t.num_rows for t in buf) >= ROW_GROUP or sum(t.nbytes for t in buf) >= GROUP_BYTES:
                     writer.write_table(pa.concat_tables(buf))
                     buf = []
             if buf or not keys:
