@@ -13,13 +13,11 @@ from pipeline.quality.gate import open_severities
 OK, FAILED = "ok", "failed"
 
 
-@dataclass
-class DocRecord:
-    row: dict[str, Any]  # the report.json `documents[]` entry
-    studies: list[dict[str, Any]] = field(default_factory=list)
-    outcomes: list[dict[str, Any]] = field(default_factory=list)
-    findings: list[dict[str, Any]] = field(default_factory=list)
-    mentions: list[dict[str, Any]] = field(default_factory=list)
+class _Row:
+    """`doc_id` and `ok` read from a document's `row`."""
+
+    __slots__ = ()
+    row: dict[str, Any]
 
     @property
     def doc_id(self) -> str:
@@ -28,6 +26,15 @@ class DocRecord:
     @property
     def ok(self) -> bool:
         return self.row["status"] == OK
+
+
+@dataclass
+class DocRecord(_Row):
+    row: dict[str, Any]  # the report.json `documents[]` entry
+    studies: list[dict[str, Any]] = field(default_factory=list)
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    mentions: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """The record as plain data: its own rows, not copies (`asdict` deep-copies every row, which
@@ -62,21 +69,13 @@ KEPT = ("doc_id", "sha256", "status", "error", "error_detail", "pages", "cached"
 
 
 @dataclass(frozen=True, slots=True)
-class Summary:
+class Summary(_Row):
     """The parent's state of a finished document: a few fields of its row (status, counts, total
     time: what the progress display and the Data Docs stamp read) and the severities of its open
     findings (what the exit code reads); never its findings or tables, which are on disk."""
 
     row: dict[str, Any]
     severities: frozenset[str] = frozenset()
-
-    @property
-    def doc_id(self) -> str:
-        return self.row["doc_id"]
-
-    @property
-    def ok(self) -> bool:
-        return self.row["status"] == OK
 
 
 def _row(doc_id: str, path: str, sha256: str, pages: int, error: str, detail: str) -> dict[str, Any]:
