@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import random
+import xml.etree.ElementTree as ET
 from dataclasses import fields
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.model import Finding, Mention, Outcome, Study
-from pipeline.outputs import DocRecord, Parts, failed, write_tables
+from pipeline.outputs import DocRecord, Parts, failed, write_batch, write_reports, write_tables
 from pipeline.outputs import dictionary as dd
 from pipeline.outputs.tables import TABLES
 from tests.pdfgen import unicode_font
@@ -148,7 +149,8 @@ def _record(doc_id: str, k: int) -> DocRecord:
            "outcome_id": ""}]  # fmt: skip
     return DocRecord(
         row={"doc_id": doc_id, "path": f"/in/{doc_id}.pdf", "sha256": "", "pages": 3, "status": "ok",
-             "error": "", "error_detail": "", "timings": {"total": 1.0}, "counts": {}},
+             "error": "", "error_detail": "", "timings": {"total": 1.0}, "counts": {},
+             "checks": ["grim", "text_table_mismatch"]},
         studies=[{"doc_id": doc_id, "study_id": "kestrel-4", "trial": "KESTREL-4", "n": 173 + k,
                   "sources": "table+text", "pages": "table:2; text:1,2", "refs": "table:7; text:7,9"}],
         outcomes=[{"doc_id": doc_id, "study_id": "kestrel-4", "metric": "ORR", "value": 40.0 + k, "unit": "%",
@@ -166,16 +168,26 @@ def _record(doc_id: str, k: int) -> DocRecord:
 def test_streamed_parts_merge_to_the_in_memory_outputs(tmp_path):
     records = [_record(f"d{k:02d}", k) for k in range(7)]
     records.insert(3, failed("broken", "/in/broken.pdf", "", "corrupt", "not a PDF"))
-    write_tables(tmp_path / "memory", records)
+    run_info = {"finished": "2031-02-03T04:05:06+00:00", "elapsed": 2.5, "fail_on": "error", "exit_code": 3}
+    write_batch(tmp_path / "memory", records, run_info, checks=["grim", "text_table_mismatch"])
     order = list(range(len(records)))
     finished = order[:]
     random.Random(7).shuffle(finished)  # documents finish in any order; the merge is in input order
     with Parts(tmp_path / "stream") as parts:
         summaries = {i: parts.put(i, records[i]) for i in finished}
         parts.merge(order)
+        checks = sorted(parts.checks)  # gathered from the rows as the documents finished
+        write_reports(tmp_path / "stream", parts.documents(order), run_info, "error", checks,
+                      lambda: parts.sections(order))  # fmt: skip
         staging = parts.folder
     assert not staging.exists()
-    names = [f"{n}.csv" for n in TABLES] + ["mentions.jsonl"]
+    names = [f"{n}.csv" for n in TABLES] + [
+        "mentions.jsonl",
+        "report.json",
+        "report.md",
+        "report.html",
+        "junit.xml",
+    ]
     for n in names:
         assert (tmp_path / "stream" / n).read_bytes() == (tmp_path / "memory" / n).read_bytes(), n
     for n in TABLES:
@@ -184,10 +196,38 @@ def test_streamed_parts_merge_to_the_in_memory_outputs(tmp_path):
     assert [r["doc_id"] for r in pq.read_table(tmp_path / "stream" / "studies.parquet").to_pylist()] == [
         r.doc_id for r in records if r.studies
     ]
-    # the parent keeps summaries only: the row (with counts) and the findings
+    suite = ET.parse(tmp_path / "stream" / "junit.xml").getroot().find("testsuite[@name='d01']")
+    assert [c.get("name") for c in suite] == ["process", "grim", "text_table_mismatch"]
+    assert (
+        suite.get("failures") == "1"
+        and suite.find("testcase[@name='text_table_mismatch']/failure") is not None
+    )
+    report = json.loads((tmp_path / "stream" / "report.json").read_text())
+    assert [d["doc_id"] for d in report["documents"]] == [r.doc_id for r in records]
+    assert report["findings_by_severity"]["error"] == 3 and report["totals"]["outcomes"] == 14
+    # the parent keeps a summary only: a few row fields with counts, no findings, studies or mentions
     s = summaries[1]
-    assert (s.studies, s.outcomes, s.mentions) == ([], [], []) and len(s.findings) == 1
-    assert (s.row["counts"]["studies"], s.row["counts"]["outcomes"], s.row["counts"]["mentions"]) == (1, 2, 1)
+    assert not hasattr(s, "findings") and s.severities == {"error"} and "differs" not in repr(s)
+    assert (s.row["counts"]["studies"], s.row["counts"]["outcomes"], s.row["counts"]["findings"]) == (1, 2, 1)
+
+
+def test_the_parents_summary_of_a_document_does_not_grow_with_its_findings(tmp_path):
+    """A batch's parent keeps one `Summary` per document: its size does not depend on how many
+    findings, outcomes or mentions the document has, and it holds no finding text; the exit code
+    reads only the severities of the open findings (a curator's rejected or accepted ones do not gate)."""
+    small, big = _record("d-small", 1), _record("d-big", 1)
+    f = big.findings[0]
+    big.findings = [{**f, "finding_id": f"f{i}", "message": f"valbotamab note {i} " * 20,
+                     "severity": ("warning", "info")[i % 2]} for i in range(400)]  # fmt: skip
+    big.findings.append({**f, "finding_id": "rejected", "severity": "error", "status": "rejected"})
+    big.outcomes = big.outcomes * 200
+    big.mentions = big.mentions * 500
+    with Parts(tmp_path) as parts:
+        a, b = parts.put(0, small), parts.put(1, big)
+    assert {x.name for x in fields(b)} == {"row", "severities"}
+    assert len(json.dumps(b.row)) - len(json.dumps(a.row)) < 16  # the counts' digits, the doc_id
+    assert "valbotamab" not in repr(b) and b.row["counts"]["findings"] == 401
+    assert a.severities == {"error"} and b.severities == {"warning", "info"}
 
 
 def test_a_run_killed_before_the_merge_keeps_the_old_outputs(tmp_path):

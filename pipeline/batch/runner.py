@@ -20,6 +20,7 @@ from pipeline.batch.progress import BatchProgress
 from pipeline.batch.task import PipelineTask, TaskConfig, TaskFactory, code_version, job_failed, task_tag
 from pipeline.outputs import DocRecord, Frames, Parts, read_frames, sweep_temp, write_doc, write_reports
 from pipeline.outputs.parts import Staged
+from pipeline.outputs.record import Summary
 from pipeline.outputs.tables import doc_dir, frames
 from pipeline.quality.gate import run_exit_code as gate_code
 from pipeline.rules import Rules, RulesError
@@ -33,9 +34,13 @@ EXECUTORS = ("local", "dask")
 @dataclass
 class BatchReport:
     out: Path
-    records: list[DocRecord]  # per-document summaries (row and findings; DocRecord.summary)
-    summary: dict[str, Any]  # the content of report.json
+    summary: dict[str, Any]  # the content of report.json (its documents read back when asked for)
     exit_code: int
+
+    @functools.cached_property
+    def records(self) -> list[DocRecord]:
+        """Each document's report row (`DocRecord.row`; no tables), read back from report.json."""
+        return [DocRecord(row=row) for row in self.summary["documents"]]
 
     @functools.cached_property
     def frames(self) -> Frames:
@@ -82,7 +87,7 @@ def _unreadable(job: Job) -> DocRecord | None:
 
 def _keep(
     out: Path, parts: Parts, key: int, rec: DocRecord, write: bool = True, staged: Staged | None = None
-) -> DocRecord:
+) -> Summary:
     """Hand a finished document to disk (its docs/<id>/ folder unless `write` is false, and its parts
     of the batch tables); the parent keeps only the returned summary. With `staged` (what a worker
     already wrote for it) the files are moved into place; else (a cache hit, the dask executor) the
@@ -152,7 +157,7 @@ def run(
 
     parts = Parts(out)  # each finished document's tables go to disk; `done` keeps summaries only
     keys = {j.doc_id: i for i, j in enumerate(todo)}
-    done: dict[str, DocRecord] = {}
+    done: dict[str, Summary] = {}
     by_id = {j.doc_id: j for j in todo}
     misses = []
     for job in todo:
@@ -195,9 +200,9 @@ def run(
             parts.merge(keys[j.doc_id] for j in todo)  # the batch tables, in input order
 
         records = [done[j.doc_id] for j in todo]
-        findings = pd.DataFrame([f for r in records for f in r.findings])
+        severities = sorted(frozenset().union(*(r.severities for r in records)))  # of open findings
         failed = sum(not r.ok for r in records)
-        code_exit = exit_code(findings, fail_on, failed=failed, allow_failed=allow_failed)
+        code_exit = exit_code(pd.DataFrame({"severity": severities}), fail_on, failed, allow_failed)
         run_info = {
             "started": started,
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -213,13 +218,17 @@ def run(
             "cache": str(cache.folder),
             "cache_read": use_cache,
         }
-        checks = sorted({c for r in records for c in r.row.get("checks", [])})
-        rep = BatchReport(out, records, {}, code_exit)
+        rep = BatchReport(out, {}, code_exit)
         # the merged tables are read back only when the docs are built (not when they are current)
         run_info["data_docs"] = docs.build(lambda: rep.frames, records) if data_docs else "skipped"
         keys_in_order = [keys[j.doc_id] for j in todo]
         rep.summary = write_reports(
-            out, records, run_info, fail_on, checks, lambda: parts.sections(keys_in_order)
+            out,
+            parts.documents(keys_in_order),
+            run_info,
+            fail_on,
+            sorted(parts.checks),
+            lambda: parts.sections(keys_in_order),
         )
         if progress:
             ui.summary(rep.summary)

@@ -1,13 +1,14 @@
 """Outputs: every file a run writes, each atomically (temp file + os.replace).
 
 Public:
-- `DocRecord` (what one document yields, as plain data; `summary()` what reports need of it),
-  `from_result`, `failed`;
+- `DocRecord` (what one document yields, as plain data; `summary()` the `Summary` a batch's parent
+  keeps of it: no findings, no tables), `from_result`, `failed`;
 - `write_doc(out, record)` — per-document outputs under docs/<doc_id>/;
 - `Parts(out)` — streaming: each document's tables and report section (`Sections`: its studies,
   dot plots and page crops) to a staging folder, merged into the batch files;
-- `write_reports(out, summaries, run, fail_on, checks, sections) -> report dict` — report.json,
-  report.md, report.html, junit.xml from per-document summaries and sections;
+- `write_reports(out, docs, run, fail_on, checks, sections) -> report dict` — report.json,
+  report.md, report.html, junit.xml streamed from the documents' rows, junit cases and sections
+  (`Documents`: from memory or from `Parts`' files);
 - `write_batch(out, records, run, fail_on, checks) -> (report dict, Frames)` — the in-memory path:
   merged tables from records held in memory, then the reports;
 - `atomic_write`, `atomic_target`, `sweep_temp`; columns and types in `dictionary` (dictionary.yml).
@@ -21,15 +22,19 @@ from typing import Any
 
 from pipeline.outputs import junit, report, report_html
 from pipeline.outputs.atomic import atomic_target, atomic_write, sweep_temp
+from pipeline.outputs.documents import Documents, RunRows
 from pipeline.outputs.parts import Parts
-from pipeline.outputs.record import DocRecord, failed, from_result
+from pipeline.outputs.record import DocRecord, Summary, failed, from_result
 from pipeline.outputs.sections import Section, Sections
 from pipeline.outputs.tables import Frames, frames, read_frames, write_doc, write_tables
 
 __all__ = [
     "DocRecord",
+    "Documents",
     "Frames",
     "Parts",
+    "RunRows",
+    "Summary",
     "atomic_target",
     "atomic_write",
     "failed",
@@ -45,21 +50,23 @@ __all__ = [
 
 def write_reports(
     out: Path,
-    summaries: list[DocRecord],
+    docs: Documents,
     run: dict[str, Any],
     fail_on: str = "error",
     checks: list[str] | None = None,
     sections: Callable[[], Iterable[Section]] | None = None,
 ) -> dict[str, Any]:
     """junit.xml, report.md and report.html, then report.json: report.json appearing means the batch
-    outputs are complete. `sections` gives the documents' study sections in order (read twice: once
-    per report); without it the reports have none."""
-    summary = report.summarise(summaries, run)
-    junit.write(out, summaries, fail_on, checks)
-    report.write_md(out, summary, summaries, (s.md for s in sections()) if sections else ())
+    outputs are complete. `docs` gives the documents' rows and junit cases, `sections` their study
+    sections, in order (each read once per report: one document at a time, never all at once);
+    without `sections` the reports have none. The returned report's `documents` are read back from
+    report.json when asked for."""
+    summary = report.summarise(docs, run)
+    junit.write(out, docs.suites, fail_on, checks)
+    report.write_md(out, summary, docs, (s.md for s in sections()) if sections else ())
     report_html.write(out, summary, (s.html for s in sections()) if sections else ())
     report.write_json(out, summary)
-    return summary
+    return {**summary, "documents": RunRows(out / "report.json")}
 
 
 def write_batch(
@@ -75,4 +82,4 @@ def write_batch(
     renderer = Sections(out)
     rendered = [renderer.render(r) for r in records]
     renderer.sweep()
-    return write_reports(out, [r.summary() for r in records], run, fail_on, checks, lambda: rendered), f
+    return write_reports(out, Documents.of(records), run, fail_on, checks, lambda: rendered), f

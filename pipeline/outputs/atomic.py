@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 TMP_MARK = ".tmp-"
@@ -39,13 +39,17 @@ def atomic_target(path: str | Path, durable: bool = True) -> Iterator[Path]:
             tmp.unlink()
 
 
-def atomic_write(path: str | Path, data: str | bytes, durable: bool = True) -> Path:
+def atomic_write(path: str | Path, data: str | bytes | Iterable[str], durable: bool = True) -> Path:
+    """`data`: text, bytes, or text in pieces (written as they come: a report need not fit in memory)."""
     path = Path(path)
     with atomic_target(path, durable) as tmp:
         if isinstance(data, str):
             tmp.write_text(data, encoding="utf-8")
-        else:
+        elif isinstance(data, bytes):
             tmp.write_bytes(data)
+        else:
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.writelines(data)
     return path
 
 

@@ -6,26 +6,35 @@ The batch files are replaced atomically, so a run killed before the merge leaves
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.outputs import junit
 from pipeline.outputs.arrow import to_arrow
 from pipeline.outputs.atomic import atomic_target
 from pipeline.outputs.columns import frame
 from pipeline.outputs.crops import Crops, first_crops
-from pipeline.outputs.record import DocRecord
+from pipeline.outputs.documents import Documents
+from pipeline.outputs.record import DocRecord, Summary
 from pipeline.outputs.sections import Section, Sections
 from pipeline.outputs.tables import TABLES, Frames, csv_text, doc_dir, frames, jsonl_text, write_doc
 
 PREFIX = ".parts-"
 ROW_GROUP = 50_000  # rows buffered per Parquet row group while merging
+GROUP_BYTES = 1 << 20  # and at most this many bytes of them (findings carry long texts): flat memory
+
+
+def _dumps(v: Any) -> str:
+    return json.dumps(v, ensure_ascii=False, default=str)
 
 
 def _alive(pid: int) -> bool:
@@ -108,9 +117,9 @@ def move_doc(src: Path, out: Path, doc_id: str) -> None:
 
 
 class Parts:
-    """The staging folder of one run. `put(key, record)` stores a document's tables and report section
-    and returns its summary (row and findings: what the reports need); `merge(keys)` writes the batch
-    files; `sections(keys)` reads the report sections back."""
+    """The staging folder of one run. `put(key, record)` stores a document's tables, report section,
+    report row and junit cases, and returns its `Summary` (what the parent keeps); `merge(keys)`
+    writes the batch files; `sections(keys)` and `documents(keys)` read the rest back for the reports."""
 
     def __init__(self, out: Path) -> None:
         self.out = Path(out)
@@ -119,15 +128,23 @@ class Parts:
         self.folder = self.out / f"{PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
         self.folder.mkdir()
         self.renderer = Sections(self.out)
+        self.checks: set[str] = set()  # the check names of the documents' rows (a case each in junit.xml)
 
     def _path(self, key: int, name: str, suffix: str) -> Path:
         return self.folder / f"{key:08d}.{name}.{suffix}"
 
-    def put(self, key: int, rec: DocRecord, f: Frames | None = None) -> DocRecord:
+    def put(self, key: int, rec: DocRecord, f: Frames | None = None) -> Summary:
         write_part(self.folder, f"{key:08d}", rec, f or frames([rec]), self.renderer.render(rec))
+        return self._kept(key, rec)
+
+    def _kept(self, key: int, rec: DocRecord) -> Summary:
+        """The document's report row and junit cases to disk; its `Summary` (all the parent keeps)."""
+        self._path(key, "row", "json").write_text(_dumps(rec.report_row()), encoding="utf-8")
+        self._path(key, "junit", "json").write_text(_dumps(junit.cases(rec)), encoding="utf-8")
+        self.checks.update(rec.row.get("checks", []))
         return rec.summary()
 
-    def adopt(self, key: int, rec: DocRecord, staged: Staged, write: bool = True) -> DocRecord:
+    def adopt(self, key: int, rec: DocRecord, staged: Staged, write: bool = True) -> Summary:
         """Take what a worker wrote for a document (`put`'s files, its plots and crops and, when
         `write`, its docs/<id>/ folder) by moving the files; the section is rendered again here only
         when the run's crop budget left fewer crops than the worker drew."""
@@ -154,7 +171,19 @@ class Parts:
             self.renderer.crops_left, self.renderer.written = before
             raise
         shutil.rmtree(src, ignore_errors=True)
-        return rec.summary()
+        return self._kept(key, rec)
+
+    def documents(self, keys: list[int]) -> Documents:
+        """The documents' report rows and junit cases in `keys` order, read one at a time."""
+
+        def rows() -> Iterator[dict[str, Any]]:
+            return (json.loads(self._path(k, "row", "json").read_text(encoding="utf-8")) for k in keys)
+
+        def suites() -> Iterator[junit.Suite]:
+            for key, row in zip(keys, rows(), strict=True):
+                yield row, json.loads(self._path(key, "junit", "json").read_text(encoding="utf-8"))
+
+        return Documents(rows, suites)
 
     def sections(self, keys: Iterable[int]) -> Iterator[Section]:
         """The documents' report sections in `keys` order, read one at a time."""
@@ -187,7 +216,7 @@ class Parts:
             buf: list[pa.Table] = []
             for key in keys:
                 buf.append(pq.read_table(self._path(key, name, "parquet"), schema=schema))
-                if sum(t.num_rows for t in buf) >= ROW_GROUP:
+                if sum(t.num_rows for t in buf) >= ROW_GROUP or sum(t.nbytes for t in buf) >= GROUP_BYTES:
                     writer.write_table(pa.concat_tables(buf))
                     buf = []
             if buf or not keys:

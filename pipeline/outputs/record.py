@@ -8,17 +8,16 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from pipeline.model import SEVERITIES, Mention, Result, outcome_id
+from pipeline.quality.gate import open_severities
 
 OK, FAILED = "ok", "failed"
 
 
-@dataclass
-class DocRecord:
-    row: dict[str, Any]  # the report.json `documents[]` entry
-    studies: list[dict[str, Any]] = field(default_factory=list)
-    outcomes: list[dict[str, Any]] = field(default_factory=list)
-    findings: list[dict[str, Any]] = field(default_factory=list)
-    mentions: list[dict[str, Any]] = field(default_factory=list)
+class _Row:
+    """`doc_id` and `ok` read from a document's `row`."""
+
+    __slots__ = ()
+    row: dict[str, Any]
 
     @property
     def doc_id(self) -> str:
@@ -28,6 +27,15 @@ class DocRecord:
     def ok(self) -> bool:
         return self.row["status"] == OK
 
+
+@dataclass
+class DocRecord(_Row):
+    row: dict[str, Any]  # the report.json `documents[]` entry
+    studies: list[dict[str, Any]] = field(default_factory=list)
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    mentions: list[dict[str, Any]] = field(default_factory=list)
+
     def as_dict(self) -> dict[str, Any]:
         """The record as plain data: its own rows, not copies (`asdict` deep-copies every row, which
         cost a batch's parent more than writing them)."""
@@ -36,12 +44,17 @@ class DocRecord:
     def to_json(self) -> str:
         return json.dumps(self.as_dict(), ensure_ascii=False, default=str)
 
-    def summary(self) -> DocRecord:
-        """What the reports need once the document's tables are on disk: its row (with counts taken
-        from the record itself) and its findings; studies, outcomes and mentions are dropped."""
+    def report_row(self) -> dict[str, Any]:
+        """Its report.json `documents[]` entry: the row with counts taken from the record itself."""
         tables = int(self.row.get("counts", {}).get("tables", 0))
-        row = {**self.row, "counts": {**self.row.get("counts", {}), **counts(self, tables=tables)}}
-        return DocRecord(row=row, findings=self.findings)
+        return {**self.row, "counts": {**self.row.get("counts", {}), **counts(self, tables=tables)}}
+
+    def summary(self) -> Summary:
+        """What the batch's parent keeps once the document's outputs are on disk (see `Summary`)."""
+        row = self.report_row()
+        kept = {k: row[k] for k in KEPT if k in row}
+        kept["timings"] = {"total": row.get("timings", {}).get("total", 0.0)}
+        return Summary(row=kept, severities=open_severities(self.findings))
 
     @classmethod
     def from_json(cls, text: str) -> DocRecord:
@@ -50,6 +63,19 @@ class DocRecord:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DocRecord:
         return cls(d["row"], d["studies"], d["outcomes"], d["findings"], d["mentions"])
+
+
+KEPT = ("doc_id", "sha256", "status", "error", "error_detail", "pages", "cached", "counts")
+
+
+@dataclass(frozen=True, slots=True)
+class Summary(_Row):
+    """The parent's state of a finished document: a few fields of its row (status, counts, total
+    time: what the progress display and the Data Docs stamp read) and the severities of its open
+    findings (what the exit code reads); never its findings or tables, which are on disk."""
+
+    row: dict[str, Any]
+    severities: frozenset[str] = frozenset()
 
 
 def _row(doc_id: str, path: str, sha256: str, pages: int, error: str, detail: str) -> dict[str, Any]:

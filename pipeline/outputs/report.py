@@ -4,40 +4,43 @@ timings by stage and findings by severity, each finding with its snippets."""
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from pipeline.model import SEVERITIES
 from pipeline.outputs.atomic import atomic_write
 from pipeline.outputs.bystudy import evidence, groups, related, slug
-from pipeline.outputs.record import DocRecord, counts
+from pipeline.outputs.record import DocRecord
 
 STAGES = ("ingest", "tables", "ner", "records", "quality")
 _COUNT_KEYS = ("studies", "outcomes", "findings", "mentions", "tables")
 
 
-def summarise(records: list[DocRecord], run: dict[str, Any]) -> dict[str, Any]:
-    """The report.json mapping: run info, totals, timings by stage, findings by severity, documents."""
-    rows = [r.row for r in records]
-    totals: dict[str, Any] = {
-        "documents": len(rows),
-        "ok": sum(r["status"] == "ok" for r in rows),
-        "failed": sum(r["status"] != "ok" for r in rows),
-        "cached": sum(bool(r.get("cached")) for r in rows),
-        "pages": sum(int(r.get("pages") or 0) for r in rows),
-    }
-    for k in _COUNT_KEYS[:4]:  # per-document summaries (DocRecord.summary) count from the records
-        totals[k] = sum(int(r.get("counts", {}).get(k, 0)) for r in rows)
-    totals["tables"] = sum(int(r.get("counts", {}).get("tables", 0)) for r in rows)
+def summarise(rows: Iterable[dict[str, Any]], run: dict[str, Any]) -> dict[str, Any]:
+    """The report.json mapping: run info, totals, timings by stage, findings by severity, documents
+    (`rows`: each document's report row with its counts, `DocRecord.report_row`; read once here and
+    kept as given, so a re-readable view of rows on disk keeps the report's memory flat)."""
+    totals: dict[str, Any] = dict.fromkeys(("documents", "ok", "failed", "cached", "pages"), 0)
+    totals.update(dict.fromkeys(_COUNT_KEYS, 0))
     timings: Counter[str] = Counter()
+    by_severity: Counter[str] = Counter()
     for r in rows:
+        c = r.get("counts", {})
+        totals["documents"] += 1
+        totals["ok"] += r["status"] == "ok"
+        totals["failed"] += r["status"] != "ok"
+        totals["cached"] += bool(r.get("cached"))
+        totals["pages"] += int(r.get("pages") or 0)
+        for k in _COUNT_KEYS:
+            totals[k] += int(c.get(k, 0))
+        by_severity.update({s: int(c.get(s, 0)) for s in SEVERITIES})
         if not r.get("cached"):  # a cached document cost nothing in this run
             timings.update({k: float(v) for k, v in r.get("timings", {}).items()})
-    by_severity = Counter(f.get("severity", "") for rec in records for f in rec.findings)
     return {
         "run": run,
         "totals": totals,
@@ -62,8 +65,23 @@ def docs_status(run: dict[str, Any]) -> str:
     return "Data Docs: data_docs/index.html"
 
 
+def _dumps(v: Any) -> str:
+    return json.dumps(v, indent=2, ensure_ascii=False, default=str)
+
+
+def json_chunks(report: dict[str, Any]) -> Iterator[str]:
+    """report.json in pieces, one document row each (what `json.dumps(report, indent=2)` writes)."""
+    empty = _dumps({**{k: v for k, v in report.items() if k != "documents"}, "documents": []})
+    yield empty.removesuffix("[]\n}")
+    sep = "[\n    "
+    for row in report["documents"]:
+        yield sep + _dumps(row).replace("\n", "\n    ")
+        sep = ",\n    "
+    yield "[]\n}" if sep.startswith("[") else "\n  ]\n}"
+
+
 def write_json(out: Path, report: dict[str, Any]) -> Path:
-    return atomic_write(out / "report.json", json.dumps(report, indent=2, ensure_ascii=False, default=str))
+    return atomic_write(out / "report.json", json_chunks(report))
 
 
 def text(v: Any) -> str:
@@ -84,10 +102,14 @@ def _cell(v: Any) -> str:
     return text(v).replace("|", "\\|")
 
 
-def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_cell(c) for c in r) + " |" for r in rows]
-    return lines + [""]
+def _table(header: list[str], rows: Iterable[list[Any]]) -> list[str]:
+    return list(_table_lines(header, rows))
+
+
+def _table_lines(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
+    yield from ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    yield from ("| " + " | ".join(_cell(c) for c in r) + " |" for r in rows)
+    yield ""
 
 
 def anchor(finding_id: Any) -> str:
@@ -182,6 +204,59 @@ def study_body(
     return out
 
 
+def md_lines(
+    report: dict[str, Any], level_rows: Iterable[dict[str, Any]], studies: Iterable[str]
+) -> Iterator[str]:
+    """The lines of report.md (joined by newlines): the run's summary, its documents (`report`; the
+    document-level table from `level_rows`), then the study sections `studies`."""
+    t, run, sev = report["totals"], report["run"], report["findings_by_severity"]
+    yield from ["# trialex run report", ""]
+    yield from [
+        f"Run {run.get('finished', '')} — exit code {run.get('exit_code', '')}, fail on `{run.get('fail_on', '')}`.",
+        "",
+    ]
+    docs_state = docs_status(run)
+    if docs_state:
+        yield from [text(docs_state), ""]
+    yield from ["## Summary", ""]
+    yield from _table(
+        ["documents", "ok", "failed", "cached", "pages", "studies", "outcomes", "errors", "warnings", "info", "time (s)"],
+        [[t["documents"], t["ok"], t["failed"], t["cached"], t["pages"], t["studies"], t["outcomes"],
+          sev["error"], sev["warning"], sev["info"], f"{run.get('elapsed', 0):.1f}"]],
+    )  # fmt: skip
+    yield from ["## Documents", ""]
+    yield from _table_lines(
+        ["doc_id", "status", "pages", "studies", "outcomes", "findings", "time (s)", "reason"],
+        (_document_row(r) for r in report["documents"]),
+    )
+    yield from _document_level(level_rows)
+    lost = ((r["doc_id"], w) for r in report["documents"] for w in r.get("page_warnings") or [])
+    rows = ([_code(d), w.get("page") or "all", text(str(w.get("code", ""))), text(str(w.get("detail", "")))]
+            for d, w in lost)  # fmt: skip
+    first = next(rows, None)
+    if first:
+        yield from ["## Partial loss (pages read with warnings)", ""]
+        yield from _table_lines(["doc_id", "page", "code", "detail"], itertools.chain([first], rows))
+    if report["timings"]:
+        yield from ["## Time by stage", ""]
+        yield from _table(["stage", "seconds"], [[k, f"{v:.2f}"] for k, v in report["timings"].items()])
+    yield from ["## Findings by severity", ""]
+    yield from _table(["severity", "findings"], [[s, n] for s, n in sev.items()])
+    yield from ["## Studies", ""]
+    yield from (md for md in studies if md)
+
+
+def _document_row(r: dict[str, Any]) -> list[Any]:
+    c = r.get("counts", {})
+    total = r.get("timings", {}).get("total", 0.0)
+    reason = f"{r['error']}: {r['error_detail']}" if r["status"] != "ok" else ""
+    lost = r.get("page_warnings") or []
+    status = r["status"] + (" with warnings" if lost else "") + (" (cached)" if r.get("cached") else "")
+    reason = reason or "; ".join(f"p. {w.get('page')}: {w.get('code')}" for w in lost)
+    return [r["doc_id"], status, r.get("pages", 0), c.get("studies", 0), c.get("outcomes", 0),
+            c.get("findings", 0), f"{total:.1f}", reason]  # fmt: skip
+
+
 def render_md(
     report: dict[str, Any],
     records: list[DocRecord],
@@ -191,71 +266,41 @@ def render_md(
 ) -> str:
     """The report; the study sections are `sections` (one per document, rendered as each finished)
     or, when not given, rendered here from `records`."""
-    t, run, sev = report["totals"], report["run"], report["findings_by_severity"]
-    out = ["# trialex run report", ""]
-    out += [
-        f"Run {run.get('finished', '')} — exit code {run.get('exit_code', '')}, fail on `{run.get('fail_on', '')}`.",
-        "",
-    ]
-    docs_state = docs_status(run)
-    if docs_state:
-        out += [text(docs_state), ""]
-    out += ["## Summary", ""]
-    out += _table(
-        ["documents", "ok", "failed", "cached", "pages", "studies", "outcomes", "errors", "warnings", "info", "time (s)"],
-        [[t["documents"], t["ok"], t["failed"], t["cached"], t["pages"], t["studies"], t["outcomes"],
-          sev["error"], sev["warning"], sev["info"], f"{run.get('elapsed', 0):.1f}"]],
-    )  # fmt: skip
-    out += ["## Documents", ""]
-    docs = []
-    for r in report["documents"]:
-        c = r.get("counts", {})
-        total = r.get("timings", {}).get("total", 0.0)
-        reason = f"{r['error']}: {r['error_detail']}" if r["status"] != "ok" else ""
-        lost = r.get("page_warnings") or []
-        status = r["status"] + (" with warnings" if lost else "") + (" (cached)" if r.get("cached") else "")
-        reason = reason or "; ".join(f"p. {w.get('page')}: {w.get('code')}" for w in lost)
-        docs.append([r["doc_id"], status, r.get("pages", 0), c.get("studies", 0), c.get("outcomes", 0),
-                     c.get("findings", 0), f"{total:.1f}", reason])  # fmt: skip
-    out += _table(
-        ["doc_id", "status", "pages", "studies", "outcomes", "findings", "time (s)", "reason"], docs
-    )
-    out += _document_level(records)
-    lost = [(r["doc_id"], w) for r in report["documents"] for w in r.get("page_warnings") or []]
-    if lost:
-        out += ["## Partial loss (pages read with warnings)", ""]
-        rows = [[_code(d), w.get("page") or "all", text(str(w.get("code", ""))), text(str(w.get("detail", "")))]
-                for d, w in lost]  # fmt: skip
-        out += _table(["doc_id", "page", "code", "detail"], rows)
-    if report["timings"]:
-        out += ["## Time by stage", ""]
-        out += _table(["stage", "seconds"], [[k, f"{v:.2f}"] for k, v in report["timings"].items()])
-    out += ["## Findings by severity", ""]
-    out += _table(["severity", "findings"], [[s, n] for s, n in sev.items()])
-    out += ["## Studies", ""]
-    if sections is None:
-        out += study_body(records, plots or {}, crops)
-    else:
-        out += [md for md in sections if md]
-    return "\n".join(out).rstrip() + "\n"
+    studies = study_body(records, plots or {}, crops) if sections is None else sections
+    return "\n".join(md_lines(report, [r.report_row() for r in records], studies)).rstrip() + "\n"
 
 
-def _document_level(records: list[DocRecord]) -> list[str]:
+def _document_level(rows: Iterable[dict[str, Any]]) -> list[str]:
     """Documents whose numbers fell under the document-level study (records/studies.py: the paper
     itself, when no study was recognised): said plainly, never silently."""
-    rows = []
-    for rec in records:
-        # a full record counts its own rows; a summary (DocRecord.summary) carries the count
-        c = counts(rec) if rec.studies else rec.row.get("counts", {})
+    found = []
+    for r in rows:
+        c = r.get("counts", {})
         if c.get("document_level"):
             n = c.get("document_level_outcomes", 0)
-            rows.append([_code(rec.doc_id), n, "no study recognised: the numbers are the paper's own"])
-    if not rows:
+            found.append([_code(r["doc_id"]), n, "no study recognised: the numbers are the paper's own"])
+    if not found:
         return []
-    return ["## Numbers under the document-level study", "", *_table(["doc_id", "outcomes", "why"], rows)]
+    return ["## Numbers under the document-level study", "", *_table(["doc_id", "outcomes", "why"], found)]
+
+
+def _joined(lines: Iterable[str]) -> Iterator[str]:
+    """`"\\n".join(lines).rstrip() + "\\n"` written in pieces: trailing whitespace waits for text."""
+    held, first = "", True
+    for line in lines:
+        piece = line if first else "\n" + line
+        first = False
+        body = piece.rstrip()
+        if body:
+            yield held + body
+            held = piece[len(body) :]
+        else:
+            held += piece
+    yield "\n"
 
 
 def write_md(
-    out: Path, report: dict[str, Any], records: list[DocRecord], sections: Iterable[str] | None = None
+    out: Path, report: dict[str, Any], level_rows: Iterable[dict[str, Any]], sections: Iterable[str] = ()
 ) -> Path:
-    return atomic_write(out / "report.md", render_md(report, records, sections=sections))
+    """report.md written line by line (`md_lines`): the sections are never all in memory."""
+    return atomic_write(out / "report.md", _joined(md_lines(report, level_rows, sections)))

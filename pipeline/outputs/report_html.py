@@ -5,7 +5,7 @@ comes from a PDF or a file name; only our own SVG is inserted as markup."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,20 +59,25 @@ def render_studies(
     )
 
 
-def render(report: dict[str, Any], sections: Iterable[str]) -> str:
-    """The page: the run's summary, then the documents' study sections (our own escaped markup)."""
+def chunks(report: dict[str, Any], sections: Iterable[str]) -> Iterator[str]:
+    """The page in pieces: the run's summary, then the documents' study sections (our own escaped
+    markup), each read once as the page is written."""
     return (
         _env()
         .get_template("report.html")
-        .render(
+        .generate(
             report=report,
             run=report["run"],
             docs_state=docs_status(report["run"]),
             severities=SEVERITIES,
-            sections=[Markup(s) for s in sections if s.strip()],
+            sections=(Markup(s) for s in sections if s.strip()),
         )
     )
 
 
+def render(report: dict[str, Any], sections: Iterable[str]) -> str:
+    return "".join(chunks(report, sections))
+
+
 def write(out: Path, report: dict[str, Any], sections: Iterable[str]) -> Path:
-    return atomic_write(out / "report.html", render(report, sections))
+    return atomic_write(out / "report.html", chunks(report, sections))

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from pipeline.model import SEVERITIES
 
 LEVELS = ("error", "warning", "never")
+REVIEWED = ("rejected", "accepted")  # a curator's verdict: such a finding no longer gates
 FAILED_DOCUMENTS = 3  # exit code: some document could not be processed
 
 
@@ -37,8 +40,18 @@ def exit_code(findings: pd.DataFrame, fail_on: str = "error") -> int:
         raise GateError("findings have no 'severity' column")
     live = findings
     if "status" in findings.columns:
-        live = findings[~findings["status"].fillna("open").astype(str).isin(["rejected", "accepted"])]
+        live = findings[~findings["status"].fillna("open").astype(str).isin(REVIEWED)]
     return int(live["severity"].astype(str).str.strip().str.lower().isin(levels).any())
+
+
+def open_severities(findings: Iterable[Mapping[str, Any]]) -> frozenset[str]:
+    """The severities of the findings `exit_code` counts (not rejected or accepted by a curator), as
+    `exit_code` reads them: what a batch keeps per document to gate without its findings."""
+    return frozenset(
+        str(f.get("severity"))
+        for f in findings
+        if str(f.get("status") if f.get("status") is not None else "open") not in REVIEWED
+    )
 
 
 def run_exit_code(findings: pd.DataFrame, fail_on: str, failed: int = 0, allow_failed: bool = False) -> int:
