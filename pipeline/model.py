@@ -264,13 +264,17 @@ class Document:
         out: list[Box] = []
         # blocks are in text order: start at the first one ending after `start` (NER locates every
         # mention, so a scan over all blocks per call grows with the square of the document)
+        # (indices, not slices: a slice copies the rest of the list at every call)
         first = bisect.bisect_right(self.blocks, start, key=lambda b: b.end)
-        for b in self.blocks[first:]:
+        for i in range(first, len(self.blocks)):
+            b = self.blocks[i]
             if b.start >= end:
                 break
-            for s in b.spans:
-                if s.end <= start or s.start >= end:
-                    continue
+            # a block's spans are its words in text order: start at the first one ending after `start`
+            for k in range(bisect.bisect_right(b.spans, start, key=lambda s: s.end), len(b.spans)):
+                s = b.spans[k]
+                if s.start >= end:
+                    break
                 last = out[-1] if out else None
                 if last and last.page == s.box.page and abs(last.top - s.box.top) < 2:
                     out[-1] = last.union(s.box)

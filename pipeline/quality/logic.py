@@ -99,6 +99,9 @@ class LogicCheck:
             if o.metric == "FOLLOWUP_MEDIAN" and o.value is not None and not o.subgroup:
                 followup[o.study_id].append(o)
             groups[(o.study_id, o.arm, o.subgroup, o.source, o.analysis)].append(o)  # one data cut each
+        scopes: dict[tuple, list[tuple]] = defaultdict(list)  # (study, arm, subgroup) -> its groups' keys
+        for k in groups:
+            scopes[k[:3]].append(k)
         for rule in self.rules:
             if rule.kind == "nested_n":
                 _nested_n(rule, outcomes, add)
@@ -106,8 +109,8 @@ class LogicCheck:
             for outs in groups.values():
                 if rule.kind == "pair":
                     o = outs[0]
-                    other = [x for k, g in groups.items() if k[:3] == (o.study_id, o.arm, o.subgroup)
-                             and k[3] != o.source for x in g]  # fmt: skip
+                    other = [x for k in scopes[(o.study_id, o.arm, o.subgroup)] if k[3] != o.source
+                             for x in groups[k]]  # fmt: skip
                     _pair(rule, outs, add, other)
                 elif rule.kind == "categories":
                     _categories(rule, outs, add)
@@ -144,11 +147,18 @@ def _pair(rule: Rule, outs: list[Outcome], add: Add, other: list[Outcome] | None
                 why = f"{lo} {fmt(a.value)} ({a.source}) > {hi} {fmt(b.value)} ({b.source})"
                 add(f"{rule.name}:cross", a, lo, why, [_ev(a, lo), _ev(b, hi)])
         return
+    uppers: dict[object, list[Outcome]] = defaultdict(list)  # by timepoint: not every pair of outcomes
+    for b in outs:
+        if b.metric == hi and b.value is not None:
+            uppers[b.timepoint_months].append(b)
     for a in outs:
-        for b in outs:
-            if (a.metric, b.metric) != (lo, hi) or a.value is None or b.value is None:
-                continue
-            if a.timepoint_months == b.timepoint_months and _above(a.value, b.value):
+        if a.metric != lo or a.value is None:
+            continue
+        same = uppers.get(a.timepoint_months, [])
+        if a.timepoint_months != a.timepoint_months:  # NaN: equal to no timepoint
+            same = []
+        for b in same:
+            if _above(a.value, b.value):
                 at = f" at {fmt(a.timepoint_months)} months" if a.timepoint_months else ""
                 add(
                     rule.name,
