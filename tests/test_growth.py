@@ -127,3 +127,36 @@ def test_name_index_gives_the_names_whose_pattern_matches():
         assert got == want, s
         # the index never drops a name whose pattern matches (it may keep one that does not)
         assert {n for n in names if _name_re(n).search(s)} <= set(index.candidates(s))
+
+
+def test_rare_spellings_meet_only_known_names_of_their_shape(rules, monkeypatch):
+    from dataclasses import replace
+
+    from pipeline.quality import Checker, spelling
+    from tests.quality_docs import text_doc
+
+    checks = {k: v for k, v in rules["checks"]["checks"].items() if k != "value_out_of_range"}  # no GX
+    checker = Checker(replace(rules, data={**rules.data, "checks": {**rules["checks"], "checks": checks}}))
+    calls = 0
+    digits = spelling._digits
+
+    def counted(s):
+        nonlocal calls
+        calls += 1
+        return digits(s)
+
+    monkeypatch.setattr(spelling, "_digits", counted)
+
+    def run(n: int) -> tuple[int, set[str]]:
+        nonlocal calls
+        calls = 0
+        doc = text_doc(
+            [f"In HARRIER-{100 + i}, HARRIER-{100 + i} and again HARRIER-{100 + i}; once HARRIERS-{100 + i}."
+             for i in range(n)]
+        )  # fmt: skip
+        found = {f.evidence[0].value for f in checker.check(doc, [], []) if f.check == "name_variant"}
+        return calls, found
+
+    (small, found_small), (large, found_large) = run(40), run(80)
+    assert found_large == {f"HARRIERS-{100 + i}" for i in range(80)} and len(found_small) == 40
+    assert large < 2.5 * small
