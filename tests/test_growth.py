@@ -86,27 +86,35 @@ def builder(rules):
     return AnnotatedBuilder(rules)
 
 
+class Calls:
+    """Counts the calls of a module's function (set in its place with monkeypatch)."""
+
+    def __init__(self, monkeypatch, module, name: str) -> None:
+        self.fn, self.n = getattr(module, name), 0
+        monkeypatch.setattr(module, name, self)
+
+    def __call__(self, *args):
+        self.n += 1
+        return self.fn(*args)
+
+    def count(self, fn) -> int:
+        self.n = 0
+        fn()
+        return self.n
+
+
 def test_text_values_kept_once_without_comparing_every_pair(builder, monkeypatch):
-    calls = 0
-    same = from_text._same
-
-    def counted(o):
-        nonlocal calls
-        calls += 1
-        return same(o)
-
-    monkeypatch.setattr(from_text, "_same", counted)
+    same = Calls(monkeypatch, from_text, "_same")
 
     def run(n: int) -> tuple[int, int]:
-        nonlocal calls
-        calls = 0
         paragraphs = [
             ("paragraph", f"In the KESTREL-4 trial, the ORR was {20 + i % 70}% at {3 + i} months.")
             for i in range(n)
         ]
         paragraphs += paragraphs[:2]  # a passage restated: its values are kept once per snippet
-        _, outcomes = builder.build(doc_of(*paragraphs))
-        return calls, sum(o.metric == "ORR" for o in outcomes)
+        got: list = []
+        calls = same.count(lambda: got.extend(builder.build(doc_of(*paragraphs))[1]))
+        return calls, sum(o.metric == "ORR" for o in got)
 
     (small, orr_small), (large, orr_large) = run(30), run(60)
     assert (orr_small, orr_large) == (30, 60)
@@ -137,25 +145,16 @@ def test_rare_spellings_meet_only_known_names_of_their_shape(rules, monkeypatch)
 
     checks = {k: v for k, v in rules["checks"]["checks"].items() if k != "value_out_of_range"}  # no GX
     checker = Checker(replace(rules, data={**rules.data, "checks": {**rules["checks"], "checks": checks}}))
-    calls = 0
-    digits = spelling._digits
-
-    def counted(s):
-        nonlocal calls
-        calls += 1
-        return digits(s)
-
-    monkeypatch.setattr(spelling, "_digits", counted)
+    digits = Calls(monkeypatch, spelling, "_digits")
 
     def run(n: int) -> tuple[int, set[str]]:
-        nonlocal calls
-        calls = 0
         doc = text_doc(
             [f"In HARRIER-{100 + i}, HARRIER-{100 + i} and again HARRIER-{100 + i}; once HARRIERS-{100 + i}."
              for i in range(n)]
         )  # fmt: skip
-        found = {f.evidence[0].value for f in checker.check(doc, [], []) if f.check == "name_variant"}
-        return calls, found
+        fs: list = []
+        calls = digits.count(lambda: fs.extend(checker.check(doc, [], [])))
+        return calls, {f.evidence[0].value for f in fs if f.check == "name_variant"}
 
     (small, found_small), (large, found_large) = run(40), run(80)
     assert found_large == {f"HARRIERS-{100 + i}" for i in range(80)} and len(found_small) == 40
