@@ -1,6 +1,8 @@
 """Batch bench: pipeline cost per page against the bare pdfplumber pass; whole `trialex run`
 processes on 6 distinct copies of the development paper (1 job against the bare pass, 2 jobs against
-1, a cached re-run against a cold run); peak memory per worker (dev paper, then a 300-page PDF).
+1, a cached re-run against a cold run) and on the real papers of ../shared/real-pdfs that ingest (1 job
+against the bare pass); peak memory per worker (dev paper, then a 300-page PDF; a failed document is
+printed with its reason).
 
 The copies are written to a temporary folder (never the repo); the 300-page PDF under bench/.work/
 (gitignored). Run with `make bench` or `python -m bench batch` (BENCH_REPS=n repetitions, default 2).
@@ -17,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import DEV_PDF, ROOT, bare_words_tables, timed
+from bench.common import DEV_PDF, REAL_PDFS, ROOT, bare_words_tables, timed
 
 WORK = ROOT / "bench" / ".work"
 
@@ -113,6 +115,34 @@ def whole_runs(reps: int = int(os.environ.get("BENCH_REPS", "2"))) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def real_runs(reps: int = int(os.environ.get("BENCH_REPS", "2"))) -> None:
+    """`trialex run -j 1` against the bare pdfplumber pass, both whole processes, on the real papers of
+    ../shared/real-pdfs that ingest (read where they are, never copied); skipped when absent."""
+    from bench.bench_ingest import ingestible
+
+    pdfs = ingestible(dev=False)
+    if not pdfs:
+        print(f"real papers: none found in {REAL_PDFS} (skipped)")
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="trialex-bench-"))
+    try:
+        cli = [sys.executable, "-m", "pipeline.cli", "run", *map(str, pdfs), "--fail-on", "never"]
+        ratios, loads = [], []
+        for _ in range(reps):
+            loads.append(os.getloadavg()[0])
+            shutil.rmtree(tmp / "o", ignore_errors=True)
+            bare = _wall([sys.executable, "-c", _BARE, *map(str, pdfs)])
+            j1 = _wall([*cli, "-o", str(tmp / "o"), "-j", "1", "--no-cache"])
+            ratios.append(j1 / bare)
+            loads.append(os.getloadavg()[0])
+            print(f"  rep: bare {bare:5.1f} s  1 job {j1:5.1f} s", flush=True)
+        print(f"{len(pdfs)} real papers that ingest, {reps} interleaved reps, load average "
+              f"{min(loads):.1f}-{max(loads):.1f}")  # fmt: skip
+        print(f"whole pipeline 1 job / bare pdfplumber   {_spread(ratios)}x   (aim <= 1.3x)")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main() -> None:
     from pipeline.process import Pipeline
 
@@ -124,13 +154,20 @@ def main() -> None:
           f"   ratio {t_pipe / t_bare:5.2f}x   (aim <= 1.5x)")  # fmt: skip
 
     whole_runs()
+    real_runs()
     out = WORK / "out"
     shutil.rmtree(out, ignore_errors=True)
     _, dev = _run([DEV_PDF], out / "mem-dev", jobs=1, cache=False)
-    _, long = _run([_long_pdf()], out / "mem-long", jobs=1, cache=False)
-    m_dev, m_long = dev.records[0].row["peak_rss_mb"], long.records[0].row["peak_rss_mb"]
-    print(f"peak memory per worker dev paper {m_dev:5.0f} MB   300-page PDF {m_long:5.0f} MB "
-          f"({long.records[0].row['status']}, {long.records[0].row['pages']} pages)   (aim <= 500 MB)")  # fmt: skip
+    t_long, long = _run([_long_pdf()], out / "mem-long", jobs=1, cache=False)
+    print(f"peak memory per worker dev paper {_memory(dev.records[0].row)}   300-page PDF "
+          f"{_memory(long.records[0].row)} in {t_long:.0f} s   (aim <= 500 MB)")  # fmt: skip
+
+
+def _memory(row: dict) -> str:
+    """A worker's peak RSS, or why the document failed (a worker killed on timeout reports none)."""
+    if row.get("status") != "ok" or "peak_rss_mb" not in row:
+        return f"FAILED ({row.get('status')}: {row.get('error')}: {row.get('error_detail')})"
+    return f"{row['peak_rss_mb']:5.0f} MB ({row['pages']} pages)"
 
 
 if __name__ == "__main__":

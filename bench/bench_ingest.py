@@ -38,8 +38,9 @@ def _cpu(fn: Callable[[], object]) -> float:
     return time.process_time() - t0
 
 
-def _ingestible() -> list[Path]:
-    out = [DEV_PDF]
+def ingestible(dev: bool = True) -> list[Path]:
+    """The development paper (with `dev`) and every real PDF of ../shared/real-pdfs that ingests."""
+    out = [DEV_PDF] if dev else []
     for p in sorted(REAL_PDFS.glob("*.pdf")) if REAL_PDFS.is_dir() else []:
         try:
             ingest.read(p)
@@ -69,7 +70,7 @@ def _ratio(ours: list[float], bare: list[float]) -> tuple[float, float, float]:
 
 
 def speed() -> None:
-    paths = _ingestible()
+    paths = ingestible()
     print(
         f"load average at start {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; {ROUNDS} interleaved rounds"
     )

@@ -246,11 +246,15 @@ class Document:
     def add_block(self, block: Block, spans: list[Span] | None = None) -> Block:
         """Append a body block to the text; `spans` are offsets relative to the block's text, in text
         order (`locate` searches them by bisection)."""
-        if self.text:
-            self.text += self.SEP
-        block.start = len(self.text)
-        self.text += block.text
-        block.end = len(self.text)
+        # the text held in a local alone while it grows: `+=` then extends it in place (on the
+        # attribute, each block copied the whole text so far: the square of a long paper)
+        text, self.text = self.text, ""
+        if text:
+            text += self.SEP
+        block.start = len(text)
+        text += block.text
+        block.end = len(text)
+        self.text = text
         block.spans = [Span(s.start + block.start, s.end + block.start, s.box) for s in (spans or [])]
         self.blocks.append(block)
         return block

@@ -14,12 +14,30 @@ Each candidate keeps the contexts it was found in (its evidence)."""
 from __future__ import annotations
 
 import re
+import string
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 _ROMAN = re.compile(r"^(?:I{1,3}|IV|VI{0,3}|IX|X)[abAB]?$")
+_OPEN = re.compile(r"\s*\(\s*")
+_CLOSE = re.compile(r"\s*\)")
+
+
+def _back_over(text: str, end: int, chars: str = "") -> int:
+    """Where the run of white space (and `chars`) ending at `end` starts: text[:end].rstrip() without
+    copying the text before it."""
+    while end > 0 and (text[end - 1].isspace() or text[end - 1] in chars):
+        end -= 1
+    return end
+
+
+def _broken_before(text: str, start: int) -> bool:
+    """A letter, a hyphen and white space right before `start`: a word broken at the line end."""
+    i = _back_over(text, start)
+    return i < start and i >= 2 and text[i - 1] == "-" and text[i - 2] in string.ascii_letters
 
 
 @dataclass
@@ -40,8 +58,8 @@ class TrialFinder:
         self.known = {k.lower() for k in known}  # products, antigens, metrics: never trial names
         self.registry = registry_re
         w = "|".join(re.escape(x) for x in words)
-        self.re_description = re.compile(
-            rf"^\s*(?:\([^()]{{0,40}}\))?\s*\)?\s*(?::\s*|,\s*|\s+(?:was|is|were|are)\s+)(?:an?|the)\s+[^.;]{{0,90}}?\b(?:{w})\b",
+        self.description_at = re.compile(  # matched at a position (pattern.match(text, pos))
+            rf"\s*(?:\([^()]{{0,40}}\))?\s*\)?\s*(?::\s*|,\s*|\s+(?:was|is|were|are)\s+)(?:an?|the)\s+[^.;]{{0,90}}?\b(?:{w})\b",
             re.IGNORECASE,
         )
         self.re_word_after = re.compile(rf"^\s+(?:{w})\b", re.IGNORECASE)
@@ -65,15 +83,24 @@ class TrialFinder:
     def _tokens(self, text: str) -> list[re.Match[str]]:
         return list(_TOKEN.finditer(text))
 
-    def _name_before(self, text: str, end: int) -> tuple[int, str] | None:
-        """The name-shaped words ending right at `end` (only spaces between them)."""
-        toks = [t for t in self._tokens(text[:end]) if t.end() <= end]
+    def _name_before(
+        self, text: str, end: int, toks: list[re.Match[str]] | None = None
+    ) -> tuple[int, str] | None:
+        """The name-shaped words ending right at `end` (only spaces between them). `toks`: the
+        tokens of the whole text, when the caller has them: tokenising the text before each place
+        again costs the square of a long block."""
+        toks = self._tokens(text[:end]) if toks is None else toks
+        last = bisect_right(toks, end, key=lambda t: t.end())  # the tokens ending by `end`
+        if last < len(toks) and toks[last].start() < end:  # a token runs across `end`: cut it there
+            toks = self._tokens(text[:end])
+            last = len(toks)
         taken: list[re.Match[str]] = []
         pos = end
-        for t in reversed(toks):
+        for k in range(last - 1, -1, -1):  # backwards from `end`
+            t = toks[k]
             if text[t.end() : pos].strip() or not self.name_shaped(t.group()) or len(taken) >= self.max_words:
                 break
-            if re.search(r"[A-Za-z]-\s+$", text[: t.start()]):
+            if _broken_before(text, t.start()):
                 return None  # "MIR- ANTE": the end of a word broken at the line end
             taken.insert(0, t)
             pos = t.start()
@@ -102,26 +129,26 @@ class TrialFinder:
     def in_text(self, text: str, ids: list[tuple[int, int]], heading: bool = False) -> list[tuple[str, str]]:
         """(name, context) pairs of one block; `ids` are the registry-id spans NER found in it."""
         out: list[tuple[str, str]] = []
+        toks = self._tokens(text)  # once per block; positions are searched in place, never sliced off
         for a, b in ids:
-            before = re.search(r"[\s(,]*$", text[:a])
-            got = self._name_before(text, before.start() if before else a)
+            got = self._name_before(text, _back_over(text, a, " (,"), toks)
             if got:
                 out.append((got[1], "registry"))
-            after = re.match(r"\s*\(\s*", text[b:])
+            after = _OPEN.match(text, b)
             if after:
-                got2 = self._name_at(text, b + after.end())
-                if got2 and re.match(r"\s*\)", text[got2[0] :]):
+                got2 = self._name_at(text, after.end())
+                if got2 and _CLOSE.match(text, got2[0]):
                     out.append((got2[1], "registry"))
-        for t in self._tokens(text):
+        for t in toks:
             if t.group().lower() in self.words:
-                got = self._name_before(text, len(text[: t.start()].rstrip()))
+                got = self._name_before(text, _back_over(text, t.start()), toks)
                 if got:
                     out.append((got[1], "trial word"))
-        for t in self._tokens(text):
+        for t in toks:
             if t.start() > 0 and text[t.start() - 1] not in " (\n":
                 continue
             got = self._name_at(text, t.start())
-            if got and self.re_description.match(text[got[0] :]):
+            if got and self.description_at.match(text, got[0]):
                 out.append((got[1], "description"))
         if heading and ":" in text:
             tail = text.rsplit(":", 1)[1]

@@ -85,14 +85,16 @@ def _targets(doc: Document, rules: Mapping[str, Any], conf: Mapping[str, Any]) -
     return out
 
 
-def _add(hits: list[Hit], h: Hit) -> None:
-    """A hit once, though two patterns found it."""
-    if not any(
-        (x.place.source, x.place.page, x.place.bbox, x.place.snippet)
-        == (h.place.source, h.place.page, h.place.bbox, h.place.snippet)
-        for x in hits
-    ):
-        hits.append(h)
+def _place(h: Hit) -> tuple:
+    return (h.place.source, h.place.page, h.place.bbox, h.place.snippet)
+
+
+def _add(by_key: dict[str, list[Hit]], k: str, h: Hit, seen: set[tuple]) -> None:
+    """A hit once under its key, though two patterns found it (`seen`: (key, place) of the hits so
+    far, a set: comparing with every hit of the key costs hits x hits)."""
+    if (k, _place(h)) not in seen:
+        seen.add((k, _place(h)))
+        by_key[k].append(h)
 
 
 def _codes(
@@ -104,12 +106,16 @@ def _codes(
     for h in printed(doc, _CODE):
         by_key[key(h.token)].append(h)
     out = []
+    by_digits: dict[str, list[str]] = defaultdict(list)  # codes by their digits: not every pair of codes
+    for k in by_key:
+        by_digits[re.sub(r"\D", "", k)].append(k)
     for k, hits in by_key.items():
         if counts[k] > max_rare or k in names:
             continue
         digits = re.sub(r"\D", "", k)
-        for other, ohits in by_key.items():
-            if other == k or re.sub(r"\D", "", other) != digits or len(digits) < 2:
+        for other in by_digits[digits] if len(digits) >= 2 else ():
+            ohits = by_key[other]
+            if other == k:
                 continue
             la, lb = re.sub(r"\d", "", k), re.sub(r"\d", "", other)
             if abs(len(la) - len(lb)) != 1 or Levenshtein.distance(la, lb) != 1:
@@ -134,9 +140,10 @@ def _antigens(
     other = {key(str(x)) for x in conf.get("other_antigens") or ()}
     far = int(conf.get("antigen_max_edits") or 2)
     by_key: dict[str, list[Hit]] = defaultdict(list)
+    seen: set[tuple] = set()
     for pattern in (_ANTI, _CAR):
         for h in printed(doc, pattern, 1):
-            _add(by_key[key(h.token)], h)
+            _add(by_key, key(h.token), h, seen)
     out = []
     for k, hits in by_key.items():
         tok = hits[0].token
@@ -164,8 +171,9 @@ def _inns(
     max_rare = int(conf.get("max_count") or 2)
     min_len = int(conf.get("inn_min_length") or 10)
     by_key: dict[str, list[Hit]] = defaultdict(list)
+    seen: set[tuple] = set()
     for h in printed(doc, _WORD):
-        _add(by_key[h.token.lower()], h)
+        _add(by_key, h.token.lower(), h, seen)
     out = []
     for w, hits in by_key.items():
         stem = next((s for s in stems if w.endswith(s)), "")

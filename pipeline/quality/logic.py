@@ -147,11 +147,18 @@ def _pair(rule: Rule, outs: list[Outcome], add: Add, other: list[Outcome] | None
                 why = f"{lo} {fmt(a.value)} ({a.source}) > {hi} {fmt(b.value)} ({b.source})"
                 add(f"{rule.name}:cross", a, lo, why, [_ev(a, lo), _ev(b, hi)])
         return
+    uppers: dict[object, list[Outcome]] = defaultdict(list)  # by timepoint: not every pair of outcomes
+    for b in outs:
+        if b.metric == hi and b.value is not None:
+            uppers[b.timepoint_months].append(b)
     for a in outs:
-        for b in outs:
-            if (a.metric, b.metric) != (lo, hi) or a.value is None or b.value is None:
-                continue
-            if a.timepoint_months == b.timepoint_months and _above(a.value, b.value):
+        if a.metric != lo or a.value is None:
+            continue
+        same = uppers.get(a.timepoint_months, [])
+        if a.timepoint_months != a.timepoint_months:  # NaN: equal to no timepoint
+            same = []
+        for b in same:
+            if _above(a.value, b.value):
                 at = f" at {fmt(a.timepoint_months)} months" if a.timepoint_months else ""
                 add(
                     rule.name,

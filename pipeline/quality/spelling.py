@@ -185,9 +185,11 @@ def misspellings(
         vouched.add(w)
     for w, ref in known.items():
         ref.count = counts.get(w, 0)
-    by_len: dict[int, list[str]] = defaultdict(list)
+    # known spellings by what a typo of them keeps (length, first letter, digits): comparing every
+    # rare word with every known one costs the square of a long paper (a trial name per table row)
+    by_len: dict[tuple[int, str, str], list[str]] = defaultdict(list)
     for w in known:
-        by_len[len(w)].append(w)
+        by_len[_shape(w)].append(w)
     out = _moved_separators(
         doc, subjects, sev, check, {key(w) for w, r in known.items() if r.label == "TARGET"}
     )
@@ -206,16 +208,23 @@ def misspellings(
     return out
 
 
+def _shape(w: str, length: int | None = None) -> tuple[int, str, str]:
+    return (len(w) if length is None else length, w[:1].lower(), _digits(w))
+
+
 def _nearest(
-    w: str, by_len: Mapping[int, list[str]], known: Mapping[str, Ref], counts: Counter, edits: int
+    w: str,
+    by_len: Mapping[tuple[int, str, str], list[str]],
+    known: Mapping[str, Ref],
+    counts: Counter,
+    edits: int,
 ) -> str | None:
     hits = []
     for ln in range(len(w) - edits, len(w) + edits + 1):
-        for r in by_len.get(ln, ()):
-            if r[:1].lower() != w[:1].lower() or r.lower() == w.lower():
+        # same first letter, same digits (ALPHA-2 and ALPHA-3 are two trials, not a typo)
+        for r in by_len.get(_shape(w, ln), ()):
+            if r.lower() == w.lower():
                 continue
-            if any(ch.isdigit() for ch in r + w) and _digits(r) != _digits(w):
-                continue  # ALPHA-2 and ALPHA-3 are two trials, not a typo
             if w[: len(r)] == r and len(w) == len(r) + 1 and w[-1].islower() and r.isupper():
                 continue  # "ALPHAa": a footnote letter after the name
             if not _long_part_differs(r, w):

@@ -31,6 +31,7 @@ from pipeline.records.discourse import (
 )
 from pipeline.records.doses import dose_readings
 from pipeline.records.drafts import StudyDraft, expand_refs
+from pipeline.records.name_index import NameIndex
 from pipeline.records.relations import Relations
 
 _SENT_END = re.compile(r"(?<=[.!?])(?:\d{1,3}(?:[-–,]\d{1,3})*)?\s+(?=[A-Z(\d])")
@@ -84,7 +85,12 @@ class TextReader:
         # trial names a table's trial column gives that NER's vocabulary lacks ("HALCYON NHL-2"):
         # the text naming them means the same study
         names = {d.trial for d in table_drafts if d.trial and len(norm_key(d.trial)) >= 4}
-        self.table_trials = [(n, _name_re(n)) for n in sorted(names, key=len, reverse=True)]
+        self.table_trials = {n: _name_re(n) for n in sorted(names, key=len, reverse=True)}
+        self.trial_index = NameIndex(list(self.table_trials))  # the names a sentence may hold
+        self.page_index: dict[int, list[int]] = {}  # page number -> its place in doc.pages
+        for i, page in enumerate(doc.pages):
+            self.page_index.setdefault(page.number, []).append(i)
+        self.outcome_keys: dict[int, tuple[StudyDraft, int, set[tuple]]] = {}  # see _add
         self.starts = [m.start for m in self.ner]
         self.spans = Spans.of(doc)
         # the paper reports pooled estimates (a meta-analysis): its counts over studies are pooled too
@@ -295,12 +301,19 @@ class TextReader:
             r.arm = "" if how == "pooled" else r.arm  # a pooled estimate has no arms
             self._add(target, self._outcome(r, s, a, how_r))
 
-    @staticmethod
-    def _add(study: StudyDraft, o: Outcome) -> None:
+    def _add(self, study: StudyDraft, o: Outcome) -> None:
         # a value read twice from one sentence is one record; restated in another passage (abstract,
-        # results, a flow diagram) it is another printed value, kept with its own snippet and box
-        if (_same(o), o.snippet) not in {(_same(x), x.snippet) for x in study.outcomes}:
+        # results, a flow diagram) it is another printed value, kept with its own snippet and box.
+        # The keys of a study's outcomes are kept as they are appended (while reading, outcomes are
+        # only appended): building them anew for every value costs values x outcomes.
+        _, seen, keys = self.outcome_keys.get(id(study), (study, 0, set()))
+        if seen > len(study.outcomes):
+            seen, keys = 0, set()
+        keys.update((_same(x), x.snippet) for x in study.outcomes[seen:])
+        if (_same(o), o.snippet) not in keys:
             study.outcomes.append(o)
+            keys.add((_same(o), o.snippet))
+        self.outcome_keys[id(study)] = (study, len(study.outcomes), keys)
 
     def _counted(self, s: str, ms: list[Mention]) -> bool:
         """The sentence gives its study's own count of patients (not a subset's, not a screening)."""
@@ -317,9 +330,8 @@ class TextReader:
         boxes = self.doc.locate(a, b)
         pages = {bx.page: bx for bx in boxes}
         out: list[str] = []
-        for page in self.doc.pages:
-            if page.number not in pages:
-                continue
+        for i in sorted(i for n in pages for i in self.page_index.get(n, ())):  # the boxes' pages only
+            page = self.doc.pages[i]
             for w in page.words:
                 if w.refs and any(bx.contains(w.box, margin=1.0) for bx in boxes if bx.page == page.number):
                     out += [r for r in expand_refs(w.refs) if r not in out]
@@ -498,7 +510,8 @@ class TextReader:
 
     def _table_trial(self, s: str, ms: list[Mention], first: bool) -> tuple[str, tuple[int, int]]:
         n_m = next((m for m in ms if m.label == "N"), None)
-        for name, rx in self.table_trials:
+        for name in self.trial_index.candidates(s) if self.table_trials else ():
+            rx = self.table_trials[name]
             m = next((m for m in rx.finditer(s) if _same_name(m.group(), name)), None)
             if m and not (first and n_m is not None and n_m.start < m.start()):
                 return name, m.span()
