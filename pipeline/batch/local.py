@@ -23,8 +23,9 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 
+from pipeline.batch import log_imports
 from pipeline.batch.discover import Job
-from pipeline.batch.task import TaskConfig, TaskFactory, job_failed, log_imports, run_job
+from pipeline.batch.task import TaskConfig, TaskFactory, job_failed, run_job
 from pipeline.outputs import DocRecord
 
 # forkserver: workers fork from a clean single-threaded server (safe with the progress bar's thread in

@@ -13,20 +13,19 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.batch.cache import Cache
-from pipeline.batch.discover import Job, UsageError, discover, make_jobs
+from pipeline.batch import manifest
+from pipeline.batch.cache import TRANSIENT, Cache
+from pipeline.batch.discover import Job, UsageError, check_options, discover, make_jobs
 from pipeline.batch.docs import DataDocs
 from pipeline.batch.progress import BatchProgress
 from pipeline.batch.task import PipelineTask, TaskConfig, TaskFactory, code_version, job_failed, task_tag
 from pipeline.outputs import DocRecord, Frames, Parts, read_frames, sweep_temp, write_doc, write_reports
 from pipeline.outputs.tables import doc_dir, frames
+from pipeline.quality.gate import live_severities
 from pipeline.quality.gate import run_exit_code as gate_code
 from pipeline.rules import Rules, RulesError
 from pipeline.rules import load as load_rules
 from pipeline.rules import validate as validate_rules
-
-FAIL_ON = ("error", "warning", "never")
-EXECUTORS = ("local", "dask")
 
 
 @dataclass
@@ -50,17 +49,6 @@ def exit_code(findings: pd.DataFrame, fail_on: str, failed: int = 0, allow_faile
     """The rule of `trialex check`: 3 when a document failed (unless `allow_failed`), else 1 when a
     finding reaches `fail_on` (error < warning; never: no finding fails), else 0."""
     return gate_code(findings, fail_on, failed=failed, allow_failed=allow_failed)
-
-
-def _check_options(jobs: int, executor: str, timeout: float, fail_on: str) -> None:
-    if jobs < 0:
-        raise UsageError(f"--jobs must be 0 (all cores) or more, not {jobs}")
-    if executor not in EXECUTORS:
-        raise UsageError(f"--executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
-    if not timeout > 0:
-        raise UsageError(f"--timeout must be a positive number of seconds, not {timeout}")
-    if fail_on not in FAIL_ON:
-        raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
 
 
 def _load_rules(rules_dir: Path | None) -> Rules:
@@ -125,7 +113,7 @@ def run(
     kept: their outputs and cache entries are whole, and the next run continues from there)."""
     t0 = time.perf_counter()
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    _check_options(jobs, executor, timeout, fail_on)
+    check_options(jobs, executor, timeout, fail_on)
     out = Path(out)
     rules_dir = Path(rules_dir) if rules_dir else None
     rules = _load_rules(rules_dir)
@@ -133,6 +121,11 @@ def run(
     todo = make_jobs(found.files, password)
     out.mkdir(parents=True, exist_ok=True)
     sweep_temp(out)
+    given = manifest.options_of(
+        fail_on=fail_on, allow_failed=allow_failed, data_docs=data_docs, rules_dir=rules_dir, code=code, task=task_tag(task)
+    )  # fmt: skip
+    mark = manifest.stamp(found, todo, rules.digest, given)
+    manifest.clear(out)  # written again once this run's outputs are whole
     code = code or code_version()
     # use_cache=False (--no-cache) reads nothing from the cache but still writes it: the next run hits.
     cache = Cache(Path(cache_dir or out / ".cache"), rules.digest, code, task_tag(task))
@@ -205,6 +198,13 @@ def run(
         rep.summary = write_reports(
             out, records, run_info, fail_on, checks, lambda: parts.sections(keys_in_order)
         )
+        # a re-run makes the same outputs unless a document failed for a reason worth a retry
+        retry = any(
+            not r.ok and r.row.get("error") in TRANSIENT and not by_id[r.doc_id].error for r in records
+        )
+        if not retry and not str(run_info["data_docs"]).startswith(("failed", "not available")):
+            docs_at = [(doc_dir(out, j.doc_id) / "report.json").relative_to(out).as_posix() for j in todo]
+            manifest.write(out, mark, docs_at, live_severities(findings), failed)
         if progress:
             ui.summary(rep.summary)
         return rep

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import resource
-import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -20,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pipeline.batch.discover import Job, shown
+from pipeline.batch.manifest import sources_digest
 from pipeline.outputs import DocRecord, failed, from_result
 from pipeline.outputs.record import counts
 
@@ -82,19 +81,6 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KiB
 
 
-IMPORTS_LOG = "TRIALEX_IMPORTS_LOG"  # diagnostics: a file each process appends its top-level modules to
-
-
-def log_imports(who: str) -> None:
-    """With TRIALEX_IMPORTS_LOG=FILE, append one JSON line: who (parent or worker), its pid and the
-    top-level modules it imported, so a test can tell which process paid for which library."""
-    path = os.environ.get(IMPORTS_LOG)
-    if path:
-        mods = sorted({m.split(".")[0] for m in list(sys.modules)})
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(json.dumps({"who": who, "pid": os.getpid(), "modules": mods}) + "\n")
-
-
 def job_failed(job: Job, error: str, detail: str) -> DocRecord:
     """The failed row of a job (its path shown escaped, so any file name can be written)."""
     return failed(job.doc_id, job.shown, job.sha256, error, shown(detail))
@@ -149,23 +135,12 @@ def run_job(task: Task, job: Job, on_stage: OnStage | None = None) -> DocRecord:
 # the CLI. Editing them (or a report layout) keeps the cache; any other module of the package counts.
 _NOT_RESULT_SHAPING = ("batch/", "outputs/", "review/", "cli.py", "__main__.py")
 _RESULT_SHAPING = ("batch/task.py", "outputs/record.py")
+_CODE = (".py", ".yml", ".yaml", ".json", ".jsonl")
 
 
 def code_version(root: Path = PACKAGE_ROOT) -> str:
     """Hash of the package sources that shape per-document results: a change invalidates the cache."""
-    h = hashlib.sha256()
-    for p in sorted(root.rglob("*")):
-        if (
-            not p.is_file()
-            or p.suffix not in (".py", ".yml", ".yaml", ".json", ".jsonl")
-            or "__pycache__" in p.parts
-        ):
-            continue
-        rel = p.relative_to(root).as_posix()
-        if rel.startswith(_NOT_RESULT_SHAPING) and rel not in _RESULT_SHAPING:
-            continue
-        h.update(rel.encode() + b"\0" + p.read_bytes())
-    return h.hexdigest()[:16]
+    return sources_digest(root, _CODE, skip=_NOT_RESULT_SHAPING, keep=_RESULT_SHAPING)
 
 
 def task_tag(factory: TaskFactory) -> str:

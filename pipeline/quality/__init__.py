@@ -15,11 +15,9 @@ duplicate_id, registry_mismatch), doses (registry_mismatch on dose levels), prov
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipeline.model import SEVERITIES, Document, Finding, Outcome, Study
-from pipeline.quality import ids
-from pipeline.quality.families import FAMILIES, Context, instances
 from pipeline.rules import Rules
 
 if TYPE_CHECKING:
@@ -30,8 +28,21 @@ if TYPE_CHECKING:
 __all__ = ["FAMILIES", "Checker", "data_docs"]
 
 
+def __getattr__(name: str) -> Any:
+    # The check families (and pandas under them) load with the first Checker, not with the package:
+    # the gate (`pipeline.quality.gate`) and a run whose outputs are current import none of them.
+    if name == "FAMILIES":
+        from pipeline.quality.families import FAMILIES
+
+        return FAMILIES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 class Checker:
     def __init__(self, rules: Rules) -> None:
+        from pipeline.quality import ids
+        from pipeline.quality.families import instances
+
         self.rules = rules
         conf = rules.get("checks") or {}
         self.checks = conf.get("checks") or {}
@@ -62,6 +73,8 @@ class Checker:
         return self
 
     def check(self, doc: Document, studies: list[Study], outcomes: list[Outcome]) -> list[Finding]:
+        from pipeline.quality.families import Context
+
         ctx = Context(
             doc,
             studies,
