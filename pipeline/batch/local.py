@@ -29,9 +29,10 @@ from pipeline.batch.task import TaskConfig, TaskFactory, job_failed, run_job
 from pipeline.outputs import DocRecord
 
 # forkserver: workers fork from a clean single-threaded server (safe with the progress bar's thread in
-# the parent, unlike fork) that has the batch modules, pandas, the stages with spaCy and Great
-# Expectations imported once (pipeline.batch.preload), so that starting or replacing a worker costs
-# milliseconds, not an interpreter start (as spawn would) nor seconds of imports per worker.
+# the parent, unlike fork) that has the batch modules, pandas and the stages with spaCy imported once
+# (pipeline.batch.preload), so that starting or replacing a worker costs milliseconds, not an
+# interpreter start (as spawn would) nor seconds of imports per worker. Great Expectations is imported
+# by the Data Docs child only, which validates for the workers (pipeline.batch.docs).
 _CTX = mp.get_context("forkserver")
 _PRELOAD = ["pipeline.batch.task", "pipeline.batch.preload"]
 _PR_SET_PDEATHSIG = 1

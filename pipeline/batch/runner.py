@@ -142,10 +142,14 @@ def run(
             done[job.doc_id] = _keep(out, parts, keys[job.doc_id], hit, write=not complete)
         else:
             misses.append(job)
-    config = TaskConfig(rules_dir=str(rules_dir.resolve()) if rules_dir else None)
     docs = DataDocs(out, rules, rules_dir, code)
-    if data_docs and (misses or not docs.current(list(done.values()))):
+    # the workers' validator (local executor: same machine) and the Data Docs are one child process
+    validate = (
+        bool(misses) and executor == "local" and getattr(getattr(task, "func", task), "validates", False)
+    )
+    if validate or (data_docs and not docs.current(list(done.values()))):
         docs.start()  # imports Great Expectations in a child while the documents are processed
+    config = TaskConfig(rules_dir=str(rules_dir.resolve()) if rules_dir else None, validator=docs.address)
     # (an exception below closes the pipe when `docs` goes; the child, a daemon, then ends)
     with parts:  # the staging folder goes when the reports are written, or on an error
         with BatchProgress(len(todo), enabled=progress, to_process=len(misses)) as ui:
@@ -194,6 +198,7 @@ def run(
         rep = BatchReport(out, records, {}, code_exit)
         # the merged tables are read back only when the docs are built (not when they are current)
         run_info["data_docs"] = docs.build(lambda: rep.frames, records) if data_docs else "skipped"
+        docs.close()
         keys_in_order = [keys[j.doc_id] for j in todo]
         rep.summary = write_reports(
             out, records, run_info, fail_on, checks, lambda: parts.sections(keys_in_order)

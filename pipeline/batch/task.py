@@ -28,6 +28,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 @dataclass(frozen=True)
 class TaskConfig:
     rules_dir: str | None = None
+    validator: str | None = None  # address of the run's GX validator (local executor), if any
 
 
 class Task(Protocol):
@@ -45,12 +46,13 @@ class PipelineTask:
     pipeline, the checker and its Great Expectations suites)."""
 
     reports_stages = True  # called as task(job, on_stage): the worker forwards stages to the parent
+    validates = True  # its Checker uses the run's GX validator (TaskConfig.validator) when there is one
 
     def __init__(self, config: TaskConfig) -> None:
         from pipeline.process import Pipeline  # heavy imports happen in the worker, once
         from pipeline.rules import load
 
-        self.pipeline = Pipeline(load(config.rules_dir))
+        self.pipeline = Pipeline(load(config.rules_dir), validator=config.validator)
         # Every check gets a junit.xml case per document, passing when it found nothing.
         self.checks = self.pipeline.checker.check_names
 
