@@ -141,6 +141,10 @@ def run(
             complete = (doc_dir(out, job.doc_id) / "report.json").is_file()
             done[job.doc_id] = _keep(out, parts, keys[job.doc_id], hit, write=not complete)
         else:
+            if not misses and executor == "local":
+                from pipeline.batch.local import context
+
+                context()  # the fork server imports the stages while the cached documents are written
             misses.append(job)
     docs = DataDocs(out, rules, rules_dir, code)
     # the workers' validator (local executor: same machine) and the Data Docs are one child process
@@ -149,7 +153,8 @@ def run(
     )
     if validate or (data_docs and not docs.current(list(done.values()))):
         docs.start()  # imports Great Expectations in a child while the documents are processed
-    config = TaskConfig(rules_dir=str(rules_dir.resolve()) if rules_dir else None, validator=docs.address)
+    validator = docs.address if validate else None  # a Dask worker elsewhere could not reach it
+    config = TaskConfig(rules_dir=str(rules_dir.resolve()) if rules_dir else None, validator=validator)
     # (an exception below closes the pipe when `docs` goes; the child, a daemon, then ends)
     with parts:  # the staging folder goes when the reports are written, or on an error
         with BatchProgress(len(todo), enabled=progress, to_process=len(misses)) as ui:
