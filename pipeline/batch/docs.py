@@ -20,6 +20,7 @@ from pipeline.rules import Rules
 
 BUILD_TIMEOUT = 600.0  # seconds the Data Docs may take once the frames are sent
 ADDRESS_TIMEOUT = 30.0  # seconds the child may take to open its validator's socket
+SETTLED = "settled"  # the child's word once its validator serves (or never will)
 
 
 def stamp(records: list[DocRecord], rules: Rules, code: str) -> str:
@@ -44,9 +45,12 @@ def _child(conn: Connection, rules_dir: str | None) -> None:
 
         rules = load(rules_dir)
         served.ready(quality.suites(rules))  # imports GX: the slow part, overlapped with ingest
+        conn.send(SETTLED)
     except BaseException as e:  # noqa: BLE001 - reported when the docs are asked for
         served.failed(e)
         failure = f"failed: {type(e).__name__}: {e}"
+        with contextlib.suppress(OSError):
+            conn.send(SETTLED)  # the workers validate themselves
         with contextlib.suppress(EOFError, OSError):
             if conn.recv() is not None:
                 conn.send(failure)
@@ -77,6 +81,7 @@ class DataDocs:
         self._proc = None
         self._conn: Connection | None = None
         self.address: str | None = None  # where the workers send rows to validate, once started
+        self._settled = False
 
     def current(self, records: list[DocRecord]) -> str | None:
         """The index of docs already built from these records, if any."""
@@ -100,6 +105,17 @@ class DataDocs:
             if self._conn.poll(ADDRESS_TIMEOUT):  # sent first thing: the workers validate locally without
                 self.address = str(self._conn.recv())
 
+    def settled(self) -> bool:
+        """Whether the validator serves (or has failed, or was never started): never blocks."""
+        if not self._settled and self._conn is not None:
+            with contextlib.suppress(EOFError, OSError):
+                if self._conn.poll(0):
+                    self._conn.recv()  # SETTLED, the only message before the docs are asked for
+                    self._settled = True
+            if self._proc is not None and not self._proc.is_alive():
+                self._settled = True
+        return self._settled or self._conn is None
+
     def build(self, frames: Callable[[], Frames], records: list[DocRecord]) -> str:
         """The index path of the docs (built now from `frames()` unless current), or why there are none."""
         index = self.current(records)
@@ -109,6 +125,9 @@ class DataDocs:
         self.start()
         assert self._conn is not None
         try:
+            if not self._settled and self._conn.poll(BUILD_TIMEOUT):
+                self._conn.recv()  # SETTLED
+                self._settled = True
             self._conn.send((frames(), str(self.out)))
             ready = self._conn.poll(BUILD_TIMEOUT)
             result = str(self._conn.recv()) if ready else f"failed: took longer than {BUILD_TIMEOUT:g} s"
@@ -132,4 +151,4 @@ class DataDocs:
         if self._proc is not None and self._conn is not None:
             stop(self._proc, self._conn, graceful=True)
         self._proc = self._conn = None
-        self.address = None
+        self.address, self._settled = None, False

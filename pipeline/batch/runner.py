@@ -85,7 +85,8 @@ def _make_executor(name: str, factory: TaskFactory, config: TaskConfig, jobs: in
         )
     from pipeline.batch.local import LocalExecutor
 
-    return LocalExecutor(factory, config, jobs or os.cpu_count() or 1, timeout, on_stage=kw.get("on_stage"))
+    n = jobs or os.cpu_count() or 1
+    return LocalExecutor(factory, config, n, timeout, on_stage=kw.get("on_stage"), settled=kw.get("settled"))
 
 
 def run(
@@ -166,8 +167,9 @@ def run(
             if misses:
                 n = min(jobs or os.cpu_count() or 1, len(misses))
                 ex = _make_executor(
-                    executor, task, config, n, timeout, scheduler=scheduler, client=client, on_stage=ui.stage
-                )
+                    executor, task, config, n, timeout, scheduler=scheduler, client=client, on_stage=ui.stage,
+                    settled=docs.settled if validator else None,
+                )  # fmt: skip
                 results = ex.run(misses)
                 try:
                     for rec in results:
