@@ -22,11 +22,14 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 
 from pipeline.batch import log_imports
 from pipeline.batch.discover import Job
 from pipeline.batch.task import TaskConfig, TaskFactory, job_failed, run_job
 from pipeline.outputs import DocRecord
+from pipeline.outputs.crops import MAX_CROPS
+from pipeline.outputs.parts import Staged, stage
 
 # forkserver: workers fork from a clean single-threaded server (safe with the progress bar's thread in
 # the parent, unlike fork) that has the batch modules, pandas and the stages with spaCy imported once
@@ -95,7 +98,18 @@ def _no_named_semaphores() -> None:
         tqdm.set_lock(threading.RLock())
 
 
-def _worker_main(conn: Connection, factory: TaskFactory, config: TaskConfig, timeout: float) -> None:
+def stage_record(root: str, rec: DocRecord, budget: int) -> Staged | None:
+    """`outputs.parts.stage` in a worker; None when it fails, so that the parent writes the
+    document's outputs itself (a view must never cost the run its document)."""
+    try:
+        return stage(root, rec, budget)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _worker_main(
+    conn: Connection, factory: TaskFactory, config: TaskConfig, timeout: float, stage_to: str | None = None
+) -> None:
     die_with_parent()
     _no_named_semaphores()
     sys.path[:] = [p for p in sys.path if p not in ("", ".")]  # never import from the working folder
@@ -112,17 +126,20 @@ def _worker_main(conn: Connection, factory: TaskFactory, config: TaskConfig, tim
     conn.send(("ready", None))
     while True:
         try:
-            job = conn.recv()
+            msg = conn.recv()
         except EOFError:
-            job = None
-        if job is None:
+            msg = None
+        if msg is None:
             log_imports("worker")
             return
+        job, budget = msg
         signal.setitimer(signal.ITIMER_REAL, timeout + GRACE)
         # Stage changes go up the same pipe as the result: a few small messages per document.
         rec = run_job(task, job, lambda stage, pages, d=job.doc_id: conn.send(("stage", (d, stage, pages))))
+        # The document's outputs are written here, while the parent only moves them (`Parts.adopt`).
+        staged = stage_record(stage_to, rec, budget) if stage_to else None
         signal.setitimer(signal.ITIMER_REAL, 0)
-        conn.send(("done", rec))
+        conn.send(("done", (rec, staged)))
 
 
 @dataclass
@@ -149,12 +166,19 @@ class LocalExecutor:
         jobs: int,
         timeout: float,
         on_stage: Callable[[str, str, int], None] | None = None,
+        stage_to: Path | None = None,
+        budget: Callable[[], int] | None = None,
         settled: Callable[[], bool] | None = None,
     ) -> None:
         """`on_stage(doc_id, stage, pages)` hears each stage a worker starts (for the progress display).
-        `settled()`: whether the run's GX validator is up (or gone); until then a document's time
-        does not count against its timeout (its check may be waiting for the validator's imports)."""
+        With `stage_to` (the run's staging folder), each worker writes its documents' outputs there,
+        drawing at most `budget()` crops (the run's budget left when the job is sent); `staged` then
+        holds what it wrote, by doc_id, for the consumer to take. `settled()`: whether the run's GX
+        validator is up (or gone); until then a document's time does not count against its timeout
+        (its check may be waiting for the validator's imports)."""
         self.factory, self.config = factory, config
+        self.stage_to, self.budget = (str(stage_to) if stage_to else None), budget
+        self.staged: dict[str, Staged] = {}
         self.on_stage = on_stage
         self.settled = settled
         self.jobs, self.timeout = max(1, jobs), timeout
@@ -183,7 +207,7 @@ class LocalExecutor:
                     if slot.ready and not slot.job and self._pending:
                         slot.job = self._pending.popleft()
                         slot.deadline = time.monotonic() + self.timeout
-                        slot.conn.send(slot.job)
+                        slot.conn.send((slot.job, self.budget() if self.budget else MAX_CROPS))
             graceful = True
         finally:
             for slot in self._slots:
@@ -214,7 +238,10 @@ class LocalExecutor:
                     self.on_stage(*msg[1])
             elif msg and msg[0] == "done":
                 slot.job = None
-                yield msg[1]
+                rec, staged = msg[1]
+                if staged is not None:
+                    self.staged[rec.doc_id] = staged
+                yield rec
             elif msg and msg[0] == "init_failed":
                 self._replace(slot, msg[1])
             elif (slot.conn in ready or slot.proc.sentinel in ready) and not slot.proc.is_alive():
@@ -253,7 +280,8 @@ class LocalExecutor:
     def _start(self) -> _Slot:
         parent, child = _CTX.Pipe()
         # the worker's own backstop allows for a wait on the validator's start as the parent does
-        args = (child, self.factory, self.config, self.timeout + (SETTLE_ALLOWANCE if self.settled else 0.0))
+        backstop = self.timeout + (SETTLE_ALLOWANCE if self.settled else 0.0)
+        args = (child, self.factory, self.config, backstop, self.stage_to)
         proc = _CTX.Process(target=_worker_main, args=args, daemon=True)
         proc.start()
         child.close()

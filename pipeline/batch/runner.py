@@ -20,6 +20,7 @@ from pipeline.batch.docs import DataDocs
 from pipeline.batch.progress import BatchProgress
 from pipeline.batch.task import PipelineTask, TaskConfig, TaskFactory, code_version, job_failed, task_tag
 from pipeline.outputs import DocRecord, Frames, Parts, read_frames, sweep_temp, write_doc, write_reports
+from pipeline.outputs.parts import Staged
 from pipeline.outputs.tables import doc_dir, frames
 from pipeline.quality.gate import live_severities
 from pipeline.quality.gate import run_exit_code as gate_code
@@ -67,9 +68,18 @@ def _unreadable(job: Job) -> DocRecord | None:
     return job_failed(job, job.error, job.detail) if job.error else None
 
 
-def _keep(out: Path, parts: Parts, key: int, rec: DocRecord, write: bool = True) -> DocRecord:
+def _keep(
+    out: Path, parts: Parts, key: int, rec: DocRecord, write: bool = True, staged: Staged | None = None
+) -> DocRecord:
     """Hand a finished document to disk (its docs/<id>/ folder unless `write` is false, and its parts
-    of the batch tables); the parent keeps only the returned summary."""
+    of the batch tables); the parent keeps only the returned summary. With `staged` (what a worker
+    already wrote for it) the files are moved into place; else (a cache hit, the dask executor) the
+    parent writes them."""
+    if staged is not None:
+        try:
+            return parts.adopt(key, rec, staged, write)
+        except OSError:
+            pass  # a staged file went missing: write them all here
     f = frames([rec])
     if write:
         write_doc(out, rec, f)
@@ -85,8 +95,10 @@ def _make_executor(name: str, factory: TaskFactory, config: TaskConfig, jobs: in
         )
     from pipeline.batch.local import LocalExecutor
 
-    n = jobs or os.cpu_count() or 1
-    return LocalExecutor(factory, config, n, timeout, on_stage=kw.get("on_stage"), settled=kw.get("settled"))
+    return LocalExecutor(
+        factory, config, jobs or os.cpu_count() or 1, timeout, on_stage=kw.get("on_stage"),
+        stage_to=kw.get("stage_to"), budget=kw.get("budget"), settled=kw.get("settled"),
+    )  # fmt: skip
 
 
 def run(
@@ -168,15 +180,18 @@ def run(
                 n = min(jobs or os.cpu_count() or 1, len(misses))
                 ex = _make_executor(
                     executor, task, config, n, timeout, scheduler=scheduler, client=client, on_stage=ui.stage,
+                    stage_to=parts.folder, budget=lambda: parts.renderer.crops_left,
                     settled=docs.settled if validator else None,
                 )  # fmt: skip
+                staged: dict[str, Staged] = getattr(ex, "staged", {})  # what workers wrote (local)
                 results = ex.run(misses)
                 try:
                     for rec in results:
                         # Cache first: a docs/<id>/report.json then always has its cache entry, and a
                         # cache hit whose folder is incomplete (interrupted here) gets it rewritten above.
                         cache.put(by_id[rec.doc_id], rec)
-                        done[rec.doc_id] = _keep(out, parts, keys[rec.doc_id], rec)
+                        keep = staged.pop(rec.doc_id, None)
+                        done[rec.doc_id] = _keep(out, parts, keys[rec.doc_id], rec, staged=keep)
                         ui.done(rec)
                 finally:
                     results.close()  # stops the workers, also on Ctrl-C

@@ -102,6 +102,18 @@ def write_crops(out: Path, records: list[DocRecord], limit: int = MAX_CROPS) -> 
     return made
 
 
+def first_crops(drawn: Crops, limit: int) -> Crops:
+    """The first `limit` of crops drawn in report order (what `write_crops` with that limit shows)."""
+    out: Crops = {}
+    for fid, by_item in drawn.items():
+        for index, path in by_item.items():
+            if limit <= 0:
+                return out
+            out.setdefault(fid, {})[index] = path
+            limit -= 1
+    return out
+
+
 class _Drawer:
     """Locates a value on its page and draws the band around it (one page read and rendered at a time)."""
 

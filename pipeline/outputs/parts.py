@@ -10,6 +10,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -18,9 +19,10 @@ import pyarrow.parquet as pq
 from pipeline.outputs.arrow import to_arrow
 from pipeline.outputs.atomic import atomic_target
 from pipeline.outputs.columns import frame
+from pipeline.outputs.crops import Crops, first_crops
 from pipeline.outputs.record import DocRecord
 from pipeline.outputs.sections import Section, Sections
-from pipeline.outputs.tables import TABLES, Frames, csv_text, frames, jsonl_text
+from pipeline.outputs.tables import TABLES, Frames, csv_text, doc_dir, frames, jsonl_text, write_doc
 
 PREFIX = ".parts-"
 ROW_GROUP = 50_000  # rows buffered per Parquet row group while merging
@@ -47,6 +49,64 @@ def sweep_parts(out: Path) -> int:
     return n
 
 
+PART_FILES = (
+    *((name, suffix) for name in TABLES for suffix in ("csv", "parquet")),
+    ("mentions", "jsonl"),
+    ("section", "md"),
+    ("section", "html"),
+)
+
+
+def write_section(folder: Path, stem: str, section: Section) -> None:
+    (folder / f"{stem}.section.md").write_text(section.md, encoding="utf-8")
+    (folder / f"{stem}.section.html").write_text(section.html, encoding="utf-8")
+
+
+def write_part(folder: Path, stem: str, rec: DocRecord, f: Frames, section: Section) -> None:
+    """A document's part of the batch files (`PART_FILES`, named `stem`.name.suffix) in `folder`."""
+    for name, df in f.items():
+        (folder / f"{stem}.{name}.csv").write_text(csv_text(df, header=False), encoding="utf-8")
+        pq.write_table(to_arrow(name, df), folder / f"{stem}.{name}.parquet")
+    (folder / f"{stem}.mentions.jsonl").write_text(jsonl_text(rec.mentions), encoding="utf-8")
+    write_section(folder, stem, section)
+
+
+@dataclass(frozen=True)
+class Staged:
+    """What a worker wrote for one document in its own folder of the staging folder (`stage`)."""
+
+    folder: str
+    crops: Crops  # the crops it drew (within the budget it was given), in report order
+    files: list[str]  # its plots and crops, relative to the report
+
+
+def stage(root: str | Path, rec: DocRecord, budget: int) -> Staged:
+    """In a worker: everything per-document a run writes for `rec` (`Parts.put`'s files, the plots
+    and at most `budget` crops, the docs/<id>/ folder) in a new folder under `root`, for the parent
+    to `adopt` by moving files."""
+    folder = Path(root) / f"w-{os.getpid()}-{secrets.token_hex(4)}"
+    folder.mkdir()
+    f = frames([rec])
+    section = Sections(folder, crops_left=budget).render(rec)
+    write_part(folder, "doc", rec, f, section)
+    write_doc(folder, rec, f)
+    return Staged(str(folder), section.crops, section.files)
+
+
+def _move(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(src, dst)
+
+
+def move_doc(src: Path, out: Path, doc_id: str) -> None:
+    """Move a docs/<id>/ folder written under `src` into `out`, file by file, report.json last: its
+    presence still means the folder is complete."""
+    staged, target = doc_dir(src, doc_id), doc_dir(out, doc_id)
+    files = sorted(staged.iterdir(), key=lambda p: p.name == "report.json")
+    for p in files:
+        _move(p, target / p.name)
+
+
 class Parts:
     """The staging folder of one run. `put(key, record)` stores a document's tables and report section
     and returns its summary (row and findings: what the reports need); `merge(keys)` writes the batch
@@ -64,13 +124,32 @@ class Parts:
         return self.folder / f"{key:08d}.{name}.{suffix}"
 
     def put(self, key: int, rec: DocRecord, f: Frames | None = None) -> DocRecord:
-        for name, df in (f or frames([rec])).items():
-            self._path(key, name, "csv").write_text(csv_text(df, header=False), encoding="utf-8")
-            pq.write_table(to_arrow(name, df), self._path(key, name, "parquet"))
-        self._path(key, "mentions", "jsonl").write_text(jsonl_text(rec.mentions), encoding="utf-8")
-        section = self.renderer.render(rec)
-        self._path(key, "section", "md").write_text(section.md, encoding="utf-8")
-        self._path(key, "section", "html").write_text(section.html, encoding="utf-8")
+        write_part(self.folder, f"{key:08d}", rec, f or frames([rec]), self.renderer.render(rec))
+        return rec.summary()
+
+    def adopt(self, key: int, rec: DocRecord, staged: Staged, write: bool = True) -> DocRecord:
+        """Take what a worker wrote for a document (`put`'s files, its plots and crops and, when
+        `write`, its docs/<id>/ folder) by moving the files; the section is rendered again here only
+        when the run's crop budget left fewer crops than the worker drew."""
+        src = Path(staged.folder)
+        drawn = [p for by_item in staged.crops.values() for p in by_item.values()]
+        fits = len(drawn) <= self.renderer.crops_left
+        keep = staged.crops if fits else first_crops(staged.crops, self.renderer.crops_left)
+        kept = {p for by_item in keep.values() for p in by_item.values()}
+        for rel in staged.files:
+            if rel in kept or rel not in drawn:  # the crops within the budget and every plot
+                _move(src / rel, self.out / rel)
+        if fits:
+            self.renderer.took(drawn)
+            self.renderer.kept(staged.files)
+        else:
+            section = self.renderer.render(rec, drawn=keep)
+            write_section(src, "doc", section)
+        for name, suffix in PART_FILES:
+            os.replace(src / f"doc.{name}.{suffix}", self._path(key, name, suffix))
+        if write:
+            move_doc(src, self.out, rec.doc_id)
+        shutil.rmtree(src, ignore_errors=True)
         return rec.summary()
 
     def sections(self, keys: Iterable[int]) -> Iterator[Section]:

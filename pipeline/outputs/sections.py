@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline.outputs import report, report_html
 from pipeline.outputs.bystudy import groups
-from pipeline.outputs.crops import CROPS_DIR, MAX_CROPS, write_crops
+from pipeline.outputs.crops import CROPS_DIR, MAX_CROPS, Crops, first_crops, write_crops
 from pipeline.outputs.plots import PLOTS_DIR, study_plots, write_plots
 from pipeline.outputs.record import DocRecord
 
@@ -18,6 +18,8 @@ from pipeline.outputs.record import DocRecord
 class Section:
     md: str  # report.md lines of the document's studies
     html: str  # report.html fragment of the same
+    crops: Crops = field(default_factory=dict)  # the crops it shows, in report order
+    files: list[str] = field(default_factory=list)  # plots and crops it wrote, relative to the report
 
 
 @dataclass
@@ -29,15 +31,30 @@ class Sections:
     crops_left: int = MAX_CROPS
     written: set[str] = field(default_factory=set)
 
-    def render(self, rec: DocRecord) -> Section:
+    def render(self, rec: DocRecord, drawn: Crops | None = None) -> Section:
+        """`drawn`: crops already drawn beside the report (by a worker), in report order; the section
+        shows those within the budget and draws none itself."""
         plots = study_plots(groups([rec]))
         paths = write_plots(self.out, plots)
-        crops = write_crops(self.out, [rec], limit=self.crops_left)
+        if drawn is None:
+            crops = write_crops(self.out, [rec], limit=self.crops_left)
+        else:
+            crops = first_crops(drawn, self.crops_left)
         made = [p for by_item in crops.values() for p in by_item.values()]
-        self.crops_left -= len(made)
-        self.written.update(Path(p).name for p in [*paths.values(), *made])
+        self.took(made)
+        self.kept(list(paths.values()))
         md = "\n".join(report.study_body([rec], paths, crops))
-        return Section(md=md, html=report_html.render_studies([rec], plots, crops))
+        html = report_html.render_studies([rec], plots, crops)
+        return Section(md=md, html=html, crops=crops, files=[*paths.values(), *made])
+
+    def took(self, made: list[str]) -> None:
+        """Count crops (paths relative to the report) shown by a section against the run's budget."""
+        self.crops_left -= len(made)
+        self.written.update(Path(p).name for p in made)
+
+    def kept(self, files: list[str]) -> None:
+        """Plots and crops placed beside the report: kept by `sweep`."""
+        self.written.update(Path(p).name for p in files)
 
     def sweep(self) -> None:
         """Plots and crops of an earlier run's studies would linger beside the new report."""
