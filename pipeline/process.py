@@ -21,18 +21,20 @@ STAGES = ("ingest", "tables", "ner", "records", "quality")
 
 
 class Pipeline:
-    def __init__(self, rules: Rules | None = None) -> None:
+    def __init__(self, rules: Rules | None = None, validator: str | None = None) -> None:
+        """`validator`: the address of a batch's validator process, which runs the GX suites."""
         self.rules = rules or load_rules()
         self.names = name_words(self.rules)  # line-end hyphens of known names (ingest)
         self.annotator = ner.Annotator(self.rules)
         self.builder = records.Builder(self.rules)
-        self.checker = quality.Checker(self.rules)
-        # GX import and suites once per worker, at its start: not inside the first document (whose
-        # timeout would pay for it). Workers start only for documents the cache does not hold.
-        self.checker.warm()
+        self.checker = quality.Checker(self.rules, validator)
+        # Without a validator: GX import and suites once per worker, at its start, not inside the
+        # first document (whose timeout would pay for it). With one, this process never imports GX.
+        if validator is None:
+            self.checker.warm()
         # What is built here lives as long as the worker: out of the collector's sight, so that the
         # full collections a document's many small objects set off do not walk it again each time
-        # (some 300k objects of spaCy, rules and GX: a tenth of a document's CPU time).
+        # (some 300k objects of spaCy and the rules: a tenth of a document's CPU time).
         gc.collect()
         gc.freeze()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -61,15 +61,34 @@ def _file(root: Path, stem: str) -> str:
     return f"rules/{Path(stem).parent / names[0] if names else stem}".replace("/./", "/")
 
 
-def load(root: str | Path | None = None) -> Rules:
+def _root(root: str | Path | None) -> Path:
     root = Path(root or os.environ.get("TRIALEX_RULES") or DEFAULT_DIR)
     if not root.is_dir():
         raise FileNotFoundError(f"rules folder not found: {root}")
+    return root
+
+
+def _files(root: Path) -> Iterator[Path]:
+    """The rules files of a folder, in the order their digest is taken."""
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".yml", ".yaml", ".jsonl") and path.is_file():
+            yield path
+
+
+def digest(root: str | Path | None = None) -> str:
+    """`load(root).digest` without parsing anything (a run whose outputs are current needs no more)."""
+    root = _root(root)
+    h = hashlib.sha256()
+    for path in _files(root):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def load(root: str | Path | None = None) -> Rules:
+    root = _root(root)
     data: dict[str, Any] = {}
     h = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        if path.suffix not in (".yml", ".yaml", ".jsonl") or not path.is_file():
-            continue
+    for path in _files(root):
         raw = path.read_bytes()
         h.update(path.relative_to(root).as_posix().encode() + b"\0" + raw)
         text = raw.decode("utf-8")

@@ -134,7 +134,8 @@ def test_progress_lines_and_imports_of_cold_partly_cached_and_cached_runs(tmp_pa
     assert any("of ~4 pages" in s for s in stages), cold.stderr  # 2 documents of 2 pages each
     rows = _imports(log)
     workers = [r for r in rows if r["who"] == "worker"]
-    assert workers and all("great_expectations" in w["modules"] for w in workers)  # validation ran
+    # validation ran in the Data Docs child (pipeline.quality.remote): no worker imports GX
+    assert workers and not any("great_expectations" in w["modules"] for w in workers)
     (parent,) = [r for r in rows if r["who"] == "parent"]  # Data Docs were built, in a child
     assert "great_expectations" not in parent["modules"] and "spacy" not in parent["modules"]
     assert (out / "data_docs" / "index.html").is_file()

@@ -11,13 +11,13 @@ Public:
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from pipeline.batch.discover import Job, UsageError
-from pipeline.batch.runner import BatchReport, exit_code, run
-from pipeline.batch.task import PipelineTask, TaskConfig, code_version, log_imports
 
 __all__ = [
     "BatchReport",
@@ -31,11 +31,50 @@ __all__ = [
     "run_command",
 ]
 
+# The runner (pandas, the writers) and the task load on first use: `run_command` first asks the run
+# manifest whether the outputs are current, and a run that has nothing to do imports neither.
+_LAZY = {
+    "BatchReport": "pipeline.batch.runner",
+    "exit_code": "pipeline.batch.runner",
+    "run": "pipeline.batch.runner",
+    "PipelineTask": "pipeline.batch.task",
+    "TaskConfig": "pipeline.batch.task",
+    "code_version": "pipeline.batch.task",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+IMPORTS_LOG = "TRIALEX_IMPORTS_LOG"  # diagnostics: a file each process appends its top-level modules to
+
+
+def log_imports(who: str) -> None:
+    """With TRIALEX_IMPORTS_LOG=FILE, append one JSON line: who (parent or worker), its pid and the
+    top-level modules it imported, so a test can tell which process paid for which library."""
+    path = os.environ.get(IMPORTS_LOG)
+    if path:
+        mods = sorted({m.split(".")[0] for m in list(sys.modules)})
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"who": who, "pid": os.getpid(), "modules": mods}) + "\n")
+
 
 def run_command(paths: list[str], out: Path, **options: Any) -> int:
-    """`trialex run`: `run` with the CLI's options; returns the exit code (usage errors 2)."""
+    """`trialex run`: `run` with the CLI's options; returns the exit code (usage errors 2). A run
+    whose outputs are current (`pipeline.batch.manifest`) only updates report.json's run info."""
+    from pipeline.batch.manifest import replay
+
     try:
-        report = run(paths, out, **options)
+        code = replay(paths, out, **options)
+        if code is None:
+            from pipeline.batch.runner import run
+
+            code = run(paths, out, **options).exit_code
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -49,4 +88,4 @@ def run_command(paths: list[str], out: Path, **options: Any) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     log_imports("parent")
-    return report.exit_code
+    return code

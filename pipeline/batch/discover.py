@@ -23,6 +23,22 @@ class UsageError(Exception):
     """Bad command-line input (exit code 2): no PDFs, a path that does not exist, a bad option."""
 
 
+FAIL_ON = ("error", "warning", "never")
+EXECUTORS = ("local", "dask")
+
+
+def check_options(jobs: int, executor: str, timeout: float, fail_on: str) -> None:
+    """A run's options, checked before anything is read: UsageError names the bad one."""
+    if jobs < 0:
+        raise UsageError(f"--jobs must be 0 (all cores) or more, not {jobs}")
+    if executor not in EXECUTORS:
+        raise UsageError(f"--executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
+    if not timeout > 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, not {timeout}")
+    if fail_on not in FAIL_ON:
+        raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
+
+
 def shown(text: str) -> str:
     """`text` safe to print and to write as UTF-8: bytes of a non-UTF-8 file name (held as
     surrogates) become `\\xNN`, so the name stays recognisable and distinct."""

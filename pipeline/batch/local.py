@@ -24,20 +24,23 @@ from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
+from pipeline.batch import log_imports
 from pipeline.batch.discover import Job
-from pipeline.batch.task import TaskConfig, TaskFactory, job_failed, log_imports, run_job
+from pipeline.batch.task import TaskConfig, TaskFactory, job_failed, run_job
 from pipeline.outputs import DocRecord
 from pipeline.outputs.crops import MAX_CROPS
 from pipeline.outputs.parts import Staged, stage
 
 # forkserver: workers fork from a clean single-threaded server (safe with the progress bar's thread in
-# the parent, unlike fork) that has the batch modules, pandas, the stages with spaCy and Great
-# Expectations imported once (pipeline.batch.preload), so that starting or replacing a worker costs
-# milliseconds, not an interpreter start (as spawn would) nor seconds of imports per worker.
+# the parent, unlike fork) that has the batch modules, pandas and the stages with spaCy imported once
+# (pipeline.batch.preload), so that starting or replacing a worker costs milliseconds, not an
+# interpreter start (as spawn would) nor seconds of imports per worker. Great Expectations is imported
+# by the Data Docs child only, which validates for the workers (pipeline.batch.docs).
 _CTX = mp.get_context("forkserver")
 _PRELOAD = ["pipeline.batch.task", "pipeline.batch.preload"]
 _PR_SET_PDEATHSIG = 1
 GRACE = 5.0  # seconds a worker gives the parent to enforce the timeout before it ends itself
+SETTLE_ALLOWANCE = 600.0  # more seconds of a worker's own backstop while the GX validator may be starting
 
 
 def _start_forkserver() -> None:
@@ -172,15 +175,19 @@ class LocalExecutor:
         on_stage: Callable[[str, str, int], None] | None = None,
         stage_to: Path | None = None,
         budget: Callable[[], int] | None = None,
+        settled: Callable[[], bool] | None = None,
     ) -> None:
         """`on_stage(doc_id, stage, pages)` hears each stage a worker starts (for the progress display).
         With `stage_to` (the run's staging folder), each worker writes its documents' outputs there,
         drawing at most `budget()` crops (the run's budget left when the job is sent); `staged` then
-        holds what it wrote, by doc_id, for the consumer to take."""
+        holds what it wrote, by doc_id, for the consumer to take. `settled()`: whether the run's GX
+        validator is up (or gone); until then a document's time does not count against its timeout
+        (its check may be waiting for the validator's imports)."""
         self.factory, self.config = factory, config
         self.stage_to, self.budget = (str(stage_to) if stage_to else None), budget
         self.staged: dict[str, Staged] = {}
         self.on_stage = on_stage
+        self.settled = settled
         self.jobs, self.timeout = max(1, jobs), timeout
         self._slots: list[_Slot] = []
         self._pending: deque[Job] = deque()
@@ -216,8 +223,15 @@ class LocalExecutor:
 
     def _step(self) -> Iterator[DocRecord]:
         """Wait for one event (a message, a worker death, a deadline) and handle every ready slot."""
+        if self.settled is not None:
+            if self.settled():
+                self.settled = None  # up (or gone for good): deadlines run from here on
+            else:
+                self._hold()
         deadlines = [s.deadline for s in self._slots if s.job]
         timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+        if self.settled is not None:
+            timeout = min(timeout, 0.5) if timeout is not None else 0.5  # look again soon
         ready = set(wait([s.conn for s in self._slots] + [s.proc.sentinel for s in self._slots], timeout))
         for slot in list(self._slots):
             msg = None
@@ -256,6 +270,13 @@ class LocalExecutor:
                 self._replace(slot, None)
                 yield result or job_failed(job, "timeout", f"took longer than {self.timeout:g} s")
 
+    def _hold(self) -> None:
+        """Push the deadlines of running documents on while the validator is not settled."""
+        now = time.monotonic()
+        for s in self._slots:
+            if s.job:
+                s.deadline = max(s.deadline, now + self.timeout)
+
     def _replace(self, slot: _Slot, init_error: str | None) -> None:
         """Stop a worker and start a fresh one, unless workers keep failing to start."""
         self._stop(slot, graceful=False)
@@ -270,7 +291,9 @@ class LocalExecutor:
 
     def _start(self) -> _Slot:
         parent, child = _CTX.Pipe()
-        args = (child, self.factory, self.config, self.timeout, self.stage_to)
+        # the worker's own backstop allows for a wait on the validator's start as the parent does
+        backstop = self.timeout + (SETTLE_ALLOWANCE if self.settled else 0.0)
+        args = (child, self.factory, self.config, backstop, self.stage_to)
         proc = _CTX.Process(target=_worker_main, args=args, daemon=True)
         proc.start()
         child.close()

@@ -4,14 +4,15 @@ summary table. Written to stderr so that stdout stays free for pipes."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline.outputs import DocRecord
+if TYPE_CHECKING:
+    from pipeline.outputs import DocRecord
 
 # Share of a document's time done when each stage starts (ingest is most of it): the bar's fraction.
 _STAGE_DONE = {"ingest": 0.0, "tables": 0.8, "ner": 0.85, "records": 0.9, "quality": 0.95}
@@ -135,6 +136,11 @@ class BatchProgress:
 
     def summary(self, report: dict[str, Any]) -> None:
         self.console.print(summary_table(report))
+
+
+def print_summary(report: dict[str, Any]) -> None:
+    """The summary table alone (a run whose outputs were current shows no progress)."""
+    BatchProgress(0).summary(report)
 
 
 def summary_table(report: dict[str, Any]) -> Table:

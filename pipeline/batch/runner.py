@@ -13,8 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.batch.cache import Cache
-from pipeline.batch.discover import Job, UsageError, discover, make_jobs
+from pipeline.batch import manifest
+from pipeline.batch.cache import TRANSIENT, Cache
+from pipeline.batch.discover import Job, UsageError, check_options, discover, make_jobs
 from pipeline.batch.docs import DataDocs
 from pipeline.batch.progress import BatchProgress
 from pipeline.batch.task import PipelineTask, TaskConfig, TaskFactory, code_version, job_failed, task_tag
@@ -22,13 +23,11 @@ from pipeline.outputs import DocRecord, Frames, Parts, read_frames, sweep_temp, 
 from pipeline.outputs.parts import Staged
 from pipeline.outputs.record import Summary
 from pipeline.outputs.tables import doc_dir, frames
+from pipeline.quality.gate import code_for
 from pipeline.quality.gate import run_exit_code as gate_code
 from pipeline.rules import Rules, RulesError
 from pipeline.rules import load as load_rules
 from pipeline.rules import validate as validate_rules
-
-FAIL_ON = ("error", "warning", "never")
-EXECUTORS = ("local", "dask")
 
 
 @dataclass
@@ -56,17 +55,6 @@ def exit_code(findings: pd.DataFrame, fail_on: str, failed: int = 0, allow_faile
     """The rule of `trialex check`: 3 when a document failed (unless `allow_failed`), else 1 when a
     finding reaches `fail_on` (error < warning; never: no finding fails), else 0."""
     return gate_code(findings, fail_on, failed=failed, allow_failed=allow_failed)
-
-
-def _check_options(jobs: int, executor: str, timeout: float, fail_on: str) -> None:
-    if jobs < 0:
-        raise UsageError(f"--jobs must be 0 (all cores) or more, not {jobs}")
-    if executor not in EXECUTORS:
-        raise UsageError(f"--executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
-    if not timeout > 0:
-        raise UsageError(f"--timeout must be a positive number of seconds, not {timeout}")
-    if fail_on not in FAIL_ON:
-        raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
 
 
 def _load_rules(rules_dir: Path | None) -> Rules:
@@ -114,7 +102,7 @@ def _make_executor(name: str, factory: TaskFactory, config: TaskConfig, jobs: in
 
     return LocalExecutor(
         factory, config, jobs or os.cpu_count() or 1, timeout, on_stage=kw.get("on_stage"),
-        stage_to=kw.get("stage_to"), budget=kw.get("budget"),
+        stage_to=kw.get("stage_to"), budget=kw.get("budget"), settled=kw.get("settled"),
     )  # fmt: skip
 
 
@@ -143,7 +131,7 @@ def run(
     kept: their outputs and cache entries are whole, and the next run continues from there)."""
     t0 = time.perf_counter()
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    _check_options(jobs, executor, timeout, fail_on)
+    check_options(jobs, executor, timeout, fail_on)
     out = Path(out)
     rules_dir = Path(rules_dir) if rules_dir else None
     rules = _load_rules(rules_dir)
@@ -151,6 +139,11 @@ def run(
     todo = make_jobs(found.files, password)
     out.mkdir(parents=True, exist_ok=True)
     sweep_temp(out)
+    given = manifest.options_of(
+        fail_on=fail_on, allow_failed=allow_failed, data_docs=data_docs, rules_dir=rules_dir, code=code, task=task_tag(task)
+    )  # fmt: skip
+    mark = manifest.stamp(found, todo, rules.digest, given)
+    manifest.clear(out)  # written again once this run's outputs are whole
     code = code or code_version()
     # use_cache=False (--no-cache) reads nothing from the cache but still writes it: the next run hits.
     cache = Cache(Path(cache_dir or out / ".cache"), rules.digest, code, task_tag(task))
@@ -166,11 +159,20 @@ def run(
             complete = (doc_dir(out, job.doc_id) / "report.json").is_file()
             done[job.doc_id] = _keep(out, parts, keys[job.doc_id], hit, write=not complete)
         else:
+            if not misses and executor == "local":
+                from pipeline.batch.local import context
+
+                context()  # the fork server imports the stages while the cached documents are written
             misses.append(job)
-    config = TaskConfig(rules_dir=str(rules_dir.resolve()) if rules_dir else None)
     docs = DataDocs(out, rules, rules_dir, code)
-    if data_docs and (misses or not docs.current(list(done.values()))):
+    # the workers' validator (local executor: same machine) and the Data Docs are one child process
+    validate = (
+        bool(misses) and executor == "local" and getattr(getattr(task, "func", task), "validates", False)
+    )
+    if validate or (data_docs and not docs.current(list(done.values()))):
         docs.start()  # imports Great Expectations in a child while the documents are processed
+    validator = docs.address if validate else None  # a Dask worker elsewhere could not reach it
+    config = TaskConfig(rules_dir=str(rules_dir.resolve()) if rules_dir else None, validator=validator)
     # (an exception below closes the pipe when `docs` goes; the child, a daemon, then ends)
     with parts:  # the staging folder goes when the reports are written, or on an error
         with BatchProgress(len(todo), enabled=progress, to_process=len(misses)) as ui:
@@ -184,6 +186,7 @@ def run(
                 ex = _make_executor(
                     executor, task, config, n, timeout, scheduler=scheduler, client=client, on_stage=ui.stage,
                     stage_to=parts.folder, budget=lambda: parts.renderer.crops_left,
+                    settled=docs.settled if validator else None,
                 )  # fmt: skip
                 staged: dict[str, Staged] = getattr(ex, "staged", {})  # what workers wrote (local)
                 results = ex.run(misses)
@@ -202,7 +205,7 @@ def run(
         records = [done[j.doc_id] for j in todo]
         severities = sorted(frozenset().union(*(r.severities for r in records)))  # of open findings
         failed = sum(not r.ok for r in records)
-        code_exit = exit_code(pd.DataFrame({"severity": severities}), fail_on, failed, allow_failed)
+        code_exit = code_for(severities, fail_on, failed, allow_failed)
         run_info = {
             "started": started,
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -221,6 +224,7 @@ def run(
         rep = BatchReport(out, {}, code_exit)
         # the merged tables are read back only when the docs are built (not when they are current)
         run_info["data_docs"] = docs.build(lambda: rep.frames, records) if data_docs else "skipped"
+        docs.close()
         keys_in_order = [keys[j.doc_id] for j in todo]
         rep.summary = write_reports(
             out,
@@ -230,6 +234,13 @@ def run(
             sorted(parts.checks),
             lambda: parts.sections(keys_in_order),
         )
+        # a re-run makes the same outputs unless a document failed for a reason worth a retry
+        retry = any(
+            not r.ok and r.row.get("error") in TRANSIENT and not by_id[r.doc_id].error for r in records
+        )
+        if not retry and not str(run_info["data_docs"]).startswith(("failed", "not available")):
+            docs_at = [(doc_dir(out, j.doc_id) / "report.json").relative_to(out).as_posix() for j in todo]
+            manifest.write(out, mark, docs_at, set(severities), failed)
         if progress:
             ui.summary(rep.summary)
         return rep

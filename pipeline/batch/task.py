@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import resource
-import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -20,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pipeline.batch.discover import Job, shown
+from pipeline.batch.manifest import sources_digest
 from pipeline.outputs import DocRecord, failed, from_result
 from pipeline.outputs.record import counts
 
@@ -29,6 +28,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 @dataclass(frozen=True)
 class TaskConfig:
     rules_dir: str | None = None
+    validator: str | None = None  # address of the run's GX validator (local executor), if any
 
 
 class Task(Protocol):
@@ -46,12 +46,13 @@ class PipelineTask:
     pipeline, the checker and its Great Expectations suites)."""
 
     reports_stages = True  # called as task(job, on_stage): the worker forwards stages to the parent
+    validates = True  # its Checker uses the run's GX validator (TaskConfig.validator) when there is one
 
     def __init__(self, config: TaskConfig) -> None:
         from pipeline.process import Pipeline  # heavy imports happen in the worker, once
         from pipeline.rules import load
 
-        self.pipeline = Pipeline(load(config.rules_dir))
+        self.pipeline = Pipeline(load(config.rules_dir), validator=config.validator)
         # Every check gets a junit.xml case per document, passing when it found nothing.
         self.checks = self.pipeline.checker.check_names
 
@@ -80,19 +81,6 @@ def _where(exc: BaseException) -> str:
 
 def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KiB
-
-
-IMPORTS_LOG = "TRIALEX_IMPORTS_LOG"  # diagnostics: a file each process appends its top-level modules to
-
-
-def log_imports(who: str) -> None:
-    """With TRIALEX_IMPORTS_LOG=FILE, append one JSON line: who (parent or worker), its pid and the
-    top-level modules it imported, so a test can tell which process paid for which library."""
-    path = os.environ.get(IMPORTS_LOG)
-    if path:
-        mods = sorted({m.split(".")[0] for m in list(sys.modules)})
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(json.dumps({"who": who, "pid": os.getpid(), "modules": mods}) + "\n")
 
 
 def job_failed(job: Job, error: str, detail: str) -> DocRecord:
@@ -149,23 +137,12 @@ def run_job(task: Task, job: Job, on_stage: OnStage | None = None) -> DocRecord:
 # the CLI. Editing them (or a report layout) keeps the cache; any other module of the package counts.
 _NOT_RESULT_SHAPING = ("batch/", "outputs/", "review/", "cli.py", "__main__.py")
 _RESULT_SHAPING = ("batch/task.py", "outputs/record.py")
+_CODE = (".py", ".yml", ".yaml", ".json", ".jsonl")
 
 
 def code_version(root: Path = PACKAGE_ROOT) -> str:
     """Hash of the package sources that shape per-document results: a change invalidates the cache."""
-    h = hashlib.sha256()
-    for p in sorted(root.rglob("*")):
-        if (
-            not p.is_file()
-            or p.suffix not in (".py", ".yml", ".yaml", ".json", ".jsonl")
-            or "__pycache__" in p.parts
-        ):
-            continue
-        rel = p.relative_to(root).as_posix()
-        if rel.startswith(_NOT_RESULT_SHAPING) and rel not in _RESULT_SHAPING:
-            continue
-        h.update(rel.encode() + b"\0" + p.read_bytes())
-    return h.hexdigest()[:16]
+    return sources_digest(root, _CODE, skip=_NOT_RESULT_SHAPING, keep=_RESULT_SHAPING)
 
 
 def task_tag(factory: TaskFactory) -> str:

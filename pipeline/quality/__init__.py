@@ -15,31 +15,45 @@ duplicate_id, registry_mismatch), doses (registry_mismatch on dose levels), prov
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipeline.model import SEVERITIES, Document, Finding, Outcome, Study
-from pipeline.quality import ids
-from pipeline.quality.families import FAMILIES, Context, instances
 from pipeline.rules import Rules
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from pipeline.quality.expectations import Suites
+    from pipeline.quality.remote import Remote
 
 __all__ = ["FAMILIES", "Checker", "data_docs"]
 
 
+def __getattr__(name: str) -> Any:
+    # The check families (and pandas under them) load with the first Checker, not with the package:
+    # the gate (`pipeline.quality.gate`) and a run whose outputs are current import none of them.
+    if name == "FAMILIES":
+        from pipeline.quality.families import FAMILIES
+
+        return FAMILIES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 class Checker:
-    def __init__(self, rules: Rules) -> None:
-        self.rules = rules
+    def __init__(self, rules: Rules, validator: str | None = None) -> None:
+        """`validator`: the address of the run's validator (`pipeline.quality.remote`), which then
+        runs the GX suites for this checker; without one the checker builds its own."""
+        from pipeline.quality import ids
+        from pipeline.quality.families import instances
+
+        self.rules, self.validator = rules, validator
         conf = rules.get("checks") or {}
         self.checks = conf.get("checks") or {}
         self.phase_aliases = conf.get("phase_aliases") or {}
         self.stop_words = list(conf.get("subject_stop_words") or ())
         self.instances = instances(self.checks)  # validates rules/checks.yml: a bad entry fails here
         self.registry = ids.Registry(rules.get("registry"))
-        self._suites: Suites | None = None
+        self._suites: Suites | Remote | None = None
 
     @property
     def check_names(self) -> list[str]:
@@ -47,21 +61,27 @@ class Checker:
         return list(self.checks)
 
     @property
-    def suites(self) -> Suites:
-        """The GX context and suites, built on first use (GX import costs seconds)."""
+    def suites(self) -> Suites | Remote:
+        """The GX context and suites, built on first use (GX import costs seconds), or the run's
+        validator standing in for them."""
         if self._suites is None:
-            from pipeline.quality.expectations import Suites
+            if self.validator:
+                from pipeline.quality.remote import Remote
 
-            self._suites = Suites(self.rules.get("expectations") or {}, _metrics(self.rules))
+                self._suites = Remote(self.validator, lambda: suites(self.rules))
+            else:
+                self._suites = suites(self.rules)
         return self._suites
 
     def warm(self) -> Checker:
-        """Import GX and build the context and suites now (a worker calls this once at start-up, so
-        the first document's check time is not the GX set-up time)."""
+        """Import GX and build the context and suites now (a worker without a validator calls this
+        once at start-up, so the first document's check time is not the GX set-up time)."""
         self.suites  # noqa: B018
         return self
 
     def check(self, doc: Document, studies: list[Study], outcomes: list[Outcome]) -> list[Finding]:
+        from pipeline.quality.families import Context
+
         ctx = Context(
             doc,
             studies,
@@ -97,6 +117,13 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     for f in findings:
         seen.setdefault(f.finding_id, f)
     return sorted(seen.values(), key=lambda f: (SEVERITIES.index(f.severity), f.check, f.study_id, f.metric))
+
+
+def suites(rules: Rules) -> Suites:
+    """The GX suites of rules/expectations.yml (imports GX)."""
+    from pipeline.quality.expectations import Suites
+
+    return Suites(rules.get("expectations") or {}, _metrics(rules))
 
 
 def _metrics(rules: Rules) -> list[str]:

@@ -26,6 +26,7 @@ from pipeline.quality.subjects import Subjects
 
 if TYPE_CHECKING:
     from pipeline.quality.expectations import Suites
+    from pipeline.quality.remote import Remote
 
 
 @dataclass
@@ -37,7 +38,7 @@ class Context:
     outcomes: Sequence[Outcome]
     registry: ids.Registry
     phase_aliases: Mapping[str, str]
-    suites: Callable[[], Suites]
+    suites: Callable[[], Suites | Remote]
     rules: Mapping[str, Any] = field(default_factory=dict)  # the whole rules mapping (products, trials)
     stop_words: Sequence[str] = ()  # capitalised words that are never a trial's name (checks.yml)
     _subjects: Subjects | None = None

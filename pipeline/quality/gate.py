@@ -8,11 +8,12 @@ import json
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from pipeline.model import SEVERITIES
+
+if TYPE_CHECKING:  # pandas is imported where a frame is read: a run replayed from its manifest needs none
+    import pandas as pd
 
 LEVELS = ("error", "warning", "never")
 REVIEWED = ("rejected", "accepted")  # a curator's verdict: such a finding no longer gates
@@ -31,17 +32,31 @@ def _reaching(fail_on: str) -> set[str]:
     return set(SEVERITIES[: SEVERITIES.index(fail_on) + 1])  # error; error+warning
 
 
-def exit_code(findings: pd.DataFrame, fail_on: str = "error") -> int:
-    """0 when no open finding reaches `fail_on`, else 1. Findings a curator rejected do not count."""
-    levels = _reaching(fail_on)
-    if findings is None or findings.empty or not levels:
-        return 0
+def live_severities(findings: pd.DataFrame | None) -> set[str]:
+    """The severities of the open findings (those a curator rejected or accepted do not count)."""
+    if findings is None or findings.empty:
+        return set()
     if "severity" not in findings.columns:
         raise GateError("findings have no 'severity' column")
     live = findings
     if "status" in findings.columns:
         live = findings[~findings["status"].fillna("open").astype(str).isin(REVIEWED)]
-    return int(live["severity"].astype(str).str.strip().str.lower().isin(levels).any())
+    return set(live["severity"].astype(str).str.strip().str.lower())
+
+
+def exit_code(findings: pd.DataFrame, fail_on: str = "error") -> int:
+    """0 when no open finding reaches `fail_on`, else 1. Findings a curator rejected do not count."""
+    if not _reaching(fail_on):
+        return 0
+    return code_for(live_severities(findings), fail_on)
+
+
+def code_for(severities: Iterable[str], fail_on: str, failed: int = 0, allow_failed: bool = False) -> int:
+    """The exit code from the severities of the open findings and the number of failed documents."""
+    levels = _reaching(fail_on)
+    if failed and not allow_failed:
+        return FAILED_DOCUMENTS
+    return int(bool(levels & set(severities)))
 
 
 def open_severities(findings: Iterable[Mapping[str, Any]]) -> frozenset[str]:
@@ -88,6 +103,8 @@ def check_command(
     if not path.is_file():
         print(f"error: no findings.csv in {out_dir} (run `trialex run` first)", file=sys.stderr)
         return 2
+    import pandas as pd
+
     failed, total = 0, 0
     try:
         if (out_dir / "report.json").is_file():

@@ -1,0 +1,121 @@
+"""Great Expectations in one process of a run instead of in every worker. GX costs seconds to import:
+the run's Data Docs process imports it while the workers start ingesting, builds the suites of
+rules/expectations.yml once, and validates each document's studies/outcomes rows for the workers
+(`serve`). A worker's Checker holds a `Remote` in place of its own `Suites`: same suites, same frames,
+so the same failures. When the validator cannot be reached the worker builds its own suites.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing import current_process
+from multiprocessing.connection import Client, Connection, Listener
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from pipeline.quality.expectations import Failure, Suites
+
+CONNECT_WAIT = 30.0  # seconds a worker retries while the validator's socket is not yet there
+
+
+def listener() -> Listener:
+    """A socket only processes of this run (which share its authkey) can talk to."""
+    return Listener(family="AF_UNIX", authkey=bytes(current_process().authkey))
+
+
+class Served:
+    """The validator's side: requests wait until `ready(suites)` (or `failed(error)`), then are
+    answered one at a time (GX is not shared between threads)."""
+
+    def __init__(self, sock: Listener) -> None:
+        self.sock = sock
+        self._ready = threading.Event()
+        self._lock = threading.Lock()
+        self._suites: Suites | None = None
+        self._error: BaseException | None = None
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def ready(self, suites: Suites) -> None:
+        self._suites = suites
+        self._ready.set()
+
+    def failed(self, error: BaseException) -> None:
+        self._error = error
+        self._ready.set()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn = self.sock.accept()
+            except OSError:  # closed: the run is over
+                return
+            except Exception:  # noqa: BLE001, S112 - a stranger failing the authkey challenge
+                continue
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: Connection) -> None:
+        with conn:
+            while True:
+                try:
+                    name, df = conn.recv()
+                except (EOFError, OSError):
+                    return
+                self._ready.wait()
+                reply: tuple[str, Any] = ("unavailable", repr(self._error))  # the worker validates
+                with self._lock:
+                    try:
+                        if self._suites is not None:
+                            reply = ("ok", self._suites.failures(name, df))
+                    except Exception as e:  # noqa: BLE001 - raised again in the worker
+                        reply = ("error", e)
+                with contextlib.suppress(OSError):
+                    conn.send(reply)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
+class Remote:
+    """A worker's stand-in for `Suites`: `failures(name, df)` answered by the run's validator,
+    or by `local()` (suites built here) when the validator is gone or never came up."""
+
+    def __init__(self, address: str, local: Callable[[], Suites]) -> None:
+        self.address, self.local = address, local
+        self._conn: Connection | None = None
+        self._gone = False
+
+    def _connect(self) -> Connection:
+        if self._conn is None:
+            deadline = time.monotonic() + CONNECT_WAIT
+            while True:
+                try:
+                    self._conn = Client(
+                        self.address, family="AF_UNIX", authkey=bytes(current_process().authkey)
+                    )
+                    break
+                except (FileNotFoundError, ConnectionRefusedError):
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.05)
+        return self._conn
+
+    def failures(self, name: str, df: pd.DataFrame) -> list[Failure]:
+        if not self._gone:
+            try:
+                conn = self._connect()
+                conn.send((name, df))
+                status, value = conn.recv()
+            except (OSError, EOFError):
+                status, value = "unavailable", None
+            if status == "error":
+                raise value
+            if status == "ok":
+                return value
+            self._gone = True  # validate here from now on
+        return self.local().failures(name, df)
