@@ -333,3 +333,24 @@ def _one_sentence_pdf(path: Path) -> None:
     c.setFont("Helvetica", 10)
     c.drawString(72, 720, "This short note reports no trial results at all.")
     c.save()
+
+
+def test_data_docs_read_the_merged_tables_in_their_child_never_in_the_parent(tmp_path, monkeypatch):
+    import pipeline.batch.runner as runner
+    import pipeline.outputs as outputs
+
+    def parent_reads(*_a, **_k):
+        raise AssertionError("the parent read the merged tables")
+
+    monkeypatch.setattr(runner, "read_frames", parent_reads)
+    monkeypatch.setattr(outputs, "read_frames", parent_reads)
+    monkeypatch.setattr(runner.BatchReport, "frames", property(parent_reads))
+    inp = _pdfs(tmp_path / "in", "alder", "bad-birch", "cedar")
+    task = functools.partial(FakeTask, log="")
+    rep = run([str(inp)], tmp_path / "out", task=task, progress=False, jobs=1, code="test", data_docs=True)
+    built = rep.summary["run"]["data_docs"]
+    assert built == str((tmp_path / "out" / "data_docs" / "index.html").resolve()), built
+    # the child validated the whole batch: each suite saw the three documents' rows
+    runs = json.loads((tmp_path / "out" / "data_docs" / "validations.json").read_text())
+    for suite in ("studies", "outcomes"):
+        assert {r["result"].get("element_count") for r in runs[suite]["results"]} == {3}, suite

@@ -65,6 +65,10 @@ def _child(conn: Connection, rules_dir: str | None) -> None:
         return
     f, out = msg
     try:
+        if f is None:  # the run's merged tables, read here: the parent never holds them all
+            from pipeline.outputs import read_frames
+
+            f = read_frames(Path(out))
         conn.send(str(quality.data_docs(f.studies, f.outcomes, f.findings, Path(out), rules=rules)))
     except Exception as e:  # noqa: BLE001 - Data Docs are a view; their failure must not lose the run
         conn.send(f"failed: {type(e).__name__}: {e}")
@@ -116,8 +120,9 @@ class DataDocs:
                 self._settled = True
         return self._settled or self._conn is None
 
-    def build(self, frames: Callable[[], Frames], records: list[DocRecord]) -> str:
-        """The index path of the docs (built now from `frames()` unless current), or why there are none."""
+    def build(self, frames: Callable[[], Frames] | None, records: list[DocRecord]) -> str:
+        """The index path of the docs (built now from `frames()`, or with None from the merged tables
+        the child reads from the output folder, unless current), or why there are none."""
         index = self.current(records)
         if index:
             self.close()
@@ -128,7 +133,7 @@ class DataDocs:
             if not self._settled and self._conn.poll(BUILD_TIMEOUT):
                 self._conn.recv()  # SETTLED
                 self._settled = True
-            self._conn.send((frames(), str(self.out)))
+            self._conn.send((frames() if frames else None, str(self.out)))
             ready = self._conn.poll(BUILD_TIMEOUT)
             result = str(self._conn.recv()) if ready else f"failed: took longer than {BUILD_TIMEOUT:g} s"
         except (EOFError, OSError) as e:

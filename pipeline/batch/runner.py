@@ -222,8 +222,9 @@ def run(
             "cache_read": use_cache,
         }
         rep = BatchReport(out, {}, code_exit)
-        # the merged tables are read back only when the docs are built (not when they are current)
-        run_info["data_docs"] = docs.build(lambda: rep.frames, records) if data_docs else "skipped"
+        # the Data Docs child reads the merged tables itself (when the docs are not current): the
+        # parent's memory stays that of one document however long the batch
+        run_info["data_docs"] = docs.build(None, records) if data_docs else "skipped"
         docs.close()
         keys_in_order = [keys[j.doc_id] for j in todo]
         rep.summary = write_reports(
