@@ -90,6 +90,18 @@ def test_first_piece_with_four_of_seven_columns_joins_its_continuation_once(tmp_
     assert not any("continued" in x for row in t.grid() for x in row)
 
 
+def put4(s: Sheet, y: float, rows: list[list[str]]) -> float:
+    """Four-column rows from `y` down, a rule under the first (the header); the y after them."""
+    for r, row in enumerate(rows):
+        for x, cell in zip([72, 200, 330, 450], row, strict=True):
+            s.text(x, y, cell)
+        if r == 0:
+            s.line(70, y + 4, 540, y + 4)
+            y += 4
+        y += PITCH
+    return y
+
+
 def test_continued_caption_and_repeated_header_are_no_data_rows(tmp_path):
     head = ["Trial", "Patients", "ORR (%)", "CR (%)"]
     body = [[f"PLOVER-{i}", str(30 + i), f"{40 + i}.5", f"{10 + i}.0"] for i in range(1, 19)]
@@ -98,25 +110,13 @@ def test_continued_caption_and_repeated_header_are_no_data_rows(tmp_path):
     s.text(72, 560, "Table 4. Response by trial.")
     s.line(70, 566, 540, 566)
     y = 577.0
-    for r, row in enumerate([head] + body[:14]):
-        for x, cell in zip([72, 200, 330, 450], row, strict=True):
-            s.text(x, y, cell)
-        if r == 0:
-            s.line(70, y + 4, 540, y + 4)
-            y += 4
-        y += PITCH
+    y = put4(s, y, [head] + body[:14])
     s.text(72, y + 4, "Continued on next page")
     s.new_page()
     s.text(72, 60, "Table 4 (continued). Response by trial.")
     s.line(70, 66, 540, 66)
     y = 77.0
-    for r, row in enumerate([head] + body[14:]):
-        for x, cell in zip([72, 200, 330, 450], row, strict=True):
-            s.text(x, y, cell)
-        if r == 0:
-            s.line(70, y + 4, 540, y + 4)
-            y += 4
-        y += PITCH
+    y = put4(s, y, [head] + body[14:])
     s.line(70, y - 6, 540, y - 6)
     s.paragraph(y + 20, 4)
     t = single(s.read())
@@ -135,13 +135,7 @@ def test_one_row_piece_keeps_its_wrapped_first_cell_whole(tmp_path):
     s.text(72, 560, "Table 5. Events of special interest.")
     s.line(70, 566, 540, 566)
     y = 577.0
-    for r, row in enumerate([head] + body):
-        for x, cell in zip([72, 200, 330, 450], row, strict=True):
-            s.text(x, y, cell)
-        if r == 0:
-            s.line(70, y + 4, 540, y + 4)
-            y += 4
-        y += PITCH
+    y = put4(s, y, [head] + body)
     s.new_page()
     s.line(70, 56, 540, 56)
     for x, cell in zip([72, 200, 330, 450], ["Immune-mediated", "4 (2.3)", "1 (0.6)", "5"], strict=True):
