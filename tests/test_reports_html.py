@@ -330,7 +330,7 @@ def test_crops_read_each_page_once_and_the_budget_follows_report_order(tmp_path,
     import hashlib
 
     from pipeline.outputs.crops import write_crops
-    from pipeline.pages import locate
+    from pipeline.pages import locate, render
     from tests.test_review_data import make_pdf
 
     pdf = tmp_path / "paper.pdf"
@@ -342,11 +342,14 @@ def test_crops_read_each_page_once_and_the_budget_follows_report_order(tmp_path,
         _finding(f"f{i}", "rev-a", "teskal-1", "grim", "error", "CR", "m", [_ev("v", "82.8", "table", p)])
         for i, p in enumerate(pages)
     ]
-    reads = []
-    real = locate._read
-    monkeypatch.setattr(locate, "_read", lambda path, page: reads.append(page) or real(path, page))
+    reads, loads, opens = [], [], []
+    real_read, real_load, real_open = locate.read_chars, render.load_page, render.pdfium_document
+    monkeypatch.setattr(locate, "read_chars", lambda pg: reads.append(pg) or real_read(pg))
+    monkeypatch.setattr(render, "load_page", lambda pdf, page: loads.append(page) or real_load(pdf, page))
+    monkeypatch.setattr(render, "pdfium_document", lambda path: opens.append(path) or real_open(path))
     made = write_crops(tmp_path / "out", [rec])
-    assert sorted(reads) == [1, 2] and len(made) == 5  # each page read once for its five crops
+    # the document opened once, each page loaded once for its characters and its image (five crops)
+    assert opens == [str(pdf)] and sorted(loads) == [1, 2] and len(reads) == 2 and len(made) == 5
     reads.clear()
     made = write_crops(tmp_path / "out3", [rec], limit=3)
     assert sorted(made) == ["f0", "f1", "f2"]  # the first three in report order, not in page order

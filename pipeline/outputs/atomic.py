@@ -53,6 +53,18 @@ def atomic_write(path: str | Path, data: str | bytes | Iterable[str], durable: b
     return path
 
 
+def write_view(path: Path, data: str | bytes, fresh: bool = False) -> None:
+    """A view the next run makes again (a plot, a crop): atomic without waiting on the disk; or, when
+    `fresh` (a new folder only its writer sees, moved into place whole when it is done), directly:
+    the move is what a reader sees, and a temp file and a rename per file are then cost for nothing."""
+    if not fresh:
+        atomic_write(path, data, durable=False)
+    elif isinstance(data, str):
+        path.write_text(data, encoding="utf-8")
+    else:
+        path.write_bytes(data)
+
+
 def sweep_temp(folder: str | Path) -> int:
     """Remove temp files that an interrupted run left under `folder`; returns how many."""
     n = 0

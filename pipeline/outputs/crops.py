@@ -5,11 +5,12 @@ A document whose PDF is gone or changed since it was read gets no crops (the box
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.outputs.atomic import atomic_write
+from pipeline.outputs.atomic import write_view
 from pipeline.outputs.bystudy import evidence, slug
 from pipeline.outputs.record import DocRecord
 
@@ -69,36 +70,40 @@ def _items(rec: DocRecord) -> list[_Item]:
     return out
 
 
-def write_crops(out: Path, records: list[DocRecord], limit: int = MAX_CROPS) -> Crops:
+def write_crops(out: Path, records: list[DocRecord], limit: int = MAX_CROPS, fresh: bool = False) -> Crops:
     """The crops of the first `limit` evidence items (in report order) that can be drawn. They are
-    drawn in page order, so that each page is read and rendered once, not once per value on it."""
+    drawn in page order, so that each page is read and rendered once, not once per value on it.
+    `fresh`: `out` is a worker's new staging folder (`write_view`)."""
     folder = out / CROPS_DIR
     made: Crops = {}
     names: set[str] = set()
-    drawer = _Drawer()
     for rec in records:
-        path = _readable(rec) if any(evidence(f) for f in rec.findings) else ""
+        # past the budget nothing is drawn: the PDF is not read (hashed) either
+        drawable = len(names) < limit and any(evidence(f) for f in rec.findings)
+        path = _readable(rec) if drawable else ""
         items = _items(rec) if path else []
+        if items and fresh:
+            folder.mkdir(parents=True, exist_ok=True)
         start = 0
-        while start < len(items) and len(names) < limit:
-            batch = items[start : start + limit - len(names)]
-            start += len(batch)
-            drawn = {}
-            for item in sorted(batch, key=lambda it: it.page):  # stable: report order within a page
-                if rec.row.get("cached") and (folder / item.name).is_file():
-                    # a cached document's findings and PDF (checked by hash above) are those the crop
-                    # was made from: rendering it again would cost a cached re-run most of its time
-                    drawn[item.name] = True
-                    continue
-                data = drawer.jpeg(path, item.page, item.evidence)
-                if data is not None:
-                    # a crop is a view made again by the next run: atomic, without waiting on the disk
-                    atomic_write(folder / item.name, data, durable=False)
-                    drawn[item.name] = True
-            for item in batch:  # the budget and the report follow report order
-                if item.name in drawn:
-                    names.add(item.name)
-                    made.setdefault(item.fid, {})[item.index] = f"{CROPS_DIR}/{item.name}"
+        with _Drawer(path) as drawer:
+            while start < len(items) and len(names) < limit:
+                batch = items[start : start + limit - len(names)]
+                start += len(batch)
+                drawn = {}
+                for item in sorted(batch, key=lambda it: it.page):  # stable: report order within a page
+                    if rec.row.get("cached") and (folder / item.name).is_file():
+                        # a cached document's findings and PDF (checked by hash above) are those the crop
+                        # was made from: rendering it again would cost a cached re-run most of its time
+                        drawn[item.name] = True
+                        continue
+                    data = drawer.jpeg(item.page, item.evidence)
+                    if data is not None:
+                        write_view(folder / item.name, data, fresh)  # a view the next run makes again
+                        drawn[item.name] = True
+                for item in batch:  # the budget and the report follow report order
+                    if item.name in drawn:
+                        names.add(item.name)
+                        made.setdefault(item.fid, {})[item.index] = f"{CROPS_DIR}/{item.name}"
     return made
 
 
@@ -115,20 +120,54 @@ def first_crops(drawn: Crops, limit: int) -> Crops:
 
 
 class _Drawer:
-    """Locates a value on its page and draws the band around it (one page read and rendered at a time)."""
+    """Locates values on the pages of one document and draws the band around each: the document is
+    opened once, and each page loaded once for both its characters and its image (values come in
+    page order), so the page's content is parsed once, not once per value or per reader."""
 
-    def __init__(self) -> None:
-        from pipeline.pages.locate import Locator
-        from pipeline.pages.render import Renderer
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._stack = contextlib.ExitStack()
+        self._pdf = None
+        self._page: tuple[int, object] = (0, None)  # the last page: (number, (PageIndex, image) or error)
 
-        self.renderer, self.locator = Renderer(scale=SCALE, cache_size=1), Locator(cache_size=1)
+    def __enter__(self) -> _Drawer:
+        return self
 
-    def jpeg(self, path: str, page: int, e: dict) -> bytes | None:
+    def __exit__(self, *exc: object) -> None:
+        self._page = (0, None)
+        self._stack.close()
+
+    def _load(self, page: int):  # -> tuple[PageIndex, PIL.Image.Image]
+        from pipeline.pages.locate import PageIndex, read_chars
+        from pipeline.pages.render import load_page, page_image, pdfium_document
+
+        if self._pdf is None:
+            self._pdf = self._stack.enter_context(pdfium_document(self.path))
+        with load_page(self._pdf, page) as pg:
+            return PageIndex(read_chars(pg)), page_image(pg, SCALE)
+
+    def _page_of(self, page: int):  # -> tuple[PageIndex, PIL.Image.Image]
+        if self._page[0] != page:
+            try:
+                got: object = self._load(page)
+            except Exception as e:  # noqa: BLE001 - raised again for each value of the page
+                got = e
+            self._page = (page, got)
+        got = self._page[1]
+        if isinstance(got, Exception):
+            raise got
+        return got
+
+    def jpeg(self, page: int, e: dict) -> bytes | None:
         """The crop as JPEG, or None when the page cannot be drawn."""
+        from pipeline.pages.locate import locate_on
+        from pipeline.pages.render import draw
+
         try:
-            loc = self.locator.locate(path, page, str(e.get("value", "")), _box(str(e.get("bbox", ""))),
-                                      str(e.get("snippet", "")), BAND)  # fmt: skip
+            ix, img = self._page_of(page)
+            loc = locate_on(ix, page, str(e.get("value", "")), _box(str(e.get("bbox", ""))),
+                            str(e.get("snippet", "")), BAND)  # fmt: skip
             tint = [loc.context] if loc.context and loc.exact else []
-            return _jpeg(self.renderer.image(path, page, list(loc.boxes), None, loc.region, tint))
+            return _jpeg(draw(img, SCALE, list(loc.boxes), None, loc.region, tint))
         except Exception:  # noqa: BLE001 - a crop is a view: it must never cost the run its report
             return None  # (RenderError included: the file went or the page is out of range)

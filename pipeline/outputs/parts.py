@@ -96,7 +96,7 @@ def stage(root: str | Path, rec: DocRecord, budget: int) -> Staged:
     folder = Path(root) / f"w-{os.getpid()}-{secrets.token_hex(4)}"
     folder.mkdir()
     f = frames([rec])
-    section = Sections(folder, crops_left=budget).render(rec)
+    section = Sections(folder, crops_left=budget, fresh=True).render(rec)
     write_part(folder, "doc", rec, f, section)
     write_doc(folder, rec, f)
     return Staged(str(folder), section.crops, section.files)

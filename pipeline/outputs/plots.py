@@ -8,7 +8,7 @@ import math
 from html import escape
 from pathlib import Path
 
-from pipeline.outputs.atomic import atomic_write
+from pipeline.outputs.atomic import write_view
 from pipeline.outputs.bystudy import Point, StudyGroup, slug
 
 PLOTS_DIR = "report_files"
@@ -113,12 +113,15 @@ def _same(path: Path, text: str) -> bool:
         return False
 
 
-def write_plots(out: Path, plots: dict[tuple[str, str], tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """Write the SVGs beside the report; (anchor, metric) -> path relative to the report."""
+def write_plots(
+    out: Path, plots: dict[tuple[str, str], tuple[str, str]], fresh: bool = False
+) -> dict[tuple[str, str], str]:
+    """Write the SVGs beside the report; (anchor, metric) -> path relative to the report. `fresh`:
+    `out` is a worker's new staging folder (`write_view`), where no earlier plot can be."""
     folder = out / PLOTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     for name, svg in plots.values():
-        if _same(folder / name, svg):  # a cached document's plots, as the last run wrote them
+        if not fresh and _same(folder / name, svg):  # a cached document's plots, as the last run wrote them
             continue
-        atomic_write(folder / name, svg, durable=False)  # a view every run writes again: no fsync
+        write_view(folder / name, svg, fresh)  # a view every run writes again: no fsync
     return {k: f"{PLOTS_DIR}/{name}" for k, (name, _) in plots.items()}

@@ -30,14 +30,15 @@ class Sections:
     out: Path
     crops_left: int = MAX_CROPS
     written: set[str] = field(default_factory=set)
+    fresh: bool = False  # `out` is a worker's new staging folder: files written directly (`write_view`)
 
     def render(self, rec: DocRecord, drawn: Crops | None = None) -> Section:
         """`drawn`: crops already drawn beside the report (by a worker), in report order; the section
         shows those within the budget and draws none itself."""
         plots = study_plots(groups([rec]))
-        paths = write_plots(self.out, plots)
+        paths = write_plots(self.out, plots, self.fresh)
         if drawn is None:
-            crops = write_crops(self.out, [rec], limit=self.crops_left)
+            crops = write_crops(self.out, [rec], limit=self.crops_left, fresh=self.fresh)
         else:
             crops = first_crops(drawn, self.crops_left)
         made = [p for by_item in crops.values() for p in by_item.values()]

@@ -13,6 +13,7 @@ import threading
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points, origin top-left
 PAD = 2.0  # points a character may stick out of the run's box
@@ -174,16 +175,14 @@ def inside(chars: tuple[Char, ...], box: Box) -> list[Char]:
     ]
 
 
-class _PageIndex:
-    """A cached page's characters by height (for `inside`) and its whole text (built on first use):
-    a report looks up many values on one page."""
+class PageIndex:
+    """A page's characters by height (for `inside`) and its whole text, each built on first use: a
+    report looks up many values on one page."""
 
     def __init__(self, pc: PageChars) -> None:
         self.pc = pc
-        ys = [(c.box[1] + c.box[3]) / 2 for c in pc.chars]
-        self.order = sorted(range(len(ys)), key=ys.__getitem__)
-        self.ys = [ys[i] for i in self.order]
         self._text: _Text | None = None
+        self._order: tuple[list[int], list[float]] | None = None
 
     @property
     def text(self) -> _Text:
@@ -193,10 +192,39 @@ class _PageIndex:
 
     def inside(self, box: Box) -> list[Char]:
         """`inside(pc.chars, box)`, in the same order, without a pass over the whole page."""
-        lo, hi = bisect.bisect_left(self.ys, box[1] - PAD), bisect.bisect_right(self.ys, box[3] + PAD)
+        if self._order is None:
+            ys = [(c.box[1] + c.box[3]) / 2 for c in self.pc.chars]
+            order = sorted(range(len(ys)), key=ys.__getitem__)
+            self._order = order, [ys[i] for i in order]
+        order, ys = self._order
+        lo, hi = bisect.bisect_left(ys, box[1] - PAD), bisect.bisect_right(ys, box[3] + PAD)
         chars = self.pc.chars
-        near = sorted(self.order[lo:hi])
+        near = sorted(order[lo:hi])
         return inside(tuple(chars[i] for i in near), box)
+
+
+def locate_on(
+    ix: PageIndex, page: int, value: str, context: Box | None, snippet: str = "", band: float = 90.0
+) -> Located:
+    """The value's characters within `context` (else anywhere on the page, near `snippet`) and the
+    band of page to show around them."""
+    pc = ix.pc
+    boxes: tuple[Box, ...] = ()
+    if value:
+        if context is not None:  # within the run's box, else on its line(s) across the page
+            x0, top, x1, bottom = context
+            boxes = find(ix.inside(context), value) or find(
+                ix.inside((0.0, top - NEAR, pc.width, bottom + NEAR)), value, snippet
+            )
+        else:
+            boxes = _find(ix.text, value, snippet)
+    exact = bool(boxes)
+    if not boxes and context is not None:
+        boxes = (context,)
+    around = boxes or ((0.0, 0.0, pc.width, min(pc.height, 2 * band)),)
+    top = max(0.0, min(b[1] for b in around) - band)
+    bottom = min(pc.height, max(b[3] for b in around) + band)
+    return Located(page, pc.width, pc.height, (0.0, top, pc.width, bottom), context, boxes, exact)
 
 
 class Locator:
@@ -206,14 +234,14 @@ class Locator:
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[str, int], PageChars] = OrderedDict()
         self._size = cache_size
-        self._index: dict[tuple[str, int], _PageIndex] = {}  # of the cached pages
+        self._index: dict[tuple[str, int], PageIndex] = {}  # of the cached pages
 
-    def _indexed(self, path: str, page: int, pc: PageChars) -> _PageIndex:
+    def _indexed(self, path: str, page: int, pc: PageChars) -> PageIndex:
         with self._lock:
             key = (path, page)
             got = self._index.get(key)
             if got is None or got.pc is not pc:
-                got = self._index[key] = _PageIndex(pc)
+                got = self._index[key] = PageIndex(pc)
             for old in [k for k in self._index if k not in self._cache]:
                 del self._index[old]
             return got
@@ -233,47 +261,38 @@ class Locator:
     def locate(
         self, path: str, page: int, value: str, context: Box | None, snippet: str = "", band: float = 90.0
     ) -> Located:
-        """The value's characters within `context` (else anywhere on the page, near `snippet`) and
-        the band of page to show around them."""
+        """`locate_on` the page's characters, read (or cached) here."""
         pc = self.page(path, page)
-        boxes: tuple[Box, ...] = ()
-        if value:
-            if context is not None:  # within the run's box, else on its line(s) across the page
-                x0, top, x1, bottom = context
-                ix = self._indexed(path, page, pc)
-                boxes = find(ix.inside(context), value) or find(
-                    ix.inside((0.0, top - NEAR, pc.width, bottom + NEAR)), value, snippet
-                )
-            else:
-                boxes = _find(self._indexed(path, page, pc).text, value, snippet)
-        exact = bool(boxes)
-        if not boxes and context is not None:
-            boxes = (context,)
-        around = boxes or ((0.0, 0.0, pc.width, min(pc.height, 2 * band)),)
-        top = max(0.0, min(b[1] for b in around) - band)
-        bottom = min(pc.height, max(b[3] for b in around) + band)
-        return Located(page, pc.width, pc.height, (0.0, top, pc.width, bottom), context, boxes, exact)
+        return locate_on(self._indexed(path, page, pc), page, value, context, snippet, band)
 
 
 def _read(path: str, page: int) -> PageChars:
-    """The page's characters with pdfium (a C text layer: a page in milliseconds, where pdfminer
+    """The characters of page `page` of the PDF at `path` (`read_chars`)."""
+    from pipeline.pages.render import pdfium_page
+
+    with pdfium_page(path, page) as pg:
+        return read_chars(pg)
+
+
+def read_chars(pg: Any) -> PageChars:
+    """A loaded page's characters with pdfium (a C text layer: a page in milliseconds, where pdfminer
     takes seconds). x from the glyph's advance box; top and bottom from its baseline and font size
     (the em box, as pdfplumber gives it), else from the font's box."""
     import ctypes
+    import struct
 
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
-    from pipeline.pages.render import pdfium_page
-
-    with pdfium_page(path, page) as pg:
-        width, height = pg.get_size()
-        tp = pg.get_textpage()
+    width, height = pg.get_size()
+    tp = pg.get_textpage()
+    try:
         chars = []
-        ox, oy, rect = ctypes.c_double(), ctypes.c_double(), raw.FS_RECTF()
-        p_ox, p_oy = ctypes.byref(ox), ctypes.byref(oy)
+        oy, rect = ctypes.c_double(), raw.FS_RECTF()
+        p_ox, p_oy = ctypes.byref(ctypes.c_double()), ctypes.byref(oy)
         unicode, box, font_size, origin = (raw.FPDFText_GetUnicode, raw.FPDFText_GetLooseCharBox,
                                            raw.FPDFText_GetFontSize, raw.FPDFText_GetCharOrigin)  # fmt: skip
+        ltrb = struct.Struct("4f").unpack_from  # FS_RECTF's four floats at once: left, top, right, bottom
         t = tp.raw  # raw calls in this per-character loop: the helpers' wrapping doubled its time
         for i in range(tp.count_chars()):
             text = chr(unicode(t, i) or 32)
@@ -281,7 +300,7 @@ def _read(path: str, page: int) -> PageChars:
                 continue
             if not box(t, i, rect):
                 raise pdfium.PdfiumError("Failed to get charbox.")
-            x0, y0, x1, y1 = rect.left, rect.bottom, rect.right, rect.top
+            x0, y1, x1, y0 = ltrb(rect)
             size = font_size(t, i)
             top, bottom = height - y1, height - y0
             if size > 0 and origin(t, i, p_ox, p_oy):
@@ -289,5 +308,6 @@ def _read(path: str, page: int) -> PageChars:
                 if top - size < em_top < bottom:  # a sane em box (rotated text keeps the font's box)
                     top, bottom = em_top, em_top + size
             chars.append(Char(text, (x0, top, x1, bottom)))
+    finally:
         tp.close()
-        return PageChars(float(width), float(height), tuple(chars))
+    return PageChars(float(width), float(height), tuple(chars))

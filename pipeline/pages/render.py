@@ -21,9 +21,8 @@ class RenderError(Exception):
 
 
 @contextlib.contextmanager
-def pdfium_page(path: str, page: int) -> Iterator[Any]:
-    """Page `page` (1-based) of a PDF opened with pypdfium2; the page and its document are closed on
-    exit. A file that cannot be opened or a page out of range is a `RenderError`."""
+def pdfium_document(path: str) -> Iterator[Any]:
+    """A PDF opened with pypdfium2, closed on exit; a file that cannot be opened is a `RenderError`."""
     import pypdfium2 as pdfium
 
     try:
@@ -31,15 +30,82 @@ def pdfium_page(path: str, page: int) -> Iterator[Any]:
     except (pdfium.PdfiumError, OSError) as e:
         raise RenderError(f"cannot open {Path(path).name}: {e}") from e
     try:
-        if not 1 <= page <= len(pdf):
-            raise RenderError(f"page {page} out of range 1-{len(pdf)}")
-        pg = pdf[page - 1]
-        try:
-            yield pg
-        finally:
-            pg.close()
+        yield pdf
     finally:
         pdf.close()
+
+
+@contextlib.contextmanager
+def load_page(pdf: Any, page: int) -> Iterator[Any]:
+    """Page `page` (1-based) of an open document, closed on exit; out of range is a `RenderError`."""
+    if not 1 <= page <= len(pdf):
+        raise RenderError(f"page {page} out of range 1-{len(pdf)}")
+    pg = pdf[page - 1]
+    try:
+        yield pg
+    finally:
+        pg.close()
+
+
+@contextlib.contextmanager
+def pdfium_page(path: str, page: int) -> Iterator[Any]:
+    """Page `page` (1-based) of a PDF opened with pypdfium2; the page and its document are closed on
+    exit. A file that cannot be opened or a page out of range is a `RenderError`."""
+    with pdfium_document(path) as pdf, load_page(pdf, page) as pg:
+        yield pg
+
+
+def page_image(pg: Any, scale: float):  # -> PIL.Image.Image
+    """A loaded page rendered whole at `scale`, as RGB (pdfium writes the bytes in RGB order: no
+    conversion pass over the page's pixels afterwards)."""
+    img = pg.render(scale=scale, rev_byteorder=True).to_pil()
+    return img if img.mode == "RGB" else img.convert("RGB")
+
+
+def draw(
+    page: Any,
+    scale: float,
+    boxes: list[Box],
+    band: float | None = None,
+    region: Box | None = None,
+    tint: list[Box] | None = None,
+):  # -> PIL.Image.Image
+    """The crop of a page image (`page_image`) with `boxes` outlined and tinted and `tint` boxes
+    tinted only; with `region` (points), only that part of the page; with `band`, only the strip
+    from `band` points above the first box to `band` points below the last."""
+    from PIL import Image, ImageDraw
+
+    tint = tint or []
+    img, s = page, scale
+    if region is not None:  # crop first: drawing on the band costs less than on the page
+        x0, top, x1, bottom = region
+        crop = (
+            int(x0 * s),
+            int(top * s),
+            min(img.width, round(x1 * s)),
+            min(img.height, round(bottom * s)),
+        )
+    elif boxes and band is not None:
+        top = max(0.0, min(b[1] for b in boxes) - band) * s
+        bottom = min(img.height, (max(b[3] for b in boxes) + band) * s)
+        crop = (0, int(top), img.width, int(bottom))
+    else:
+        crop = (0, 0, img.width, img.height)
+    img = img.crop(crop)
+    ox, oy = crop[0], crop[1]
+
+    def px(b: Box, pad: float) -> list[float]:
+        return [b[0] * s - pad - ox, b[1] * s - pad - oy, b[2] * s + pad - ox, b[3] * s + pad - oy]
+
+    overlay = img.copy()
+    pen = ImageDraw.Draw(overlay)
+    for b in [*tint, *boxes]:
+        pen.rectangle(px(b, 3), fill=(255, 221, 0))
+    img = Image.blend(img, overlay, 0.35)
+    pen = ImageDraw.Draw(img)
+    for b in boxes:
+        pen.rectangle(px(b, 4), outline=(220, 20, 60), width=3)
+    return img
 
 
 class Renderer:
@@ -94,7 +160,7 @@ class Renderer:
         if hit is not None:
             return hit
         with pdfium_page(path, page) as pg:
-            img = pg.render(scale=self.scale).to_pil().convert("RGB")
+            img = page_image(pg, self.scale)
         self._pages[key] = img
         while len(self._pages) > 4:
             self._pages.pop(next(iter(self._pages)))
@@ -117,38 +183,4 @@ class Renderer:
         tint: list[Box] | None = None,
     ):  # -> PIL.Image.Image
         """The crop as an image (`png` encodes it); call it from one thread (or under `png`'s lock)."""
-        from PIL import Image, ImageDraw
-
-        tint = tint or []
-
-        img = self._page_image(path, page)
-        s = self.scale
-        if region is not None:  # crop first: drawing on the band costs less than on the page
-            x0, top, x1, bottom = region
-            crop = (
-                int(x0 * s),
-                int(top * s),
-                min(img.width, round(x1 * s)),
-                min(img.height, round(bottom * s)),
-            )
-        elif boxes and band is not None:
-            top = max(0.0, min(b[1] for b in boxes) - band) * s
-            bottom = min(img.height, (max(b[3] for b in boxes) + band) * s)
-            crop = (0, int(top), img.width, int(bottom))
-        else:
-            crop = (0, 0, img.width, img.height)
-        img = img.crop(crop)
-        ox, oy = crop[0], crop[1]
-
-        def px(b: Box, pad: float) -> list[float]:
-            return [b[0] * s - pad - ox, b[1] * s - pad - oy, b[2] * s + pad - ox, b[3] * s + pad - oy]
-
-        overlay = img.copy()
-        draw = ImageDraw.Draw(overlay)
-        for b in [*tint, *boxes]:
-            draw.rectangle(px(b, 3), fill=(255, 221, 0))
-        img = Image.blend(img, overlay, 0.35)
-        draw = ImageDraw.Draw(img)
-        for b in boxes:
-            draw.rectangle(px(b, 4), outline=(220, 20, 60), width=3)
-        return img
+        return draw(self._page_image(path, page), self.scale, boxes, band, region, tint)
