@@ -187,3 +187,48 @@ def test_a_worker_that_cannot_write_a_documents_outputs_still_hands_over_its_rec
     recs = list(ex.run(make_jobs([inp / "kestrel-a.pdf"], None)))
     assert [(r.doc_id, r.ok, len(r.findings)) for r in recs] == [("kestrel-a", True, 3)]
     assert ex.staged == {}  # nothing staged: the parent writes this document
+
+
+def test_a_worker_writes_its_plots_and_crops_directly_and_the_parent_atomically(tmp_path, monkeypatch):
+    """The worker's staging folder is its own until the parent moves it: a temp file and a rename per
+    view would buy nothing there; the parent writes into the output folder a reader may look at."""
+    import hashlib
+
+    from pipeline.outputs import atomic
+
+    pdf = tmp_path / "kestrel.pdf"
+    make_pdf(pdf)
+    rec = _record("kestrel", str(pdf), hashlib.sha256(pdf.read_bytes()).hexdigest())
+    real, atomic_views = atomic.atomic_write, []
+
+    def counted(path, data, durable=True):
+        atomic_views.append(Path(path).name)
+        return real(path, data, durable)
+
+    monkeypatch.setattr(atomic, "atomic_write", _refuse)
+    (tmp_path / "stage").mkdir()
+    staged = stage(tmp_path / "stage", rec, budget=3)
+    monkeypatch.setattr(atomic, "atomic_write", counted)
+    parent = Sections(tmp_path / "out").render(rec)
+    assert sorted(staged.files) == sorted(parent.files) and len(staged.files) == 1 + 3  # a plot, 3 crops
+    assert sorted(atomic_views) == sorted(Path(f).name for f in parent.files)
+    for rel in staged.files:
+        assert (Path(staged.folder) / rel).read_bytes() == (tmp_path / "out" / rel).read_bytes(), rel
+
+
+def test_past_the_crop_budget_a_documents_pdf_is_not_read(tmp_path, monkeypatch):
+    import hashlib
+
+    from pipeline.outputs import crops
+
+    recs = []
+    for stem in ("kestrel-a", "kestrel-b"):
+        pdf = tmp_path / f"{stem}.pdf"
+        make_pdf(pdf)
+        recs.append(_record(stem, str(pdf), hashlib.sha256(pdf.read_bytes()).hexdigest()))
+    read, real = [], crops._readable
+    monkeypatch.setattr(crops, "_readable", lambda rec: read.append(rec.doc_id) or real(rec))
+    made = crops.write_crops(tmp_path / "out", recs, limit=3)  # the first document's three crops
+    assert read == ["kestrel-a"] and sorted(made) == ["f0", "f1", "f2"]
+    read.clear()
+    assert crops.write_crops(tmp_path / "out", recs, limit=0) == {} and read == []
