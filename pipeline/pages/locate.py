@@ -76,33 +76,44 @@ def variants(value: str) -> list[str]:
 def _lines(chars: list[Char]) -> list[list[Char]]:
     """Characters grouped into lines (by top), each line left to right, lines top to bottom."""
     lines: list[list[Char]] = []
+    line: list[Char] = []
+    first = 0.0  # the top of the line's first character
     for c in sorted(chars, key=lambda c: (c.box[1], c.box[0])):
-        if lines and abs(lines[-1][0].box[1] - c.box[1]) < LINE_GAP:
-            lines[-1].append(c)
+        top = c.box[1]
+        if line and abs(first - top) < LINE_GAP:
+            line.append(c)
         else:
-            lines.append([c])
+            line, first = [c], top
+            lines.append(line)
     return [sorted(line, key=lambda c: c.box[0]) for line in lines]
 
 
 def _text(chars: list[Char]) -> tuple[str, list[int]]:
     """The characters as one string (a space where a gap or a line break is) and, per position of
     the string, the index of its character (-1 for inserted spaces)."""
-    s, idx = [], []
+    s: list[str] = []
+    idx: list[int] = []
     flat: list[Char] = []
+    norm, add, at = _norm, s.append, idx.append  # once per character of a page: names bound here
     for line in _lines(chars):
         if flat:
-            s.append(" ")
-            idx.append(-1)
-        prev = None
+            add(" ")
+            at(-1)
+        prev_x1 = None
         for c in line:
-            if prev is not None and c.box[0] - prev.box[2] > 0.15 * max(1.0, c.box[3] - c.box[1]):
-                s.append(" ")
-                idx.append(-1)
-            for ch in _norm(c.text) or " ":
-                s.append(ch)
-                idx.append(len(flat))
+            x0, top, x1, bottom = c.box
+            if prev_x1 is not None and x0 - prev_x1 > 0.15 * max(1.0, bottom - top):
+                add(" ")
+                at(-1)
+            text = norm(c.text) or " "
+            if len(text) == 1:
+                add(text)
+                at(len(flat))
+            else:  # a ligature or a compatibility form that NFKC spells with several characters
+                s.extend(text)
+                idx.extend([len(flat)] * len(text))
             flat.append(c)
-            prev = c
+            prev_x1 = x1
     chars[:] = flat
     return "".join(s), idx
 
