@@ -13,7 +13,7 @@ import threading
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points, origin top-left
 PAD = 2.0  # points a character may stick out of the run's box
@@ -22,8 +22,9 @@ DESCENT = 0.2  # of the em below the baseline (pdfminer's default when a font gi
 NEAR = 4.0  # points above and below the run's box searched when the value is not inside it
 
 
-@dataclass(frozen=True)
-class Char:
+class Char(NamedTuple):
+    """A character and its box: a tuple, a page has thousands of them, made in one tight loop."""
+
     text: str
     box: Box
 
@@ -285,6 +286,36 @@ def _read(path: str, page: int) -> PageChars:
         return read_chars(pg)
 
 
+@functools.cache
+def _text_calls() -> tuple[Any, ...]:
+    """pdfium's per-character calls (unicode, loose box, font size, origin) bound so that each keeps
+    the GIL (`ctypes.PyDLL`, the library pypdfium2 loaded, its prototypes): a page is thousands of
+    calls of a microsecond, and releasing and taking back the GIL around each cost a fifth of the
+    page's reading. pdfium is not thread-safe: its calls never overlap anyway. Else pypdfium2's own."""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    names = (
+        "FPDFText_GetUnicode",
+        "FPDFText_GetLooseCharBox",
+        "FPDFText_GetFontSize",
+        "FPDFText_GetCharOrigin",
+    )
+    try:
+        from pypdfium2_raw.bindings import _libs
+
+        lib = ctypes.PyDLL(_libs["pdfium"]._name, handle=_libs["pdfium"]._handle)
+        calls = []
+        for name in names:
+            call, proto = lib[name], getattr(raw, name)
+            call.argtypes, call.restype = proto.argtypes, proto.restype
+            calls.append(call)
+        return tuple(calls)
+    except (ImportError, KeyError, AttributeError, TypeError, OSError):
+        return tuple(getattr(raw, name) for name in names)
+
+
 def read_chars(pg: Any) -> PageChars:
     """A loaded page's characters with pdfium (a C text layer: a page in milliseconds, where pdfminer
     takes seconds). x from the glyph's advance box; top and bottom from its baseline and font size
@@ -301,8 +332,7 @@ def read_chars(pg: Any) -> PageChars:
         chars = []
         oy, rect = ctypes.c_double(), raw.FS_RECTF()
         p_ox, p_oy = ctypes.byref(ctypes.c_double()), ctypes.byref(oy)
-        unicode, box, font_size, origin = (raw.FPDFText_GetUnicode, raw.FPDFText_GetLooseCharBox,
-                                           raw.FPDFText_GetFontSize, raw.FPDFText_GetCharOrigin)  # fmt: skip
+        unicode, box, font_size, origin = _text_calls()
         ltrb = struct.Struct("4f").unpack_from  # FS_RECTF's four floats at once: left, top, right, bottom
         t = tp.raw  # raw calls in this per-character loop: the helpers' wrapping doubled its time
         for i in range(tp.count_chars()):
