@@ -29,10 +29,8 @@ def pdfium_document(path: str) -> Iterator[Any]:
         pdf = pdfium.PdfDocument(path)
     except (pdfium.PdfiumError, OSError) as e:
         raise RenderError(f"cannot open {Path(path).name}: {e}") from e
-    try:
+    with contextlib.closing(pdf):
         yield pdf
-    finally:
-        pdf.close()
 
 
 @contextlib.contextmanager
@@ -40,11 +38,8 @@ def load_page(pdf: Any, page: int) -> Iterator[Any]:
     """Page `page` (1-based) of an open document, closed on exit; out of range is a `RenderError`."""
     if not 1 <= page <= len(pdf):
         raise RenderError(f"page {page} out of range 1-{len(pdf)}")
-    pg = pdf[page - 1]
-    try:
+    with contextlib.closing(pdf[page - 1]) as pg:
         yield pg
-    finally:
-        pg.close()
 
 
 @contextlib.contextmanager
