@@ -71,12 +71,16 @@ def write_section(folder: Path, stem: str, section: Section) -> None:
     (folder / f"{stem}.section.html").write_text(section.html, encoding="utf-8")
 
 
-def write_part(folder: Path, stem: str, rec: DocRecord, f: Frames, section: Section) -> None:
-    """A document's part of the batch files (`PART_FILES`, named `stem`.name.suffix) in `folder`."""
+def write_part(
+    folder: Path, stem: str, rec: DocRecord, f: Frames, section: Section, mentions: str | None = None
+) -> None:
+    """A document's part of the batch files (`PART_FILES`, named `stem`.name.suffix) in `folder`
+    (`mentions`: the record's `jsonl_text`, when already made)."""
     for name, df in f.items():
-        (folder / f"{stem}.{name}.csv").write_text(csv_text(df, header=False), encoding="utf-8")
+        (folder / f"{stem}.{name}.csv").write_text(f.body(name), encoding="utf-8")
         pq.write_table(to_arrow(name, df), folder / f"{stem}.{name}.parquet")
-    (folder / f"{stem}.mentions.jsonl").write_text(jsonl_text(rec.mentions), encoding="utf-8")
+    text = jsonl_text(rec.mentions) if mentions is None else mentions
+    (folder / f"{stem}.mentions.jsonl").write_text(text, encoding="utf-8")
     write_section(folder, stem, section)
 
 
@@ -97,8 +101,9 @@ def stage(root: str | Path, rec: DocRecord, budget: int) -> Staged:
     folder.mkdir()
     f = frames([rec])
     section = Sections(folder, crops_left=budget).render(rec)
-    write_part(folder, "doc", rec, f, section)
-    write_doc(folder, rec, f)
+    mentions = jsonl_text(rec.mentions)  # one text for the part and docs/<id>/mentions.jsonl
+    write_part(folder, "doc", rec, f, section, mentions)
+    write_doc(folder, rec, f, mentions)
     return Staged(str(folder), section.crops, section.files)
 
 
