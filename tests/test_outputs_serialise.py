@@ -8,7 +8,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from pipeline.model import Box, Evidence, Finding, Mention, Outcome, Study
+from pipeline.outputs.columns import frame, table_columns, typed
 from pipeline.outputs.record import DocRecord, mention_dict, plain
 from pipeline.outputs.tables import TABLES, frames, write_doc
 
@@ -125,3 +128,26 @@ def test_per_document_files_hold_the_same_text_as_the_frames(tmp_path: Path) -> 
     assert (again / "mentions.jsonl").read_text(
         encoding="utf-8"
     ) == '{"doc_id": "d1", "label": "N", "text": "173"}\n'
+
+
+def _frame_of_objects(rows: list[dict], name: str) -> pd.DataFrame:
+    """The former way: a pandas frame of the rows (pandas infers each column), then typed."""
+    return typed(pd.DataFrame(rows, columns=table_columns(name)), name)
+
+
+def test_a_table_built_column_by_column_equals_the_frame_of_its_rows() -> None:
+    rows = [
+        {"doc_id": "d1", "study_id": "kestrel-4", "trial": "KESTREL-4", "n": 173, "phase": 3, "refs": None,
+         "population": float("nan"), "n_table": "173", "sources": ["text", "table"]},
+        {"doc_id": "d1", "study_id": "document", "n": None, "phase": 2, "pages": "2, 4", "n_text": 12.0},
+        {"doc_id": "d1", "study_id": "heron-2", "phase": 1.0, "design": {"arms": 2}, "extra": "not written"},
+    ]  # fmt: skip
+    got, want = frame(rows, "studies"), _frame_of_objects(rows, "studies")
+    pd.testing.assert_frame_equal(got, want)
+    assert got.to_csv(index=False) == want.to_csv(index=False)
+    assert got["phase"].tolist() == ["3.0", "2.0", "1.0"]  # numbers only: as pandas infers them
+    outcomes = [{"doc_id": "d1", "metric": "ORR", "value": "41.7", "page": 3.0, "timepoint_months": None},
+                {"doc_id": "d1", "metric": "CR", "value": 12, "unit": "%"}]  # fmt: skip
+    pd.testing.assert_frame_equal(frame(outcomes, "outcomes"), _frame_of_objects(outcomes, "outcomes"))
+    for name in TABLES:
+        pd.testing.assert_frame_equal(frame([], name), _frame_of_objects([], name))
