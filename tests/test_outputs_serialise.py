@@ -151,3 +151,31 @@ def test_a_table_built_column_by_column_equals_the_frame_of_its_rows() -> None:
     pd.testing.assert_frame_equal(frame(outcomes, "outcomes"), _frame_of_objects(outcomes, "outcomes"))
     for name in TABLES:
         pd.testing.assert_frame_equal(frame([], name), _frame_of_objects([], name))
+
+
+def _json_encodes(rec: DocRecord) -> bool:
+    try:
+        rec.to_json().encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def test_a_record_is_encodable_exactly_when_its_json_encodes_as_utf8() -> None:
+    bad = "bad-\udce9-name"  # a lone surrogate: what a non-UTF-8 file name decodes to
+    cases = [
+        lambda r: None,
+        lambda r: r.row.update(path=f"/in/{bad}.pdf"),
+        lambda r: r.mentions.append({"doc_id": "d1", "text": "café ✓", "attrs": {"parts": ["ß"]}}),
+        lambda r: r.findings[0]["evidence"].append({"label": bad}),
+        lambda r: r.studies[0].update({bad: 1}),
+        lambda r: r.row.update(where=Path(f"/in/{bad}")),  # written as str(): json's default=str
+        lambda r: r.row.update(where=Path("/in/été"), pages=(1, 2.5, None, True)),
+    ]
+    got = []
+    for change in cases:
+        rec = _record()
+        change(rec)
+        assert rec.encodable() == _json_encodes(rec)
+        got.append(rec.encodable())
+    assert got == [True, False, True, False, False, False, True]

@@ -46,6 +46,11 @@ class DocRecord(_Row):
     def to_json(self) -> str:
         return json.dumps(self.as_dict(), ensure_ascii=False, default=str)
 
+    def encodable(self) -> bool:
+        """Whether `to_json(...).encode("utf-8")` would succeed (no lone surrogate, as a non-UTF-8 file
+        name leaves, in any string), found without writing the record out."""
+        return utf8(self.as_dict())
+
     def report_row(self) -> dict[str, Any]:
         """Its report.json `documents[]` entry: the row with counts taken from the record itself."""
         tables = int(self.row.get("counts", {}).get("tables", 0))
@@ -126,6 +131,30 @@ def plain(v: Any) -> Any:
         items = ((plain(k), plain(x)) for k, x in v.items())
         return t(v.default_factory, items) if hasattr(v, "default_factory") else t(items)
     return copy.deepcopy(v)
+
+
+_JSON_SCALARS = frozenset({int, float, bool, type(None)})
+
+
+def utf8(v: Any) -> bool:
+    """Whether the JSON text of `v` (plain data; anything else as `str`, json's `default=str`) can be
+    encoded as UTF-8: every string and key is ASCII or encodes."""
+    t = type(v)
+    if t is str:
+        if v.isascii():
+            return True
+        try:
+            v.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if t in _JSON_SCALARS:
+        return True
+    if t is dict:
+        return all(utf8(k) and utf8(x) for k, x in v.items())
+    if t is list or t is tuple:
+        return all(utf8(x) for x in v)
+    return utf8(str(v))
 
 
 _MENTION = tuple(n for n in _names(Mention) if n != "box")
