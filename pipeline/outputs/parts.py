@@ -138,8 +138,10 @@ class Parts:
     def _path(self, key: int, name: str, suffix: str) -> Path:
         return self.folder / f"{key:08d}.{name}.{suffix}"
 
-    def put(self, key: int, rec: DocRecord, f: Frames | None = None) -> Summary:
-        write_part(self.folder, f"{key:08d}", rec, f or frames([rec]), self.renderer.render(rec))
+    def put(self, key: int, rec: DocRecord, f: Frames | None = None, mentions: str | None = None) -> Summary:
+        """`f`, `mentions`: the record's frames and mentions text, when the caller made them already."""
+        section = self.renderer.render(rec)
+        write_part(self.folder, f"{key:08d}", rec, f or frames([rec]), section, mentions)
         return self._kept(key, rec)
 
     def _kept(self, key: int, rec: DocRecord) -> Summary:
