@@ -172,12 +172,14 @@ def write(
     out_dir: Path,
     rules: Rules,
     metrics: Sequence[str],
+    suites: Any = None,
 ) -> Path:
-    """Validate, render data_docs/index.html (+ validations.json) and return the page's path."""
+    """Validate, render data_docs/index.html (+ validations.json) and return the page's path.
+    `suites`: the `Suites` of these rules and metrics when already built."""
     from pipeline.quality.expectations import Suites
 
     checks = (rules.get("checks") or {}).get("checks") or {}
-    suites = Suites(rules.get("expectations") or {}, metrics)
+    suites = suites or Suites(rules.get("expectations") or {}, metrics)
     frames = {"studies": _conform(studies, Study), "outcomes": _conform(outcomes, Outcome)}
     expectations: dict[str, list[Expectation]] = {}
     raw: dict[str, Any] = {}
