@@ -47,6 +47,9 @@ def _child(conn: Connection, rules_dir: str | None) -> None:
         code = 1
     finally:  # at once, as a forked child ends: a whole interpreter shutdown with GX loaded takes seconds
         with contextlib.suppress(Exception):
+            from pipeline.batch import log_imports
+
+            log_imports("validator")
             sys.stdout.flush()
             sys.stderr.flush()
         os._exit(code)
