@@ -134,6 +134,7 @@ class Parts:
         self.folder.mkdir()
         self.renderer = Sections(self.out)
         self.checks: set[str] = set()  # the check names of the documents' rows (a case each in junit.xml)
+        self._csv_merged = False
 
     def _path(self, key: int, name: str, suffix: str) -> Path:
         return self.folder / f"{key:08d}.{name}.{suffix}"
@@ -198,10 +199,17 @@ class Parts:
             md, html = (self._path(key, "section", x).read_text(encoding="utf-8") for x in ("md", "html"))
             yield Section(md=md, html=html)
 
-    def merge(self, keys: Iterable[int]) -> None:
+    def merge(self, keys: Iterable[int], csv_only: bool = False) -> None:
+        """The batch files from the parts in `keys` order: the CSVs (what readers of the tables, such
+        as the Data Docs, need first; once), then unless `csv_only` the Parquet files and mentions."""
         keys = list(keys)
+        if not self._csv_merged:
+            for name in TABLES:
+                self._merge_csv(name, keys)
+            self._csv_merged = True
+        if csv_only:
+            return
         for name in TABLES:
-            self._merge_csv(name, keys)
             self._merge_parquet(name, keys)
         self._concat(self.out / "mentions.jsonl", keys, "mentions", "jsonl")
         self.renderer.sweep()
