@@ -47,6 +47,7 @@ class _Device(PDFPageAggregatorWithMarkedContent):
         self.height = page.height
         self.mb_x0, self.mb_top = page.mediabox[:2]
         self.norm = page.pdf.unicode_norm
+        self.font, self.vertical, self.descent = None, False, 0.0
 
     def render_char(self, matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate) -> float:
         # pdfminer's PDFLayoutAnalyzer.render_char and LTChar.__init__, then pdfplumber's process_object
@@ -56,13 +57,15 @@ class _Device(PDFPageAggregatorWithMarkedContent):
         except PDFUnicodeNotDefined:
             text = self.handle_undefined_char(font, cid)
         adv = font.char_width(cid) * fontsize * scaling
-        if font.is_vertical():
+        if font is not self.font:  # a font's direction and descent never change: asked once per run
+            self.font, self.vertical, self.descent = font, font.is_vertical(), font.get_descent()
+        if self.vertical:
             vx, vy = font.char_disp(cid)
             vx = fontsize * 0.5 if vx is None else vx * fontsize * 0.001
             vy = (1000 - vy) * fontsize * 0.001
             bx0, by0, bx1, by1 = (-vx, vy + rise + adv, -vx + fontsize, vy + rise)
         else:
-            descent = font.get_descent() * fontsize
+            descent = self.descent * fontsize
             bx0, by0, bx1, by1 = (0, descent + rise, adv, descent + rise + fontsize)
         a, b, c, d, e, f = matrix
         # apply_matrix_rect: the four corners through the matrix, then their bounds
@@ -81,7 +84,7 @@ class _Device(PDFPageAggregatorWithMarkedContent):
                 "x1": x1 + mb_x0 if mb_x0 != 0 else x1,
                 "top": (self.height - y1) + self.mb_top,
                 "bottom": (self.height - y0) + self.mb_top,
-                "size": x1 - x0 if font.is_vertical() else y1 - y0,
+                "size": x1 - x0 if self.vertical else y1 - y0,
                 "fontname": fix_fontname_bytes(fontname) if isinstance(fontname, bytes) else fontname,
                 "upright": a * d * scaling > 0 and b * c <= 0,
                 "matrix": matrix,
