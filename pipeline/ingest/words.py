@@ -174,7 +174,12 @@ def _overprinted(row: list[dict]) -> list[list[dict]]:
     if len(row) < 2 * _COLLISIONS:
         return [row]
     xs = sorted(row, key=_X0)
-    hits = sum(1 for a, b in zip(xs, xs[1:], strict=False) if _collides(a, b))
+    # (neighbours of one font and size never collide: most pairs are ruled out before the call)
+    hits = sum(
+        1
+        for a, b in zip(xs, xs[1:], strict=False)
+        if (a["size"] != b["size"] or a["fontname"] != b["fontname"]) and _collides(a, b)
+    )
     if hits < _COLLISIONS:
         return [row]
     weight = Counter((c["fontname"], c["size"]) for c in row)
@@ -203,9 +208,9 @@ def _merge_small_rows(groups: list[list[dict]]) -> list[list[dict]]:
         if prev is None:
             out.append(g)
             continue
-        big = max(c["size"] for c in prev)
-        if max(c["size"] for c in g) >= SMALL * big or min(c["top"] for c in g) >= max(
-            c["bottom"] for c in prev
+        big = max([c["size"] for c in prev])
+        if max([c["size"] for c in g]) >= SMALL * big or min([c["top"] for c in g]) >= max(
+            [c["bottom"] for c in prev]
         ):
             out.append(g)
             continue
