@@ -159,3 +159,39 @@ def test_rare_spellings_meet_only_known_names_of_their_shape(rules, monkeypatch)
     (small, found_small), (large, found_large) = run(40), run(80)
     assert found_large == {f"HARRIERS-{100 + i}" for i in range(80)} and len(found_small) == 40
     assert large < 2.5 * small
+
+
+def test_data_docs_count_each_documents_rows_in_one_pass_not_one_comparison_per_document(
+    rules, tmp_path, monkeypatch
+):
+    import pandas as pd
+
+    from pipeline.quality import data_docs
+
+    def frames(docs: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        ids = [f"rev-{i % docs}" for i in range(24)]  # the same 24 rows, over `docs` documents
+        studies = pd.DataFrame(
+            [{"doc_id": d, "study_id": f"s{i}", "trial": f"WIDGEON-{i}", "n": 40 + i, "sources": "text"}
+             for i, d in enumerate(ids)]
+        )  # fmt: skip
+        outcomes = pd.DataFrame(
+            [{"doc_id": d, "study_id": f"s{i}", "metric": "ORR", "value": 20.0 + i, "unit": "%", "source": "text",
+              "page": 1} for i, d in enumerate(ids)]
+        )  # fmt: skip
+        findings = pd.DataFrame(
+            [{"finding_id": f"f{i}", "doc_id": d, "check": "n_mismatch", "severity": "warning"}
+             for i, d in enumerate(ids)]
+        )  # fmt: skip
+        return studies, outcomes, findings
+
+    compared = []
+    eq = pd.Series.__eq__
+    monkeypatch.setattr(pd.Series, "__eq__", lambda self, other: compared.append(1) or eq(self, other))
+
+    def comparisons(docs: int) -> int:
+        compared.clear()
+        page = data_docs(*frames(docs), tmp_path / str(docs), rules=rules)
+        assert page.read_text(encoding="utf-8").count("rev-") >= docs  # every document is on the page
+        return len(compared)
+
+    assert comparisons(12) <= comparisons(2)  # a comparison per document and expectation: ~10x more

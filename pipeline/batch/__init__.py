@@ -69,12 +69,16 @@ def run_command(paths: list[str], out: Path, **options: Any) -> int:
     whose outputs are current (`pipeline.batch.manifest`) only updates report.json's run info."""
     from pipeline.batch.manifest import replay
 
+    child = None
     try:
         code = replay(paths, out, **options)
         if code is None:
+            from pipeline.batch.docs import head_start
+
+            child = head_start(out, options)  # the GX validator's imports overlap with the runner's
             from pipeline.batch.runner import run
 
-            code = run(paths, out, **options).exit_code
+            code = run(paths, out, child=child, **options).exit_code
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -87,5 +91,8 @@ def run_command(paths: list[str], out: Path, **options: Any) -> int:
     except OSError as e:  # e.g. an output folder that cannot be written
         print(f"error: {e}", file=sys.stderr)
         return 2
+    finally:
+        if child is not None:
+            child.close(graceful=False)  # the run has closed it, unless it ended early
     log_imports("parent")
     return code

@@ -1,22 +1,29 @@
 """Data Docs and Great Expectations validation for a batch, off the main process and off the workers.
-GX costs seconds to import: a child process started with the batch imports it while documents are
-processed, validates each document's studies/outcomes rows for the workers (`pipeline.quality.remote`:
-the workers never import GX), then builds the docs from the merged frames at the end, so neither the
-main process, the workers nor the serial tail pays for the import. Docs built from the same records
-(same content, rules and code) are not built again."""
+GX costs seconds to import: a child process started first thing in the run (a fresh interpreter: it
+needs GX and pandas, not spaCy) imports it while the fork server preloads the stages and the workers
+start ingesting, validates each document's studies/outcomes rows for the workers
+(`pipeline.quality.remote`: the workers never import GX), then builds the docs from the merged tables
+at the end with the suites it already has, so neither the main process, the workers nor the serial
+tail pays for the import. Docs built from the same records (same content, rules and code) are not
+built again. Only the standard library is imported here until the docs are built."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import signal
 import sys
+import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from pipeline.outputs import DocRecord, Frames, atomic_write
-from pipeline.rules import Rules
+if TYPE_CHECKING:
+    from pipeline.outputs import DocRecord, Frames
+    from pipeline.rules import Rules
 
 BUILD_TIMEOUT = 600.0  # seconds the Data Docs may take once the frames are sent
 ADDRESS_TIMEOUT = 30.0  # seconds the child may take to open its validator's socket
@@ -32,11 +39,31 @@ def stamp(records: list[DocRecord], rules: Rules, code: str) -> str:
 
 
 def _child(conn: Connection, rules_dir: str | None) -> None:
-    from pipeline.batch.local import die_with_parent
+    code = 0
+    try:
+        _serve(conn, rules_dir)
+    except BaseException:  # noqa: BLE001 - said on stderr as an uncaught exception would be
+        traceback.print_exc()
+        code = 1
+    finally:  # at once, as a forked child ends: a whole interpreter shutdown with GX loaded takes seconds
+        with contextlib.suppress(Exception):
+            from pipeline.batch import log_imports
+
+            log_imports("validator")
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+def _serve(conn: Connection, rules_dir: str | None) -> None:
+    """The child's work: validator for the workers, then the Data Docs when asked."""
+    from pipeline.batch.procs import die_with_parent, no_named_semaphores
     from pipeline.quality.remote import Served, listener
 
     die_with_parent()
+    no_named_semaphores()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides what stops
+    sys.path[:] = [p for p in sys.path if p not in ("", ".")]  # never import from the working folder
     served = Served(listener())  # the workers may connect at once: they wait until GX is loaded
     conn.send(served.sock.address)
     try:
@@ -44,7 +71,8 @@ def _child(conn: Connection, rules_dir: str | None) -> None:
         from pipeline.rules import load
 
         rules = load(rules_dir)
-        served.ready(quality.suites(rules))  # imports GX: the slow part, overlapped with ingest
+        suites = quality.suites(rules)  # imports GX: the slow part, overlapped with the preload and ingest
+        served.ready(suites)
         conn.send(SETTLED)
     except BaseException as e:  # noqa: BLE001 - reported when the docs are asked for
         served.failed(e)
@@ -55,6 +83,9 @@ def _child(conn: Connection, rules_dir: str | None) -> None:
             if conn.recv() is not None:
                 conn.send(failure)
         return
+    with contextlib.suppress(Exception):  # what the Data Docs need besides GX: now, not in the serial tail
+        import pipeline.outputs  # noqa: F401
+        import pipeline.quality.docs  # noqa: F401
     try:
         msg = conn.recv()
     except (EOFError, OSError):  # the main process went (or dropped its end): nothing to build
@@ -69,23 +100,129 @@ def _child(conn: Connection, rules_dir: str | None) -> None:
             from pipeline.outputs import read_frames
 
             f = read_frames(Path(out))
-        conn.send(str(quality.data_docs(f.studies, f.outcomes, f.findings, Path(out), rules=rules)))
+        built = quality.data_docs(f.studies, f.outcomes, f.findings, Path(out), rules=rules, suites=suites)
+        conn.send(str(built))
     except Exception as e:  # noqa: BLE001 - Data Docs are a view; their failure must not lose the run
         conn.send(f"failed: {type(e).__name__}: {e}")
 
 
+class Child:
+    """The Data Docs process (`_child`): `start()` spawns it (at once, without waiting for it);
+    `address` is its validator's socket (waited for on first use), `settled()` says whether the
+    validator serves, `ask(msg)` sends the Data Docs request and waits for the answer."""
+
+    def __init__(self, rules_dir: Path | None) -> None:
+        self.rules_dir = str(rules_dir.resolve()) if rules_dir else None
+        self.proc: BaseProcess | None = None
+        self.conn: Connection | None = None
+        self._address: str | None = None
+        self._asked = False  # whether the address was waited for
+        self.settled_ = False
+
+    def start(self) -> Child:
+        if self.proc is None:
+            from pipeline.batch.procs import SPAWN, spawn
+
+            self.conn, child = SPAWN.Pipe()
+            self.proc = spawn(_child, (child, self.rules_dir))
+            child.close()
+        return self
+
+    @property
+    def address(self) -> str | None:
+        """Where the workers send rows to validate; None when the child did not open it in time
+        (the workers then validate locally)."""
+        if not self._asked and self.conn is not None:
+            self._asked = True
+            with contextlib.suppress(EOFError, OSError):
+                if self.conn.poll(ADDRESS_TIMEOUT):  # sent first thing
+                    self._address = str(self.conn.recv())
+        return self._address
+
+    def settled(self) -> bool:
+        """Whether the validator serves (or has failed, or was never started): never blocks."""
+        if not self.settled_ and self.conn is not None:
+            if not self._asked and not self.conn.poll(0):
+                return self.proc is not None and not self.proc.is_alive()
+            self.address  # noqa: B018 - the address comes first on the pipe
+            with contextlib.suppress(EOFError, OSError):
+                if self.conn.poll(0):
+                    self.conn.recv()  # SETTLED, the only message before the docs are asked for
+                    self.settled_ = True
+            if self.proc is not None and not self.proc.is_alive():
+                self.settled_ = True
+        return self.settled_ or self.conn is None
+
+    def send(self, msg: tuple[Frames | None, str]) -> None:
+        """The Data Docs request (read by the child once its validator is settled)."""
+        assert self.conn is not None
+        self.address  # noqa: B018 - the address comes first on the pipe
+        self.conn.send(msg)
+
+    def answer(self) -> str:
+        """The child's answer to `send`: the index path, or why there is none."""
+        assert self.conn is not None
+        if not self.settled_ and self.conn.poll(BUILD_TIMEOUT):
+            self.conn.recv()  # SETTLED
+            self.settled_ = True
+        if not self.conn.poll(BUILD_TIMEOUT):
+            return f"failed: took longer than {BUILD_TIMEOUT:g} s"
+        return str(self.conn.recv())
+
+    def close(self, graceful: bool = True) -> None:
+        """End the child (asked to, or at once: e.g. not needed after all)."""
+        from pipeline.batch.procs import stop
+
+        if self.proc is not None and self.conn is not None:
+            stop(self.proc, self.conn, graceful)
+        self.proc = self.conn = None
+        self._address, self._asked, self.settled_ = None, False, False
+
+
+def head_start(out: Path, options: dict[str, Any]) -> Child | None:
+    """Before the main process imports the runner (pandas, pyarrow, the writers: a second or so):
+    when every document will go to a worker of this machine (no cache to read) and its task validates
+    through the run's child, start the GX validator and the fork server now, so that their imports
+    overlap with the main process's. `options` are those of `run`; the run takes the child over."""
+    from pipeline.batch.discover import check_options
+
+    executor, task = options.get("executor", "local"), options.get("task")
+    # a run that is a usage error starts nothing
+    check_options(
+        options.get("jobs", 0), executor, options.get("timeout", 300.0), options.get("fail_on", "error")
+    )
+    if executor != "local" or options.get("client") is not None:
+        return None
+    if task is not None and not getattr(getattr(task, "func", task), "validates", False):
+        return None
+    if options.get("use_cache", True):
+        cache = Path(options.get("cache_dir") or Path(out) / ".cache")
+        with contextlib.suppress(OSError):
+            if next(cache.iterdir(), None) is not None:
+                return None  # documents may be cached: the run decides once it has read the cache
+    from pipeline.batch.procs import context
+
+    rules_dir = options.get("rules_dir")
+    child = Child(Path(rules_dir) if rules_dir else None).start()
+    context()
+    return child
+
+
 class DataDocs:
     """`start()` early (imports GX in a child; `address` is its validator's), then
-    `build(frames, records)` at the end, or `close()`."""
+    `build(frames, records)` at the end, or `close()`. `child`: one already started (`Child`)."""
 
-    def __init__(self, out: Path, rules: Rules, rules_dir: Path | None, code: str) -> None:
+    def __init__(
+        self, out: Path, rules: Rules, rules_dir: Path | None, code: str, child: Child | None = None
+    ) -> None:
         self.out, self.rules, self.code = out.resolve(), rules, code  # GX wants an absolute folder
-        self.rules_dir = str(rules_dir.resolve()) if rules_dir else None
         self.marker = self.out / "data_docs" / ".trialex-stamp"
-        self._proc = None
-        self._conn: Connection | None = None
-        self.address: str | None = None  # where the workers send rows to validate, once started
-        self._settled = False
+        self.child = child or Child(rules_dir)
+        self._answer: str | None = None  # known before the child is asked (current docs, a failure)
+
+    @property
+    def address(self) -> str | None:
+        return self.child.address
 
     def current(self, records: list[DocRecord]) -> str | None:
         """The index of docs already built from these records, if any."""
@@ -96,46 +233,34 @@ class DataDocs:
         return None
 
     def start(self) -> None:
-        if self._proc is not None:
-            return
-        from pipeline.batch.local import context
-
-        ctx = context()
-        self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_child, args=(child, self.rules_dir), daemon=True)
-        self._proc.start()
-        child.close()
-        with contextlib.suppress(EOFError, OSError):
-            if self._conn.poll(ADDRESS_TIMEOUT):  # sent first thing: the workers validate locally without
-                self.address = str(self._conn.recv())
+        self.child.start()
 
     def settled(self) -> bool:
-        """Whether the validator serves (or has failed, or was never started): never blocks."""
-        if not self._settled and self._conn is not None:
-            with contextlib.suppress(EOFError, OSError):
-                if self._conn.poll(0):
-                    self._conn.recv()  # SETTLED, the only message before the docs are asked for
-                    self._settled = True
-            if self._proc is not None and not self._proc.is_alive():
-                self._settled = True
-        return self._settled or self._conn is None
+        return self.child.settled()
 
     def build(self, frames: Callable[[], Frames] | None, records: list[DocRecord]) -> str:
         """The index path of the docs (built now from `frames()`, or with None from the merged tables
         the child reads from the output folder, unless current), or why there are none."""
-        index = self.current(records)
-        if index:
+        self.request(records, frames)
+        return self.result(records)
+
+    def request(self, records: list[DocRecord], frames: Callable[[], Frames] | None = None) -> None:
+        """Ask for the docs (see `build`); the child builds them while this process goes on."""
+        self._answer = self.current(records)
+        if self._answer:
             self.close()
-            return index
+            return
         self.start()
-        assert self._conn is not None
         try:
-            if not self._settled and self._conn.poll(BUILD_TIMEOUT):
-                self._conn.recv()  # SETTLED
-                self._settled = True
-            self._conn.send((frames() if frames else None, str(self.out)))
-            ready = self._conn.poll(BUILD_TIMEOUT)
-            result = str(self._conn.recv()) if ready else f"failed: took longer than {BUILD_TIMEOUT:g} s"
+            self.child.send((frames() if frames else None, str(self.out)))
+        except (EOFError, OSError) as e:
+            self._answer = f"failed: the Data Docs process ended ({type(e).__name__})"
+
+    def result(self, records: list[DocRecord]) -> str:
+        """What `build` returns, once the child has answered `request`."""
+        known, self._answer = self._answer, None
+        try:
+            result = known or self.child.answer()
         except (EOFError, OSError) as e:
             result = f"failed: the Data Docs process ended ({type(e).__name__})"
         finally:
@@ -145,15 +270,12 @@ class DataDocs:
                 f"warning: Data Docs not built ({result}); the run's other outputs are complete",
                 file=sys.stderr,
             )
-        else:
+        elif known is None:  # built now
+            from pipeline.outputs import atomic_write
+
             with contextlib.suppress(OSError):
                 atomic_write(self.marker, f"{stamp(records, self.rules, self.code)}\n{result}")
         return result
 
-    def close(self) -> None:
-        from pipeline.batch.local import stop
-
-        if self._proc is not None and self._conn is not None:
-            stop(self._proc, self._conn, graceful=True)
-        self._proc = self._conn = None
-        self.address, self._settled = None, False
+    def close(self, graceful: bool = True) -> None:
+        self.child.close(graceful)

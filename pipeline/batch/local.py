@@ -9,93 +9,26 @@ death) and starts a fresh one, so one bad PDF costs one row in the report, never
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import multiprocessing as mp
-import os
 import signal
 import sys
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from pipeline.batch import log_imports
 from pipeline.batch.discover import Job
+from pipeline.batch.procs import CTX, context, die_with_parent, no_named_semaphores, stop
 from pipeline.batch.task import TaskConfig, TaskFactory, job_failed, run_job
 from pipeline.outputs import DocRecord
 from pipeline.outputs.crops import MAX_CROPS
 from pipeline.outputs.parts import Staged, stage
 
-# forkserver: workers fork from a clean single-threaded server (safe with the progress bar's thread in
-# the parent, unlike fork) that has the batch modules, pandas and the stages with spaCy imported once
-# (pipeline.batch.preload), so that starting or replacing a worker costs milliseconds, not an
-# interpreter start (as spawn would) nor seconds of imports per worker. Great Expectations is imported
-# by the Data Docs child only, which validates for the workers (pipeline.batch.docs).
-_CTX = mp.get_context("forkserver")
-_PRELOAD = ["pipeline.batch.task", "pipeline.batch.preload"]
-_PR_SET_PDEATHSIG = 1
 GRACE = 5.0  # seconds a worker gives the parent to enforce the timeout before it ends itself
 SETTLE_ALLOWANCE = 600.0  # more seconds of a worker's own backstop while the GX validator may be starting
-
-
-def _start_forkserver() -> None:
-    """Start the fork server with a clean import path: Python puts the working folder first on the
-    path of `python -c` (how the server starts), so a `glob.py` there would shadow the standard
-    module in every worker, or run inside it. PYTHONSAFEPATH keeps it off, for the server only."""
-    from multiprocessing import forkserver
-
-    before = os.environ.get("PYTHONSAFEPATH")
-    os.environ["PYTHONSAFEPATH"] = "1"
-    try:
-        forkserver.ensure_running()
-    finally:
-        if before is None:
-            del os.environ["PYTHONSAFEPATH"]
-        else:
-            os.environ["PYTHONSAFEPATH"] = before
-
-
-def die_with_parent() -> None:
-    """Linux: the kernel kills this worker when its parent, the fork server, dies. The server exits
-    when no process holds its "alive" pipe, which every forked child inherits: the worker lets go of
-    it, so the main process dying ends the server and so the worker. Elsewhere the worker's own
-    timeout (below) still bounds it."""
-    from multiprocessing import forkserver
-
-    server = forkserver._forkserver  # the only handle on the inherited pipe end
-    if server._forkserver_alive_fd is not None:
-        with contextlib.suppress(OSError):
-            os.close(server._forkserver_alive_fd)
-        server._forkserver_alive_fd = None
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() == 1:  # the parent died before the signal was armed
-        os._exit(1)
-
-
-def context() -> BaseContext:
-    """The forkserver context, its server running with the batch modules preloaded."""
-    _CTX.set_forkserver_preload(_PRELOAD)
-    _start_forkserver()
-    return _CTX
-
-
-def _no_named_semaphores() -> None:
-    """tqdm (the progress bars of Great Expectations) makes a multiprocessing lock, a named
-    semaphore registered with the resource tracker: a worker killed at a timeout or at Ctrl-C leaves
-    it behind ("leaked semaphore" at exit). A worker draws no bars, so a thread lock does."""
-    with contextlib.suppress(ImportError):
-        from tqdm import tqdm
-
-        tqdm.set_lock(threading.RLock())
 
 
 def stage_record(root: str, rec: DocRecord, budget: int) -> Staged | None:
@@ -111,7 +44,7 @@ def _worker_main(
     conn: Connection, factory: TaskFactory, config: TaskConfig, timeout: float, stage_to: str | None = None
 ) -> None:
     die_with_parent()
-    _no_named_semaphores()
+    no_named_semaphores()
     sys.path[:] = [p for p in sys.path if p not in ("", ".")]  # never import from the working folder
     # Ctrl-C goes to the whole process group; the parent decides what stops, so workers ignore it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -290,11 +223,11 @@ class LocalExecutor:
             self._slots[i] = self._start()
 
     def _start(self) -> _Slot:
-        parent, child = _CTX.Pipe()
+        parent, child = CTX.Pipe()
         # the worker's own backstop allows for a wait on the validator's start as the parent does
         backstop = self.timeout + (SETTLE_ALLOWANCE if self.settled else 0.0)
         args = (child, self.factory, self.config, backstop, self.stage_to)
-        proc = _CTX.Process(target=_worker_main, args=args, daemon=True)
+        proc = CTX.Process(target=_worker_main, args=args, daemon=True)
         proc.start()
         child.close()
         return _Slot(proc, parent)
@@ -302,15 +235,3 @@ class LocalExecutor:
     @staticmethod
     def _stop(slot: _Slot, graceful: bool) -> None:
         stop(slot.proc, slot.conn, graceful)
-
-
-def stop(proc: BaseProcess, conn: Connection, graceful: bool) -> None:
-    """End a child: asked to (None on its pipe) when `graceful`, killed if it is still there."""
-    if graceful and proc.is_alive():
-        with contextlib.suppress(OSError):
-            conn.send(None)
-        proc.join(timeout=2)
-    if proc.is_alive():
-        proc.kill()
-    proc.join(timeout=5)
-    conn.close()

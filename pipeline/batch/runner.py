@@ -16,13 +16,13 @@ import pandas as pd
 from pipeline.batch import manifest
 from pipeline.batch.cache import TRANSIENT, Cache
 from pipeline.batch.discover import Job, UsageError, check_options, discover, make_jobs
-from pipeline.batch.docs import DataDocs
+from pipeline.batch.docs import Child, DataDocs
 from pipeline.batch.progress import BatchProgress
 from pipeline.batch.task import PipelineTask, TaskConfig, TaskFactory, code_version, job_failed, task_tag
 from pipeline.outputs import DocRecord, Frames, Parts, read_frames, sweep_temp, write_doc, write_reports
 from pipeline.outputs.parts import Staged
 from pipeline.outputs.record import Summary
-from pipeline.outputs.tables import doc_dir, frames
+from pipeline.outputs.tables import doc_dir, frames, jsonl_text
 from pipeline.quality.gate import code_for
 from pipeline.quality.gate import run_exit_code as gate_code
 from pipeline.rules import Rules, RulesError
@@ -85,10 +85,10 @@ def _keep(
             return parts.adopt(key, rec, staged, write)
         except OSError:
             pass  # a staged file went missing: write them all here
-    f = frames([rec])
+    f, mentions = frames([rec]), jsonl_text(rec.mentions)  # made once for docs/<id>/ and the parts
     if write:
-        write_doc(out, rec, f)
-    return parts.put(key, rec, f)
+        write_doc(out, rec, f, mentions)
+    return parts.put(key, rec, f, mentions)
 
 
 def _make_executor(name: str, factory: TaskFactory, config: TaskConfig, jobs: int, timeout: float, **kw: Any):
@@ -125,10 +125,12 @@ def run(
     progress: bool = True,
     data_docs: bool = True,
     allow_failed: bool = False,
+    child: Child | None = None,
 ) -> BatchReport:
     """Process PDFs (files, folders, globs; default input/) into `out`. Raises `UsageError` for bad
     options or when no PDF is found, KeyboardInterrupt when interrupted (finished documents are
-    kept: their outputs and cache entries are whole, and the next run continues from there)."""
+    kept: their outputs and cache entries are whole, and the next run continues from there).
+    `child`: the run's GX validator / Data Docs process when already started (`docs.head_start`)."""
     t0 = time.perf_counter()
     started = datetime.now(UTC).isoformat(timespec="seconds")
     check_options(jobs, executor, timeout, fail_on)
@@ -160,17 +162,19 @@ def run(
             done[job.doc_id] = _keep(out, parts, keys[job.doc_id], hit, write=not complete)
         else:
             if not misses and executor == "local":
-                from pipeline.batch.local import context
+                from pipeline.batch.procs import context
 
                 context()  # the fork server imports the stages while the cached documents are written
             misses.append(job)
-    docs = DataDocs(out, rules, rules_dir, code)
+    docs = DataDocs(out, rules, rules_dir, code, child=child)
     # the workers' validator (local executor: same machine) and the Data Docs are one child process
     validate = (
         bool(misses) and executor == "local" and getattr(getattr(task, "func", task), "validates", False)
     )
     if validate or (data_docs and not docs.current(list(done.values()))):
         docs.start()  # imports Great Expectations in a child while the documents are processed
+    else:
+        docs.close(graceful=False)  # one started ahead of the cache's answer is not needed
     validator = docs.address if validate else None  # a Dask worker elsewhere could not reach it
     config = TaskConfig(rules_dir=str(rules_dir.resolve()) if rules_dir else None, validator=validator)
     # (an exception below closes the pipe when `docs` goes; the child, a daemon, then ends)
@@ -200,9 +204,13 @@ def run(
                         ui.done(rec)
                 finally:
                     results.close()  # stops the workers, also on Ctrl-C
-            parts.merge(keys[j.doc_id] for j in todo)  # the batch tables, in input order
+            order = [keys[j.doc_id] for j in todo]
+            parts.merge(order, csv_only=True)  # the batch tables, in input order: CSVs first
 
         records = [done[j.doc_id] for j in todo]
+        if data_docs:  # the child reads the merged CSVs and builds the docs while the rest is merged
+            docs.request(records)
+        parts.merge(order)
         severities = sorted(frozenset().union(*(r.severities for r in records)))  # of open findings
         failed = sum(not r.ok for r in records)
         code_exit = code_for(severities, fail_on, failed, allow_failed)
@@ -224,16 +232,15 @@ def run(
         rep = BatchReport(out, {}, code_exit)
         # the Data Docs child reads the merged tables itself (when the docs are not current): the
         # parent's memory stays that of one document however long the batch
-        run_info["data_docs"] = docs.build(None, records) if data_docs else "skipped"
+        run_info["data_docs"] = docs.result(records) if data_docs else "skipped"
         docs.close()
-        keys_in_order = [keys[j.doc_id] for j in todo]
         rep.summary = write_reports(
             out,
-            parts.documents(keys_in_order),
+            parts.documents(order),
             run_info,
             fail_on,
             sorted(parts.checks),
-            lambda: parts.sections(keys_in_order),
+            lambda: parts.sections(order),
         )
         # a re-run makes the same outputs unless a document failed for a reason worth a retry
         retry = any(

@@ -91,11 +91,9 @@ def job_failed(job: Job, error: str, detail: str) -> DocRecord:
 def printable(rec: DocRecord) -> DocRecord:
     """The record itself when it can be written as UTF-8, else a copy with every string shown escaped
     (a non-UTF-8 file name or stray surrogate anywhere must not stop the writers)."""
-    try:
-        rec.to_json().encode("utf-8")
+    if rec.encodable():
         return rec
-    except UnicodeEncodeError:
-        return DocRecord.from_json(json.dumps(_shown_all(json.loads(rec.to_json())), ensure_ascii=False))
+    return DocRecord.from_json(json.dumps(_shown_all(json.loads(rec.to_json())), ensure_ascii=False))
 
 
 def _shown_all(obj: Any) -> Any:

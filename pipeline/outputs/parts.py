@@ -71,12 +71,16 @@ def write_section(folder: Path, stem: str, section: Section) -> None:
     (folder / f"{stem}.section.html").write_text(section.html, encoding="utf-8")
 
 
-def write_part(folder: Path, stem: str, rec: DocRecord, f: Frames, section: Section) -> None:
-    """A document's part of the batch files (`PART_FILES`, named `stem`.name.suffix) in `folder`."""
+def write_part(
+    folder: Path, stem: str, rec: DocRecord, f: Frames, section: Section, mentions: str | None = None
+) -> None:
+    """A document's part of the batch files (`PART_FILES`, named `stem`.name.suffix) in `folder`
+    (`mentions`: the record's `jsonl_text`, when already made)."""
     for name, df in f.items():
-        (folder / f"{stem}.{name}.csv").write_text(csv_text(df, header=False), encoding="utf-8")
+        (folder / f"{stem}.{name}.csv").write_text(f.body(name), encoding="utf-8")
         pq.write_table(to_arrow(name, df), folder / f"{stem}.{name}.parquet")
-    (folder / f"{stem}.mentions.jsonl").write_text(jsonl_text(rec.mentions), encoding="utf-8")
+    text = jsonl_text(rec.mentions) if mentions is None else mentions
+    (folder / f"{stem}.mentions.jsonl").write_text(text, encoding="utf-8")
     write_section(folder, stem, section)
 
 
@@ -97,8 +101,9 @@ def stage(root: str | Path, rec: DocRecord, budget: int) -> Staged:
     folder.mkdir()
     f = frames([rec])
     section = Sections(folder, crops_left=budget).render(rec)
-    write_part(folder, "doc", rec, f, section)
-    write_doc(folder, rec, f)
+    mentions = jsonl_text(rec.mentions)  # one text for the part and docs/<id>/mentions.jsonl
+    write_part(folder, "doc", rec, f, section, mentions)
+    write_doc(folder, rec, f, mentions)
     return Staged(str(folder), section.crops, section.files)
 
 
@@ -129,12 +134,15 @@ class Parts:
         self.folder.mkdir()
         self.renderer = Sections(self.out)
         self.checks: set[str] = set()  # the check names of the documents' rows (a case each in junit.xml)
+        self._csv_merged = False
 
     def _path(self, key: int, name: str, suffix: str) -> Path:
         return self.folder / f"{key:08d}.{name}.{suffix}"
 
-    def put(self, key: int, rec: DocRecord, f: Frames | None = None) -> Summary:
-        write_part(self.folder, f"{key:08d}", rec, f or frames([rec]), self.renderer.render(rec))
+    def put(self, key: int, rec: DocRecord, f: Frames | None = None, mentions: str | None = None) -> Summary:
+        """`f`, `mentions`: the record's frames and mentions text, when the caller made them already."""
+        section = self.renderer.render(rec)
+        write_part(self.folder, f"{key:08d}", rec, f or frames([rec]), section, mentions)
         return self._kept(key, rec)
 
     def _kept(self, key: int, rec: DocRecord) -> Summary:
@@ -191,10 +199,17 @@ class Parts:
             md, html = (self._path(key, "section", x).read_text(encoding="utf-8") for x in ("md", "html"))
             yield Section(md=md, html=html)
 
-    def merge(self, keys: Iterable[int]) -> None:
+    def merge(self, keys: Iterable[int], csv_only: bool = False) -> None:
+        """The batch files from the parts in `keys` order: the CSVs (what readers of the tables, such
+        as the Data Docs, need first; once), then unless `csv_only` the Parquet files and mentions."""
         keys = list(keys)
+        if not self._csv_merged:
+            for name in TABLES:
+                self._merge_csv(name, keys)
+            self._csv_merged = True
+        if csv_only:
+            return
         for name in TABLES:
-            self._merge_csv(name, keys)
             self._merge_parquet(name, keys)
         self._concat(self.out / "mentions.jsonl", keys, "mentions", "jsonl")
         self.renderer.sweep()

@@ -136,13 +136,15 @@ def data_docs(
     findings: pd.DataFrame,
     out_dir: Path,
     rules: Rules | None = None,
+    suites: Suites | None = None,
 ) -> Path:
     """Write GX Data Docs under out_dir/data_docs: the studies and outcomes suites, and one
-    'consistency' suite whose expectations (one per check of rules/checks.yml) list the findings."""
+    'consistency' suite whose expectations (one per check of rules/checks.yml) list the findings.
+    `suites`: those of `rules` already built (e.g. by the run's validator), else built here."""
     from pipeline.quality.docs import write
 
     if rules is None:
         from pipeline.rules import load
 
         rules = load()
-    return write(studies, outcomes, findings, Path(out_dir), rules, _metrics(rules))
+    return write(studies, outcomes, findings, Path(out_dir), rules, _metrics(rules), suites)

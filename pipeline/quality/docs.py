@@ -7,6 +7,7 @@ kept beside it as JSON (`validations.json`) for tools that read them."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +83,7 @@ def _expectations(suites: Any, name: str, df: pd.DataFrame) -> tuple[list[Expect
     result = suites.run(name, df)
     out = []
     docs = prepared["doc_id"].astype(str) if "doc_id" in prepared else pd.Series([""] * len(prepared))
+    names = sorted(set(docs))
     for r in result.results:
         cfg = r.expectation_config
         meta, kwargs = cfg.meta or {}, cfg.kwargs or {}
@@ -95,10 +97,10 @@ def _expectations(suites: Any, name: str, df: pd.DataFrame) -> tuple[list[Expect
             row = {k: _show(prepared.at[i, k]) for k in ROW_FIELDS if k in prepared}
             row["value"] = _show(prepared.at[i, column]) if column in prepared else ""
             rows.append(row)
-        by_doc: dict[str, tuple[int, int]] = {}
-        failed_docs = docs.iloc[bad].tolist() if bad else []
-        for d in sorted(set(docs)):
-            by_doc[d] = (int((present & (docs == d)).sum()), failed_docs.count(d))
+        # per document in one pass each (a comparison per document would grow with documents x rows)
+        evaluated = present.groupby(docs).sum()
+        failed = Counter(docs.iloc[bad].tolist() if bad else [])
+        by_doc = {d: (int(evaluated.get(d, 0)), failed[d]) for d in names}
         count = int(res.get("unexpected_count") or len(bad) or (0 if r.success else 1))
         out.append(
             Expectation(name, str(meta.get("check", "expectation")), str(meta.get("note", "")), cfg.type,
@@ -172,12 +174,14 @@ def write(
     out_dir: Path,
     rules: Rules,
     metrics: Sequence[str],
+    suites: Any = None,
 ) -> Path:
-    """Validate, render data_docs/index.html (+ validations.json) and return the page's path."""
+    """Validate, render data_docs/index.html (+ validations.json) and return the page's path.
+    `suites`: the `Suites` of these rules and metrics when already built."""
     from pipeline.quality.expectations import Suites
 
     checks = (rules.get("checks") or {}).get("checks") or {}
-    suites = Suites(rules.get("expectations") or {}, metrics)
+    suites = suites or Suites(rules.get("expectations") or {}, metrics)
     frames = {"studies": _conform(studies, Study), "outcomes": _conform(outcomes, Outcome)}
     expectations: dict[str, list[Expectation]] = {}
     raw: dict[str, Any] = {}
@@ -188,7 +192,8 @@ def write(
     if findings is not None and not findings.empty and "doc_id" in findings:
         docs = sorted(set(docs) | set(findings["doc_id"].astype(str)))
     has = findings is not None and not findings.empty and "doc_id" in findings
-    per_doc = {d: _counts(findings[findings["doc_id"].astype(str) == d] if has else None) for d in docs}
+    by_doc = dict(iter(findings.groupby(findings["doc_id"].astype(str)))) if has else {}
+    per_doc = {d: _counts(by_doc.get(d)) for d in docs}
     context = {
         "documents": docs,
         "suites": expectations,

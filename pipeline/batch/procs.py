@@ -1,0 +1,118 @@
+"""The run's child processes, standard library only (so that the main process can start them before it
+imports pandas, pyarrow and the writers): the fork server the workers come from, with the stages
+preloaded; fresh (spawned) children such as the GX validator; and how each child ends with the run.
+
+forkserver: workers fork from a clean single-threaded server (safe with the progress bar's thread in
+the parent, unlike fork) that has the batch modules, pandas and the stages with spaCy imported once
+(pipeline.batch.preload), so that starting or replacing a worker costs milliseconds, not an
+interpreter start (as spawn would) nor seconds of imports per worker. The GX validator needs none of
+that (GX and pandas, not spaCy): it is spawned at once, its imports alongside the server's preload.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing as mp
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from multiprocessing.connection import Connection
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+CTX = mp.get_context("forkserver")
+SPAWN = mp.get_context("spawn")
+PRELOAD = ["pipeline.batch.task", "pipeline.batch.preload"]
+_PR_SET_PDEATHSIG = 1
+
+
+@contextlib.contextmanager
+def safe_path() -> Iterator[None]:
+    """Children started meanwhile keep the working folder off their import path: Python puts it
+    first on the path of `python -c` (how the fork server and spawned children start), so a `glob.py`
+    there would shadow the standard module in every worker, or run inside it."""
+    before = os.environ.get("PYTHONSAFEPATH")
+    os.environ["PYTHONSAFEPATH"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["PYTHONSAFEPATH"]
+        else:
+            os.environ["PYTHONSAFEPATH"] = before
+
+
+def context() -> BaseContext:
+    """The forkserver context, its server running with the batch modules preloaded (started once)."""
+    from multiprocessing import forkserver
+
+    CTX.set_forkserver_preload(PRELOAD)
+    with safe_path():
+        forkserver.ensure_running()
+    return CTX
+
+
+def spawn(target: Callable[..., None], args: tuple[Any, ...]) -> BaseProcess:
+    """Start `target(*args)` in a fresh interpreter (a daemon: it ends with the run) that ignores
+    Ctrl-C from its first instruction on: SIGINT is blocked while it starts, a mask the child keeps
+    (the main process decides what stops); the main process's own Ctrl-C is delivered right after."""
+    proc = SPAWN.Process(target=target, args=args, daemon=True)
+    with safe_path():
+        try:
+            old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        except (AttributeError, ValueError, OSError):  # no signal masks here
+            old = None
+        try:
+            proc.start()
+        finally:
+            if old is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    return proc
+
+
+def die_with_parent() -> None:
+    """Linux: the kernel kills this child when its parent (the fork server, or the main process for a
+    spawned child) dies. The server exits when no process holds its "alive" pipe, which every forked
+    child inherits: the child lets go of it, so the main process dying ends the server and so the
+    worker. Elsewhere the worker's own timeout still bounds it."""
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver  # the only handle on the inherited pipe end
+    if server._forkserver_alive_fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(server._forkserver_alive_fd)
+        server._forkserver_alive_fd = None
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() == 1:  # the parent died before the signal was armed
+        os._exit(1)
+
+
+def no_named_semaphores() -> None:
+    """tqdm (the progress bars of Great Expectations) makes a multiprocessing lock, a named
+    semaphore registered with the resource tracker: a child that is killed (a worker at a timeout or
+    at Ctrl-C) or ends at once (`os._exit`) leaves it behind ("leaked semaphore" at exit). A child
+    draws no bars, so a thread lock does."""
+    with contextlib.suppress(ImportError):
+        from tqdm import tqdm
+
+        tqdm.set_lock(threading.RLock())
+
+
+def stop(proc: BaseProcess, conn: Connection, graceful: bool) -> None:
+    """End a child: asked to (None on its pipe) when `graceful`, killed if it is still there."""
+    if graceful and proc.is_alive():
+        with contextlib.suppress(OSError):
+            conn.send(None)
+        proc.join(timeout=2)
+    if proc.is_alive():
+        proc.kill()
+    proc.join(timeout=5)
+    conn.close()
