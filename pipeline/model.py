@@ -76,13 +76,21 @@ def _block_end(b: Block) -> int:
 
 def enclosing(boxes: Iterable[Box]) -> Box | None:
     """The union of the boxes on the first page among them (values rarely straddle pages)."""
-    out: Box | None = None
-    for b in boxes:
-        if out is None:
-            out = b
-        elif b.page == out.page:
-            out = out.union(b)
-    return out
+    it = iter(boxes)
+    first = next(it, None)
+    if first is None:
+        return None
+    same = [first, *(b for b in it if b.page == first.page)]
+    if len(same) == 1:
+        return first
+    # one pass per side, the same values as folding `union` (min and max keep the first of equals)
+    return Box(
+        first.page,
+        min([b.x0 for b in same]),
+        min([b.top for b in same]),
+        max([b.x1 for b in same]),
+        max([b.bottom for b in same]),
+    )
 
 
 @dataclass(slots=True)

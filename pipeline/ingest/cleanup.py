@@ -85,7 +85,13 @@ def vocabulary(words: Iterable[Word]) -> set[str]:
 
 
 def box_of(words: list[Word]) -> Box:
-    b = words[0].box
-    for w in words[1:]:
-        b = b.union(w.box)
-    return b
+    """The union of the words' boxes (the first word's page)."""
+    if len(words) == 1:
+        return words[0].box
+    return Box(
+        words[0].box.page,
+        min([w.box.x0 for w in words]),
+        min([w.box.top for w in words]),
+        max([w.box.x1 for w in words]),
+        max([w.box.bottom for w in words]),
+    )

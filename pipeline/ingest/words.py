@@ -61,11 +61,12 @@ class Pool:
     (a 300-page file: ~360k words, each with a text, a font and five numbers). Built per document
     and dropped when it is read: the words keep the shared objects, the lookup tables go."""
 
-    __slots__ = ("_nums", "_strs")
+    __slots__ = ("_nums", "_sizes", "_strs")
 
     def __init__(self) -> None:
         self._strs: dict[str, str] = {}
         self._nums: dict[float, float] = {}
+        self._sizes: dict[float, float] = {}  # a glyph size -> its word size (rounded, shared)
 
     def text(self, s: str) -> str:
         return self._strs.setdefault(s, s)
@@ -76,6 +77,16 @@ class Pool:
         if type(x) is not float or x == 0.0 or x != x:
             return x
         return self._nums.setdefault(x, x)
+
+    def size(self, x: float) -> float:
+        """`num(round(x, 2))`, looked up: a document prints a handful of sizes. Only true nonzero
+        floats are looked up (an int size, equal to its float, must stay an int; -0.0 stays -0.0)."""
+        if type(x) is not float or x == 0.0 or x != x:
+            return self.num(round(x, 2))
+        out = self._sizes.get(x)
+        if out is None:
+            out = self._sizes[x] = self.num(round(x, 2))
+        return out
 
 
 @lru_cache(maxsize=1024)  # a document uses a handful of fonts; asked once per word
@@ -163,7 +174,12 @@ def _overprinted(row: list[dict]) -> list[list[dict]]:
     if len(row) < 2 * _COLLISIONS:
         return [row]
     xs = sorted(row, key=_X0)
-    hits = sum(1 for a, b in zip(xs, xs[1:], strict=False) if _collides(a, b))
+    # (neighbours of one font and size never collide: most pairs are ruled out before the call)
+    hits = sum(
+        1
+        for a, b in zip(xs, xs[1:], strict=False)
+        if (a["size"] != b["size"] or a["fontname"] != b["fontname"]) and _collides(a, b)
+    )
     if hits < _COLLISIONS:
         return [row]
     weight = Counter((c["fontname"], c["size"]) for c in row)
@@ -192,9 +208,9 @@ def _merge_small_rows(groups: list[list[dict]]) -> list[list[dict]]:
         if prev is None:
             out.append(g)
             continue
-        big = max(c["size"] for c in prev)
-        if max(c["size"] for c in g) >= SMALL * big or min(c["top"] for c in g) >= max(
-            c["bottom"] for c in prev
+        big = max([c["size"] for c in prev])
+        if max([c["size"] for c in g]) >= SMALL * big or min([c["top"] for c in g]) >= max(
+            [c["bottom"] for c in prev]
         ):
             out.append(g)
             continue
@@ -308,25 +324,39 @@ def _words(seg: list[dict], page_no: int, ref: tuple[float, float], pool: Pool) 
     words: list[Word] = []
     cur: list[dict] = []
     sups: list[bool] = []
+    raised_any = False  # whether `cur` holds a superscript glyph
     prev: dict | None = None
     for c in seg:
         if c["text"].isspace():
             if cur:
-                _flush(cur, sups, words, page_no, pool)
-            cur, sups, prev = [], [], None
+                _flush(cur, sups, words, page_no, pool) if raised_any else words.append(
+                    _plain(cur, page_no, pool)
+                )
+            cur, sups, prev, raised_any = [], [], None, False
             continue
         size = c["size"]
         if prev is not None:
             p_size = prev["size"]
             if c["x0"] - prev["x1"] > GAP_RATIO * (p_size if p_size <= size else size):
-                _flush(cur, sups, words, page_no, pool)
-                cur, sups = [], []
+                _flush(cur, sups, words, page_no, pool) if raised_any else words.append(
+                    _plain(cur, page_no, pool)
+                )
+                cur, sups, raised_any = [], [], False
         cur.append(c)
-        sups.append(size <= small and ref_bottom - c["bottom"] >= raised)
+        sup = size <= small and ref_bottom - c["bottom"] >= raised
+        sups.append(sup)
+        raised_any = raised_any or sup
         prev = c
     if cur:
-        _flush(cur, sups, words, page_no, pool)
+        _flush(cur, sups, words, page_no, pool) if raised_any else words.append(_plain(cur, page_no, pool))
     return words
+
+
+def _plain(chars: list[dict], page_no: int, pool: Pool) -> Word:
+    """The word of glyphs none of which is a superscript (`_flush`'s common case)."""
+    return _word(
+        "".join([LIGATURES.get(c["text"], c["text"]) for c in chars]), chars, chars, (), page_no, pool
+    )
 
 
 def _flush(chars: list[dict], sups: list[bool], words: list[Word], page_no: int, pool: Pool) -> None:
@@ -335,12 +365,8 @@ def _flush(chars: list[dict], sups: list[bool], words: list[Word], page_no: int,
     if k:  # a note's letter raised before the word it labels ("ᵃAdjusted for age"): a word of its own
         _flush(chars[:k], sups[:k], words, page_no, pool)
         chars, sups = chars[k:], sups[k:]
-    if not any(sups):  # the common case, kept free of the per-piece bookkeeping below
-        words.append(
-            _word(
-                "".join([LIGATURES.get(c["text"], c["text"]) for c in chars]), chars, chars, (), page_no, pool
-            )
-        )
+    if not any(sups):
+        words.append(_plain(chars, page_no, pool))
         return
     pieces: list[_Piece] = []
     for c, sup in zip(chars, sups, strict=True):
@@ -384,22 +410,17 @@ def _marker_letters(chars: list[dict], sups: list[bool]) -> int:
     return k if all(c["text"].isalpha() and c["text"].islower() for c in chars[:k]) else 0
 
 
-def _make_box(page_no: int, x0: float, top: float, x1: float, bottom: float, pool: Pool) -> Box:
-    num = pool.num
-    return Box(page_no, num(x0), num(top), num(x1), num(bottom))
-
-
 def _box(chars: list[dict], page_no: int, pool: Pool) -> Box:
+    num = pool.num
     if len(chars) == 1:
         c = chars[0]
-        return _make_box(page_no, c["x0"], c["top"], c["x1"], c["bottom"], pool)
-    return _make_box(
+        return Box(page_no, num(c["x0"]), num(c["top"]), num(c["x1"]), num(c["bottom"]))
+    return Box(
         page_no,
-        min([c["x0"] for c in chars]),
-        min([c["top"] for c in chars]),
-        max([c["x1"] for c in chars]),
-        max([c["bottom"] for c in chars]),
-        pool,
+        num(min([c["x0"] for c in chars])),
+        num(min([c["top"] for c in chars])),
+        num(max([c["x1"] for c in chars])),
+        num(max([c["bottom"] for c in chars])),
     )
 
 
@@ -407,12 +428,25 @@ def _word(
     text: str, chars: list[dict], body: list[dict], refs: tuple[str, ...], page_no: int, pool: Pool
 ) -> Word:
     """A Word spanning `chars`; size, font and weight from its `body` (non-superscript) glyphs."""
-    n_bold = sum(map(is_bold, [c["fontname"] for c in body]))
+    font = body[0]["fontname"]
+    if len(body) == 1:
+        size, bold = body[0]["size"], is_bold(font)
+    else:
+        size = max([c["size"] for c in body])
+        fonts = [c["fontname"] for c in body]
+        # one font (the common case): bold or not as that font is; else bold by majority
+        bold = is_bold(font) if fonts.count(font) == len(fonts) else sum(map(is_bold, fonts)) * 2 > len(body)
     return Word(
         text=pool.text(text),
         box=_box(chars, page_no, pool),
-        size=pool.num(round(max([c["size"] for c in body]), 2)),
-        font=pool.text(body[0]["fontname"].split("+")[-1]),
-        bold=n_bold * 2 > len(body),
+        size=pool.size(size),
+        font=pool.text(_family(font)),
+        bold=bold,
         refs=refs,
     )
+
+
+@lru_cache(maxsize=1024)
+def _family(fontname: str) -> str:
+    """The font name without its subset prefix ("ABCDEF+Times-Bold" -> "Times-Bold")."""
+    return fontname.split("+")[-1]

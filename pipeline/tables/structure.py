@@ -9,6 +9,9 @@ where a row ends, cells.py joins a cell's text).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+
 from pipeline.model import Box, Cell, Page, Word
 from pipeline.tables.aligned import aligned, rows_from_lines
 from pipeline.tables.cells import Grid, cell_of
@@ -122,13 +125,14 @@ def _ruled(page: Page, box: Box, words: list[Word], hs: list[Box], vs: list[Box]
     row_map = {r: i for i, r in enumerate(used_rows)}
     grid = Grid(n_rows=len(used_rows), n_cols=nc)
     header_span = False
+    in_cell = _finder(words)
     for (r, c), members in sorted(spans.items()):
         if r not in row_map:
             continue
         r1 = max(m[0] for m in members)
         c1 = max(m[1] for m in members)
         cbox = Box(page.number, xs[c], ys[r], xs[c1 + 1], ys[r1 + 1])
-        cw = [w for w in words if inside(w, cbox)]
+        cw = in_cell(cbox)
         cell = cell_of(row_map[r], c, cw, cbox)
         cell.colspan = c1 - c + 1
         cell.rowspan = sum(1 for rr in used_rows if r <= rr <= r1) or 1
@@ -155,6 +159,24 @@ def _ruled(page: Page, box: Box, words: list[Word], hs: list[Box], vs: list[Box]
     # A spanning cell in the first row is a two-level header: the next row holds the sub-headers.
     grid.header_rows = 2 if header_span and grid.n_rows > 2 else 1
     return grid
+
+
+def _finder(words: list[Word]) -> Callable[[Box], list[Word]]:
+    """`find(box)`: the `words` whose centre is inside `box` (as `geometry.inside`), in their order;
+    a grid of many cells looks up only the words of its cells' row bands (sorted by centre height)."""
+    mids = sorted(
+        (cy, i)
+        for i, w in enumerate(words)
+        if (cy := (w.box.top + w.box.bottom) / 2) == cy  # NaN is inside nothing, and unsortable
+    )
+    ys = [cy for cy, _ in mids]
+    xs = [(w.box.x0 + w.box.x1) / 2 for w in words]
+
+    def find(box: Box) -> list[Word]:
+        band = mids[bisect_left(ys, box.top) : bisect_right(ys, box.bottom)]
+        return [words[i] for i in sorted(i for _, i in band if box.x0 <= xs[i] <= box.x1)]
+
+    return find
 
 
 def _unruled_rows(lines: list[Line], xs: list[float], ys: list[float]) -> list[float]:
