@@ -26,7 +26,7 @@ from pipeline.outputs.crops import Crops, first_crops
 from pipeline.outputs.documents import Documents
 from pipeline.outputs.record import DocRecord, Summary
 from pipeline.outputs.sections import Section, Sections
-from pipeline.outputs.tables import TABLES, Frames, csv_text, doc_dir, frames, jsonl_text, write_doc
+from pipeline.outputs.tables import TABLES, Frames, csv_text, doc_dir, frames, jsonl_lines, write_doc
 
 PREFIX = ".parts-"
 ROW_GROUP = 50_000  # rows buffered per Parquet row group while merging
@@ -76,7 +76,8 @@ def write_part(folder: Path, stem: str, rec: DocRecord, f: Frames, section: Sect
     for name, df in f.items():
         (folder / f"{stem}.{name}.csv").write_text(csv_text(df, header=False), encoding="utf-8")
         pq.write_table(to_arrow(name, df), folder / f"{stem}.{name}.parquet")
-    (folder / f"{stem}.mentions.jsonl").write_text(jsonl_text(rec.mentions), encoding="utf-8")
+    with open(folder / f"{stem}.mentions.jsonl", "w", encoding="utf-8") as out:
+        out.writelines(jsonl_lines(rec.mentions))
     write_section(folder, stem, section)
 
 

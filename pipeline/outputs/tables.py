@@ -5,7 +5,7 @@ lines) and the same files per document under docs/<doc_id>/. Every file is writt
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,12 +96,13 @@ def write_parquet(path: Path, table: pa.Table) -> Path:
     return path
 
 
-def jsonl_text(rows: Iterable[dict]) -> str:
-    return "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows)
+def jsonl_lines(rows: Iterable[dict]) -> Iterator[str]:
+    """One JSON line per row, as they are written (a long paper's mentions never as one text)."""
+    return (json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows)
 
 
 def write_jsonl(path: Path, rows: Iterable[dict]) -> Path:
-    return atomic_write(path, jsonl_text(rows))
+    return atomic_write(path, jsonl_lines(rows))
 
 
 def write_tables(out: Path, records: list[DocRecord], parquet: bool = True) -> Frames:

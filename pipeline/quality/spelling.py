@@ -166,10 +166,16 @@ def misspellings(
     max_rare = int(conf.get("max_count") or 2)
     max_edits = int(conf.get("max_edits") or 1)
     ignore = {_fold(w) for w in conf.get("ignore") or ()}
+    # a finding cites every place of its rare form (at most max_rare) and the first two of the
+    # known one: only so many places are kept per form, not one per word of a long paper
+    keep = max(max_rare, 2)
     places: dict[str, list[Hit]] = defaultdict(list)
+    counts: Counter[str] = Counter()
     for h in printed(doc):
-        places[_fold(h.token.replace("–", "-"))].append(h)
-    counts = Counter({t: len(p) for t, p in places.items()})
+        form = _fold(h.token.replace("–", "-"))
+        counts[form] += 1
+        if counts[form] <= keep:
+            places[form].append(h)
     known, vouched = _known(doc, rules)
     trial_min = int(conf.get("trial_min_count") or 3)
     stems = tuple(str(x).lower() for x in conf.get("inn_stems") or ())
