@@ -74,7 +74,7 @@ def write_section(folder: Path, stem: str, section: Section) -> None:
 def write_part(folder: Path, stem: str, rec: DocRecord, f: Frames, section: Section) -> None:
     """A document's part of the batch files (`PART_FILES`, named `stem`.name.suffix) in `folder`."""
     for name, df in f.items():
-        (folder / f"{stem}.{name}.csv").write_text(csv_text(df, header=False), encoding="utf-8")
+        df.to_csv(folder / f"{stem}.{name}.csv", index=False, header=False)  # as `csv_text`, streamed
         pq.write_table(to_arrow(name, df), folder / f"{stem}.{name}.parquet")
     with open(folder / f"{stem}.mentions.jsonl", "w", encoding="utf-8") as out:
         out.writelines(jsonl_lines(rec.mentions))
