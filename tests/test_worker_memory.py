@@ -123,3 +123,32 @@ def test_spelling_keeps_a_few_places_per_form_not_one_per_word(checker):
     assert "valbotamib" in found_small and found_small == found_large  # the typo still found
     # one kept place per printed word would make the larger paper's peak about twice the smaller's
     assert large < 1.5 * small
+
+
+def test_a_long_record_goes_to_the_parent_in_pieces_and_arrives_whole():
+    import multiprocessing as mp
+    import threading
+
+    from pipeline.batch.local import PIECE, _Slot, light
+
+    rec = from_result(_result(), "abc")
+    rec.mentions = [
+        {"doc_id": "d", "label": "VALUE", "text": f"{i}.5%", "start": i} for i in range(2 * PIECE + 7)
+    ]
+    whole = rec.as_dict()
+    ours, theirs = mp.Pipe()
+    sent: list[DocRecord] = []
+    sender = threading.Thread(target=lambda: sent.append(light(ours, rec)))
+    sender.start()
+    slot, pieces = _Slot(proc=None, conn=theirs), []  # type: ignore[arg-type]
+    while sender.is_alive() or theirs.poll():
+        if theirs.poll(0.1):
+            kind, (name, part) = theirs.recv()
+            assert kind == "rows" and len(part) <= PIECE
+            pieces.append(name)
+            slot.rows.setdefault(name, []).extend(part)
+    sender.join()
+    assert pieces == ["mentions"] * 3  # the short lists stay in the record's own message
+    assert sent[0].mentions == [] and sent[0].outcomes == rec.outcomes
+    assert rec.as_dict() == whole  # the worker's record is left whole (it writes its outputs next)
+    assert slot.whole(sent[0]).as_dict() == whole and slot.rows == {}
