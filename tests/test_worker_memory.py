@@ -107,11 +107,11 @@ def test_spelling_keeps_a_few_places_per_form_not_one_per_word(checker):
     from tests.quality_docs import text_doc
 
     def peak(n: int) -> tuple[int, set[str]]:
-        # a long paper repeats its words: n paragraphs, each the same few forms many times
+        # a long paper repeats its ordinary words: n paragraphs of the same few forms
+        names = "Patients on valbotamab, valbotamab and valbotamab; once valbotamib. "
         doc = text_doc(
-            ["Patients on valbotamab responded; patients on valbotamab responded again. " * 6
-             + ("Once valbotamib." if i == 0 else "") for i in range(n)]
-        )  # fmt: skip
+            [names] + ["Patients on the study drug responded and patients responded again. " * 6] * n
+        )
         tracemalloc.start()
         try:
             found = checker.check(doc, [], [])
