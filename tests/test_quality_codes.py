@@ -74,3 +74,23 @@ def test_a_metric_abbreviation_misprinted_in_a_list_names_the_sentences_study(ru
     assert set(got) == {"ODS"}  # CRS is printed three times, ODX is defined
     f = got["ODS"]
     assert f.trial == "KESTREL-4" and f.product == "valbo-cel" and '"OS"' in f.message
+
+
+def test_only_the_candidate_words_have_their_places_worked_out(rules, monkeypatch):
+    """A hit's place (boxes, snippet) costs a look-up: the INN and antigen passes ask for it only for
+    the rare words that pass the other tests, not for every long word a paper prints."""
+    from pipeline.quality import codes
+
+    asked: list[str] = []
+    place = codes._place
+    monkeypatch.setattr(codes, "_place", lambda h: asked.append(h.token) or place(h))
+    often = "Conditioning used bendamustine and fludarabine before the anti-KLRX9 CAR-T cells."
+    doc = text_doc([
+        "The secretase inhibitor Zorvacagestat was given before the infusion to 14 patients.",
+        "Zorvagacestat is an oral agent.", *[often] * 30,
+    ])  # fmt: skip
+    got = _variants(
+        rules, doc, known_inns=["zorvagacestat", "bendamustine"], targets=[{"canonical": "KLRX9"}]
+    )
+    assert set(got) == {"Zorvacagestat"}
+    assert set(asked) == {"Zorvacagestat"}

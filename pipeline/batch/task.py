@@ -93,28 +93,9 @@ def job_failed(job: Job, error: str, detail: str) -> DocRecord:
 def printable(rec: DocRecord) -> DocRecord:
     """The record itself when it can be written as UTF-8, else a copy with every string shown escaped
     (a non-UTF-8 file name or stray surrogate anywhere must not stop the writers)."""
-    if _utf8(rec.as_dict()):
+    if rec.encodable():
         return rec
     return DocRecord.from_json(json.dumps(_shown_all(json.loads(rec.to_json())), ensure_ascii=False))
-
-
-def _utf8(obj: Any) -> bool:
-    """Every string of `obj` as its JSON holds them (keys, values, other values as `str`) encodes
-    as UTF-8: checked one string at a time, never on the whole record's JSON text (on a long paper
-    that text and its bytes were the worker's largest allocation)."""
-    if isinstance(obj, str):
-        if obj.isascii():
-            return True
-        try:
-            obj.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
-        return True
-    if isinstance(obj, dict):
-        return all(_utf8(k) and _utf8(v) for k, v in obj.items())
-    if isinstance(obj, list | tuple):
-        return all(map(_utf8, obj))
-    return obj is None or isinstance(obj, int | float) or _utf8(str(obj))
 
 
 def _shown_all(obj: Any) -> Any:

@@ -15,6 +15,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 from pipeline.ner.hits import Hit
+from pipeline.ner.tokenizer import token_texts
 from pipeline.ner.vocab import Entry, RulesError, Vocabulary
 
 VOCAB, FUZZY, GENERIC = 2, 1, 0
@@ -102,16 +103,16 @@ class NameFinder:
         for key_id, s, e in [*self.lower(doc), *self.orth(doc)]:
             entry = self.by_key[doc.vocab.strings[key_id]]
             attrs = dict(entry.attrs)
-            raw = doc[s:e].text
             # A trial's capitalisation is part of its name (AlphaMM): another casing is a variant.
-            if entry.label == "TRIAL" and raw not in self.vocab.exact_forms and not raw.isupper():
+            raw = doc[s:e].text if entry.label == "TRIAL" else ""
+            if raw and raw not in self.vocab.exact_forms and not raw.isupper():
                 attrs.update(variant=True, raw=raw, score=round(fuzz.ratio(raw, entry.form), 1))
             out.append(Hit(entry.label, s, e, entry.canonical, attrs, VOCAB))
         return out
 
     def _fuzzy(self, doc: Doc, covered: set[int]) -> list[Hit]:
         out: list[Hit] = []
-        words = [t.text for t in doc]  # plain strings: a Token per look-up costs more than the test
+        words = token_texts(doc)  # plain strings: a Token per look-up costs more than the test
         n = len(words)
         i = 0
         while i < n:
@@ -170,7 +171,7 @@ class NameFinder:
 
     def _generic(self, doc: Doc, covered: set[int]) -> list[Hit]:
         out: list[Hit] = []
-        if self.first_tokens is not None and not any(self._may_start(t.text) for t in doc):
+        if self.first_tokens is not None and not any(self._may_start(w) for w in token_texts(doc)):
             return out  # no token can start a pattern: the Matcher would find nothing
         for key_id, s, e in self.matcher(doc):
             if any(i in covered for i in range(s, e)):
@@ -207,13 +208,14 @@ class NameFinder:
         """ "RR/MM", "R/R": a metric-like piece of a slashed word whose other piece is no metric is
         part of another abbreviation; a pair of metrics ("VGPR/PR") stays."""
         metric_at = {i for h in hits if h.label == "METRIC" for i in range(h.start, h.end)}
+        words = token_texts(doc)
 
         def other_piece(i: int) -> bool:  # token i is a word that no metric covers
-            return 0 <= i < len(doc) and any(c.isalpha() for c in doc[i].text) and i not in metric_at
+            return 0 <= i < len(words) and any(c.isalpha() for c in words[i]) and i not in metric_at
 
         def slashed(h: Hit) -> bool:
-            after = h.end < len(doc) and doc[h.end].text == "/" and other_piece(h.end + 1)
-            before = h.start > 0 and doc[h.start - 1].text == "/" and other_piece(h.start - 2)
+            after = h.end < len(words) and words[h.end] == "/" and other_piece(h.end + 1)
+            before = h.start > 0 and words[h.start - 1] == "/" and other_piece(h.start - 2)
             return after or before
 
         return [h for h in hits if h.label != "METRIC" or not slashed(h)]
@@ -221,10 +223,11 @@ class NameFinder:
     def _combine_targets(self, doc: Doc, hits: list[Hit]) -> list[Hit]:
         """ "GPRC5D/BCMA", "CD19 and BCMA" -> one TARGET "BCMA+GPRC5D"; "CS1-BCMA" in one token too."""
         targets = sorted((h for h in hits if h.label == "TARGET"), key=lambda h: h.start)
+        words = token_texts(doc)
         drop: set[int] = set()
         combined: list[Hit] = []
         for a, b in zip(targets, targets[1:], strict=False):
-            if b.start == a.end + 1 and doc[a.end].text in self.joiners and id(a) not in drop:
+            if b.start == a.end + 1 and words[a.end] in self.joiners and id(a) not in drop:
                 parts = sorted({a.canonical, b.canonical})
                 if len(parts) == 2:
                     drop |= {id(a), id(b)}
@@ -237,10 +240,10 @@ class NameFinder:
                         Hit("TARGET", a.start, b.end, "+".join(parts), attrs, min(a.rank, b.rank))
                     )
         covered = {i for h in hits for i in range(h.start, h.end)}
-        for i, t in enumerate(doc):
-            if i in covered or "-" not in t.text:
+        for i, w in enumerate(words):
+            if i in covered or "-" not in w:
                 continue
-            parts = [self.vocab.target_of.get(p.lower()) for p in t.text.split("-")]
+            parts = [self.vocab.target_of.get(p.lower()) for p in w.split("-")]
             if len(parts) > 1 and all(parts):
                 uniq = sorted(set(parts))  # type: ignore[arg-type]
                 combined.append(

@@ -16,6 +16,7 @@ from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 SENTENCE_PIPE = "trialex_sentences"
+_WORDS = "trialex_words"  # Doc.user_data key of the token texts (`token_texts`)
 _END = {".", "!", "?"}
 _CITATION = re.compile(r"\d{1,3}(?:[-–,]\d{1,3})*")
 
@@ -51,6 +52,16 @@ def build_nlp(cfg: Mapping[str, Any]) -> Language:
     return nlp
 
 
+def token_texts(doc: Doc) -> list[str]:
+    """The token texts of `doc`, made once per doc for every pass that reads them (the sentence
+    splitter, each finder of names.py): a Token object per token and pass cost more than the tests
+    made on its text."""
+    out = doc.user_data.get(_WORDS)
+    if out is None or len(out) != len(doc):
+        out = doc.user_data[_WORDS] = [t.text for t in doc]
+    return out
+
+
 @Language.factory(SENTENCE_PIPE, default_config={"abbreviations": []})
 def _make_sentencer(nlp: Language, name: str, abbreviations: list[str]) -> SentenceSplitter:
     return SentenceSplitter(set(abbreviations))
@@ -65,7 +76,7 @@ class SentenceSplitter:
 
     def __call__(self, doc: Doc) -> Doc:
         n = len(doc)
-        words = [t.text for t in doc]
+        words = token_texts(doc)
         starts = [-1] * n  # spaCy's SENT_START: 1 starts a sentence, -1 does not
         if n:
             starts[0] = 1

@@ -66,6 +66,8 @@ class TrialFinder:
 
     # -- name shapes --------------------------------------------------------------------------------
     def name_shaped(self, token: str) -> bool:
+        if len(token) < 3 or token.islower():  # most words of a text: no capital, no name
+            return False
         uppers = sum(c.isupper() for c in token)
         digits = any(c.isdigit() for c in token)
         low = token.lower()

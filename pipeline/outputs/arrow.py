@@ -26,7 +26,11 @@ def _py(v: Any) -> Any:
 
 
 def _nulls(values: list[Any]) -> list[Any]:
-    return [_py(v) for v in values]
+    """`_py` of each cell, inline (a call per cell cost more than the test)."""
+    na = pd.NA
+    return [
+        None if v is None or v is na or (isinstance(v, float) and v != v) or v == "" else v for v in values
+    ]
 
 
 def _int(v: Any) -> int | None:
@@ -105,13 +109,19 @@ def to_arrow(name: str, df: pd.DataFrame) -> pa.Table:
     extra = [c for c in df.columns if c not in dictionary.table(name).names(CSV)]
     schema = dictionary.arrow_schema(name, PARQUET, extra)
     derived = DERIVED.get(name, {})
+    lists: dict[str, list[Any]] = {}  # each column's cells, read once for every field built from it
+
+    def cells(c: str) -> list[Any]:
+        if c not in lists:
+            lists[c] = df[c].tolist() if c in df.columns else [None] * len(df)
+        return lists[c]
+
     arrays = []
     for field in schema:
         if field.name in derived:
             sources, fn = derived[field.name]
-            cols = [df[s].tolist() if s in df.columns else [None] * len(df) for s in sources]
-            values = [fn(*args) for args in zip(*cols, strict=True)]
+            values = [fn(*args) for args in zip(*(cells(s) for s in sources), strict=True)]
         else:
-            values = _nulls(df[field.name].tolist()) if field.name in df.columns else [None] * len(df)
+            values = _nulls(cells(field.name)) if field.name in df.columns else [None] * len(df)
         arrays.append(pa.array(values, type=field.type))
     return pa.Table.from_arrays(arrays, schema=schema)

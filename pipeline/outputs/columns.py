@@ -45,24 +45,48 @@ def _text(v: object) -> str:
     return "" if v is None or v != v else str(v)
 
 
+_NUMERIC = ("int64", "float64")
+
+
+def _kind(t: dictionary.Table, c: str) -> str:
+    col = t.column(c)
+    return col.type if col else "string"
+
+
+def _typed(values: pd.Series | list, kind: str) -> pd.api.extensions.ExtensionArray:
+    """One column as the dictionary types it: nullable Int64 / Float64 (an empty `n` stays empty, not
+    NaN-as-float), else text with None and NaN as empty cells, structures as JSON."""
+    if kind == "int64":
+        return pd.to_numeric(pd.Series(values), errors="coerce").astype("Int64").array
+    if kind == "float64":
+        return pd.to_numeric(pd.Series(values), errors="coerce").astype("Float64").array
+    values = values.tolist() if isinstance(values, pd.Series) else values
+    return pd.array([v if type(v) is str else _text(v) for v in values], dtype="string")
+
+
 def typed(df: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Columns as the dictionary types them: nullable Int64 / Float64 (an empty `n` stays empty, not
-    NaN-as-float), every other column text with None and NaN as empty cells, structures as JSON."""
+    """`df`'s columns typed as the dictionary says (`_typed`)."""
     t = dictionary.table(name)
-    for c in df.columns:
-        col = t.column(c)
-        kind = col.type if col else "string"
-        if kind == "int64":
-            df[c] = pd.to_numeric(df[c], errors="coerce").astype("Int64")
-        elif kind == "float64":
-            df[c] = pd.to_numeric(df[c], errors="coerce").astype("Float64")
-        else:
-            df[c] = pd.array([_text(v) for v in df[c].tolist()], dtype="string")
-    return df
+    return pd.DataFrame({c: _typed(df[c], _kind(t, c)) for c in df.columns}, index=df.index)
 
 
 def frame(rows: list[dict], name: str) -> pd.DataFrame:
-    """The CSV columns of table `name` (missing ones empty); keys outside them are not written."""
+    """The CSV columns of table `name` (missing ones empty); keys outside them are not written. Built
+    column by column from the rows (no frame of objects first): a text column whose values hold no
+    text is read as pandas reads it from the rows (numbers as numbers: 3 and 3.0 print differently)."""
     cols = table_columns(name)
-    df = pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame({c: [] for c in cols})
-    return typed(df, name)
+    if not rows:
+        return typed(pd.DataFrame({c: [] for c in cols}), name)
+    t = dictionary.table(name)
+    data = {}
+    for c in cols:
+        values = [r.get(c) for r in rows]
+        kind = _kind(t, c)
+        if (
+            kind not in _NUMERIC
+            and not any(type(v) is str for v in values)
+            and any(v is not None for v in values)
+        ):
+            values = pd.DataFrame(rows, columns=[c])[c]  # numbers only: as a frame of the rows infers them
+        data[c] = _typed(values, kind)
+    return pd.DataFrame(data)

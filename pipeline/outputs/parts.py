@@ -26,7 +26,7 @@ from pipeline.outputs.crops import Crops, first_crops
 from pipeline.outputs.documents import Documents
 from pipeline.outputs.record import DocRecord, Summary
 from pipeline.outputs.sections import Section, Sections
-from pipeline.outputs.tables import TABLES, Frames, csv_text, doc_dir, frames, jsonl_lines, write_doc
+from pipeline.outputs.tables import TABLES, Frames, csv_text, doc_dir, frames, jsonl_text, write_doc
 
 PREFIX = ".parts-"
 ROW_GROUP = 50_000  # rows buffered per Parquet row group while merging
@@ -71,13 +71,16 @@ def write_section(folder: Path, stem: str, section: Section) -> None:
     (folder / f"{stem}.section.html").write_text(section.html, encoding="utf-8")
 
 
-def write_part(folder: Path, stem: str, rec: DocRecord, f: Frames, section: Section) -> None:
-    """A document's part of the batch files (`PART_FILES`, named `stem`.name.suffix) in `folder`."""
+def write_part(
+    folder: Path, stem: str, rec: DocRecord, f: Frames, section: Section, mentions: str | None = None
+) -> None:
+    """A document's part of the batch files (`PART_FILES`, named `stem`.name.suffix) in `folder`
+    (`mentions`: the record's `jsonl_text`, when already made)."""
     for name, df in f.items():
-        df.to_csv(folder / f"{stem}.{name}.csv", index=False, header=False)  # as `csv_text`, streamed
+        (folder / f"{stem}.{name}.csv").write_text(f.body(name), encoding="utf-8")
         pq.write_table(to_arrow(name, df), folder / f"{stem}.{name}.parquet")
-    with open(folder / f"{stem}.mentions.jsonl", "w", encoding="utf-8") as out:
-        out.writelines(jsonl_lines(rec.mentions))
+    text = jsonl_text(rec.mentions) if mentions is None else mentions
+    (folder / f"{stem}.mentions.jsonl").write_text(text, encoding="utf-8")
     write_section(folder, stem, section)
 
 
@@ -98,8 +101,9 @@ def stage(root: str | Path, rec: DocRecord, budget: int) -> Staged:
     folder.mkdir()
     f = frames([rec])
     section = Sections(folder, crops_left=budget).render(rec)
-    write_part(folder, "doc", rec, f, section)
-    write_doc(folder, rec, f)
+    mentions = jsonl_text(rec.mentions)  # one text for the part and docs/<id>/mentions.jsonl
+    write_part(folder, "doc", rec, f, section, mentions)
+    write_doc(folder, rec, f, mentions)
     return Staged(str(folder), section.crops, section.files)
 
 
@@ -134,8 +138,10 @@ class Parts:
     def _path(self, key: int, name: str, suffix: str) -> Path:
         return self.folder / f"{key:08d}.{name}.{suffix}"
 
-    def put(self, key: int, rec: DocRecord, f: Frames | None = None) -> Summary:
-        write_part(self.folder, f"{key:08d}", rec, f or frames([rec]), self.renderer.render(rec))
+    def put(self, key: int, rec: DocRecord, f: Frames | None = None, mentions: str | None = None) -> Summary:
+        """`f`, `mentions`: the record's frames and mentions text, when the caller made them already."""
+        section = self.renderer.render(rec)
+        write_part(self.folder, f"{key:08d}", rec, f or frames([rec]), section, mentions)
         return self._kept(key, rec)
 
     def _kept(self, key: int, rec: DocRecord) -> Summary:

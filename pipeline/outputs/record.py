@@ -3,9 +3,11 @@ between processes and merges). It never holds the `Document` itself: that stays 
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields, is_dataclass
+from functools import cache
 from typing import Any, TypeVar
 
 from pipeline.model import SEVERITIES, Mention, Result, outcome_id
@@ -45,6 +47,11 @@ class DocRecord(_Row):
 
     def to_json(self) -> str:
         return json.dumps(self.as_dict(), ensure_ascii=False, default=str)
+
+    def encodable(self) -> bool:
+        """Whether `to_json(...).encode("utf-8")` would succeed (no lone surrogate, as a non-UTF-8 file
+        name leaves, in any string), found without writing the record out."""
+        return utf8(self.as_dict())
 
     def report_row(self) -> dict[str, Any]:
         """Its report.json `documents[]` entry: the row with counts taken from the record itself."""
@@ -97,11 +104,69 @@ def _row(doc_id: str, path: str, sha256: str, pages: int, error: str, detail: st
     }
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+@cache
+def _names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def plain(v: Any) -> Any:
+    """`v` as `dataclasses.asdict` converts a field value (dataclasses to dicts, containers rebuilt,
+    anything else deep-copied), with scalars passed through first: a record's rows are almost all
+    strings and numbers, and asdict's deep copy of each cost a document more than writing it."""
+    t = type(v)
+    if t in _SCALARS:
+        return v
+    if is_dataclass(v) and not isinstance(v, type):
+        return {n: plain(getattr(v, n)) for n in _names(t)}
+    if t is list:
+        return [plain(x) for x in v]
+    if t is dict:
+        return {plain(k): plain(x) for k, x in v.items()}
+    if isinstance(v, tuple) and hasattr(v, "_fields"):  # a named tuple
+        return t(*[plain(x) for x in v])
+    if isinstance(v, list | tuple):
+        return t(plain(x) for x in v)
+    if isinstance(v, dict):
+        items = ((plain(k), plain(x)) for k, x in v.items())
+        return t(v.default_factory, items) if hasattr(v, "default_factory") else t(items)
+    return copy.deepcopy(v)
+
+
+_JSON_SCALARS = frozenset({int, float, bool, type(None)})
+
+
+def utf8(v: Any) -> bool:
+    """Whether the JSON text of `v` (plain data; anything else as `str`, json's `default=str`) can be
+    encoded as UTF-8: every string and key is ASCII or encodes."""
+    t = type(v)
+    if t is str:
+        if v.isascii():
+            return True
+        try:
+            v.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if t in _JSON_SCALARS:
+        return True
+    if t is dict:
+        return all(utf8(k) and utf8(x) for k, x in v.items())
+    if t is list or t is tuple:
+        return all(utf8(x) for x in v)
+    return utf8(str(v))
+
+
+_MENTION = tuple(n for n in _names(Mention) if n != "box")
+
+
 def mention_dict(doc_id: str, m: Mention) -> dict[str, Any]:
-    d = asdict(m)
+    """A mentions.jsonl row: the mention's fields, its box as the `bbox` text (last)."""
+    d = {"doc_id": doc_id, **{n: plain(getattr(m, n)) for n in _MENTION}}
     d["bbox"] = str(m.box) if m.box else ""
-    del d["box"]
-    return {"doc_id": doc_id, **d}
+    return d
 
 
 def counts(rec: DocRecord, tables: int = 0) -> dict[str, int]:
@@ -137,9 +202,9 @@ def from_result(result: Result, sha256: str, consume: bool = False) -> DocRecord
     doc = result.doc
     rec = DocRecord(
         row=_row(result.doc_id, result.path, sha256, result.pages, result.error, result.error_detail),
-        studies=[asdict(s) for s in result.studies],
-        outcomes=[{**asdict(o), "outcome_id": outcome_id(o)} for o in _each(result.outcomes, consume)],
-        findings=[asdict(f) for f in result.findings],
+        studies=[plain(s) for s in result.studies],
+        outcomes=[{**plain(o), "outcome_id": outcome_id(o)} for o in _each(result.outcomes, consume)],
+        findings=[plain(f) for f in result.findings],
         mentions=[mention_dict(result.doc_id, m) for m in _each(doc.mentions, consume)] if doc else [],
     )
     rec.row["timings"] = {k: round(v, 4) for k, v in result.timings.items()}

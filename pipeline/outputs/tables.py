@@ -5,8 +5,9 @@ lines) and the same files per document under docs/<doc_id>/. Every file is writt
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,21 @@ class Frames:
     outcomes: pd.DataFrame
     findings: pd.DataFrame
     finding_outcomes: pd.DataFrame
+    # each table's CSV rows, made once for every file that holds them (a part, docs/<id>/)
+    _bodies: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def items(self) -> list[tuple[str, pd.DataFrame]]:
         return [(name, getattr(self, name)) for name in TABLES]
+
+    def body(self, name: str) -> str:
+        """Table `name` as CSV rows without the header line."""
+        if name not in self._bodies:
+            self._bodies[name] = csv_text(getattr(self, name), header=False)
+        return self._bodies[name]
+
+    def csv(self, name: str) -> str:
+        """Table `name` as a CSV file: the header line, then `body`."""
+        return csv_head(tuple(getattr(self, name).columns)) + self.body(name)
 
 
 def finding_rows(rec: DocRecord) -> list[dict[str, Any]]:
@@ -84,6 +97,12 @@ def csv_text(df: pd.DataFrame, header: bool = True) -> str:
     return df.to_csv(index=False, header=header)
 
 
+@cache
+def csv_head(columns: tuple[str, ...]) -> str:
+    """The header line pandas writes for these columns (quoted as it quotes them)."""
+    return csv_text(pd.DataFrame(columns=list(columns)))
+
+
 def write_csv(path: Path, df: pd.DataFrame) -> Path:
     with atomic_target(path) as tmp:
         df.to_csv(tmp, index=False)
@@ -96,13 +115,12 @@ def write_parquet(path: Path, table: pa.Table) -> Path:
     return path
 
 
-def jsonl_lines(rows: Iterable[dict]) -> Iterator[str]:
-    """One JSON line per row, as they are written (a long paper's mentions never as one text)."""
-    return (json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows)
+def jsonl_text(rows: Iterable[dict]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows)
 
 
 def write_jsonl(path: Path, rows: Iterable[dict]) -> Path:
-    return atomic_write(path, jsonl_lines(rows))
+    return atomic_write(path, jsonl_text(rows))
 
 
 def write_tables(out: Path, records: list[DocRecord], parquet: bool = True) -> Frames:
@@ -122,14 +140,15 @@ def doc_dir(out: Path, doc_id: str) -> Path:
     return out / "docs" / (f"_{name}" if name.startswith(".") else name)
 
 
-def write_doc(out: Path, rec: DocRecord, f: Frames | None = None) -> Path:
+def write_doc(out: Path, rec: DocRecord, f: Frames | None = None, mentions: str | None = None) -> Path:
     """Per-document outputs: docs/<doc_id>/{studies,outcomes,findings,finding_outcomes}.csv,
-    mentions.jsonl, report.json (`f`: the record's frames, when already built). report.json is written
-    last: its presence means the folder is complete."""
+    mentions.jsonl, report.json (`f`: the record's frames, `mentions`: its `jsonl_text`, when already
+    made). report.json is written last: its presence means the folder is complete."""
     folder = doc_dir(out, rec.doc_id)
-    for name, df in (f or frames([rec])).items():
-        write_csv(folder / f"{name}.csv", df)
-    write_jsonl(folder / "mentions.jsonl", rec.mentions)
+    f = f or frames([rec])
+    for name in TABLES:
+        atomic_write(folder / f"{name}.csv", f.csv(name))
+    atomic_write(folder / "mentions.jsonl", jsonl_text(rec.mentions) if mentions is None else mentions)
     atomic_write(folder / "report.json", json.dumps(rec.row, indent=2, ensure_ascii=False, default=str))
     return folder
 

@@ -89,12 +89,17 @@ def _place(h: Hit) -> tuple:
     return (h.place.source, h.place.page, h.place.bbox, h.place.snippet)
 
 
-def _add(by_key: dict[str, list[Hit]], k: str, h: Hit, seen: set[tuple]) -> None:
-    """A hit once under its key, though two patterns found it (`seen`: (key, place) of the hits so
-    far, a set: comparing with every hit of the key costs hits x hits)."""
-    if (k, _place(h)) not in seen:
-        seen.add((k, _place(h)))
-        by_key[k].append(h)
+def _distinct(hits: list[Hit]) -> list[Hit]:
+    """The hits at distinct places, first kept, though two patterns found one (a set of the places so
+    far: comparing with every hit costs hits x hits). Called only for the keys that pass the other
+    tests: a hit's place (its boxes and snippet) is worked out when first asked for."""
+    seen: set[tuple] = set()
+    out = []
+    for h in hits:
+        if _place(h) not in seen:
+            seen.add(_place(h))
+            out.append(h)
+    return out
 
 
 def _codes(
@@ -140,15 +145,15 @@ def _antigens(
     other = {key(str(x)) for x in conf.get("other_antigens") or ()}
     far = int(conf.get("antigen_max_edits") or 2)
     by_key: dict[str, list[Hit]] = defaultdict(list)
-    seen: set[tuple] = set()
     for pattern in (_ANTI, _CAR):
         for h in printed(doc, pattern, 1):
-            _add(by_key, key(h.token), h, seen)
+            by_key[key(h.token)].append(h)
     out = []
     for k, hits in by_key.items():
         tok = hits[0].token
         if k in targets or k in other or counts[k] > max_rare or not any(ch.isupper() for ch in tok[1:]):
             continue
+        hits = _distinct(hits)
         near = [t for t in targets if DamerauLevenshtein.distance(k, t) == 1]
         in_context = [
             t for t in near if any(re.search(rf"(?i)\b{re.escape(targets[t])}\b", h.context) for h in hits)
@@ -171,14 +176,14 @@ def _inns(
     max_rare = int(conf.get("max_count") or 2)
     min_len = int(conf.get("inn_min_length") or 10)
     by_key: dict[str, list[Hit]] = defaultdict(list)
-    seen: set[tuple] = set()
     for h in printed(doc, _WORD):
-        _add(by_key, h.token.lower(), h, seen)
+        by_key[h.token.lower()].append(h)
     out = []
     for w, hits in by_key.items():
         stem = next((s for s in stems if w.endswith(s)), "")
         if not stem or len(w) < min_len or w in known or counts[w] > max_rare:
             continue
+        hits = _distinct(hits)
         for r, (label, canon) in known.items():
             if r.endswith(stem) and r[0] == w[0] and DamerauLevenshtein.distance(r, w) == 2:
                 out.append((label, hits[0].token, r, hits, canon))

@@ -90,6 +90,8 @@ class TextReader:
         self.page_index: dict[int, list[int]] = {}  # page number -> its place in doc.pages
         for i, page in enumerate(doc.pages):
             self.page_index.setdefault(page.number, []).append(i)
+        # the words carrying citation numbers, per place in doc.pages: found once, not per sentence
+        self.ref_words = [[w for w in page.words if w.refs] for page in doc.pages]
         self.outcome_keys: dict[int, tuple[StudyDraft, int, set[tuple]]] = {}  # see _add
         self.starts = [m.start for m in self.ner]
         self.spans = Spans.of(doc)
@@ -332,8 +334,8 @@ class TextReader:
         out: list[str] = []
         for i in sorted(i for n in pages for i in self.page_index.get(n, ())):  # the boxes' pages only
             page = self.doc.pages[i]
-            for w in page.words:
-                if w.refs and any(bx.contains(w.box, margin=1.0) for bx in boxes if bx.page == page.number):
+            for w in self.ref_words[i]:
+                if any(bx.contains(w.box, margin=1.0) for bx in boxes if bx.page == page.number):
                     out += [r for r in expand_refs(w.refs) if r not in out]
         return out
 
