@@ -115,7 +115,7 @@ class Span:
     box: Box
 
 
-@dataclass
+@dataclass(slots=True)
 class Page:
     number: int  # 1-based
     width: float
@@ -129,7 +129,7 @@ class Page:
     frames: list[Box] = field(default_factory=list)  # drawn rectangles that may box text (text boxes)
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     kind: str  # one of BLOCK_KINDS
     text: str
@@ -143,7 +143,7 @@ class Block:
     column: int = 0  # 0 full width, 1 left, 2 right
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """One grid position. A spanning cell sits at its top-left position with `rowspan`/`colspan`;
     a position it covers under a group header holds a copy with `spanned_from` set to the origin, so
@@ -207,7 +207,7 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Mention:
     """An entity found by NER, in the body text or in a table cell."""
 
@@ -308,8 +308,14 @@ class Document:
         b = self.block_at(start)
         return b.box.page if b else 0
 
+    def shed(self) -> None:
+        """Drop the pages, blocks, sentences and text (the bulk of a long paper) once every stage has
+        read them; mentions, tables, meta and warnings stay. A worker calls it before flattening its
+        result into a record, so that the record's rows reuse their memory."""
+        self.pages, self.blocks, self.dropped, self.sentences, self.text = [], [], [], [], ""
 
-@dataclass
+
+@dataclass(slots=True)
 class Study:
     doc_id: str
     study_id: str
@@ -331,7 +337,7 @@ class Study:
     phase_text: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     doc_id: str
     study_id: str

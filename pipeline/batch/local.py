@@ -14,7 +14,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -29,6 +29,21 @@ from pipeline.outputs.parts import Staged, stage
 
 GRACE = 5.0  # seconds a worker gives the parent to enforce the timeout before it ends itself
 SETTLE_ALLOWANCE = 600.0  # more seconds of a worker's own backstop while the GX validator may be starting
+
+
+PIECE = 20_000  # rows per message of a record's long lists (a long paper's mentions and outcomes)
+_LONG = ("mentions", "outcomes")
+
+
+def light(conn: Connection, rec: DocRecord) -> DocRecord:
+    """Send the long lists of `rec` ahead in pieces ("rows" messages) and return a copy without
+    them, to send next: no message pickles the whole of a long paper's record at once (the worker's
+    largest allocation after the document). `rec` itself is left whole."""
+    long = {name: rows for name in _LONG if len(rows := getattr(rec, name)) > PIECE}
+    for name, rows in long.items():
+        for i in range(0, len(rows), PIECE):
+            conn.send(("rows", (name, rows[i : i + PIECE])))
+    return replace(rec, **{name: [] for name in long}) if long else rec
 
 
 def stage_record(root: str, rec: DocRecord, budget: int) -> Staged | None:
@@ -73,12 +88,12 @@ def _worker_main(
         if stage_to:  # its outputs are written here; the parent only moves them (`Parts.adopt`)
             # The record goes first: should writing fail or time out (it has a timeout of its own),
             # the parent still has the document and writes its outputs itself.
-            conn.send(("result", rec))
+            conn.send(("result", light(conn, rec)))
             signal.setitimer(signal.ITIMER_REAL, timeout + GRACE)
             staged = stage_record(stage_to, rec, budget)
             rec = None
         signal.setitimer(signal.ITIMER_REAL, 0)
-        conn.send(("done", (rec, staged)))
+        conn.send(("done", (light(conn, rec) if rec else None, staged)))
 
 
 @dataclass
@@ -89,6 +104,14 @@ class _Slot:
     job: Job | None = None
     deadline: float = 0.0
     result: DocRecord | None = None  # the job's record, while the worker writes its outputs
+    rows: dict[str, list] = field(default_factory=dict)  # its long lists, received ahead in pieces
+
+    def whole(self, rec: DocRecord) -> DocRecord:
+        """`rec` with the lists that came ahead in pieces."""
+        for name, rows in self.rows.items():
+            setattr(rec, name, rows)
+        self.rows = {}
+        return rec
 
 
 def _death_reason(code: int | None) -> str:
@@ -176,11 +199,14 @@ class LocalExecutor:
             elif msg and msg[0] == "stage":
                 if self.on_stage and slot.job:
                     self.on_stage(*msg[1])
+            elif msg and msg[0] == "rows":
+                name, part = msg[1]
+                slot.rows.setdefault(name, []).extend(part)
             elif msg and msg[0] == "result":
-                slot.result, slot.deadline = msg[1], time.monotonic() + self.timeout
+                slot.result, slot.deadline = slot.whole(msg[1]), time.monotonic() + self.timeout
             elif msg and msg[0] == "done":
                 rec, staged = msg[1]
-                rec = rec or slot.result
+                rec = slot.whole(rec) if rec else slot.result
                 slot.job, slot.result = None, None
                 if staged is not None:
                     self.staged[rec.doc_id] = staged

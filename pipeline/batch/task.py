@@ -64,7 +64,9 @@ class PipelineTask:
                 "empty",
                 f"{shown(Path(job.path).name)}: no pages could be read",
             )
-        rec = from_result(result, job.sha256)
+        if result.doc is not None:  # the record reads its mentions, tables and warnings: the rest goes
+            result.doc.shed()
+        rec = from_result(result, job.sha256, consume=True)
         if self.checks:
             rec.row["checks"] = self.checks
         return rec

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, is_dataclass
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline.model import SEVERITIES, Mention, Result, outcome_id
 from pipeline.quality.gate import open_severities
 
 OK, FAILED = "ok", "failed"
+T = TypeVar("T")
 
 
 class _Row:
@@ -183,15 +185,27 @@ def counts(rec: DocRecord, tables: int = 0) -> dict[str, int]:
     return out
 
 
-def from_result(result: Result, sha256: str) -> DocRecord:
-    """Flatten a pipeline `Result` into a record (rows as dicts, mentions with their bbox)."""
+def _each(items: list[T], consume: bool) -> Iterator[T]:
+    """The items in order; with `consume` each is taken out of `items` as it is given."""
+    if not consume:
+        yield from items
+        return
+    items.reverse()
+    while items:
+        yield items.pop()
+
+
+def from_result(result: Result, sha256: str, consume: bool = False) -> DocRecord:
+    """Flatten a pipeline `Result` into a record (rows as dicts, mentions with their bbox). With
+    `consume`, the result's outcomes and the document's mentions are taken out of them as they
+    become rows (a worker's long paper: each row reuses the memory of what it was made from)."""
     doc = result.doc
     rec = DocRecord(
         row=_row(result.doc_id, result.path, sha256, result.pages, result.error, result.error_detail),
         studies=[plain(s) for s in result.studies],
-        outcomes=[{**plain(o), "outcome_id": outcome_id(o)} for o in result.outcomes],
+        outcomes=[{**plain(o), "outcome_id": outcome_id(o)} for o in _each(result.outcomes, consume)],
         findings=[plain(f) for f in result.findings],
-        mentions=[mention_dict(result.doc_id, m) for m in doc.mentions] if doc else [],
+        mentions=[mention_dict(result.doc_id, m) for m in _each(doc.mentions, consume)] if doc else [],
     )
     rec.row["timings"] = {k: round(v, 4) for k, v in result.timings.items()}
     rec.row["counts"] = counts(rec, tables=len(doc.tables) if doc else 0)

@@ -166,10 +166,7 @@ def misspellings(
     max_rare = int(conf.get("max_count") or 2)
     max_edits = int(conf.get("max_edits") or 1)
     ignore = {_fold(w) for w in conf.get("ignore") or ()}
-    places: dict[str, list[Hit]] = defaultdict(list)
-    for h in printed(doc):
-        places[_fold(h.token.replace("–", "-"))].append(h)
-    counts = Counter({t: len(p) for t, p in places.items()})
+    counts = Counter(_fold(t.replace("–", "-")) for t in tokens(doc))
     known, vouched = _known(doc, rules)
     trial_min = int(conf.get("trial_min_count") or 3)
     stems = tuple(str(x).lower() for x in conf.get("inn_stems") or ())
@@ -185,6 +182,13 @@ def misspellings(
         vouched.add(w)
     for w, ref in known.items():
         ref.count = counts.get(w, 0)
+    # where they are printed: the rare forms (each a possible finding) and the known ones (what a
+    # finding cites), not every word of a long paper
+    places: dict[str, list[Hit]] = defaultdict(list)
+    for h in printed(doc):
+        form = _fold(h.token.replace("–", "-"))
+        if form in known or counts[form] <= max_rare:
+            places[form].append(h)
     # known spellings by what a typo of them keeps (length, first letter, digits): comparing every
     # rare word with every known one costs the square of a long paper (a trial name per table row)
     by_len: dict[tuple[int, str, str], list[str]] = defaultdict(list)
