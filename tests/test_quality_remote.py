@@ -81,8 +81,8 @@ def test_validator_connections_need_the_runs_key(validator):
 class ProbeTask(PipelineTask):
     """The pipeline's task, noting in each record whether its worker had imported GX."""
 
-    def __call__(self, job, on_stage=None):
-        rec = super().__call__(job, on_stage)
+    def record(self, job, result):
+        rec = super().record(job, result)
         rec.row["gx_in_worker"] = "great_expectations" in sys.modules
         return rec
 
