@@ -46,6 +46,17 @@ class Pipeline:
         on_stage: OnStage | None = None,
     ) -> Result:
         """Every stage over one PDF; `on_stage(stage, pages)` is called as each stage starts."""
+        return self.begin(path, doc_id, password, on_stage).finish()
+
+    def begin(
+        self,
+        path: str | Path,
+        doc_id: str | None = None,
+        password: str | None = None,
+        on_stage: OnStage | None = None,
+    ) -> Begun:
+        """`process` up to the quality checks' verdicts from the run's GX validator: `finish()` waits
+        for them and gives the result (a worker may run its next document meanwhile)."""
         path = Path(path)
         result = Result(doc_id=doc_id or path.stem, path=str(path))
         t = result.timings
@@ -57,7 +68,7 @@ class Pipeline:
             t["ingest"] = time.perf_counter() - t0
         except ingest.IngestError as e:
             result.error, result.error_detail = e.code, str(e)
-            return result
+            return Begun(result)
         result.doc, result.pages = doc, len(doc.pages)
         stage("tables", result.pages)
         t0 = time.perf_counter()
@@ -73,6 +84,26 @@ class Pipeline:
         t["records"] = time.perf_counter() - t0
         stage("quality", result.pages)
         t0 = time.perf_counter()
-        result.findings = self.checker.check(doc, result.studies, result.outcomes)
+        checked = self.checker.start(doc, result.studies, result.outcomes)
         t["quality"] = time.perf_counter() - t0
-        return result
+        return Begun(result, checked)
+
+
+class Begun:
+    """A document through every stage but the quality checks' verdicts (`waiting`: still to come
+    from the run's validator); `finish()` the whole result. The document is no longer read."""
+
+    def __init__(self, result: Result, checked: quality.Checked | None = None) -> None:
+        self.result, self.checked = result, checked
+
+    @property
+    def waiting(self) -> bool:
+        return self.checked is not None and self.checked.waiting
+
+    def finish(self) -> Result:
+        if self.checked is not None:
+            t0 = time.perf_counter()
+            self.result.findings = self.checked.finish()
+            self.result.timings["quality"] += time.perf_counter() - t0
+            self.checked = None
+        return self.result

@@ -57,6 +57,34 @@ def test_findings_through_the_validator_are_those_of_local_suites(validator, rul
     assert _key(again) == _key(local)
 
 
+def _other_rows() -> tuple[list[Study], list[Outcome]]:
+    studies = [Study("e", "s1", trial="TERN-11", nct_id="NCT55", n=212, sources="text")]
+    outcomes = [
+        Outcome("e", "s1", "CR", 107.0, "%", "text", page=3),
+        Outcome("e", "s1", "ORR", 44.0, "%", "table", page=4, n=212),
+    ]
+    return studies, outcomes
+
+
+def test_verdicts_sent_ahead_are_read_in_order_each_with_its_own_rows(validator, rules):
+    from pipeline.quality.expectations import frame
+
+    first_rows, second_rows = _rows(), _other_rows()
+    local = [
+        Checker(rules).check(Document(d, f"{d}.pdf"), *r) for d, r in (("d", first_rows), ("e", second_rows))
+    ]
+    checker = Checker(rules, validator=validator.address)
+    first = checker.start(Document("d", "d.pdf"), *first_rows)
+    second = checker.start(Document("e", "e.pdf"), *second_rows)  # sent before the first verdict is read
+    assert first.waiting and second.waiting
+    checker.suites.submit("outcomes", frame(first_rows[1], Outcome))  # a verdict nobody reads
+    third = checker.start(Document("e", "e.pdf"), *second_rows)
+    assert _key(first.finish()) == _key(local[0]) and not first.waiting
+    assert _key(second.finish()) == _key(local[1])
+    assert _key(third.finish()) == _key(local[1])  # the unread reply in between did not shift it
+    assert {f.check for f in local[1]} >= {"value_out_of_range", "malformed_id"}
+
+
 def test_a_validator_that_is_gone_means_the_worker_validates_itself(tmp_path, rules):
     studies, outcomes = _rows()
     local = Checker(rules).check(Document("d", "d.pdf"), studies, outcomes)
@@ -81,8 +109,8 @@ def test_validator_connections_need_the_runs_key(validator):
 class ProbeTask(PipelineTask):
     """The pipeline's task, noting in each record whether its worker had imported GX."""
 
-    def __call__(self, job, on_stage=None):
-        rec = super().__call__(job, on_stage)
+    def record(self, job, result):
+        rec = super().record(job, result)
         rec.row["gx_in_worker"] = "great_expectations" in sys.modules
         return rec
 

@@ -4,6 +4,14 @@ Not `concurrent.futures.ProcessPoolExecutor`: a worker that segfaults breaks tha
 running task cannot be stopped at a timeout. Here each worker has its own pipe; the parent waits on
 pipes and process sentinels, kills a worker whose document runs past the timeout (or reports its
 death) and starts a fresh one, so one bad PDF costs one row in the report, never the batch.
+
+A worker holds at most two documents: when a document's quality checks have sent its rows to the
+run's GX validator (a task with `start`, see `pipeline.batch.task.Started`), the worker says it waits
+("waiting") and asks for another job; it runs that one up to its own request, then finishes the
+first (verdict, outputs, record), and so on. No worker sits idle while the validator imports GX or
+validates; the last document simply waits. The parent tracks which of a worker's documents is
+running: only that one's time counts against the timeout, and when the worker dies it is the one
+that failed; the other, which was only waiting, is run again by a fresh worker.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from pathlib import Path
 from pipeline.batch import log_imports
 from pipeline.batch.discover import Job
 from pipeline.batch.procs import CTX, context, die_with_parent, no_named_semaphores, stop
-from pipeline.batch.task import TaskConfig, TaskFactory, job_failed, run_job
+from pipeline.batch.task import Started, TaskConfig, TaskFactory, job_failed, start_job
 from pipeline.outputs import DocRecord
 from pipeline.outputs.crops import MAX_CROPS
 from pipeline.outputs.parts import Staged, stage
@@ -72,6 +80,7 @@ def _worker_main(
         conn.send(("init_failed", f"{type(e).__name__}: {e}"))
         return
     conn.send(("ready", None))
+    held: tuple[Job, Started] | None = None  # a document waiting for its verdict
     while True:
         try:
             msg = conn.recv()
@@ -80,20 +89,57 @@ def _worker_main(
         if msg is None:
             log_imports("worker")
             return
-        job, budget = msg
+        job, budget = msg  # budget: the run's crops left, for the next document the worker finishes
+        if job is None:  # the parent has no other job: the held document waits for its verdict
+            if held is not None:
+                _finish(conn, *held, timeout, stage_to, budget)
+                held = None
+            continue
         signal.setitimer(signal.ITIMER_REAL, timeout + GRACE)
         # Stage changes go up the same pipe as the result: a few small messages per document.
-        rec = run_job(task, job, lambda stage, pages, d=job.doc_id: conn.send(("stage", (d, stage, pages))))
-        staged = None
-        if stage_to:  # its outputs are written here; the parent only moves them (`Parts.adopt`)
-            # The record goes first: should writing fail or time out (it has a timeout of its own),
-            # the parent still has the document and writes its outputs itself.
-            conn.send(("result", light(conn, rec)))
-            signal.setitimer(signal.ITIMER_REAL, timeout + GRACE)
-            staged = stage_record(stage_to, rec, budget)
-            rec = None
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        conn.send(("done", (light(conn, rec) if rec else None, staged)))
+        started = start_job(
+            task, job, lambda stage, pages, d=job.doc_id: conn.send(("stage", (d, stage, pages)))
+        )
+        if held is not None:  # the older document first (its verdict had this one's time to come)
+            conn.send(("waiting", (job.doc_id, False)))
+            _finish(conn, *held, timeout, stage_to, budget)
+            held = None
+        if started.waiting:  # its verdict is still to come: a next job meanwhile, if there is one
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            conn.send(("waiting", (job.doc_id, True)))
+            held = (job, started)
+        else:
+            _finish(conn, job, started, timeout, stage_to, budget)
+
+
+def _finish(
+    conn: Connection, job: Job, started: Started, timeout: float, stage_to: str | None, budget: int
+) -> None:
+    """A started document's record (its verdict waited for), outputs staged, sent to the parent."""
+    signal.setitimer(signal.ITIMER_REAL, timeout + GRACE)
+    rec: DocRecord | None = started.finish()
+    staged = None
+    if stage_to and rec is not None:  # its outputs are written here; the parent only moves them
+        # The record goes first: should writing fail or time out (it has a timeout of its own),
+        # the parent still has the document and writes its outputs itself.
+        conn.send(("result", light(conn, rec)))
+        signal.setitimer(signal.ITIMER_REAL, timeout + GRACE)
+        staged = stage_record(stage_to, rec, budget)
+        rec = None
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    conn.send(("done", (light(conn, rec) if rec else None, staged)))
+
+
+@dataclass
+class _Held:
+    """A job a worker holds: running (its deadline counts) or waiting for its verdict while the
+    worker runs another (`left`: the time it had left)."""
+
+    job: Job
+    deadline: float
+    waiting: bool = False
+    left: float = 0.0
+    result: DocRecord | None = None  # its record, while the worker writes its outputs
 
 
 @dataclass
@@ -101,10 +147,9 @@ class _Slot:
     proc: BaseProcess
     conn: Connection
     ready: bool = False
-    job: Job | None = None
-    deadline: float = 0.0
-    result: DocRecord | None = None  # the job's record, while the worker writes its outputs
-    rows: dict[str, list] = field(default_factory=dict)  # its long lists, received ahead in pieces
+    held: list[_Held] = field(default_factory=list)  # at most two
+    asks: bool = False  # its one job waits for a verdict: the worker asks for another (or None)
+    rows: dict[str, list] = field(default_factory=dict)  # long lists of a record, received ahead in pieces
 
     def whole(self, rec: DocRecord) -> DocRecord:
         """`rec` with the lists that came ahead in pieces."""
@@ -112,6 +157,30 @@ class _Slot:
             setattr(rec, name, rows)
         self.rows = {}
         return rec
+
+    @property
+    def running(self) -> _Held | None:
+        """The job the worker is on (a single job counts as running even while it waits)."""
+        return next((h for h in self.held if not h.waiting), self.held[0] if len(self.held) == 1 else None)
+
+    def wait_on(self, doc_id: str) -> None:
+        """`doc_id` waits for its verdict; the worker goes on with its other job, if any."""
+        now = time.monotonic()
+        for h in self.held:
+            if h.job.doc_id == doc_id and not h.waiting:
+                h.waiting, h.left = True, max(0.0, h.deadline - now)
+            elif h.job.doc_id != doc_id and h.waiting:
+                h.waiting, h.deadline = False, now + h.left
+
+    def go_on(self) -> None:
+        """The worker takes up the job that waited (its time counts again)."""
+        for h in self.held:
+            if h.waiting:
+                h.waiting, h.deadline = False, time.monotonic() + h.left
+
+    def finished(self, h: _Held) -> None:
+        self.held.remove(h)
+        self.go_on()
 
 
 def _death_reason(code: int | None) -> str:
@@ -159,7 +228,7 @@ class LocalExecutor:
         self._init_failures = 0
         graceful = False
         try:
-            while self._pending or any(s.job for s in self._slots):
+            while self._pending or any(s.held for s in self._slots):
                 if not self._slots:  # no worker could start (e.g. broken rules): fail what is left
                     while self._pending:
                         job = self._pending.popleft()
@@ -167,15 +236,29 @@ class LocalExecutor:
                     break
                 yield from self._step()
                 for slot in self._slots:
-                    if slot.ready and not slot.job and self._pending:
-                        slot.job = self._pending.popleft()
-                        slot.deadline = time.monotonic() + self.timeout
-                        slot.conn.send((slot.job, self.budget() if self.budget else MAX_CROPS))
+                    if slot.asks:  # its job waits for a verdict: the next job, or None (none queued)
+                        slot.asks = False
+                        self._give(slot, self._pending.popleft() if self._pending else None)
+                    elif slot.ready and not slot.held and self._pending:
+                        self._give(slot, self._pending.popleft())
             graceful = True
         finally:
             for slot in self._slots:
                 self._stop(slot, graceful)
             self._slots = []
+
+    def _give(self, slot: _Slot, job: Job | None) -> None:
+        """Send `job` to the worker with the run's crops left (None: go on with the job it holds)."""
+        if job is not None:
+            slot.held.append(_Held(job, time.monotonic() + self.timeout))
+        else:
+            slot.go_on()
+        try:
+            slot.conn.send((job, self.budget() if self.budget else MAX_CROPS))
+        except OSError:  # the worker has gone: its death is handled with the next events
+            if job is not None:
+                slot.held.pop()
+                self._pending.appendleft(job)
 
     def _step(self) -> Iterator[DocRecord]:
         """Wait for one event (a message, a worker death, a deadline) and handle every ready slot."""
@@ -184,7 +267,7 @@ class LocalExecutor:
                 self.settled = None  # up (or gone for good): deadlines run from here on
             else:
                 self._hold()
-        deadlines = [s.deadline for s in self._slots if s.job]
+        deadlines = [h.deadline for s in self._slots if (h := s.running)]
         timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
         if self.settled is not None:
             timeout = min(timeout, 0.5) if timeout is not None else 0.5  # look again soon
@@ -194,20 +277,24 @@ class LocalExecutor:
             if slot.conn in ready:
                 with contextlib.suppress(EOFError, OSError):
                     msg = slot.conn.recv()
+            running = slot.running
             if msg and msg[0] == "ready":
                 slot.ready = True
             elif msg and msg[0] == "stage":
-                if self.on_stage and slot.job:
+                if self.on_stage and slot.held:
                     self.on_stage(*msg[1])
+            elif msg and msg[0] == "waiting":
+                doc_id, slot.asks = msg[1]
+                slot.wait_on(doc_id)
             elif msg and msg[0] == "rows":
                 name, part = msg[1]
                 slot.rows.setdefault(name, []).extend(part)
-            elif msg and msg[0] == "result":
-                slot.result, slot.deadline = slot.whole(msg[1]), time.monotonic() + self.timeout
-            elif msg and msg[0] == "done":
+            elif msg and msg[0] == "result" and running:
+                running.result, running.deadline = slot.whole(msg[1]), time.monotonic() + self.timeout
+            elif msg and msg[0] == "done" and running:
                 rec, staged = msg[1]
-                rec = slot.whole(rec) if rec else slot.result
-                slot.job, slot.result = None, None
+                rec = slot.whole(rec) if rec else running.result
+                slot.finished(running)
                 if staged is not None:
                     self.staged[rec.doc_id] = staged
                 yield rec
@@ -215,26 +302,37 @@ class LocalExecutor:
                 self._replace(slot, msg[1])
             elif (slot.conn in ready or slot.proc.sentinel in ready) and not slot.proc.is_alive():
                 slot.proc.join()
-                reason = _death_reason(slot.proc.exitcode)
-                job, result = slot.job, slot.result
-                self._replace(slot, None if job else reason + " while starting")
-                if result is not None:  # it died writing: the parent writes the document's outputs
-                    yield result
-                elif job and slot.proc.exitcode == -signal.SIGALRM:  # the worker's own timeout
-                    yield job_failed(job, "timeout", f"took longer than {self.timeout:g} s")
-                elif job:
-                    yield job_failed(job, "crashed", f"{reason} on this document")
-            elif slot.job and time.monotonic() >= slot.deadline:
-                job, result = slot.job, slot.result
+                code, reason = slot.proc.exitcode, _death_reason(slot.proc.exitcode)
+                self._replace(slot, None if slot.held else reason + " while starting")
+                if running is None:
+                    continue
+                self._again(slot, running)
+                if running.result is not None:  # it died writing: the parent writes the document's outputs
+                    yield running.result
+                elif code == -signal.SIGALRM:  # the worker's own timeout
+                    yield job_failed(running.job, "timeout", f"took longer than {self.timeout:g} s")
+                else:
+                    yield job_failed(running.job, "crashed", f"{reason} on this document")
+            elif running and time.monotonic() >= running.deadline:
                 self._replace(slot, None)
-                yield result or job_failed(job, "timeout", f"took longer than {self.timeout:g} s")
+                self._again(slot, running)
+                yield running.result or job_failed(
+                    running.job, "timeout", f"took longer than {self.timeout:g} s"
+                )
+
+    def _again(self, slot: _Slot, running: _Held) -> None:
+        """The jobs a worker that was stopped held besides `running` (they only waited for their
+        verdicts) are run again, first."""
+        for h in slot.held:
+            if h is not running:
+                self._pending.appendleft(h.job)
 
     def _hold(self) -> None:
         """Push the deadlines of running documents on while the validator is not settled."""
         now = time.monotonic()
         for s in self._slots:
-            if s.job:
-                s.deadline = max(s.deadline, now + self.timeout)
+            if h := s.running:
+                h.deadline = max(h.deadline, now + self.timeout)
 
     def _replace(self, slot: _Slot, init_error: str | None) -> None:
         """Stop a worker and start a fresh one, unless workers keep failing to start."""

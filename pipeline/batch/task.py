@@ -15,14 +15,18 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pipeline.batch.discover import Job, shown
 from pipeline.batch.manifest import sources_digest
 from pipeline.outputs import DocRecord, failed, from_result
 from pipeline.outputs.record import counts
 
+if TYPE_CHECKING:
+    from pipeline.model import Result
+
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,12 @@ class PipelineTask:
         self.checks = self.pipeline.checker.check_names
 
     def __call__(self, job: Job, on_stage: OnStage | None = None) -> DocRecord:
-        result = self.pipeline.process(job.path, doc_id=job.doc_id, password=job.password, on_stage=on_stage)
+        return self.start(job, on_stage).finish()
+
+    def start(self, job: Job, on_stage: OnStage | None = None) -> Started:
+        """The document up to its wait for the run's GX validator; `finish()` makes its record."""
+        begun = self.pipeline.begin(job.path, doc_id=job.doc_id, password=job.password, on_stage=on_stage)
+        result = begun.result
         if not result.error and result.pages == 0:
             # A file that opens but yields no page (e.g. truncated) has nothing to extract.
             result.error, result.error_detail = (
@@ -66,10 +75,26 @@ class PipelineTask:
             )
         if result.doc is not None:  # the record reads its mentions, tables and warnings: the rest goes
             result.doc.shed()
+        return Started(lambda: self.record(job, begun.finish()), begun.waiting)
+
+    def record(self, job: Job, result: Result) -> DocRecord:
+        """The document's record from its pipeline result."""
         rec = from_result(result, job.sha256, consume=True)
         if self.checks:
             rec.row["checks"] = self.checks
         return rec
+
+
+class Started:
+    """A job run up to the point where it may wait on another process (`waiting`); `finish()`
+    gives its record. A task with a `start(job, on_stage) -> Started` method is run in these two
+    steps by the local executor, which meanwhile gives the worker its next job."""
+
+    def __init__(self, finish: Callable[[], DocRecord], waiting: bool = False) -> None:
+        self._finish, self.waiting = finish, waiting
+
+    def finish(self) -> DocRecord:
+        return self._finish()
 
 
 def _where(exc: BaseException) -> str:
@@ -111,16 +136,45 @@ def _shown_all(obj: Any) -> Any:
 def run_job(task: Task, job: Job, on_stage: OnStage | None = None) -> DocRecord:
     """Call the task; exceptions become failed records. Adds wall time and the worker's peak memory.
     `on_stage` reaches tasks that report their stages (`reports_stages`); others are called as before."""
+    return start_job(task, job, on_stage).finish()
+
+
+def start_job(task: Task, job: Job, on_stage: OnStage | None = None) -> Started:
+    """`run_job` in the two steps of a task that has them (`Started`), else in one: the job's time
+    is that of its two steps (not the time between them, when the worker did other work)."""
     t0 = time.perf_counter()
+    staged = on_stage is not None and getattr(task, "reports_stages", False)
+    start = getattr(task, "start", None)
+    if start is None:
+        call = task if not staged else lambda job: task(job, on_stage)  # type: ignore[call-arg]
+        rec = _guarded(job, lambda: call(job))
+        return Started(lambda: _completed(job, rec, time.perf_counter() - t0))
+    begun = _guarded(job, lambda: start(job, on_stage) if staged else start(job))
+    spent = time.perf_counter() - t0
+    if isinstance(begun, DocRecord):
+        return Started(lambda: _completed(job, begun, spent))
+
+    def finish() -> DocRecord:
+        t1 = time.perf_counter()
+        rec = _guarded(job, begun.finish)
+        return _completed(job, rec, spent + time.perf_counter() - t1)
+
+    return Started(finish, begun.waiting)
+
+
+def _guarded(job: Job, call: Callable[[], T]) -> T | DocRecord:
+    """`call()`, or the job's failed record when it raises."""
     try:
-        staged = on_stage is not None and getattr(task, "reports_stages", False)
-        rec = task(job, on_stage) if staged else task(job)  # type: ignore[call-arg]
+        return call()
     except MemoryError as e:
-        rec = job_failed(job, "out_of_memory", f"MemoryError{_where(e)}")
+        return job_failed(job, "out_of_memory", f"MemoryError{_where(e)}")
     except FileNotFoundError as e:
-        rec = job_failed(job, "missing", str(e))
+        return job_failed(job, "missing", str(e))
     except Exception as e:  # noqa: BLE001 - one bad document must not end the batch
-        rec = job_failed(job, "internal", f"{type(e).__name__}: {e}{_where(e)}")
+        return job_failed(job, "internal", f"{type(e).__name__}: {e}{_where(e)}")
+
+
+def _completed(job: Job, rec: DocRecord, seconds: float) -> DocRecord:
     rec.row["path"] = job.shown
     rec = printable(rec)
     # Counts from the record itself, so that every task (and the report) agrees with the rows.
@@ -128,7 +182,7 @@ def run_job(task: Task, job: Job, on_stage: OnStage | None = None) -> DocRecord:
         **rec.row.get("counts", {}),
         **counts(rec, tables=rec.row.get("counts", {}).get("tables", 0)),
     }
-    rec.row.setdefault("timings", {})["total"] = round(time.perf_counter() - t0, 4)
+    rec.row.setdefault("timings", {})["total"] = round(seconds, 4)
     rec.row["peak_rss_mb"] = peak_rss_mb()
     return rec
 

@@ -1,6 +1,7 @@
 """Stage 4: data-quality checks. Public: `Checker(rules)` (built once per worker; Great Expectations
 is imported in this package only, lazily, and its context is built once per Checker),
-`Checker.check(doc, studies, outcomes) -> list[Finding]`, and
+`Checker.check(doc, studies, outcomes) -> list[Finding]` (or in two steps: `Checker.start(...)` runs
+the checks and sends the GX suites' rows, `Checked.finish()` waits for their verdicts), and
 `data_docs(studies, outcomes, findings, out_dir) -> Path` (GX Data Docs under out_dir/data_docs).
 The gate for `trialex check` is `pipeline.quality.gate`.
 
@@ -14,6 +15,7 @@ duplicate_id, registry_mismatch), doses (registry_mismatch on dose levels), prov
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
     from pipeline.quality.expectations import Suites
     from pipeline.quality.remote import Remote
 
-__all__ = ["FAMILIES", "Checker", "data_docs"]
+__all__ = ["FAMILIES", "Checked", "Checker", "data_docs"]
 
 
 def __getattr__(name: str) -> Any:
@@ -80,6 +82,12 @@ class Checker:
         return self
 
     def check(self, doc: Document, studies: list[Study], outcomes: list[Outcome]) -> list[Finding]:
+        return self.start(doc, studies, outcomes).finish()
+
+    def start(self, doc: Document, studies: list[Study], outcomes: list[Outcome]) -> Checked:
+        """Every check run, the GX suites' rows sent (to the run's validator, if any): `finish()`
+        gives the findings once the verdicts are in, meanwhile the worker may do other work. The
+        document itself is not read after this (it may be shed)."""
         from pipeline.quality.families import Context
 
         ctx = Context(
@@ -92,10 +100,38 @@ class Checker:
             self.rules.data,
             self.stop_words,
         )
-        found: list[Finding] = []
+        sent = getattr(self._suites, "sent", 0)  # the validator's requests before this document's
+        found: list[list[Finding] | Callable[[], list[Finding]]] = []
         for family, inst in self.instances:
-            found += family.run(ctx, inst)
-        return _dedupe(_named(found, studies))
+            found.append(family.send(ctx, inst) if family.send else family.run(ctx, inst))
+        remote = self._suites if getattr(self._suites, "sent", 0) > sent else None
+        return Checked(found, studies, remote)
+
+
+class Checked:
+    """A document's checks done, some findings perhaps waiting for the validator (`waiting`)."""
+
+    def __init__(
+        self,
+        found: list[list[Finding] | Callable[[], list[Finding]]],
+        studies: list[Study],
+        remote: Remote | None,
+    ) -> None:
+        self._found, self._studies = found, studies
+        self._remote, self._ticket = remote, remote.sent if remote else 0
+
+    @property
+    def waiting(self) -> bool:
+        """Whether `finish` will read a verdict of the run's validator (and may wait for it)."""
+        return self._remote is not None and not self._remote.answered(self._ticket)
+
+    def finish(self) -> list[Finding]:
+        """The findings of every check, in the order the checks ran."""
+        found: list[Finding] = []
+        for part in self._found:
+            found += part if isinstance(part, list) else part()
+        self._remote = None
+        return _dedupe(_named(found, self._studies))
 
 
 def _named(findings: list[Finding], studies: list[Study]) -> list[Finding]:

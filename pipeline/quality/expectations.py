@@ -5,7 +5,7 @@ it costs seconds on import, so one `Suites` (one ephemeral context) serves every
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -149,6 +149,11 @@ class Suites:
             batch_parameters={"dataframe": self.prepare(name, df)},
             result_format={"result_format": "COMPLETE"},
         )
+
+    def submit(self, name: str, df: pd.DataFrame) -> Callable[[], list[Failure]]:
+        """`failures` now, given when asked for (as `Remote.submit`, whose verdict may come later)."""
+        found = self.failures(name, df)
+        return lambda: found
 
     def failures(self, name: str, df: pd.DataFrame) -> list[Failure]:
         if df.empty:
