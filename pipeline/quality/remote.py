@@ -1,7 +1,7 @@
 """Great Expectations in one process of a run instead of in every worker. GX costs seconds to import:
 the run's Data Docs process imports it while the workers start ingesting, builds the suites of
 rules/expectations.yml once, and validates each document's studies/outcomes rows for the workers
-(`serve`). A worker's Checker holds a `Remote` in place of its own `Suites`: same suites, same frames,
+(`Served`), keeping each one's results for the Data Docs. A worker's Checker holds a `Remote` in place of its own `Suites`: same suites, same frames,
 so the same failures. When the validator cannot be reached the worker builds its own suites.
 """
 
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from pipeline.quality.expectations import Failure, Suites
+    from pipeline.quality.expectations import Failure, Suites, Verdict
 
 CONNECT_WAIT = 30.0  # seconds a worker retries while the validator's socket is not yet there
 
@@ -30,12 +30,14 @@ def listener() -> Listener:
 
 class Served:
     """The validator's side: requests wait until `ready(suites)` (or `failed(error)`), then are
-    answered one at a time (GX is not shared between threads)."""
+    answered one at a time (GX is not shared between threads: `lock`). Each document's verdict is
+    kept (`verdicts`: by suite and doc_id) for the run's Data Docs."""
 
     def __init__(self, sock: Listener) -> None:
         self.sock = sock
         self._ready = threading.Event()
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
+        self.verdicts: dict[str, dict[str, Verdict]] = {}
         self._suites: Suites | None = None
         self._error: BaseException | None = None
         threading.Thread(target=self._accept, daemon=True).start()
@@ -67,14 +69,20 @@ class Served:
                     return
                 self._ready.wait()
                 reply: tuple[str, Any] = ("unavailable", repr(self._error))  # the worker validates
-                with self._lock:
+                with self.lock:
                     try:
                         if self._suites is not None:
-                            reply = ("ok", self._suites.failures(name, df))
+                            reply = ("ok", self._kept(name, df, self._suites.verdict(name, df)).failures)
                     except Exception as e:  # noqa: BLE001 - raised again in the worker
                         reply = ("error", e)
                 with contextlib.suppress(OSError):
                     conn.send(reply)
+
+    def _kept(self, name: str, df: pd.DataFrame, verdict: Verdict) -> Verdict:
+        docs = df["doc_id"].unique() if "doc_id" in df and verdict.rows else ()
+        if len(docs) == 1:  # one document's rows (a retried document's latest)
+            self.verdicts.setdefault(name, {})[str(docs[0])] = verdict
+        return verdict
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
