@@ -267,6 +267,10 @@ class DataDocs:
         except (EOFError, OSError) as e:
             self._answer = f"failed: the Data Docs process ended ({type(e).__name__})"
 
+    def expected(self) -> str:
+        """What `result` says when the docs asked for are built (known before they are)."""
+        return self._answer or str(self.out / "data_docs" / "index.html")
+
     def result(self, records: list[DocRecord]) -> str:
         """What `build` returns, once the child has answered `request`."""
         known, self._answer = self._answer, None
