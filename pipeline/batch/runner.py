@@ -152,6 +152,8 @@ def run(
 
     parts = Parts(out)  # each finished document's tables go to disk; `done` keeps summaries only
     keys = {j.doc_id: i for i, j in enumerate(todo)}
+    order = [keys[j.doc_id] for j in todo]
+    parts.stream(order)  # the batch files are written as the documents come, in input order
     done: dict[str, Summary] = {}
     by_id = {j.doc_id: j for j in todo}
     misses = []
@@ -204,7 +206,6 @@ def run(
                         ui.done(rec)
                 finally:
                     results.close()  # stops the workers, also on Ctrl-C
-            order = [keys[j.doc_id] for j in todo]
             parts.merge(order, csv_only=True)  # the batch tables, in input order: CSVs first
 
         records = [done[j.doc_id] for j in todo]
