@@ -90,6 +90,28 @@ def test_docs_from_the_documents_verdicts_equal_those_from_the_batch_tables(tmp_
     assert results["unit in the vocabulary"]["result"]["unexpected_index_list"] == [3, 8]
 
 
+def test_more_failing_rows_than_gx_lists_across_documents(tmp_path, gx):
+    """GX lists at most 200 unexpected values (every row index): the batch's list is its first 200."""
+    rules, suites = gx
+    docs = {}
+    for d in ("plover-1", "plover-2", "plover-3"):
+        rows = [
+            Outcome(d, "s1", "ORR", float(k), "furlongs" if k % 3 else "%", "text", page=1)
+            for k in range(130)
+        ]
+        docs[d] = ([Study(d, "s1", sources="text")], rows)
+    studies, outcomes = _batch(docs)
+    verdicts = _verdicts(suites, docs)
+    prepared = suites.prepare("outcomes", _conform(outcomes, Outcome))
+    got = combined(suites, "outcomes", prepared, verdicts["outcomes"]).to_json_dict()
+    want = suites.run("outcomes", prepared, prepared=True).to_json_dict()
+    unit = next(
+        r for r in want["results"] if r["expectation_config"]["meta"]["note"] == "unit in the vocabulary"
+    )
+    assert unit["result"]["unexpected_count"] == 258 and len(unit["result"]["unexpected_list"]) == 200
+    assert _stripped({"o": got}) == _stripped({"o": want})
+
+
 def test_a_verdict_made_from_other_values_is_not_used(gx):
     _, suites = gx
     docs = _docs()

@@ -80,6 +80,7 @@ def _same(verdicts: list[Verdict | None], blocks: list[tuple[str, int, int]], pr
 def _added(results: list[Any], offsets: list[int], column: pd.Series | None) -> Any:
     """One row-by-row expectation's batch result from the documents' (`offsets`: rows before each);
     the unexpected values are read from the batch rows' `column` (as GX would read them)."""
+    from great_expectations.constants import MAX_RESULT_RECORDS
     from great_expectations.core import ExpectationValidationResult
     from great_expectations.expectations.expectation import _format_map_output
     from great_expectations.expectations.expectation_configuration import parse_result_format
@@ -98,8 +99,9 @@ def _added(results: list[Any], offsets: list[int], column: pd.Series | None) -> 
             nonnull = None
         values += list(res.get("unexpected_list") or [])
         index += [int(i) + offset for i in res.get("unexpected_index_list") or []]
-    if column is not None and len(values) == len(index):
-        values = list(column.iloc[index])
+    if column is not None:  # as GX lists them: the first MAX_RESULT_RECORDS in row order
+        values = list(column.iloc[index[:MAX_RESULT_RECORDS]])
+    values = values[:MAX_RESULT_RECORDS]
     success = all(bool(r.success) for r in results)
     formatted = _format_map_output(
         parse_result_format({"result_format": "COMPLETE"}),
