@@ -1,8 +1,9 @@
 """Great Expectations in one process of a run instead of in every worker. GX costs seconds to import:
 the run's Data Docs process imports it while the workers start ingesting, builds the suites of
 rules/expectations.yml once, and validates each document's studies/outcomes rows for the workers
-(`Served`), keeping each one's results for the Data Docs. A worker's Checker holds a `Remote` in place of its own `Suites`: same suites, same frames,
-so the same failures. When the validator cannot be reached the worker builds its own suites.
+(`Served`), keeping each one's results for the Data Docs. A worker's Checker holds a `Remote` in
+place of its own `Suites`: same suites, same frames, so the same failures. When the validator cannot
+be reached the worker builds its own suites.
 """
 
 from __future__ import annotations
