@@ -36,6 +36,10 @@ class _Cli(TyperGroup):
             code = 1
         if not standalone_mode:
             return code
+        if args is None:  # the program itself (a test's runner passes its args): no slow teardown
+            from pipeline.batch.procs import quick_exit
+
+            quick_exit(code if isinstance(code, int) else 0)
         sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -124,6 +124,9 @@ def test_a_validator_that_cannot_import_gx_leaves_the_workers_to_find_the_expect
     # the Data Docs (the child's other job) are said to be missing, with the reason
     assert report["run"]["data_docs"].startswith("failed: ImportError"), report["run"]["data_docs"]
     assert "Data Docs not built" in res.stderr
+    # the reports, written while the docs were being built, say so too (written again once known)
+    assert "Data Docs not built: ImportError" in (out / "report.md").read_text(encoding="utf-8")
+    assert "Data Docs not built" in (out / "report.html").read_text(encoding="utf-8")
     with open(out / "findings.csv", newline="", encoding="utf-8") as f:
         found = sorted((r["finding_id"], r["check"], r["message"]) for r in csv.DictReader(f))
     alone = Pipeline().process(inp / "merlin-5.pdf", doc_id="merlin-5")  # GX suites in this process

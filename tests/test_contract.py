@@ -240,3 +240,31 @@ def test_a_run_killed_before_the_merge_keeps_the_old_outputs(tmp_path):
     left.rename(tmp_path / ".parts-999999999-dead")  # as a process that is gone would leave it
     Parts(tmp_path).close()  # the next run sweeps it
     assert not (tmp_path / ".parts-999999999-dead").exists()
+
+
+def test_parts_merged_as_they_come_give_the_same_batch_files_and_a_broken_run_keeps_the_old_ones(tmp_path):
+    records = [_record(f"d{k:02d}", k) for k in range(9)]
+    order = list(range(len(records)))
+    finished = order[:]
+    random.Random(11).shuffle(finished)
+    with Parts(tmp_path / "end") as parts:  # every part first, merged at the end
+        for i in finished:
+            parts.put(i, records[i])
+        parts.merge(order)
+    with Parts(tmp_path / "stream") as parts:  # merged while the documents come
+        parts.stream(order)
+        for i in finished:
+            parts.put(i, records[i])
+        parts.merge(order, csv_only=True)
+        parts.merge(order)
+    files = [f"{n}.{x}" for n in TABLES for x in ("csv", "parquet")] + ["mentions.jsonl"]
+    for n in files:
+        assert (tmp_path / "stream" / n).read_bytes() == (tmp_path / "end" / n).read_bytes(), n
+    before = {n: (tmp_path / "stream" / n).read_bytes() for n in files}
+    with pytest.raises(KeyboardInterrupt), Parts(tmp_path / "stream") as parts:  # a run stopped half-way
+        parts.stream(order)
+        for i in finished[:5]:
+            parts.put(i, _record(f"x{i:02d}", i))
+        raise KeyboardInterrupt
+    assert {n: (tmp_path / "stream" / n).read_bytes() for n in files} == before
+    assert not [p.name for p in (tmp_path / "stream").iterdir() if ".tmp-" in p.name]

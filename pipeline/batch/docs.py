@@ -85,7 +85,9 @@ def _serve(conn: Connection, rules_dir: str | None) -> None:
         return
     with contextlib.suppress(Exception):  # what the Data Docs need besides GX: now, not in the serial tail
         import pipeline.outputs  # noqa: F401
-        import pipeline.quality.docs  # noqa: F401
+        import pipeline.quality.docs
+
+        pipeline.quality.docs.template()
     try:
         msg = conn.recv()
     except (EOFError, OSError):  # the main process went (or dropped its end): nothing to build
@@ -100,7 +102,16 @@ def _serve(conn: Connection, rules_dir: str | None) -> None:
             from pipeline.outputs import read_frames
 
             f = read_frames(Path(out))
-        built = quality.data_docs(f.studies, f.outcomes, f.findings, Path(out), rules=rules, suites=suites)
+        with served.lock:  # the documents' verdicts, made for the workers, are reused
+            built = quality.data_docs(
+                f.studies,
+                f.outcomes,
+                f.findings,
+                Path(out),
+                rules=rules,
+                suites=suites,
+                verdicts=served.verdicts,
+            )
         conn.send(str(built))
     except Exception as e:  # noqa: BLE001 - Data Docs are a view; their failure must not lose the run
         conn.send(f"failed: {type(e).__name__}: {e}")
@@ -255,6 +266,10 @@ class DataDocs:
             self.child.send((frames() if frames else None, str(self.out)))
         except (EOFError, OSError) as e:
             self._answer = f"failed: the Data Docs process ended ({type(e).__name__})"
+
+    def expected(self) -> str:
+        """What `result` says when the docs asked for are built (known before they are)."""
+        return self._answer or str(self.out / "data_docs" / "index.html")
 
     def result(self, records: list[DocRecord]) -> str:
         """What `build` returns, once the child has answered `request`."""

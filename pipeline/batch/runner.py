@@ -152,6 +152,8 @@ def run(
 
     parts = Parts(out)  # each finished document's tables go to disk; `done` keeps summaries only
     keys = {j.doc_id: i for i, j in enumerate(todo)}
+    order = [keys[j.doc_id] for j in todo]
+    parts.stream(order)  # the batch files are written as the documents come, in input order
     done: dict[str, Summary] = {}
     by_id = {j.doc_id: j for j in todo}
     misses = []
@@ -204,7 +206,6 @@ def run(
                         ui.done(rec)
                 finally:
                     results.close()  # stops the workers, also on Ctrl-C
-            order = [keys[j.doc_id] for j in todo]
             parts.merge(order, csv_only=True)  # the batch tables, in input order: CSVs first
 
         records = [done[j.doc_id] for j in todo]
@@ -231,17 +232,19 @@ def run(
         }
         rep = BatchReport(out, {}, code_exit)
         # the Data Docs child reads the merged tables itself (when the docs are not current): the
-        # parent's memory stays that of one document however long the batch
-        run_info["data_docs"] = docs.result(records) if data_docs else "skipped"
-        docs.close()
+        # parent's memory stays that of one document however long the batch. The reports are
+        # written meanwhile (as built, said again should they fail), report.json once they are done.
+        run_info["data_docs"] = docs.expected() if data_docs else "skipped"
+
+        def settle() -> dict[str, Any]:
+            state = docs.result(records) if data_docs else "skipped"
+            docs.close()
+            return {"data_docs": state}
+
         rep.summary = write_reports(
-            out,
-            parts.documents(order),
-            run_info,
-            fail_on,
-            sorted(parts.checks),
-            lambda: parts.sections(order),
-        )
+            out, parts.documents(order), run_info, fail_on, sorted(parts.checks), lambda: parts.sections(order), settle
+        )  # fmt: skip
+        run_info = rep.summary["run"]
         # a re-run makes the same outputs unless a document failed for a reason worth a retry
         retry = any(
             not r.ok and r.row.get("error") in TRANSIENT and not by_id[r.doc_id].error for r in records

@@ -55,16 +55,28 @@ def write_reports(
     fail_on: str = "error",
     checks: list[str] | None = None,
     sections: Callable[[], Iterable[Section]] | None = None,
+    settle: Callable[[], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """junit.xml, report.md and report.html, then report.json: report.json appearing means the batch
     outputs are complete. `docs` gives the documents' rows and junit cases, `sections` their study
     sections, in order (each read once per report: one document at a time, never all at once);
-    without `sections` the reports have none. The returned report's `documents` are read back from
-    report.json when asked for."""
+    without `sections` the reports have none. `settle`: called once report.md and report.html are
+    written (e.g. waits for the Data Docs built meanwhile), its run info goes into report.json, and
+    into report.md/html again when it changes what they say. The returned report's `documents` are
+    read back from report.json when asked for."""
     summary = report.summarise(docs, run)
     junit.write(out, docs.suites, fail_on, checks)
-    report.write_md(out, summary, docs, (s.md for s in sections()) if sections else ())
-    report_html.write(out, summary, (s.html for s in sections()) if sections else ())
+
+    def pages() -> None:
+        report.write_md(out, summary, docs, (s.md for s in sections()) if sections else ())
+        report_html.write(out, summary, (s.html for s in sections()) if sections else ())
+
+    pages()
+    if settle is not None:
+        said = report.docs_status(summary["run"])
+        summary["run"] = {**summary["run"], **settle()}
+        if report.docs_status(summary["run"]) != said:
+            pages()
     report.write_json(out, summary)
     return {**summary, "documents": RunRows(out / "report.json")}
 

@@ -135,6 +135,7 @@ class Parts:
         self.renderer = Sections(self.out)
         self.checks: set[str] = set()  # the check names of the documents' rows (a case each in junit.xml)
         self._csv_merged = False
+        self._merging: _Merging | None = None
 
     def _path(self, key: int, name: str, suffix: str) -> Path:
         return self.folder / f"{key:08d}.{name}.{suffix}"
@@ -150,6 +151,8 @@ class Parts:
         self._path(key, "row", "json").write_text(_dumps(rec.report_row()), encoding="utf-8")
         self._path(key, "junit", "json").write_text(_dumps(junit.cases(rec)), encoding="utf-8")
         self.checks.update(rec.row.get("checks", []))
+        if self._merging is not None:
+            self._merging.ready(key)
         return rec.summary()
 
     def adopt(self, key: int, rec: DocRecord, staged: Staged, write: bool = True) -> Summary:
@@ -199,10 +202,22 @@ class Parts:
             md, html = (self._path(key, "section", x).read_text(encoding="utf-8") for x in ("md", "html"))
             yield Section(md=md, html=html)
 
+    def stream(self, keys: Iterable[int]) -> None:
+        """Merge while the documents come: each one's parts are added to the batch files as soon as
+        every document before it (in `keys` order) is there, so `merge(keys)` has only the last ones
+        left to add and the files to close (same files as merging them all at the end)."""
+        self._merging = _Merging(self, list(keys))
+
     def merge(self, keys: Iterable[int], csv_only: bool = False) -> None:
         """The batch files from the parts in `keys` order: the CSVs (what readers of the tables, such
         as the Data Docs, need first; once), then unless `csv_only` the Parquet files and mentions."""
         keys = list(keys)
+        if self._merging is not None and self._merging.order == keys:
+            self._merging.finish(csv_only)
+            if not csv_only:
+                self._merging = None
+                self.renderer.sweep()
+            return
         if not self._csv_merged:
             for name in TABLES:
                 self._merge_csv(name, keys)
@@ -225,19 +240,17 @@ class Parts:
         self._concat(self.out / f"{name}.csv", keys, name, "csv", head=csv_text(frame([], name)))
 
     def _merge_parquet(self, name: str, keys: list[int]) -> None:
-        schema = to_arrow(name, frame([], name)).schema
-        target = self.out / f"{name}.parquet"
-        with atomic_target(target) as tmp, pq.ParquetWriter(tmp, schema) as writer:
-            buf: list[pa.Table] = []
+        schema = _schema(name)
+        with atomic_target(self.out / f"{name}.parquet") as tmp, pq.ParquetWriter(tmp, schema) as writer:
+            groups = _Groups(writer, schema)
             for key in keys:
-                buf.append(pq.read_table(self._path(key, name, "parquet"), schema=schema))
-                if sum(t.num_rows for t in buf) >= ROW_GROUP or sum(t.nbytes for t in buf) >= GROUP_BYTES:
-                    writer.write_table(pa.concat_tables(buf))
-                    buf = []
-            if buf or not keys:
-                writer.write_table(pa.concat_tables(buf) if buf else schema.empty_table())
+                groups.add(pq.read_table(self._path(key, name, "parquet"), schema=schema))
+            groups.close(bool(keys))
 
     def close(self) -> None:
+        if self._merging is not None:  # not finished: no batch file is replaced by a partial one
+            self._merging.abort()
+            self._merging = None
         with contextlib.suppress(OSError):
             shutil.rmtree(self.folder)
 
@@ -246,3 +259,78 @@ class Parts:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _schema(name: str) -> pa.Schema:
+    return to_arrow(name, frame([], name)).schema
+
+
+class _Groups:
+    """A Parquet file's row groups: tables buffered up to `ROW_GROUP` rows or `GROUP_BYTES`."""
+
+    def __init__(self, writer: pq.ParquetWriter, schema: pa.Schema) -> None:
+        self.writer, self.schema = writer, schema
+        self.buf: list[pa.Table] = []
+
+    def add(self, table: pa.Table) -> None:
+        self.buf.append(table)
+        if sum(t.num_rows for t in self.buf) >= ROW_GROUP or sum(t.nbytes for t in self.buf) >= GROUP_BYTES:
+            self.writer.write_table(pa.concat_tables(self.buf))
+            self.buf = []
+
+    def close(self, any_part: bool) -> None:
+        if self.buf or not any_part:
+            self.writer.write_table(pa.concat_tables(self.buf) if self.buf else self.schema.empty_table())
+
+
+class _Merging:
+    """`Parts.stream`: the batch files open in temp files, each document's parts added once every
+    one before it is in (`ready`), closed and moved into place by `finish` (CSVs first), or removed
+    by `abort`."""
+
+    def __init__(self, parts: Parts, order: list[int]) -> None:
+        self.parts, self.order, self.done = parts, order, 0
+        self.ready_keys: set[int] = set()
+        self.csv, self.rest = contextlib.ExitStack(), contextlib.ExitStack()
+        self.csv_files = {}
+        for name in TABLES:
+            tmp = self.csv.enter_context(atomic_target(parts.out / f"{name}.csv"))
+            self.csv_files[name] = self.csv.enter_context(open(tmp, "wb"))  # noqa: SIM115
+            self.csv_files[name].write(csv_text(frame([], name)).encode("utf-8"))
+        self.groups = {}
+        for name in TABLES:
+            tmp = self.rest.enter_context(atomic_target(parts.out / f"{name}.parquet"))
+            schema = _schema(name)
+            self.groups[name] = _Groups(self.rest.enter_context(pq.ParquetWriter(tmp, schema)), schema)
+        tmp = self.rest.enter_context(atomic_target(parts.out / "mentions.jsonl"))
+        self.mentions = self.rest.enter_context(open(tmp, "wb"))  # noqa: SIM115
+
+    def ready(self, key: int) -> None:
+        self.ready_keys.add(key)
+        while self.done < len(self.order) and self.order[self.done] in self.ready_keys:
+            self._add(self.order[self.done])
+            self.done += 1
+
+    def _add(self, key: int) -> None:
+        path = self.parts._path
+        for name in TABLES:
+            with open(path(key, name, "csv"), "rb") as src:
+                shutil.copyfileobj(src, self.csv_files[name])
+            schema = self.groups[name].schema
+            self.groups[name].add(pq.read_table(path(key, name, "parquet"), schema=schema))
+        with open(path(key, "mentions", "jsonl"), "rb") as src:
+            shutil.copyfileobj(src, self.mentions)
+
+    def finish(self, csv_only: bool) -> None:
+        if self.done < len(self.order):
+            raise ValueError(f"document parts missing from the merge: {self.order[self.done :]}")
+        self.csv.close()
+        if not csv_only:
+            for g in self.groups.values():
+                g.close(bool(self.order))
+            self.rest.close()
+
+    def abort(self) -> None:
+        error = RuntimeError("merge not finished")
+        for stack in (self.csv, self.rest):
+            stack.__exit__(RuntimeError, error, None)

@@ -15,7 +15,7 @@ duplicate_id, registry_mismatch), doses (registry_mismatch on dose levels), prov
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +25,7 @@ from pipeline.rules import Rules
 if TYPE_CHECKING:
     import pandas as pd
 
-    from pipeline.quality.expectations import Suites
+    from pipeline.quality.expectations import Suites, Verdict
     from pipeline.quality.remote import Remote
 
 __all__ = ["FAMILIES", "Checked", "Checker", "data_docs"]
@@ -173,14 +173,16 @@ def data_docs(
     out_dir: Path,
     rules: Rules | None = None,
     suites: Suites | None = None,
+    verdicts: Mapping[str, Mapping[str, Verdict]] | None = None,
 ) -> Path:
     """Write GX Data Docs under out_dir/data_docs: the studies and outcomes suites, and one
     'consistency' suite whose expectations (one per check of rules/checks.yml) list the findings.
-    `suites`: those of `rules` already built (e.g. by the run's validator), else built here."""
+    `suites`: those of `rules` already built (e.g. by the run's validator), else built here;
+    `verdicts`: by suite and doc_id, the validator's results on the documents' rows (reused)."""
     from pipeline.quality.docs import write
 
     if rules is None:
         from pipeline.rules import load
 
         rules = load()
-    return write(studies, outcomes, findings, Path(out_dir), rules, _metrics(rules), suites)
+    return write(studies, outcomes, findings, Path(out_dir), rules, _metrics(rules), suites, verdicts)

@@ -6,6 +6,7 @@ kept beside it as JSON (`validations.json`) for tools that read them."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
 from pipeline.model import SEVERITIES, Outcome, Study
 from pipeline.rules import Rules
@@ -77,13 +78,12 @@ def _indices(result: Mapping[str, Any]) -> list[int]:
     return out
 
 
-def _expectations(suites: Any, name: str, df: pd.DataFrame) -> tuple[list[Expectation], dict]:
-    """The suite's results on `df` as `Expectation`s, and the GX result as JSON-able data."""
-    prepared = suites.prepare(name, df)
-    result = suites.run(name, df)
+def _expectations(suites: Any, name: str, prepared: pd.DataFrame, result: Any) -> list[Expectation]:
+    """The suite's GX `result` on the rows `prepared` (`Suites.prepare`'s frame) as `Expectation`s."""
     out = []
     docs = prepared["doc_id"].astype(str) if "doc_id" in prepared else pd.Series([""] * len(prepared))
     names = sorted(set(docs))
+    series = {k: prepared[k] for k in prepared.columns}  # a row's cells read column by column
     for r in result.results:
         cfg = r.expectation_config
         meta, kwargs = cfg.meta or {}, cfg.kwargs or {}
@@ -94,8 +94,8 @@ def _expectations(suites: Any, name: str, df: pd.DataFrame) -> tuple[list[Expect
         bad = [i for i in _indices(res) if 0 <= i < len(prepared)]
         rows = []
         for i in bad[:MAX_ROWS]:
-            row = {k: _show(prepared.at[i, k]) for k in ROW_FIELDS if k in prepared}
-            row["value"] = _show(prepared.at[i, column]) if column in prepared else ""
+            row = {k: _show(series[k].iat[i]) for k in ROW_FIELDS if k in series}
+            row["value"] = _show(series[column].iat[i]) if column in series else ""
             rows.append(row)
         # per document in one pass each (a comparison per document would grow with documents x rows)
         evaluated = present.groupby(docs).sum()
@@ -106,7 +106,19 @@ def _expectations(suites: Any, name: str, df: pd.DataFrame) -> tuple[list[Expect
             Expectation(name, str(meta.get("check", "expectation")), str(meta.get("note", "")), cfg.type,
                         column, bool(r.success), int(present.sum()), rows, count, by_doc)
         )  # fmt: skip
-    return out, result.to_json_dict()
+    return out
+
+
+def _validated(suites: Any, name: str, prepared: pd.DataFrame, verdicts: Mapping[str, Any] | None) -> Any:
+    """The suite's GX result on the batch rows: from the documents' verdicts when they hold these
+    rows (`pipeline.quality.verdicts`), else validated here."""
+    if verdicts:
+        from pipeline.quality.verdicts import combined
+
+        result = combined(suites, name, prepared, verdicts)
+        if result is not None:
+            return result
+    return suites.run(name, prepared, prepared=True)
 
 
 def _evidence(f: Mapping[str, Any]) -> list[dict[str, str]]:
@@ -159,12 +171,19 @@ def _checks(findings: pd.DataFrame | None, checks: Mapping[str, Any]) -> list[di
     return out
 
 
-def render(context: Mapping[str, Any]) -> str:
+@functools.cache
+def template() -> Template:
+    """The page's template, compiled once per process (the run's Data Docs child does it while the
+    documents are processed, not in the serial tail)."""
     env = Environment(
         loader=FileSystemLoader(str(HERE / "templates")),
         autoescape=select_autoescape(default=True, default_for_string=True),
     )
-    return env.get_template("data_docs.html").render(**context)
+    return env.get_template("data_docs.html")
+
+
+def render(context: Mapping[str, Any]) -> str:
+    return template().render(**context)
 
 
 def write(
@@ -175,9 +194,11 @@ def write(
     rules: Rules,
     metrics: Sequence[str],
     suites: Any = None,
+    verdicts: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Path:
     """Validate, render data_docs/index.html (+ validations.json) and return the page's path.
-    `suites`: the `Suites` of these rules and metrics when already built."""
+    `suites`: the `Suites` of these rules and metrics when already built; `verdicts`: by suite and
+    doc_id, the `Verdict`s its validator made for the documents' rows (reused, not made again)."""
     from pipeline.quality.expectations import Suites
 
     checks = (rules.get("checks") or {}).get("checks") or {}
@@ -187,7 +208,12 @@ def write(
     raw: dict[str, Any] = {}
     for name, df in frames.items():
         if name in suites.definitions:
-            expectations[name], raw[name] = _expectations(suites, name, df)
+            prepared = suites.prepare(name, df)
+            result = _validated(suites, name, prepared, (verdicts or {}).get(name))
+            expectations[name], raw[name] = (
+                _expectations(suites, name, prepared, result),
+                result.to_json_dict(),
+            )
     docs = sorted({str(d) for df in frames.values() for d in df.get("doc_id", [])} - {""})
     if findings is not None and not findings.empty and "doc_id" in findings:
         docs = sorted(set(docs) | set(findings["doc_id"].astype(str)))

@@ -144,9 +144,10 @@ class Suites:
         """The data column behind an expectation's (possibly derived) column."""
         return next((d.column for d in self.derived.get(name, ()) if d.name == derived), derived)
 
-    def run(self, name: str, df: pd.DataFrame):
+    def run(self, name: str, df: pd.DataFrame, prepared: bool = False):
+        """The suite's COMPLETE result on `df` (already `prepare`d when `prepared`)."""
         return self.definitions[name].run(
-            batch_parameters={"dataframe": self.prepare(name, df)},
+            batch_parameters={"dataframe": df if prepared else self.prepare(name, df)},
             result_format={"result_format": "COMPLETE"},
         )
 
@@ -156,23 +157,23 @@ class Suites:
         return lambda: found
 
     def failures(self, name: str, df: pd.DataFrame) -> list[Failure]:
+        return self.verdict(name, df).failures
+
+    def verdict(self, name: str, df: pd.DataFrame) -> Verdict:
+        """The suite run once on `df` (one batch, one validation of every expectation, with the
+        rows each one failed): its failures, and the results the run's Data Docs reuse for these
+        rows (`pipeline.quality.verdicts`) instead of validating them again in the batch tables."""
         if df.empty:
-            return []
-        batch = self.definitions[name].data.get_batch(batch_parameters={"dataframe": self.prepare(name, df)})
-        suite = self.definitions[name].suite
-        # GX's cost is per expectation and per metric, not per row: a pass/fail run of the whole
-        # suite (no row lists) and a COMPLETE run of only the failed expectations (usually none or
-        # one) takes about half the time of one COMPLETE run of every expectation, same results.
-        quick = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"})
-        failed = {(r.expectation_config.meta or {}).get("index") for r in quick.results if not r.success}
+            return Verdict([], 0, [], None)
+        prepared = self.prepare(name, df)
+        batch = self.definitions[name].data.get_batch(batch_parameters={"dataframe": prepared})
+        run = batch.validate(
+            self.definitions[name].suite,
+            result_format={"result_format": "COMPLETE", "return_unexpected_index_query": False},
+        )
+        results = sorted(run.results, key=lambda r: (r.expectation_config.meta or {}).get("index", 0))
         out = []
-        for expectation in suite.expectations:
-            if (expectation.meta or {}).get("index") not in failed:
-                continue
-            r = batch.validate(
-                expectation,
-                result_format={"result_format": "COMPLETE", "return_unexpected_index_query": False},
-            )
+        for r in results:
             if r.success:
                 continue
             meta = r.expectation_config.meta or {}
@@ -186,4 +187,17 @@ class Suites:
                         name, meta.get("check", "expectation"), meta.get("note", ""), column, int(row), value
                     )
                 )
-        return out
+        columns = sorted({str(r.expectation_config.kwargs.get("column", "")) for r in results} - {""})
+        kept = prepared[[c for c in columns if c in prepared]].reset_index(drop=True)
+        return Verdict(out, len(prepared), results, kept)
+
+
+@dataclass
+class Verdict:
+    """One validation of a suite on one frame: the rows failing an expectation (`failures`), the
+    frame's length, GX's result per expectation in suite order, and the columns they read."""
+
+    failures: list[Failure]
+    rows: int
+    results: list[Any]
+    columns: pd.DataFrame | None

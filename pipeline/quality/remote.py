@@ -1,11 +1,11 @@
 """Great Expectations in one process of a run instead of in every worker. GX costs seconds to import:
 the run's Data Docs process imports it while the workers start ingesting, builds the suites of
 rules/expectations.yml once, and validates each document's studies/outcomes rows for the workers
-(`serve`). A worker's Checker holds a `Remote` in place of its own `Suites`: same suites, same frames,
-so the same failures. When the validator cannot be reached the worker builds its own suites.
-A worker need not wait for a verdict: `Remote.submit` sends the rows and returns a call that gives
-their failures later (the worker runs its next document meanwhile); the validator reads a
-connection's requests as they come and answers them in order.
+(`Served`), keeping each one's results for the Data Docs. A worker's Checker holds a `Remote` in
+place of its own `Suites`: same suites, same frames, so the same failures. When the validator cannot
+be reached the worker builds its own suites. A worker need not wait for a verdict: `Remote.submit`
+sends the rows and returns a call that gives their failures later (the worker runs its next document
+meanwhile); the validator reads a connection's requests as they come and answers them in order.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from pipeline.quality.expectations import Failure, Suites
+    from pipeline.quality.expectations import Failure, Suites, Verdict
 
 CONNECT_WAIT = 30.0  # seconds a worker retries while the validator's socket is not yet there
 
@@ -35,12 +35,14 @@ def listener() -> Listener:
 
 class Served:
     """The validator's side: requests wait until `ready(suites)` (or `failed(error)`), then are
-    answered one at a time (GX is not shared between threads)."""
+    answered one at a time (GX is not shared between threads: `lock`). Each document's verdict is
+    kept (`verdicts`: by suite and doc_id) for the run's Data Docs."""
 
     def __init__(self, sock: Listener) -> None:
         self.sock = sock
         self._ready = threading.Event()
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
+        self.verdicts: dict[str, dict[str, Verdict]] = {}
         self._suites: Suites | None = None
         self._error: BaseException | None = None
         threading.Thread(target=self._accept, daemon=True).start()
@@ -73,16 +75,22 @@ class Served:
                 name, df = request
                 self._ready.wait()
                 reply: tuple[str, Any] = ("unavailable", repr(self._error))  # the worker validates
-                with self._lock:
+                with self.lock:
                     try:
                         if self._suites is not None:
-                            reply = ("ok", self._suites.failures(name, df))
+                            reply = ("ok", self._kept(name, df, self._suites.verdict(name, df)).failures)
                     except Exception as e:  # noqa: BLE001 - raised again in the worker
                         reply = ("error", e)
                 try:
                     conn.send(reply)
                 except OSError:
                     return
+
+    def _kept(self, name: str, df: pd.DataFrame, verdict: Verdict) -> Verdict:
+        docs = df["doc_id"].unique() if "doc_id" in df and verdict.rows else ()
+        if len(docs) == 1:  # one document's rows (a retried document's latest)
+            self.verdicts.setdefault(name, {})[str(docs[0])] = verdict
+        return verdict
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -99,13 +107,13 @@ def _read(conn: Connection, requests: queue.SimpleQueue) -> None:
             return
 
 
-Verdict = Callable[[], "list[Failure]"]  # the failures of rows sent to validate, when asked for
+Pending = Callable[[], "list[Failure]"]  # the failures of rows sent to validate, when asked for
 
 
 class Remote:
     """A worker's stand-in for `Suites`: `failures(name, df)` answered by the run's validator,
     or by `local()` (suites built here) when the validator is gone or never came up. `submit`
-    sends the rows at once and returns their `Verdict`, read when called."""
+    sends the rows at once and returns their `Pending` failures, read when called."""
 
     def __init__(self, address: str, local: Callable[[], Suites]) -> None:
         self.address, self.local = address, local
@@ -140,7 +148,7 @@ class Remote:
     def failures(self, name: str, df: pd.DataFrame) -> list[Failure]:
         return self.submit(name, df)()
 
-    def submit(self, name: str, df: pd.DataFrame) -> Verdict:
+    def submit(self, name: str, df: pd.DataFrame) -> Pending:
         """Send the rows to the validator; the returned call reads its reply (replies come in the
         order of the requests: verdicts are read in the order they were submitted)."""
         if not self._gone:
