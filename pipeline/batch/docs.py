@@ -68,7 +68,10 @@ def _serve(conn: Connection, rules_dir: str | None) -> None:
     conn.send(served.sock.address)
     try:
         from pipeline import quality
+        from pipeline.quality.lean import lean
         from pipeline.rules import load
+
+        lean()  # GX without SQLAlchemy, scipy.stats and altair until an expectation uses them
 
         rules = load(rules_dir)
         suites = quality.suites(rules)  # imports GX: the slow part, overlapped with the preload and ingest
@@ -107,12 +110,16 @@ def _serve(conn: Connection, rules_dir: str | None) -> None:
 
 
 class Child:
-    """The Data Docs process (`_child`): `start()` spawns it (at once, without waiting for it);
-    `address` is its validator's socket (waited for on first use), `settled()` says whether the
-    validator serves, `ask(msg)` sends the Data Docs request and waits for the answer."""
+    """The Data Docs process (`_child`): `start()` starts it, forked from the run's fork server when
+    `forked` (the server runs for the workers: the child has its pandas and starts once the
+    preload is done, off the cores the preload needs; `start` waits for that), else spawned (at once,
+    without waiting for it); `address` is its validator's socket (waited for on first use),
+    `settled()` says whether the validator serves, `ask(msg)` sends the Data Docs request and waits
+    for the answer."""
 
-    def __init__(self, rules_dir: Path | None) -> None:
+    def __init__(self, rules_dir: Path | None, forked: bool = False) -> None:
         self.rules_dir = str(rules_dir.resolve()) if rules_dir else None
+        self.forked = forked
         self.proc: BaseProcess | None = None
         self.conn: Connection | None = None
         self._address: str | None = None
@@ -121,10 +128,10 @@ class Child:
 
     def start(self) -> Child:
         if self.proc is None:
-            from pipeline.batch.procs import SPAWN, spawn
+            from pipeline.batch.procs import SPAWN, fork, spawn
 
             self.conn, child = SPAWN.Pipe()
-            self.proc = spawn(_child, (child, self.rules_dir))
+            self.proc = (fork if self.forked else spawn)(_child, (child, self.rules_dir))
             child.close()
         return self
 
@@ -182,8 +189,10 @@ class Child:
 def head_start(out: Path, options: dict[str, Any]) -> Child | None:
     """Before the main process imports the runner (pandas, pyarrow, the writers: a second or so):
     when every document will go to a worker of this machine (no cache to read) and its task validates
-    through the run's child, start the GX validator and the fork server now, so that their imports
-    overlap with the main process's. `options` are those of `run`; the run takes the child over."""
+    through the run's child, start the fork server now, so that its preload overlaps with the main
+    process's imports, and return the GX validator to be forked from it (`Child.start`, which the run
+    calls: the validator's imports then follow the preload instead of taking its cores). `options`
+    are those of `run`; the run takes the child over."""
     from pipeline.batch.discover import check_options
 
     executor, task = options.get("executor", "local"), options.get("task")
@@ -202,10 +211,9 @@ def head_start(out: Path, options: dict[str, Any]) -> Child | None:
                 return None  # documents may be cached: the run decides once it has read the cache
     from pipeline.batch.procs import context
 
-    rules_dir = options.get("rules_dir")
-    child = Child(Path(rules_dir) if rules_dir else None).start()
     context()
-    return child
+    rules_dir = options.get("rules_dir")
+    return Child(Path(rules_dir) if rules_dir else None, forked=True)
 
 
 class DataDocs:

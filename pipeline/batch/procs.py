@@ -74,6 +74,15 @@ def spawn(target: Callable[..., None], args: tuple[Any, ...]) -> BaseProcess:
     return proc
 
 
+def fork(target: Callable[..., None], args: tuple[Any, ...]) -> BaseProcess:
+    """Start `target(*args)` (a daemon) forked from the fork server, with its preload (pandas, the
+    stages): this waits until the server has done its imports, so the child's own start never takes
+    the cores the preload needs."""
+    proc = context().Process(target=target, args=args, daemon=True)
+    proc.start()
+    return proc
+
+
 def die_with_parent() -> None:
     """Linux: the kernel kills this child when its parent (the fork server, or the main process for a
     spawned child) dies. The server exits when no process holds its "alive" pipe, which every forked
