@@ -1,7 +1,8 @@
 """Data Docs and Great Expectations validation for a batch, off the main process and off the workers.
-GX costs seconds to import: a child process started first thing in the run (a fresh interpreter: it
-needs GX and pandas, not spaCy) imports it while the fork server preloads the stages and the workers
-start ingesting, validates each document's studies/outcomes rows for the workers
+GX costs seconds to import: a child process (forked from the workers' fork server once its preload is
+done, so it has pandas and leaves the preload its cores; spawned when no worker runs) imports it, lean
+(`pipeline.quality.lean`), while the workers start ingesting, validates each document's
+studies/outcomes rows for the workers
 (`pipeline.quality.remote`: the workers never import GX), then builds the docs from the merged tables
 at the end with the suites it already has, so neither the main process, the workers nor the serial
 tail pays for the import. Docs built from the same records (same content, rules and code) are not

@@ -5,8 +5,9 @@ of those imports each, one after the other on a shared core. Nothing is built he
 spaCy pipeline are built per worker.
 
 Great Expectations is not preloaded: it took 4.4 s of the server's 5.5 s, during which no worker could
-start. The Data Docs child imports it alongside the workers and validates for them
-(`pipeline.quality.remote`), so a worker starts ingesting after the stages' imports only.
+start. The Data Docs child, forked from the server after this preload, imports it while the workers
+start ingesting and validates for them (`pipeline.quality.remote`), so a worker starts ingesting after
+the stages' imports only.
 """
 
 from __future__ import annotations

@@ -1,12 +1,14 @@
 """The run's child processes, standard library only (so that the main process can start them before it
-imports pandas, pyarrow and the writers): the fork server the workers come from, with the stages
-preloaded; fresh (spawned) children such as the GX validator; and how each child ends with the run.
+imports pandas, pyarrow and the writers): the fork server the workers and the GX validator come from,
+with the stages preloaded; fresh (spawned) children (the validator when no worker runs); and how each
+child ends with the run.
 
 forkserver: workers fork from a clean single-threaded server (safe with the progress bar's thread in
 the parent, unlike fork) that has the batch modules, pandas and the stages with spaCy imported once
 (pipeline.batch.preload), so that starting or replacing a worker costs milliseconds, not an
-interpreter start (as spawn would) nor seconds of imports per worker. The GX validator needs none of
-that (GX and pandas, not spaCy): it is spawned at once, its imports alongside the server's preload.
+interpreter start (as spawn would) nor seconds of imports per worker. The GX validator is forked from
+it too, once the preload is done: it has pandas already, and its GX imports come after the preload's
+instead of sharing the cores with them (which delayed the first document by seconds).
 """
 
 from __future__ import annotations
