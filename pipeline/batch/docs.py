@@ -58,7 +58,7 @@ def _child(conn: Connection, rules_dir: str | None) -> None:
 
 def _serve(conn: Connection, rules_dir: str | None) -> None:
     """The child's work: validator for the workers, then the Data Docs when asked."""
-    from pipeline.batch.procs import die_with_parent, no_named_semaphores
+    from pipeline.batch.procs import die_with_parent, kept, no_named_semaphores
     from pipeline.quality.remote import Served, listener
 
     die_with_parent()
@@ -75,7 +75,8 @@ def _serve(conn: Connection, rules_dir: str | None) -> None:
         lean()  # GX without SQLAlchemy, scipy.stats and altair until an expectation uses them
 
         rules = load(rules_dir)
-        suites = quality.suites(rules)  # imports GX: the slow part, overlapped with the preload and ingest
+        with kept():
+            suites = quality.suites(rules)  # imports GX: the slow part, while the workers ingest
         served.ready(suites)
         conn.send(SETTLED)
     except BaseException as e:  # noqa: BLE001 - reported when the docs are asked for

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import multiprocessing as mp
 import os
 import signal
@@ -28,8 +29,26 @@ from typing import Any
 
 CTX = mp.get_context("forkserver")
 SPAWN = mp.get_context("spawn")
-PRELOAD = ["pipeline.batch.task", "pipeline.batch.preload"]
+PRELOAD = ["pipeline.batch.preload"]  # which imports pipeline.batch.task and the stages
 _PR_SET_PDEATHSIG = 1
+
+
+@contextlib.contextmanager
+def kept() -> Iterator[None]:
+    """For what a process imports or builds to keep for its whole life (the fork server's preload,
+    the validator's GX and suites): no cyclic garbage collection meanwhile (its many passes over an
+    ever larger heap cost a tenth of the imports), then one collection, and what is left is moved
+    out of the collector's sight (`gc.freeze`), so that no later collection, in this process or in
+    a child forked from it, walks it again (nor writes into its pages, shared with the children)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect()
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 @contextlib.contextmanager
