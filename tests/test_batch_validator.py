@@ -43,6 +43,8 @@ if __name__ == "__main__":
     while not child.settled() and time.monotonic() < deadline:
         time.sleep(0.2)
     state["serving"] = child.settled() and child.proc.is_alive()
+    with open(f"/proc/{child.proc.pid}/comm") as f:
+        state["name"] = f.read().strip()
     child.close()
     print(json.dumps(state))
 """
@@ -61,6 +63,7 @@ def test_the_validator_and_the_fork_server_start_before_the_main_process_imports
     assert state["server"] and state["waiting"], state
     assert state["alive"] and state["address"] and state["forked"], state  # the validator: the server's child
     assert state["serving"], state  # it loaded GX and serves, on its own
+    assert state["name"] == "trialex-gx", state  # told apart from the workers (same command line)
 
 
 @pytest.mark.parametrize(

@@ -58,10 +58,11 @@ def _child(conn: Connection, rules_dir: str | None) -> None:
 
 def _serve(conn: Connection, rules_dir: str | None) -> None:
     """The child's work: validator for the workers, then the Data Docs when asked."""
-    from pipeline.batch.procs import die_with_parent, kept, no_named_semaphores
+    from pipeline.batch.procs import VALIDATOR_NAME, die_with_parent, kept, name_process, no_named_semaphores
     from pipeline.quality.remote import Served, listener
 
     die_with_parent()
+    name_process(VALIDATOR_NAME)
     no_named_semaphores()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides what stops
     sys.path[:] = [p for p in sys.path if p not in ("", ".")]  # never import from the working folder
