@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bench.bench_batch import _copies
 from bench.common import ROOT
+from pipeline.batch.procs import VALIDATOR_NAME
 
 POLL = 0.05  # seconds between readings of /proc
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -42,14 +43,21 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
-def _role(pid: int, root: int, parents: dict[int, int], cmd: str) -> str:
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _role(pid: int, root: int, parents: dict[int, int], cmd: str, comm: str = "") -> str:
     if pid == root:
         return "main process"
     if "resource_tracker" in cmd:
         return "resource tracker"
     if "forkserver" in cmd and parents.get(pid) == root:
         return "fork server"
-    if "spawn_main" in cmd:
+    if "spawn_main" in cmd or comm == VALIDATOR_NAME:  # spawned, or forked from the server and named
         return "validator / Data Docs child"
     return "workers" if parents.get(pid) != root else "other"
 
@@ -61,6 +69,7 @@ def cpu_by_role(cmd: list[str]) -> tuple[float, dict[str, float]]:
     cpu: dict[int, float] = {}
     parents: dict[int, int] = {}
     cmds: dict[int, str] = {}
+    comms: dict[int, str] = {}
     while proc.poll() is None:
         live = {pid: st for pid in map(int, filter(str.isdigit, os.listdir("/proc"))) if (st := _stat(pid))}
         tree, grew = {proc.pid}, True
@@ -72,11 +81,13 @@ def cpu_by_role(cmd: list[str]) -> tuple[float, dict[str, float]]:
             parents[pid], cpu[pid] = live[pid]
             if pid not in cmds:
                 cmds[pid] = _cmdline(pid)
+            if comms.get(pid) != VALIDATOR_NAME:  # a forked child names itself just after it starts
+                comms[pid] = _comm(pid)
         time.sleep(POLL)
     wall = time.perf_counter() - t0
     roles: dict[str, float] = defaultdict(float)
     for pid, seconds in cpu.items():
-        roles[_role(pid, proc.pid, parents, cmds[pid])] += seconds
+        roles[_role(pid, proc.pid, parents, cmds[pid], comms.get(pid, ""))] += seconds
     return wall, dict(roles)
 
 

@@ -1,7 +1,8 @@
-"""When the run's GX validator starts and what a run does when it cannot serve: `trialex run` spawns it
-(and the fork server) before the main process imports pandas or the writers, only when every document
-goes to a local worker that validates through it; a validator that cannot import GX leaves the workers
-to validate themselves (same findings) and the Data Docs reported as not built."""
+"""When the run's GX validator starts and what a run does when it cannot serve: `trialex run` starts the
+fork server before the main process imports pandas or the writers, only when every document goes to a
+local worker that validates through it, and forks the validator from that server once its preload is
+done (its GX imports never take the preload's cores); a validator that cannot import GX leaves the
+workers to validate themselves (same findings) and the Data Docs reported as not built."""
 
 from __future__ import annotations
 
@@ -31,12 +32,19 @@ from pipeline.batch.docs import head_start
 if __name__ == "__main__":
     child = head_start(Path(sys.argv[1]), {"use_cache": False})
     loaded = sorted(m for m in ("pandas", "pyarrow", "spacy", "great_expectations") if m in sys.modules)
-    state = {"loaded": loaded, "alive": child.proc.is_alive(), "address": child.address,
-             "server": forkserver._forkserver._forkserver_pid is not None}
+    server = forkserver._forkserver._forkserver_pid
+    waiting = child.proc is None  # the run starts it, from the server
+    child.start()
+    with open(f"/proc/{child.proc.pid}/stat") as f:
+        ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+    state = {"loaded": loaded, "waiting": waiting, "alive": child.proc.is_alive(),
+             "address": child.address, "server": server is not None, "forked": ppid == server}
     deadline = time.monotonic() + 300
     while not child.settled() and time.monotonic() < deadline:
         time.sleep(0.2)
     state["serving"] = child.settled() and child.proc.is_alive()
+    with open(f"/proc/{child.proc.pid}/comm") as f:
+        state["name"] = f.read().strip()
     child.close()
     print(json.dumps(state))
 """
@@ -51,9 +59,11 @@ def test_the_validator_and_the_fork_server_start_before_the_main_process_imports
     )  # fmt: skip
     assert res.returncode == 0, res.stderr[-3000:]
     state = json.loads(res.stdout.strip().splitlines()[-1])
-    assert state["loaded"] == [], state  # both were started by a main process holding none of them
-    assert state["alive"] and state["server"] and state["address"], state
+    assert state["loaded"] == [], state  # the server was started by a main process holding none of them
+    assert state["server"] and state["waiting"], state
+    assert state["alive"] and state["address"] and state["forked"], state  # the validator: the server's child
     assert state["serving"], state  # it loaded GX and serves, on its own
+    assert state["name"] == "trialex-gx", state  # told apart from the workers (same command line)
 
 
 @pytest.mark.parametrize(
@@ -85,7 +95,7 @@ from pipeline.batch.runner import run
 if __name__ == "__main__":
     out = Path(sys.argv[2])
     sys.path.insert(0, sys.argv[3])  # a child started now finds a GX that cannot load ...
-    child = head_start(out, {"use_cache": False})
+    child = head_start(out, {"use_cache": False}).start()
     sys.path.pop(0)  # ... the workers (forked later, with the path of that time) the real one
     sys.exit(run([sys.argv[1]], out, jobs=1, fail_on="never", use_cache=False, child=child).exit_code)
 """

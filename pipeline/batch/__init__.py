@@ -59,7 +59,7 @@ def log_imports(who: str) -> None:
     top-level modules it imported, so a test can tell which process paid for which library."""
     path = os.environ.get(IMPORTS_LOG)
     if path:
-        mods = sorted({m.split(".")[0] for m in list(sys.modules)})
+        mods = sorted({m.split(".")[0] for m, mod in list(sys.modules.items()) if mod is not None})
         with open(path, "a", encoding="utf-8") as f:
             f.write(json.dumps({"who": who, "pid": os.getpid(), "modules": mods}) + "\n")
 
@@ -75,7 +75,7 @@ def run_command(paths: list[str], out: Path, **options: Any) -> int:
         if code is None:
             from pipeline.batch.docs import head_start
 
-            child = head_start(out, options)  # the GX validator's imports overlap with the runner's
+            child = head_start(out, options)  # the fork server's preload overlaps with the runner's imports
             from pipeline.batch.runner import run
 
             code = run(paths, out, child=child, **options).exit_code

@@ -1,7 +1,8 @@
 """Data Docs and Great Expectations validation for a batch, off the main process and off the workers.
-GX costs seconds to import: a child process started first thing in the run (a fresh interpreter: it
-needs GX and pandas, not spaCy) imports it while the fork server preloads the stages and the workers
-start ingesting, validates each document's studies/outcomes rows for the workers
+GX costs seconds to import: a child process (forked from the workers' fork server once its preload is
+done, so it has pandas and leaves the preload its cores; spawned when no worker runs) imports it, lean
+(`pipeline.quality.lean`), while the workers start ingesting, validates each document's
+studies/outcomes rows for the workers
 (`pipeline.quality.remote`: the workers never import GX), then builds the docs from the merged tables
 at the end with the suites it already has, so neither the main process, the workers nor the serial
 tail pays for the import. Docs built from the same records (same content, rules and code) are not
@@ -57,10 +58,11 @@ def _child(conn: Connection, rules_dir: str | None) -> None:
 
 def _serve(conn: Connection, rules_dir: str | None) -> None:
     """The child's work: validator for the workers, then the Data Docs when asked."""
-    from pipeline.batch.procs import die_with_parent, no_named_semaphores
+    from pipeline.batch.procs import VALIDATOR_NAME, die_with_parent, kept, name_process, no_named_semaphores
     from pipeline.quality.remote import Served, listener
 
     die_with_parent()
+    name_process(VALIDATOR_NAME)
     no_named_semaphores()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides what stops
     sys.path[:] = [p for p in sys.path if p not in ("", ".")]  # never import from the working folder
@@ -68,10 +70,14 @@ def _serve(conn: Connection, rules_dir: str | None) -> None:
     conn.send(served.sock.address)
     try:
         from pipeline import quality
+        from pipeline.quality.lean import lean
         from pipeline.rules import load
 
+        lean()  # GX without SQLAlchemy, scipy.stats and altair until an expectation uses them
+
         rules = load(rules_dir)
-        suites = quality.suites(rules)  # imports GX: the slow part, overlapped with the preload and ingest
+        with kept():
+            suites = quality.suites(rules)  # imports GX: the slow part, while the workers ingest
         served.ready(suites)
         conn.send(SETTLED)
     except BaseException as e:  # noqa: BLE001 - reported when the docs are asked for
@@ -118,12 +124,16 @@ def _serve(conn: Connection, rules_dir: str | None) -> None:
 
 
 class Child:
-    """The Data Docs process (`_child`): `start()` spawns it (at once, without waiting for it);
-    `address` is its validator's socket (waited for on first use), `settled()` says whether the
-    validator serves, `ask(msg)` sends the Data Docs request and waits for the answer."""
+    """The Data Docs process (`_child`): `start()` starts it, forked from the run's fork server when
+    `forked` (the server runs for the workers: the child has its pandas and starts once the
+    preload is done, off the cores the preload needs; `start` waits for that), else spawned (at once,
+    without waiting for it); `address` is its validator's socket (waited for on first use),
+    `settled()` says whether the validator serves, `ask(msg)` sends the Data Docs request and waits
+    for the answer."""
 
-    def __init__(self, rules_dir: Path | None) -> None:
+    def __init__(self, rules_dir: Path | None, forked: bool = False) -> None:
         self.rules_dir = str(rules_dir.resolve()) if rules_dir else None
+        self.forked = forked
         self.proc: BaseProcess | None = None
         self.conn: Connection | None = None
         self._address: str | None = None
@@ -132,10 +142,10 @@ class Child:
 
     def start(self) -> Child:
         if self.proc is None:
-            from pipeline.batch.procs import SPAWN, spawn
+            from pipeline.batch.procs import SPAWN, fork, spawn
 
             self.conn, child = SPAWN.Pipe()
-            self.proc = spawn(_child, (child, self.rules_dir))
+            self.proc = (fork if self.forked else spawn)(_child, (child, self.rules_dir))
             child.close()
         return self
 
@@ -193,8 +203,10 @@ class Child:
 def head_start(out: Path, options: dict[str, Any]) -> Child | None:
     """Before the main process imports the runner (pandas, pyarrow, the writers: a second or so):
     when every document will go to a worker of this machine (no cache to read) and its task validates
-    through the run's child, start the GX validator and the fork server now, so that their imports
-    overlap with the main process's. `options` are those of `run`; the run takes the child over."""
+    through the run's child, start the fork server now, so that its preload overlaps with the main
+    process's imports, and return the GX validator to be forked from it (`Child.start`, which the run
+    calls: the validator's imports then follow the preload instead of taking its cores). `options`
+    are those of `run`; the run takes the child over."""
     from pipeline.batch.discover import check_options
 
     executor, task = options.get("executor", "local"), options.get("task")
@@ -213,10 +225,9 @@ def head_start(out: Path, options: dict[str, Any]) -> Child | None:
                 return None  # documents may be cached: the run decides once it has read the cache
     from pipeline.batch.procs import context
 
-    rules_dir = options.get("rules_dir")
-    child = Child(Path(rules_dir) if rules_dir else None).start()
     context()
-    return child
+    rules_dir = options.get("rules_dir")
+    return Child(Path(rules_dir) if rules_dir else None, forked=True)
 
 
 class DataDocs:

@@ -1,18 +1,21 @@
 """The run's child processes, standard library only (so that the main process can start them before it
-imports pandas, pyarrow and the writers): the fork server the workers come from, with the stages
-preloaded; fresh (spawned) children such as the GX validator; and how each child ends with the run.
+imports pandas, pyarrow and the writers): the fork server the workers and the GX validator come from,
+with the stages preloaded; fresh (spawned) children (the validator when no worker runs); and how each
+child ends with the run.
 
 forkserver: workers fork from a clean single-threaded server (safe with the progress bar's thread in
 the parent, unlike fork) that has the batch modules, pandas and the stages with spaCy imported once
 (pipeline.batch.preload), so that starting or replacing a worker costs milliseconds, not an
-interpreter start (as spawn would) nor seconds of imports per worker. The GX validator needs none of
-that (GX and pandas, not spaCy): it is spawned at once, its imports alongside the server's preload.
+interpreter start (as spawn would) nor seconds of imports per worker. The GX validator is forked from
+it too, once the preload is done: it has pandas already, and its GX imports come after the preload's
+instead of sharing the cores with them (which delayed the first document by seconds).
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import multiprocessing as mp
 import os
 import signal
@@ -26,8 +29,28 @@ from typing import Any
 
 CTX = mp.get_context("forkserver")
 SPAWN = mp.get_context("spawn")
-PRELOAD = ["pipeline.batch.task", "pipeline.batch.preload"]
+PRELOAD = ["pipeline.batch.preload"]  # which imports pipeline.batch.task and the stages
 _PR_SET_PDEATHSIG = 1
+_PR_SET_NAME = 15
+VALIDATOR_NAME = "trialex-gx"  # the GX validator / Data Docs child, as /proc/PID/comm shows it
+
+
+@contextlib.contextmanager
+def kept() -> Iterator[None]:
+    """For what a process imports or builds to keep for its whole life (the fork server's preload,
+    the validator's GX and suites): no cyclic garbage collection meanwhile (its many passes over an
+    ever larger heap cost a tenth of the imports), then one collection, and what is left is moved
+    out of the collector's sight (`gc.freeze`), so that no later collection, in this process or in
+    a child forked from it, walks it again (nor writes into its pages, shared with the children)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect()
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 @contextlib.contextmanager
@@ -74,6 +97,15 @@ def spawn(target: Callable[..., None], args: tuple[Any, ...]) -> BaseProcess:
     return proc
 
 
+def fork(target: Callable[..., None], args: tuple[Any, ...]) -> BaseProcess:
+    """Start `target(*args)` (a daemon) forked from the fork server, with its preload (pandas, the
+    stages): this waits until the server has done its imports, so the child's own start never takes
+    the cores the preload needs."""
+    proc = context().Process(target=target, args=args, daemon=True)
+    proc.start()
+    return proc
+
+
 def die_with_parent() -> None:
     """Linux: the kernel kills this child when its parent (the fork server, or the main process for a
     spawned child) dies. The server exits when no process holds its "alive" pipe, which every forked
@@ -93,6 +125,15 @@ def die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() == 1:  # the parent died before the signal was armed
         os._exit(1)
+
+
+def name_process(name: str) -> None:
+    """Linux: the name `ps`, `top` and /proc/PID/comm show for this process (at most 15 bytes), so
+    that a child forked from the fork server (which shares its command line) can be told apart."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_NAME, name.encode()[:15], 0, 0, 0)
 
 
 def no_named_semaphores() -> None:

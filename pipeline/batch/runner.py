@@ -130,7 +130,7 @@ def run(
     """Process PDFs (files, folders, globs; default input/) into `out`. Raises `UsageError` for bad
     options or when no PDF is found, KeyboardInterrupt when interrupted (finished documents are
     kept: their outputs and cache entries are whole, and the next run continues from there).
-    `child`: the run's GX validator / Data Docs process when already started (`docs.head_start`)."""
+    `child`: the run's GX validator / Data Docs process when already made (`docs.head_start`)."""
     t0 = time.perf_counter()
     started = datetime.now(UTC).isoformat(timespec="seconds")
     check_options(jobs, executor, timeout, fail_on)
@@ -168,6 +168,8 @@ def run(
 
                 context()  # the fork server imports the stages while the cached documents are written
             misses.append(job)
+    # the validator / Data Docs child: forked from the workers' server when that runs (after its preload)
+    child = child or Child(rules_dir, forked=bool(misses) and executor == "local")
     docs = DataDocs(out, rules, rules_dir, code, child=child)
     # the workers' validator (local executor: same machine) and the Data Docs are one child process
     validate = (
