@@ -12,8 +12,8 @@ import pandas as pd
 
 from pipeline.model import Box, Evidence, Finding, Mention, Outcome, Study
 from pipeline.outputs.columns import frame, table_columns, typed
-from pipeline.outputs.record import DocRecord, mention_dict, plain
 from pipeline.outputs.parts import write_part
+from pipeline.outputs.record import DocRecord, mention_dict, plain
 from pipeline.outputs.tables import TABLES, frames, write_body, write_doc
 
 Pair = namedtuple("Pair", "left right")
