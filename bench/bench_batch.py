@@ -44,11 +44,16 @@ def _long_pdf(pages: int = 300) -> Path:
     return path
 
 
+# The 300-page PDF takes minutes on a loaded machine: its memory is measured here, not its time.
+LONG_TIMEOUT = 3600.0
+
+
 def _run(paths: list[Path], out: Path, jobs: int, cache: bool) -> tuple[float, object]:
     from pipeline.batch import run
 
     t0 = time.perf_counter()
-    rep = run([str(p) for p in paths], out, jobs=jobs, use_cache=cache, progress=False, data_docs=False)
+    rep = run([str(p) for p in paths], out, jobs=jobs, use_cache=cache, progress=False, data_docs=False,
+              timeout=LONG_TIMEOUT)  # fmt: skip
     return time.perf_counter() - t0, rep
 
 
@@ -165,7 +170,7 @@ def main() -> None:
     print(f"peak memory per worker dev paper {_memory(dev.records[0].row)}   300-page PDF "
           f"{_memory(long.records[0].row)} in {t_long:.0f} s   (aim <= 500 MB)")  # fmt: skip
     print(f"  whole worker life (outputs written too): dev paper {dev_peak.mb:5.0f} MB   "
-          f"300-page PDF {long_peak.mb:5.0f} MB")  # fmt: skip
+          f"300-page PDF {long_peak.mb:5.0f} MB   (aim <= 500 MB)")  # fmt: skip
 
 
 def _hwm_kb(pid: int) -> int:

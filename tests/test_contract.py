@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.model import Finding, Mention, Outcome, Study
-from pipeline.outputs import DocRecord, Parts, failed, write_batch, write_reports, write_tables
+from pipeline.outputs import DocRecord, Parts, failed, write_batch, write_doc, write_reports, write_tables
 from pipeline.outputs import dictionary as dd
 from pipeline.outputs.tables import TABLES
 from tests.pdfgen import unicode_font
@@ -174,7 +174,7 @@ def test_streamed_parts_merge_to_the_in_memory_outputs(tmp_path):
     finished = order[:]
     random.Random(7).shuffle(finished)  # documents finish in any order; the merge is in input order
     with Parts(tmp_path / "stream") as parts:
-        summaries = {i: parts.put(i, records[i]) for i in finished}
+        summaries = {i: parts.put(i, records[i], doc=tmp_path / "stream") for i in finished}
         parts.merge(order)
         checks = sorted(parts.checks)  # gathered from the rows as the documents finished
         write_reports(tmp_path / "stream", parts.documents(order), run_info, "error", checks,
@@ -193,6 +193,10 @@ def test_streamed_parts_merge_to_the_in_memory_outputs(tmp_path):
     for n in TABLES:
         a, b = (pq.read_table(tmp_path / d / f"{n}.parquet") for d in ("stream", "memory"))
         assert a.equals(b) and a.schema.metadata == b.schema.metadata, n
+    for rec in records:  # docs/<id>/ copied from the parts: the files the writer of one record makes
+        written = write_doc(tmp_path / "memory", rec)
+        for p in written.iterdir():
+            assert (tmp_path / "stream" / "docs" / written.name / p.name).read_bytes() == p.read_bytes(), p
     assert [r["doc_id"] for r in pq.read_table(tmp_path / "stream" / "studies.parquet").to_pylist()] == [
         r.doc_id for r in records if r.studies
     ]

@@ -1,5 +1,5 @@
-"""The record's flat serialiser (`outputs.record.plain`) and the CSV text made once per table
-(`Frames.body` / `Frames.csv`): the same data `dataclasses.asdict` and pandas' `to_csv` give."""
+"""The record's flat serialiser (`outputs.record.plain`) and the per-document files written a table
+at a time (`write_part`, `write_doc`): the same data `dataclasses.asdict` and pandas' `to_csv` give."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import pandas as pd
 
 from pipeline.model import Box, Evidence, Finding, Mention, Outcome, Study
 from pipeline.outputs.columns import frame, table_columns, typed
+from pipeline.outputs.parts import write_part
 from pipeline.outputs.record import DocRecord, mention_dict, plain
-from pipeline.outputs.tables import TABLES, frames, write_doc
+from pipeline.outputs.tables import TABLES, frames, write_body, write_doc
 
 Pair = namedtuple("Pair", "left right")
 
@@ -105,29 +106,41 @@ def _record() -> DocRecord:
     )  # fmt: skip
 
 
-def test_a_tables_csv_is_pandas_csv_and_its_rows_are_made_once() -> None:
-    f = frames([_record()])
-    empty = frames([])
+def test_a_parts_files_are_pandas_csv_rows_and_the_mentions_lines(tmp_path: Path) -> None:
+    rec = _record()
+    f = frames([rec])
+    files = write_part(tmp_path, "k", rec)
     for name in TABLES:
         df = getattr(f, name)
         assert len(df) > 0
-        assert f.csv(name) == df.to_csv(index=False)
-        assert f.body(name) == df.to_csv(index=False, header=False)
-        assert f.body(name) is f.body(name)  # made once, reused by every file that holds it
-        assert empty.csv(name) == getattr(empty, name).to_csv(index=False)
+        assert files[name].read_text(encoding="utf-8") == df.to_csv(index=False, header=False)
+    assert files["mentions"].read_text(encoding="utf-8") == '{"doc_id": "d1", "label": "N", "text": "173"}\n'
+
+
+def test_rows_written_a_chunk_at_a_time_equal_the_whole_text(tmp_path: Path) -> None:
+    """pandas writes a file in chunks of rows (about 100,000 cells each): a table longer than one
+    chunk gives the bytes of its whole CSV text."""
+    rec = _record()
+    o = rec.outcomes[0]
+    rec.outcomes = [{**o, "outcome_id": f"o-{i}", "value": i / 8, "n": i % 7 or None} for i in range(10_000)]
+    df = frames([rec]).outcomes
+    write_body(tmp_path / "o.csv", df)
+    assert (tmp_path / "o.csv").read_bytes() == df.to_csv(index=False, header=False).encode("utf-8")
 
 
 def test_per_document_files_hold_the_same_text_as_the_frames(tmp_path: Path) -> None:
     rec = _record()
     f = frames([rec])
-    folder = write_doc(tmp_path, rec, f, mentions="given\n")
+    folder = write_doc(tmp_path, rec)
+    copied = write_doc(tmp_path / "b", rec, write_part(tmp_path, "k", rec))  # from a part's files
     for name in TABLES:
-        assert (folder / f"{name}.csv").read_text(encoding="utf-8") == getattr(f, name).to_csv(index=False)
-    assert (folder / "mentions.jsonl").read_text(encoding="utf-8") == "given\n"
-    again = write_doc(tmp_path / "b", rec)
-    assert (again / "mentions.jsonl").read_text(
-        encoding="utf-8"
-    ) == '{"doc_id": "d1", "label": "N", "text": "173"}\n'
+        text = getattr(f, name).to_csv(index=False)
+        assert (folder / f"{name}.csv").read_text(encoding="utf-8") == text
+        assert (copied / f"{name}.csv").read_text(encoding="utf-8") == text
+    mentions = '{"doc_id": "d1", "label": "N", "text": "173"}\n'
+    assert (folder / "mentions.jsonl").read_text(encoding="utf-8") == mentions
+    assert (copied / "mentions.jsonl").read_text(encoding="utf-8") == mentions
+    assert (copied / "report.json").read_bytes() == (folder / "report.json").read_bytes()
 
 
 def _frame_of_objects(rows: list[dict], name: str) -> pd.DataFrame:

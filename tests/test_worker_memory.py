@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tracemalloc
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -152,3 +153,39 @@ def test_a_long_record_goes_to_the_parent_in_pieces_and_arrives_whole():
     assert sent[0].mentions == [] and sent[0].outcomes == rec.outcomes
     assert rec.as_dict() == whole  # the worker's record is left whole (it writes its outputs next)
     assert slot.whole(sent[0]).as_dict() == whole and slot.rows == {}
+
+
+def test_a_workers_outputs_of_a_long_record_are_written_without_its_text_in_memory(tmp_path):
+    """`stage` streams the mentions to the part and copies them to docs/<id>/: writing four times
+    as many mentions takes hardly more memory, where holding their text (and its UTF-8 bytes) would
+    take more than twice the text's growth."""
+    import json
+
+    from pipeline.outputs.parts import stage
+
+    def peak(n: int) -> tuple[int, int, bytes]:
+        rec = from_result(_result(), "abc")
+        rec.row["path"] = ""  # no PDF: no crops
+        rec.mentions = [
+            {"doc_id": "d", "label": "VALUE", "text": f"{i}.5%", "start": i, "end": i + 5, "page": i // 90 + 1,
+             "attrs": {"value": i + 0.5, "unit": "%"}, "bbox": f"{i % 500}.0,20.0,{i % 500 + 30}.0,31.5"}
+            for i in range(n)
+        ]  # fmt: skip
+        text = sum(len(json.dumps(m, ensure_ascii=False)) + 1 for m in rec.mentions)
+        (tmp_path / str(n)).mkdir()
+        tracemalloc.start()
+        try:
+            base = tracemalloc.get_traced_memory()[0]
+            staged = stage(tmp_path / str(n), rec, 0)
+            grown = tracemalloc.get_traced_memory()[1] - base
+        finally:
+            tracemalloc.stop()
+        written = (Path(staged.folder) / "docs" / "d" / "mentions.jsonl").read_bytes()
+        assert written == (Path(staged.folder) / "doc.mentions.jsonl").read_bytes()
+        assert written.count(b"\n") == n
+        return grown, text, written
+
+    peak(10)  # imports and first-use caches outside the traced calls
+    (small, small_text, _), (large, large_text, lines) = peak(1_000), peak(4_000)
+    assert lines.startswith(b'{"doc_id": "d", "label": "VALUE", "text": "0.5%", "start": 0,')
+    assert large - small < 0.2 * (large_text - small_text)

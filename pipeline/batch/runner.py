@@ -19,10 +19,10 @@ from pipeline.batch.discover import Job, UsageError, check_options, discover, ma
 from pipeline.batch.docs import Child, DataDocs
 from pipeline.batch.progress import BatchProgress
 from pipeline.batch.task import PipelineTask, TaskConfig, TaskFactory, code_version, job_failed, task_tag
-from pipeline.outputs import DocRecord, Frames, Parts, read_frames, sweep_temp, write_doc, write_reports
+from pipeline.outputs import DocRecord, Frames, Parts, read_frames, sweep_temp, write_reports
 from pipeline.outputs.parts import Staged
 from pipeline.outputs.record import Summary
-from pipeline.outputs.tables import doc_dir, frames, jsonl_text
+from pipeline.outputs.tables import doc_dir
 from pipeline.quality.gate import code_for
 from pipeline.quality.gate import run_exit_code as gate_code
 from pipeline.rules import Rules, RulesError
@@ -85,10 +85,7 @@ def _keep(
             return parts.adopt(key, rec, staged, write)
         except OSError:
             pass  # a staged file went missing: write them all here
-    f, mentions = frames([rec]), jsonl_text(rec.mentions)  # made once for docs/<id>/ and the parts
-    if write:
-        write_doc(out, rec, f, mentions)
-    return parts.put(key, rec, f, mentions)
+    return parts.put(key, rec, doc=out if write else None)  # docs/<id>/ copied from the parts
 
 
 def _make_executor(name: str, factory: TaskFactory, config: TaskConfig, jobs: int, timeout: float, **kw: Any):

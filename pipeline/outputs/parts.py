@@ -26,7 +26,16 @@ from pipeline.outputs.crops import Crops, first_crops
 from pipeline.outputs.documents import Documents
 from pipeline.outputs.record import DocRecord, Summary
 from pipeline.outputs.sections import Section, Sections
-from pipeline.outputs.tables import TABLES, Frames, csv_text, doc_dir, frames, jsonl_text, write_doc
+from pipeline.outputs.tables import (
+    TABLES,
+    csv_text,
+    doc_dir,
+    jsonl_lines,
+    table_frame,
+    write_body,
+    write_doc,
+    write_lines,
+)
 
 PREFIX = ".parts-"
 ROW_GROUP = 50_000  # rows buffered per Parquet row group while merging
@@ -71,17 +80,22 @@ def write_section(folder: Path, stem: str, section: Section) -> None:
     (folder / f"{stem}.section.html").write_text(section.html, encoding="utf-8")
 
 
-def write_part(
-    folder: Path, stem: str, rec: DocRecord, f: Frames, section: Section, mentions: str | None = None
-) -> None:
-    """A document's part of the batch files (`PART_FILES`, named `stem`.name.suffix) in `folder`
-    (`mentions`: the record's `jsonl_text`, when already made)."""
-    for name, df in f.items():
-        (folder / f"{stem}.{name}.csv").write_text(f.body(name), encoding="utf-8")
+def write_part(folder: Path, stem: str, rec: DocRecord) -> dict[str, Path]:
+    """A document's tables and mentions, its part of the batch files (`PART_FILES` but the section,
+    named `stem`.name.suffix) in `folder`: one table at a time, each frame dropped before the next is
+    built, the CSV rows and the mentions written as they are made (a long paper's record is never
+    held twice, as frames and text). Returns the CSV bodies and the mentions file by name, for
+    `write_doc` to copy."""
+    files: dict[str, Path] = {}
+    for name in TABLES:
+        df = table_frame([rec], name)
+        files[name] = folder / f"{stem}.{name}.csv"
+        write_body(files[name], df)
         pq.write_table(to_arrow(name, df), folder / f"{stem}.{name}.parquet")
-    text = jsonl_text(rec.mentions) if mentions is None else mentions
-    (folder / f"{stem}.mentions.jsonl").write_text(text, encoding="utf-8")
-    write_section(folder, stem, section)
+        del df
+    files["mentions"] = folder / f"{stem}.mentions.jsonl"
+    write_lines(files["mentions"], jsonl_lines(rec.mentions))
+    return files
 
 
 @dataclass(frozen=True)
@@ -96,15 +110,15 @@ class Staged:
 def stage(root: str | Path, rec: DocRecord, budget: int) -> Staged:
     """In a worker: everything per-document a run writes for `rec` (`Parts.put`'s files, the plots
     and at most `budget` crops, the docs/<id>/ folder) in a new folder under `root`, for the parent
-    to `adopt` by moving files."""
+    to `adopt` by moving files. The section is written (and its text dropped) before the tables."""
     folder = Path(root) / f"w-{os.getpid()}-{secrets.token_hex(4)}"
     folder.mkdir()
-    f = frames([rec])
     section = Sections(folder, crops_left=budget, fresh=True).render(rec)
-    mentions = jsonl_text(rec.mentions)  # one text for the part and docs/<id>/mentions.jsonl
-    write_part(folder, "doc", rec, f, section, mentions)
-    write_doc(folder, rec, f, mentions)
-    return Staged(str(folder), section.crops, section.files)
+    write_section(folder, "doc", section)
+    staged = Staged(str(folder), section.crops, section.files)
+    del section
+    write_doc(folder, rec, write_part(folder, "doc", rec))
+    return staged
 
 
 def _move(src: Path, dst: Path) -> None:
@@ -140,10 +154,13 @@ class Parts:
     def _path(self, key: int, name: str, suffix: str) -> Path:
         return self.folder / f"{key:08d}.{name}.{suffix}"
 
-    def put(self, key: int, rec: DocRecord, f: Frames | None = None, mentions: str | None = None) -> Summary:
-        """`f`, `mentions`: the record's frames and mentions text, when the caller made them already."""
-        section = self.renderer.render(rec)
-        write_part(self.folder, f"{key:08d}", rec, f or frames([rec]), section, mentions)
+    def put(self, key: int, rec: DocRecord, doc: Path | None = None) -> Summary:
+        """With `doc` (an output folder), the document's docs/<id>/ folder there too, copied from
+        its part."""
+        write_section(self.folder, f"{key:08d}", self.renderer.render(rec))
+        files = write_part(self.folder, f"{key:08d}", rec)
+        if doc is not None:
+            write_doc(doc, rec, files)
         return self._kept(key, rec)
 
     def _kept(self, key: int, rec: DocRecord) -> Summary:

@@ -5,8 +5,9 @@ lines) and the same files per document under docs/<doc_id>/. Every file is writt
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import shutil
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -29,21 +30,9 @@ class Frames:
     outcomes: pd.DataFrame
     findings: pd.DataFrame
     finding_outcomes: pd.DataFrame
-    # each table's CSV rows, made once for every file that holds them (a part, docs/<id>/)
-    _bodies: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def items(self) -> list[tuple[str, pd.DataFrame]]:
         return [(name, getattr(self, name)) for name in TABLES]
-
-    def body(self, name: str) -> str:
-        """Table `name` as CSV rows without the header line."""
-        if name not in self._bodies:
-            self._bodies[name] = csv_text(getattr(self, name), header=False)
-        return self._bodies[name]
-
-    def csv(self, name: str) -> str:
-        """Table `name` as a CSV file: the header line, then `body`."""
-        return csv_head(tuple(getattr(self, name).columns)) + self.body(name)
 
 
 def finding_rows(rec: DocRecord) -> list[dict[str, Any]]:
@@ -78,7 +67,13 @@ def rows(rec: DocRecord, name: str) -> list[dict[str, Any]]:
 
 def frames(records: Iterable[DocRecord]) -> Frames:
     records = list(records)
-    return Frames(**{name: frame([r for rec in records for r in rows(rec, name)], name) for name in TABLES})
+    return Frames(**{name: table_frame(records, name) for name in TABLES})
+
+
+def table_frame(records: list[DocRecord], name: str) -> pd.DataFrame:
+    """Table `name` of the records, as `frames` builds it (one table at a time: a writer can drop it
+    before building the next)."""
+    return frame([r for rec in records for r in rows(rec, name)], name)
 
 
 def read_frames(out: Path) -> Frames:
@@ -109,18 +104,31 @@ def write_csv(path: Path, df: pd.DataFrame) -> Path:
     return path
 
 
+def write_body(path: Path, df: pd.DataFrame) -> None:
+    """`df`'s CSV rows without the header line, written as pandas makes them, a chunk of rows at a
+    time (never the whole text in memory: the same bytes as `csv_text(df, header=False)`)."""
+    df.to_csv(path, index=False, header=False)
+
+
 def write_parquet(path: Path, table: pa.Table) -> Path:
     with atomic_target(path) as tmp:
         pq.write_table(table, tmp)
     return path
 
 
-def jsonl_text(rows: Iterable[dict]) -> str:
-    return "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows)
+def jsonl_lines(rows: Iterable[dict]) -> Iterator[str]:
+    """The JSON lines of `rows`, one at a time."""
+    return (json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows)
+
+
+def write_lines(path: Path, lines: Iterable[str]) -> None:
+    """Text lines to a file as they come (a new file only its writer sees: no temp file)."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.writelines(lines)
 
 
 def write_jsonl(path: Path, rows: Iterable[dict]) -> Path:
-    return atomic_write(path, jsonl_text(rows))
+    return atomic_write(path, jsonl_lines(rows))
 
 
 def write_tables(out: Path, records: list[DocRecord], parquet: bool = True) -> Frames:
@@ -140,15 +148,29 @@ def doc_dir(out: Path, doc_id: str) -> Path:
     return out / "docs" / (f"_{name}" if name.startswith(".") else name)
 
 
-def write_doc(out: Path, rec: DocRecord, f: Frames | None = None, mentions: str | None = None) -> Path:
+def _copy(path: Path, src: Path, head: str = "") -> None:
+    """`head`, then the bytes of `src`, atomically to `path` (a copy: nothing held in memory)."""
+    with atomic_target(path) as tmp, open(tmp, "wb") as dst, open(src, "rb") as f:
+        dst.write(head.encode("utf-8"))
+        shutil.copyfileobj(f, dst)
+
+
+def write_doc(out: Path, rec: DocRecord, files: Mapping[str, Path] | None = None) -> Path:
     """Per-document outputs: docs/<doc_id>/{studies,outcomes,findings,finding_outcomes}.csv,
-    mentions.jsonl, report.json (`f`: the record's frames, `mentions`: its `jsonl_text`, when already
-    made). report.json is written last: its presence means the folder is complete."""
+    mentions.jsonl, report.json; each written as it is made, one table at a time, or copied from
+    `files` (the same document's CSV bodies and mentions already on disk, by table name and
+    "mentions": a part of the batch files). report.json is written last: its presence means the
+    folder is complete."""
     folder = doc_dir(out, rec.doc_id)
-    f = f or frames([rec])
     for name in TABLES:
-        atomic_write(folder / f"{name}.csv", f.csv(name))
-    atomic_write(folder / "mentions.jsonl", jsonl_text(rec.mentions) if mentions is None else mentions)
+        if files:
+            _copy(folder / f"{name}.csv", files[name], csv_head(tuple(table_columns(name))))
+        else:
+            write_csv(folder / f"{name}.csv", table_frame([rec], name))
+    if files:
+        _copy(folder / "mentions.jsonl", files["mentions"])
+    else:
+        write_jsonl(folder / "mentions.jsonl", rec.mentions)
     atomic_write(folder / "report.json", json.dumps(rec.row, indent=2, ensure_ascii=False, default=str))
     return folder
 
