@@ -289,9 +289,11 @@ def _read(path: str, page: int) -> PageChars:
 @functools.cache
 def _text_calls() -> tuple[Any, ...]:
     """pdfium's per-character calls (unicode, loose box, font size, origin) bound so that each keeps
-    the GIL (`ctypes.PyDLL`, the library pypdfium2 loaded, its prototypes): a page is thousands of
-    calls of a microsecond, and releasing and taking back the GIL around each cost a fifth of the
-    page's reading. pdfium is not thread-safe: its calls never overlap anyway. Else pypdfium2's own."""
+    the GIL (`ctypes.PyDLL`, the library pypdfium2 loaded) and without `argtypes`: a page is thousands
+    of calls of a microsecond, and releasing and taking back the GIL around each, or converting each
+    argument through its declared type, cost more than the call (the arguments passed are already
+    C-typed: the text page's pointer, an int, pointers made once per page). Only the result types are
+    declared. pdfium is not thread-safe: its calls never overlap anyway. Else pypdfium2's own."""
     import ctypes
 
     import pypdfium2.raw as raw
@@ -308,8 +310,8 @@ def _text_calls() -> tuple[Any, ...]:
         lib = ctypes.PyDLL(_libs["pdfium"]._name, handle=_libs["pdfium"]._handle)
         calls = []
         for name in names:
-            call, proto = lib[name], getattr(raw, name)
-            call.argtypes, call.restype = proto.argtypes, proto.restype
+            call = lib[name]
+            call.restype = getattr(raw, name).restype
             calls.append(call)
         return tuple(calls)
     except (ImportError, KeyError, AttributeError, TypeError, OSError):
@@ -330,8 +332,9 @@ def read_chars(pg: Any) -> PageChars:
     tp = pg.get_textpage()
     try:
         chars = []
+        add, new = chars.append, Char._make
         oy, rect = ctypes.c_double(), raw.FS_RECTF()
-        p_ox, p_oy = ctypes.byref(ctypes.c_double()), ctypes.byref(oy)
+        p_ox, p_oy, p_rect = ctypes.byref(ctypes.c_double()), ctypes.byref(oy), ctypes.byref(rect)
         unicode, box, font_size, origin = _text_calls()
         ltrb = struct.Struct("4f").unpack_from  # FS_RECTF's four floats at once: left, top, right, bottom
         t = tp.raw  # raw calls in this per-character loop: the helpers' wrapping doubled its time
@@ -339,7 +342,7 @@ def read_chars(pg: Any) -> PageChars:
             text = chr(unicode(t, i) or 32)
             if not text.strip() or "\ud800" <= text <= "\udfff":  # blanks; halves of a surrogate pair
                 continue
-            if not box(t, i, rect):
+            if not box(t, i, p_rect):
                 raise pdfium.PdfiumError("Failed to get charbox.")
             x0, y1, x1, y0 = ltrb(rect)
             size = font_size(t, i)
@@ -348,7 +351,7 @@ def read_chars(pg: Any) -> PageChars:
                 em_top = height - oy.value - (1 - DESCENT) * size
                 if top - size < em_top < bottom:  # a sane em box (rotated text keeps the font's box)
                     top, bottom = em_top, em_top + size
-            chars.append(Char(text, (x0, top, x1, bottom)))
+            add(new((text, (x0, top, x1, bottom))))
     finally:
         tp.close()
     return PageChars(float(width), float(height), tuple(chars))
