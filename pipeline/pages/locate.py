@@ -338,9 +338,15 @@ def read_chars(pg: Any) -> PageChars:
         unicode, box, font_size, origin = _text_calls()
         ltrb = struct.Struct("4f").unpack_from  # FS_RECTF's four floats at once: left, top, right, bottom
         t = tp.raw  # raw calls in this per-character loop: the helpers' wrapping doubled its time
+        texts: dict[int, str] = {}  # code point -> its text, "" to skip: a page has a few dozen glyphs
         for i in range(tp.count_chars()):
-            text = chr(unicode(t, i) or 32)
-            if not text.strip() or "\ud800" <= text <= "\udfff":  # blanks; halves of a surrogate pair
+            code = unicode(t, i)
+            text = texts.get(code)
+            if text is None:
+                text = chr(code or 32)
+                skip = not text.strip() or "\ud800" <= text <= "\udfff"  # blanks; halves of a surrogate pair
+                text = texts[code] = "" if skip else text
+            if not text:
                 continue
             if not box(t, i, p_rect):
                 raise pdfium.PdfiumError("Failed to get charbox.")
