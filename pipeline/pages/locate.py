@@ -332,7 +332,7 @@ def read_chars(pg: Any) -> PageChars:
     tp = pg.get_textpage()
     try:
         chars = []
-        add, new = chars.append, Char._make
+        add, new = chars.append, tuple.__new__  # new(Char, ...): a Char without a Python call
         oy, rect = ctypes.c_double(), raw.FS_RECTF()
         p_ox, p_oy, p_rect = ctypes.byref(ctypes.c_double()), ctypes.byref(oy), ctypes.byref(rect)
         unicode, box, font_size, origin = _text_calls()
@@ -357,7 +357,7 @@ def read_chars(pg: Any) -> PageChars:
                 em_top = height - oy.value - (1 - DESCENT) * size
                 if top - size < em_top < bottom:  # a sane em box (rotated text keeps the font's box)
                     top, bottom = em_top, em_top + size
-            add(new((text, (x0, top, x1, bottom))))
+            add(new(Char, (text, (x0, top, x1, bottom))))
     finally:
         tp.close()
     return PageChars(float(width), float(height), tuple(chars))
