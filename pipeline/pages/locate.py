@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import math
 import re
 import threading
 import unicodedata
@@ -95,25 +96,31 @@ def _text(chars: list[Char]) -> tuple[str, list[int]]:
     s: list[str] = []
     idx: list[int] = []
     flat: list[Char] = []
-    norm, add, at = _norm, s.append, idx.append  # once per character of a page: names bound here
+    add, at, keep = s.append, idx.append, flat.append  # once per character of a page: names bound here
+    norms: dict[str, str] = {}  # a page has a few dozen distinct characters
+    k = 0  # len(flat)
     for line in _lines(chars):
-        if flat:
+        if k:
             add(" ")
             at(-1)
-        prev_x1 = None
+        prev_x1 = math.inf  # no gap before a line's first character
         for c in line:
             x0, top, x1, bottom = c.box
-            if prev_x1 is not None and x0 - prev_x1 > 0.15 * max(1.0, bottom - top):
+            h = bottom - top
+            if x0 - prev_x1 > 0.15 * (h if h > 1.0 else 1.0):
                 add(" ")
                 at(-1)
-            text = norm(c.text) or " "
+            text = norms.get(c.text)
+            if text is None:
+                text = norms[c.text] = _norm(c.text) or " "
             if len(text) == 1:
                 add(text)
-                at(len(flat))
+                at(k)
             else:  # a ligature or a compatibility form that NFKC spells with several characters
                 s.extend(text)
-                idx.extend([len(flat)] * len(text))
-            flat.append(c)
+                idx.extend([k] * len(text))
+            keep(c)
+            k += 1
             prev_x1 = x1
     chars[:] = flat
     return "".join(s), idx
