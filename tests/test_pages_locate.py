@@ -1,6 +1,6 @@
 """The report's crops read a page once for its characters and its image (`pages.locate.read_chars`,
 `pages.render.page_image` on one loaded page): the values' boxes are those the characters have in
-pdfplumber and those the review app finds (`Locator`), and the image is pdfium's page in RGB.
+pdfplumber and those the review app finds (`Locator`), and the image is pdfium's page in RGB(X).
 Names and numbers are invented."""
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def test_the_crop_path_and_the_review_apps_locator_give_the_same_boxes(paper: Pa
     assert locate.locate_on(pages[1], 1, "14.2", None).exact is False  # on the other page only
 
 
-def test_a_page_image_is_pdfiums_render_in_rgb(tmp_path: Path) -> None:
+def test_a_page_image_is_pdfiums_render_in_rgb_with_a_fourth_unused_byte(tmp_path: Path) -> None:
     from reportlab.pdfgen import canvas
 
     path = tmp_path / "colours.pdf"
@@ -85,10 +85,12 @@ def test_a_page_image_is_pdfiums_render_in_rgb(tmp_path: Path) -> None:
     with render.pdfium_page(str(path), 1) as pg:
         img = render.page_image(pg, 1.5)
         default = pg.render(scale=1.5).to_pil().convert("RGB")  # pdfium's own order (BGR), converted
-    assert img.mode == "RGB" and img.size == default.size and img.tobytes() == default.tobytes()
-    r, g, b = img.getpixel((75, 75))  # inside the rectangle (x 20-80, y 20-80 points from the bottom)
+    assert img.mode == "RGBX" and img.size == default.size
+    rgb = img.convert("RGB")
+    assert rgb.tobytes() == default.tobytes()
+    r, g, b = rgb.getpixel((75, 75))  # inside the rectangle (x 20-80, y 20-80 points from the bottom)
     assert r > 200 and g < 60 and 50 < b < 110
-    assert img.getpixel((250, 75)) == (255, 255, 255)  # white paper beside it
+    assert rgb.getpixel((250, 75)) == (255, 255, 255)  # white paper beside it
 
 
 def test_a_crop_of_a_page_out_of_range_or_of_a_missing_file_is_none_and_the_others_are_drawn(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import math
 import re
 import threading
 import unicodedata
@@ -95,25 +96,31 @@ def _text(chars: list[Char]) -> tuple[str, list[int]]:
     s: list[str] = []
     idx: list[int] = []
     flat: list[Char] = []
-    norm, add, at = _norm, s.append, idx.append  # once per character of a page: names bound here
+    add, at, keep = s.append, idx.append, flat.append  # once per character of a page: names bound here
+    norms: dict[str, str] = {}  # a page has a few dozen distinct characters
+    k = 0  # len(flat)
     for line in _lines(chars):
-        if flat:
+        if k:
             add(" ")
             at(-1)
-        prev_x1 = None
+        prev_x1 = math.inf  # no gap before a line's first character
         for c in line:
             x0, top, x1, bottom = c.box
-            if prev_x1 is not None and x0 - prev_x1 > 0.15 * max(1.0, bottom - top):
+            h = bottom - top
+            if x0 - prev_x1 > 0.15 * (h if h > 1.0 else 1.0):
                 add(" ")
                 at(-1)
-            text = norm(c.text) or " "
+            text = norms.get(c.text)
+            if text is None:
+                text = norms[c.text] = _norm(c.text) or " "
             if len(text) == 1:
                 add(text)
-                at(len(flat))
+                at(k)
             else:  # a ligature or a compatibility form that NFKC spells with several characters
                 s.extend(text)
-                idx.extend([len(flat)] * len(text))
-            flat.append(c)
+                idx.extend([k] * len(text))
+            keep(c)
+            k += 1
             prev_x1 = x1
     chars[:] = flat
     return "".join(s), idx
@@ -289,9 +296,11 @@ def _read(path: str, page: int) -> PageChars:
 @functools.cache
 def _text_calls() -> tuple[Any, ...]:
     """pdfium's per-character calls (unicode, loose box, font size, origin) bound so that each keeps
-    the GIL (`ctypes.PyDLL`, the library pypdfium2 loaded, its prototypes): a page is thousands of
-    calls of a microsecond, and releasing and taking back the GIL around each cost a fifth of the
-    page's reading. pdfium is not thread-safe: its calls never overlap anyway. Else pypdfium2's own."""
+    the GIL (`ctypes.PyDLL`, the library pypdfium2 loaded) and without `argtypes`: a page is thousands
+    of calls of a microsecond, and releasing and taking back the GIL around each, or converting each
+    argument through its declared type, cost more than the call (the arguments passed are already
+    C-typed: the text page's pointer, an int, pointers made once per page). Only the result types are
+    declared. pdfium is not thread-safe: its calls never overlap anyway. Else pypdfium2's own."""
     import ctypes
 
     import pypdfium2.raw as raw
@@ -308,8 +317,8 @@ def _text_calls() -> tuple[Any, ...]:
         lib = ctypes.PyDLL(_libs["pdfium"]._name, handle=_libs["pdfium"]._handle)
         calls = []
         for name in names:
-            call, proto = lib[name], getattr(raw, name)
-            call.argtypes, call.restype = proto.argtypes, proto.restype
+            call = lib[name]
+            call.restype = getattr(raw, name).restype
             calls.append(call)
         return tuple(calls)
     except (ImportError, KeyError, AttributeError, TypeError, OSError):
@@ -330,16 +339,23 @@ def read_chars(pg: Any) -> PageChars:
     tp = pg.get_textpage()
     try:
         chars = []
+        add, new = chars.append, tuple.__new__  # new(Char, ...): a Char without a Python call
         oy, rect = ctypes.c_double(), raw.FS_RECTF()
-        p_ox, p_oy = ctypes.byref(ctypes.c_double()), ctypes.byref(oy)
+        p_ox, p_oy, p_rect = ctypes.byref(ctypes.c_double()), ctypes.byref(oy), ctypes.byref(rect)
         unicode, box, font_size, origin = _text_calls()
         ltrb = struct.Struct("4f").unpack_from  # FS_RECTF's four floats at once: left, top, right, bottom
         t = tp.raw  # raw calls in this per-character loop: the helpers' wrapping doubled its time
+        texts: dict[int, str] = {}  # code point -> its text, "" to skip: a page has a few dozen glyphs
         for i in range(tp.count_chars()):
-            text = chr(unicode(t, i) or 32)
-            if not text.strip() or "\ud800" <= text <= "\udfff":  # blanks; halves of a surrogate pair
+            code = unicode(t, i)
+            text = texts.get(code)
+            if text is None:
+                text = chr(code or 32)
+                skip = not text.strip() or "\ud800" <= text <= "\udfff"  # blanks; halves of a surrogate pair
+                text = texts[code] = "" if skip else text
+            if not text:
                 continue
-            if not box(t, i, rect):
+            if not box(t, i, p_rect):
                 raise pdfium.PdfiumError("Failed to get charbox.")
             x0, y1, x1, y0 = ltrb(rect)
             size = font_size(t, i)
@@ -348,7 +364,7 @@ def read_chars(pg: Any) -> PageChars:
                 em_top = height - oy.value - (1 - DESCENT) * size
                 if top - size < em_top < bottom:  # a sane em box (rotated text keeps the font's box)
                     top, bottom = em_top, em_top + size
-            chars.append(Char(text, (x0, top, x1, bottom)))
+            add(new(Char, (text, (x0, top, x1, bottom))))
     finally:
         tp.close()
     return PageChars(float(width), float(height), tuple(chars))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -51,10 +52,15 @@ def pdfium_page(path: str, page: int) -> Iterator[Any]:
 
 
 def page_image(pg: Any, scale: float):  # -> PIL.Image.Image
-    """A loaded page rendered whole at `scale`, as RGB (pdfium writes the bytes in RGB order: no
-    conversion pass over the page's pixels afterwards)."""
-    img = pg.render(scale=scale, rev_byteorder=True).to_pil()
-    return img if img.mode == "RGB" else img.convert("RGB")
+    """A loaded page rendered whole at `scale`, as RGBX: pdfium writes the bytes in RGB order with an
+    unused fourth byte, the layout PIL keeps an RGB image in, so the image shares pdfium's buffer (a
+    three-byte render would be copied into that layout, a pass over the page's pixels for nothing).
+    The colours are those of the three-byte render, pixel for pixel; JPEG takes RGBX as RGB (the
+    same bytes, sooner). Only the whole page: pdfium clips what it draws to the bitmap, and a band rendered on
+    its own differs from the same band of the page by a few pixels' anti-aliasing (a shape cut by
+    the band's edge), so a crop is always cut from a whole-page render."""
+    img = pg.render(scale=scale, rev_byteorder=True, prefer_bgrx=True).to_pil()
+    return img if img.mode in ("RGB", "RGBX") else img.convert("RGB")
 
 
 def draw(
@@ -86,21 +92,37 @@ def draw(
         crop = (0, int(top), img.width, int(bottom))
     else:
         crop = (0, 0, img.width, img.height)
-    img = img.crop(crop)
+    img = img.crop(crop)  # in the page's mode: RGBX from `page_image` (JPEG takes it as RGB)
     ox, oy = crop[0], crop[1]
 
     def px(b: Box, pad: float) -> list[float]:
         return [b[0] * s - pad - ox, b[1] * s - pad - oy, b[2] * s + pad - ox, b[3] * s + pad - oy]
 
-    overlay = img.copy()
-    pen = ImageDraw.Draw(overlay)
-    for b in [*tint, *boxes]:
-        pen.rectangle(px(b, 3), fill=(255, 221, 0))
-    img = Image.blend(img, overlay, 0.35)
+    filled = [px(b, 3) for b in [*tint, *boxes]]
+    if filled:
+        overlay = img.copy()
+        pen = ImageDraw.Draw(overlay)
+        for r in filled:
+            pen.rectangle(r, fill=(255, 221, 0))
+        # Blending the crop with its overlay leaves every pixel outside the filled boxes as it was
+        # (a + 0.35 * (a - a)): only the part of the crop that holds them is blended.
+        part = _bounds(filled, img.width, img.height)
+        if part is not None:
+            img.paste(Image.blend(img.crop(part), overlay.crop(part), 0.35), part[:2])
     pen = ImageDraw.Draw(img)
     for b in boxes:
         pen.rectangle(px(b, 4), outline=(220, 20, 60), width=3)
     return img
+
+
+def _bounds(rects: list[list[float]], width: int, height: int) -> tuple[int, int, int, int] | None:
+    """The pixels (left, top, right, bottom, the last two excluded) that rectangles drawn at these
+    coordinates may touch (PIL takes a coordinate's integer part), within the image; None if none."""
+    x0 = max(0, math.floor(min(r[0] for r in rects)) - 1)
+    y0 = max(0, math.floor(min(r[1] for r in rects)) - 1)
+    x1 = min(width, math.ceil(max(r[2] for r in rects)) + 2)
+    y1 = min(height, math.ceil(max(r[3] for r in rects)) + 2)
+    return (x0, y0, x1, y1) if x0 < x1 and y0 < y1 else None
 
 
 class Renderer:
@@ -178,4 +200,5 @@ class Renderer:
         tint: list[Box] | None = None,
     ):  # -> PIL.Image.Image
         """The crop as an image (`png` encodes it); call it from one thread (or under `png`'s lock)."""
-        return draw(self._page_image(path, page), self.scale, boxes, band, region, tint)
+        img = draw(self._page_image(path, page), self.scale, boxes, band, region, tint)
+        return img if img.mode == "RGB" else img.convert("RGB")  # PNG has no RGBX
