@@ -178,3 +178,20 @@ def test_a_document_waiting_for_its_verdict_is_not_charged_the_time_of_the_one_r
     rows = {r.doc_id: r.row for r in rep.records}
     assert rows["a"]["status"] == rows["long-b"]["status"] == "ok", rows
     assert _starts(log) == ["a", "long-b"]  # no document run twice
+
+
+def test_a_long_document_is_finished_before_the_next_is_taken(tmp_path, monkeypatch):
+    """Look-ahead is for memory a worker can spare: past HOLD_PAGES a document waits for its verdict
+    instead of being held beside the next document's whole run."""
+    from pipeline.batch import task as task_module
+
+    _paper(tmp_path / "c-paper.pdf", "OSPREY-5", "lumeritinib", 143, 29)
+    job = make_jobs(find_pdfs([str(tmp_path)]))[0]
+    validator = SlowValidator(2)  # answers each document's rows once the next one's have come
+    task = PipelineTask(TaskConfig(validator=validator.sock.address))
+    short = task.start(job)
+    assert short.waiting  # one page: held while the worker takes its next job
+    monkeypatch.setattr(task_module, "HOLD_PAGES", 0)
+    long = task.start(job)  # sends its rows, so the first verdict comes
+    assert not long.waiting
+    assert short.finish().ok and long.finish().ok

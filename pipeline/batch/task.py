@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
+# A worker holds a document waiting for its GX verdict while it runs the next one only up to this
+# many pages: a long paper's rows would otherwise be in memory beside the next paper's whole run.
+HOLD_PAGES = 100
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,8 @@ class PipelineTask:
             )
         if result.doc is not None:  # the record reads its mentions, tables and warnings: the rest goes
             result.doc.shed()
-        return Started(lambda: self.record(job, begun.finish()), begun.waiting)
+        held = begun.waiting and result.pages <= HOLD_PAGES
+        return Started(lambda: self.record(job, begun.finish()), held)
 
     def record(self, job: Job, result: Result) -> DocRecord:
         """The document's record from its pipeline result."""
