@@ -6,7 +6,8 @@ sentences; one byte-distinct trailer each, after %%EOF). The first copy is proce
 cache for the others, so each batch is a real run of the runner (discovery and hashing of every file,
 cache hits, per-document outputs, parts, the streamed merge of CSV and Parquet, reports) in which
 every document carries a full-size result. Each batch runs in a fresh process whose peak RSS
-(getrusage ru_maxrss) is the figure. Data Docs are off, as in bench_batch (they read the merged
+(VmHWM; not getrusage's ru_maxrss, which Linux carries across exec from the process that started it,
+so that after `bench batch` in the same `make bench` it showed that process's peak) is the figure. Data Docs are off, as in bench_batch (they read the merged
 tables back into memory). Run with `python -m bench parent_memory`.
 """
 
@@ -30,7 +31,11 @@ from pipeline.batch import run
 t0 = time.perf_counter()
 rep = run([sys.argv[1]], sys.argv[2], jobs=1, progress=False, data_docs=False, cache_dir=sys.argv[3],
           fail_on="never")
-print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+try:  # this process's own peak: ru_maxrss keeps, across exec, the peak of the process that started it
+    peak_kb = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1])
+except (OSError, StopIteration):
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"peak_mb": peak_kb / 1024,
                   "seconds": time.perf_counter() - t0, "totals": rep.summary["totals"]}))
 """
 
