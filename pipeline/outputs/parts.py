@@ -148,7 +148,6 @@ class Parts:
         self.folder.mkdir()
         self.renderer = Sections(self.out)
         self.checks: set[str] = set()  # the check names of the documents' rows (a case each in junit.xml)
-        self._csv_merged = False
         self._merging: _Merging | None = None
 
     def _path(self, key: int, name: str, suffix: str) -> Path:
@@ -227,42 +226,19 @@ class Parts:
 
     def merge(self, keys: Iterable[int], csv_only: bool = False) -> None:
         """The batch files from the parts in `keys` order: the CSVs (what readers of the tables, such
-        as the Data Docs, need first; once), then unless `csv_only` the Parquet files and mentions."""
+        as the Data Docs, need first; once), then unless `csv_only` the Parquet files and mentions.
+        One mechanism with `stream`: the parts not yet added are added now."""
         keys = list(keys)
-        if self._merging is not None and self._merging.order == keys:
-            self._merging.finish(csv_only)
-            if not csv_only:
-                self._merging = None
-                self.renderer.sweep()
-            return
-        if not self._csv_merged:
-            for name in TABLES:
-                self._merge_csv(name, keys)
-            self._csv_merged = True
-        if csv_only:
-            return
-        for name in TABLES:
-            self._merge_parquet(name, keys)
-        self._concat(self.out / "mentions.jsonl", keys, "mentions", "jsonl")
-        self.renderer.sweep()
-
-    def _concat(self, target: Path, keys: list[int], name: str, suffix: str, head: str = "") -> None:
-        with atomic_target(target) as tmp, open(tmp, "wb") as dst:
-            dst.write(head.encode("utf-8"))
-            for key in keys:
-                with open(self._path(key, name, suffix), "rb") as src:
-                    shutil.copyfileobj(src, dst)
-
-    def _merge_csv(self, name: str, keys: list[int]) -> None:
-        self._concat(self.out / f"{name}.csv", keys, name, "csv", head=csv_text(frame([], name)))
-
-    def _merge_parquet(self, name: str, keys: list[int]) -> None:
-        schema = _schema(name)
-        with atomic_target(self.out / f"{name}.parquet") as tmp, pq.ParquetWriter(tmp, schema) as writer:
-            groups = _Groups(writer, schema)
-            for key in keys:
-                groups.add(pq.read_table(self._path(key, name, "parquet"), schema=schema))
-            groups.close(bool(keys))
+        if self._merging is None or self._merging.order != keys:
+            if self._merging is not None:
+                self._merging.abort()
+            self._merging = _Merging(self, keys)
+        for key in keys:  # every part is there by now (a no-op for those streamed already)
+            self._merging.ready(key)
+        self._merging.finish(csv_only)
+        if not csv_only:
+            self._merging = None
+            self.renderer.sweep()
 
     def close(self) -> None:
         if self._merging is not None:  # not finished: no batch file is replaced by a partial one
