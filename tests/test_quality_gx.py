@@ -59,6 +59,41 @@ def test_suites_vocabulary_and_provenance(checker):
     )
 
 
+def test_every_failing_row_is_listed_beyond_gx_value_cap():
+    # GX lists at most 200 failing values per expectation (but every failing row's index): a
+    # document with more failing rows still gets one failure per row, each with its own value.
+    spec = {
+        "suites": {
+            "t": [
+                {
+                    "type": "ExpectColumnValuesToBeBetween",
+                    "kwargs": {"column": "value", "min_value": 0, "max_value": 100},
+                    "check": "value_out_of_range",
+                },
+                {
+                    "type": "ExpectColumnValuesToBeBetween",
+                    "kwargs": {"column": "n", "min_value": 1, "row_condition": "unit == '%'"},
+                    "check": "value_out_of_range",
+                },
+            ]
+        }
+    }
+    df = pd.DataFrame(
+        {
+            "value": [float(1000 + i) if i % 2 else 5.0 for i in range(620)],
+            "n": [12.0 if i % 3 == 0 else -3.0 for i in range(620)],
+            "unit": ["%"] * 310 + ["months"] * 310,
+        }
+    )
+    fails = Suites(spec, []).failures("t", df)
+    over = [f for f in fails if f.column == "value"]
+    assert len(over) == 310
+    assert [f.row for f in over[-2:]] == [617, 619] and [f.value for f in over[-2:]] == [1617.0, 1619.0]
+    small_n = [f for f in fails if f.column == "n"]
+    assert len(small_n) == 206  # the rows in % but 0, 3, ..., 309
+    assert all(f.value == -3.0 and f.row % 3 and f.row < 310 for f in small_n)
+
+
 def test_bad_expectation_rule_is_a_clear_error():
     with pytest.raises(RulesError, match="unknown expectation type"):
         Suites({"suites": {"o": [{"type": "ExpectNothingAtAll", "kwargs": {}}]}}, [])

@@ -177,11 +177,16 @@ class Suites:
             if r.success:
                 continue
             meta = r.expectation_config.meta or {}
-            column = self.column(name, r.expectation_config.kwargs.get("column", ""))
-            rows = r.result.get("unexpected_index_list") or []
-            values = r.result.get("unexpected_list") or [None] * len(rows)
-            for row, value in zip(rows, values, strict=False):
-                row = row.get("index", row) if isinstance(row, dict) else row
+            checked = r.expectation_config.kwargs.get("column", "")
+            column = self.column(name, checked)
+            rows = [
+                row.get("index", row) if isinstance(row, dict) else row
+                for row in r.result.get("unexpected_index_list") or []
+            ]
+            values = r.result.get("unexpected_list") or []
+            if len(values) != len(rows):  # GX lists at most 200 values, but every row's index
+                values = _values(prepared, checked, rows)
+            for row, value in zip(rows, values, strict=True):
                 out.append(
                     Failure(
                         name, meta.get("check", "expectation"), meta.get("note", ""), column, int(row), value
@@ -190,6 +195,14 @@ class Suites:
         columns = sorted({str(r.expectation_config.kwargs.get("column", "")) for r in results} - {""})
         kept = prepared[[c for c in columns if c in prepared]].reset_index(drop=True)
         return Verdict(out, len(prepared), results, kept)
+
+
+def _values(df: pd.DataFrame, column: str, rows: list[Any]) -> list[Any]:
+    """The values of `column` at `rows` (None where the frame has no such column or row)."""
+    if column not in df:
+        return [None] * len(rows)
+    series = df[column]
+    return [series.iloc[int(i)] if 0 <= int(i) < len(series) else None for i in rows]
 
 
 @dataclass
