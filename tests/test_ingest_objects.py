@@ -1,7 +1,7 @@
 """ingest's one-pass glyph reader gives pdfplumber's own values: each glyph's nine attributes equal
 those of `page.chars`, and rectangles and edges equal `page.rects` and `page.edges`, on a page with
 several fonts (a Type 1 standard font and an embedded TrueType one), sizes, raised text, horizontal
-scaling, character spacing, text turned by the text matrix and text inside a form XObject."""
+scaling, character and word spacing, kerning numbers inside a TJ array, text turned by the text matrix and text inside a form XObject."""
 
 from __future__ import annotations
 
@@ -28,6 +28,12 @@ def _draw(c: canvas.Canvas, form: str) -> None:
     t.setCharSpace(0.7)
     t.setFont("Courier", 9)
     t.textOut(" squeezed and spaced")
+    t.setHorizScale(100)
+    t.setCharSpace(0)
+    t.setWordSpace(2.5)  # Tw: widened spaces
+    t.setFont("Times-Roman", 10)
+    t.textLine(" words set wide")
+    t._code.append("[(Ke) -250 (rned) 120 (pair 4) 800 (.2)] TJ")  # TJ with kerning numbers between strings
     c.drawText(t)
     if font := unicode_font():
         c.setFont(font, 8.5)

@@ -48,6 +48,7 @@ class _Device(PDFPageAggregatorWithMarkedContent):
         self.mb_x0, self.mb_top = page.mediabox[:2]
         self.norm = page.pdf.unicode_norm
         self.font, self.vertical, self.descent = None, False, 0.0
+        self.glyphs: dict[Any, dict[int, tuple[str, float]]] = {}  # font -> code -> (text, width)
 
     def render_char(self, matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate) -> float:
         # pdfminer's PDFLayoutAnalyzer.render_char and LTChar.__init__, then pdfplumber's process_object
@@ -91,6 +92,97 @@ class _Device(PDFPageAggregatorWithMarkedContent):
             }
         )
         return adv
+
+    def _glyph(self, font, cid: int) -> tuple[str, float]:
+        """(text, width in text space) of a glyph of a horizontal font, as `render_char` reads them."""
+        try:
+            text = font.to_unichr(cid)
+            assert isinstance(text, str), str(type(text))
+        except PDFUnicodeNotDefined:
+            text = self.handle_undefined_char(font, cid)
+        return (text if self.norm is None else normalize(self.norm, text)), font.char_width(cid)
+
+    def render_string_horizontal(
+        self,
+        seq,
+        matrix,
+        pos,
+        font,
+        fontsize,
+        scaling,
+        charspace,
+        wordspace,
+        rise,
+        dxscale,
+        ncs,
+        graphicstate,
+    ):
+        """pdfminer's `PDFTextDevice.render_string_horizontal` with `render_char` unrolled into its loop:
+        the same values in the same order, with what is constant over the string (the text matrix, the
+        font's descent, name and uprightness) worked out once, and each glyph's text and width looked up
+        once per font and code (a page repeats a few dozen glyphs thousands of times)."""
+        x, y = pos
+        a, b, c, d, e, f = matrix
+        if font is not self.font:
+            self.font, self.vertical, self.descent = font, font.is_vertical(), font.get_descent()
+        glyphs = self.glyphs.get(font)
+        if glyphs is None:
+            glyphs = self.glyphs[font] = {}
+        descent = self.descent * fontsize
+        by0, by1 = descent + rise, descent + rise + fontsize
+        # the corners of the glyph's box (0, by0, adv, by1) through the matrix, less the translation
+        s_l1, s_b1 = a * 0 + c * by0, b * 0 + d * by0
+        s_l2, s_t2 = a * 0 + c * by1, b * 0 + d * by1
+        c0, d0, c1, d1 = c * by0, d * by0, c * by1, d * by1
+        fontname = font.fontname
+        if isinstance(fontname, bytes):
+            fontname = fix_fontname_bytes(fontname)
+        upright = a * d * scaling > 0 and b * c <= 0
+        mb_x0, mb_top, height = self.mb_x0, self.mb_top, self.height
+        add = self.chars.append
+        needcharspace = False
+        for obj in seq:
+            if isinstance(obj, (int, float)):
+                x -= obj * dxscale
+                needcharspace = True
+            elif isinstance(obj, bytes):
+                for cid in font.decode(obj):
+                    if needcharspace:
+                        x += charspace
+                    glyph = glyphs.get(cid)
+                    if glyph is None:
+                        glyph = glyphs[cid] = self._glyph(font, cid)
+                    adv = glyph[1] * fontsize * scaling
+                    te, tf = x * a + y * c + e, x * b + y * d + f  # translate_matrix(matrix, (x, y))
+                    l1, b1 = s_l1 + te, s_b1 + tf
+                    r1, b2 = a * adv + c0 + te, b * adv + d0 + tf
+                    r2, t1 = a * adv + c1 + te, b * adv + d1 + tf
+                    l2, t2 = s_l2 + te, s_t2 + tf
+                    x0, y0 = min(l1, l2, r1, r2), min(b1, b2, t1, t2)
+                    x1, y1 = max(l1, l2, r1, r2), max(b1, b2, t1, t2)
+                    add(
+                        {
+                            "text": glyph[0],
+                            "x0": x0 + mb_x0 if mb_x0 != 0 else x0,
+                            "x1": x1 + mb_x0 if mb_x0 != 0 else x1,
+                            "top": (height - y1) + mb_top,
+                            "bottom": (height - y0) + mb_top,
+                            "size": y1 - y0,
+                            "fontname": fontname,
+                            "upright": upright,
+                            "matrix": (a, b, c, d, te, tf),
+                        }
+                    )
+                    x += adv
+                    if cid == 32 and wordspace:
+                        x += wordspace
+                    needcharspace = True
+            else:
+                super().render_string_horizontal(
+                    [obj], matrix, (x, y), font, fontsize, scaling, charspace, wordspace, rise, dxscale, ncs,
+                    graphicstate,
+                )  # fmt: skip
+        return (x, y)
 
     def render_image(self, name, stream) -> None:
         pass
