@@ -27,6 +27,7 @@ class Pipeline:
         self.names = name_words(self.rules)  # line-end hyphens of known names (ingest)
         self.annotator = ner.Annotator(self.rules)
         self.builder = records.Builder(self.rules)
+        ingest.warm()  # the English word list of line-end hyphens, read once per process
         self.checker = quality.Checker(self.rules, validator)
         # Without a validator: GX import and suites once per worker, at its start, not inside the
         # first document (whose timeout would pay for it). With one, this process never imports GX.

@@ -245,3 +245,17 @@ def test_a_margin_row_splits_only_at_gaps_wider_than_two_em(gap, items):
 def test_a_known_name_spelt_one_way_decides_its_line_end_hyphen():
     assert keep_hyphen("Velbo-", "tamab", set(), {"velbotamab"}) is False
     assert keep_hyphen("Velbo-", "tamab", set(), {"velbo-tamab", "velbo", "tamab"}) is True
+
+
+def test_warm_reads_the_english_word_list_once_for_the_documents_after_it():
+    from pipeline import ingest
+    from pipeline.ingest.hyphens import english
+
+    english.cache_clear()
+    ingest.warm()
+    loaded = english.cache_info()
+    assert loaded.currsize == 1 and loaded.misses == 1
+    # a decision the document cannot make reads the list: the one already loaded
+    keep_hyphen("zorvane", "lintide", set())
+    after = english.cache_info()
+    assert after.misses == 1 and after.hits > loaded.hits

@@ -1,6 +1,7 @@
 """Stage 1: PDF -> Document (words, blocks in reading order, provenance).
 
-Public: `read(path, password=None, doc_id=None) -> Document`, `IngestError`, `show(path, fmt, password)`.
+Public: `read(path, password=None, doc_id=None) -> Document`, `IngestError`, `show(path, fmt, password)`,
+`warm()` (what every document may read, loaded once per process ahead of the first).
 
 Each page is parsed once: its glyphs become rows of words (`words`), its lines and rectangles
 `rules` and `fills`, then `pipeline.tables.regions(page)` marks table areas whose words stay out of
@@ -19,14 +20,22 @@ from collections.abc import Collection
 from pathlib import Path
 
 from pipeline import tables
-from pipeline.ingest import blocks, cleanup, damage, glyphs, layout, objects, rotation, words
+from pipeline.ingest import blocks, cleanup, damage, glyphs, hyphens, layout, objects, rotation, words
 from pipeline.ingest.errors import IngestError, check_bytes, classify, is_truncated, open_pdf
 from pipeline.model import Box, Document, Page, Word
 
-__all__ = ["IngestError", "read", "show"]
+__all__ = ["IngestError", "read", "show", "warm"]
 
 _FRAME = (40.0, 20.0)  # points: smallest width and height of a rectangle that may box text
 _MIN_CHARS = 20  # fewer glyphs than this in the whole file: no text layer (a scan)
+
+
+def warm() -> None:
+    """Load the English word list that line-end hyphens are decided by (`hyphens.english`: some 0.2 s
+    of CPU, paid by the first document that ends a line with a hyphen otherwise), for a process that
+    will read documents: built with the worker's other long-lived objects, or once before workers are
+    forked, it is read once rather than once in each worker."""
+    hyphens.english()
 
 
 def read(
