@@ -7,18 +7,22 @@ from __future__ import annotations
 import importlib.util
 import json
 import random
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from dataclasses import fields
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
 from pipeline.model import Finding, Mention, Outcome, Study
 from pipeline.outputs import DocRecord, Parts, failed, write_batch, write_doc, write_reports, write_tables
 from pipeline.outputs import dictionary as dd
-from pipeline.outputs.tables import TABLES
+from pipeline.outputs.columns import table_columns
+from pipeline.outputs.tables import TABLES, csv_head
 from tests.pdfgen import unicode_font
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "unseen-review" / "review.py"
@@ -165,9 +169,19 @@ def _record(doc_id: str, k: int) -> DocRecord:
     )  # fmt: skip
 
 
+def _awkward(doc_id: str) -> DocRecord:
+    """A record whose cells need CSV quoting: quotes, commas, newlines, a leading space, unicode."""
+    rec = _record(doc_id, 1)
+    rec.studies[0].update(trial='HERON "B", part 2', n=None, sources="")
+    rec.outcomes[0].update(unit="mg/m²", qualifier=" ≥ 2\nlines", value=3)
+    rec.findings[0].update(message='said "twice",\r\nthen', values="")
+    return rec
+
+
 def test_streamed_parts_merge_to_the_in_memory_outputs(tmp_path):
     records = [_record(f"d{k:02d}", k) for k in range(7)]
     records.insert(3, failed("broken", "/in/broken.pdf", "", "corrupt", "not a PDF"))
+    records.insert(5, _awkward("awk"))  # the merge copies the parts' bytes: no re-quoting of any cell
     run_info = {"finished": "2031-02-03T04:05:06+00:00", "elapsed": 2.5, "fail_on": "error", "exit_code": 3}
     write_batch(tmp_path / "memory", records, run_info, checks=["grim", "text_table_mismatch"])
     order = list(range(len(records)))
@@ -208,11 +222,24 @@ def test_streamed_parts_merge_to_the_in_memory_outputs(tmp_path):
     )
     report = json.loads((tmp_path / "stream" / "report.json").read_text())
     assert [d["doc_id"] for d in report["documents"]] == [r.doc_id for r in records]
-    assert report["findings_by_severity"]["error"] == 3 and report["totals"]["outcomes"] == 14
+    assert report["findings_by_severity"]["error"] == 4 and report["totals"]["outcomes"] == 16
     # the parent keeps a summary only: a few row fields with counts, no findings, studies or mentions
     s = summaries[1]
     assert not hasattr(s, "findings") and s.severities == {"error"} and "differs" not in repr(s)
     assert (s.row["counts"]["studies"], s.row["counts"]["outcomes"], s.row["counts"]["findings"]) == (1, 2, 1)
+
+
+def test_the_merge_writes_the_header_pandas_writes_without_importing_pandas():
+    """The merged CSVs start with the header line pandas writes for the table's columns (made with the
+    csv module: the main process of a run never imports pandas), quoting included."""
+    for name in TABLES:
+        cols = tuple(table_columns(name))
+        assert csv_head(cols) == pd.DataFrame(columns=list(cols)).to_csv(index=False), name
+    odd = ("plain", "with,comma", 'with "quote"', "two\nlines", " space", "")
+    assert csv_head(odd) == pd.DataFrame(columns=list(odd)).to_csv(index=False)
+    code = "import sys, pipeline.batch.runner, pipeline.outputs; print('pandas' in sys.modules)"
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == "False"
 
 
 def test_the_parents_summary_of_a_document_does_not_grow_with_its_findings(tmp_path):

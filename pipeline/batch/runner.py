@@ -9,9 +9,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from pipeline.batch import manifest
 from pipeline.batch.cache import TRANSIENT, Cache
@@ -28,6 +26,9 @@ from pipeline.quality.gate import run_exit_code as gate_code
 from pipeline.rules import Rules, RulesError
 from pipeline.rules import load as load_rules
 from pipeline.rules import validate as validate_rules
+
+if TYPE_CHECKING:  # the main process never builds a frame: the workers make each document's tables
+    import pandas as pd
 
 
 @dataclass

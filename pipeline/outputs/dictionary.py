@@ -18,6 +18,7 @@ CSV, PARQUET = "csv", "parquet"
 _SCALARS = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64()}
 _LIST = re.compile(r"list<(.+)>")
 UNDOCUMENTED = "(not in the data dictionary)"
+_YAML = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the same data, parsed in C (ten times faster)
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Table:
 @functools.cache
 def raw() -> dict[str, Any]:
     text = resources.files("pipeline.outputs").joinpath("dictionary.yml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=_YAML)  # noqa: S506 - a safe loader, libyaml's when built
 
 
 @functools.cache
@@ -106,6 +107,13 @@ def arrow_schema(name: str, fmt: str = PARQUET, extra: list[str] | tuple[str, ..
     }
     meta = {"trialex.table": name, "trialex.dictionary": json.dumps(entry, ensure_ascii=False)}
     return pa.schema(fields, metadata=meta)
+
+
+def parquet_schema(name: str, csv_columns: list[str] | tuple[str, ...]) -> pa.Schema:
+    """The Parquet schema of a frame of table `name` with `csv_columns` (the dictionary's CSV columns,
+    and any undocumented ones, which are kept as text)."""
+    known = set(table(name).names(CSV))
+    return arrow_schema(name, PARQUET, [c for c in csv_columns if c not in known])
 
 
 _SQL = {"string": "VARCHAR", "int64": "BIGINT", "float64": "DOUBLE"}

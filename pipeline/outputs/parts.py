@@ -18,17 +18,16 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.outputs import junit
-from pipeline.outputs.arrow import to_arrow
+from pipeline.outputs import dictionary, junit
 from pipeline.outputs.atomic import atomic_target
-from pipeline.outputs.columns import frame
+from pipeline.outputs.columns import table_columns
 from pipeline.outputs.crops import Crops, first_crops
 from pipeline.outputs.documents import Documents
 from pipeline.outputs.record import DocRecord, Summary
 from pipeline.outputs.sections import Section, Sections
 from pipeline.outputs.tables import (
     TABLES,
-    csv_text,
+    csv_head,
     doc_dir,
     jsonl_lines,
     table_frame,
@@ -75,6 +74,12 @@ PART_FILES = (
 )
 
 
+def _read(path: Path) -> str:
+    """A part's text as written: a "\\r" in a cell (e.g. a finding's message) stays, as in memory."""
+    with open(path, encoding="utf-8", newline="") as f:
+        return f.read()
+
+
 def write_section(folder: Path, stem: str, section: Section) -> None:
     (folder / f"{stem}.section.md").write_text(section.md, encoding="utf-8")
     (folder / f"{stem}.section.html").write_text(section.html, encoding="utf-8")
@@ -86,6 +91,8 @@ def write_part(folder: Path, stem: str, rec: DocRecord) -> dict[str, Path]:
     built, the CSV rows and the mentions written as they are made (a long paper's record is never
     held twice, as frames and text). Returns the CSV bodies and the mentions file by name, for
     `write_doc` to copy."""
+    from pipeline.outputs.arrow import to_arrow  # pandas: where a record becomes frames, not in the merge
+
     files: dict[str, Path] = {}
     for name in TABLES:
         df = table_frame([rec], name)
@@ -215,7 +222,7 @@ class Parts:
     def sections(self, keys: Iterable[int]) -> Iterator[Section]:
         """The documents' report sections in `keys` order, read one at a time."""
         for key in keys:
-            md, html = (self._path(key, "section", x).read_text(encoding="utf-8") for x in ("md", "html"))
+            md, html = (_read(self._path(key, "section", x)) for x in ("md", "html"))
             yield Section(md=md, html=html)
 
     def stream(self, keys: Iterable[int]) -> None:
@@ -255,7 +262,7 @@ class Parts:
 
 
 def _schema(name: str) -> pa.Schema:
-    return to_arrow(name, frame([], name)).schema
+    return dictionary.parquet_schema(name, table_columns(name))
 
 
 class _Groups:
@@ -289,7 +296,7 @@ class _Merging:
         for name in TABLES:
             tmp = self.csv.enter_context(atomic_target(parts.out / f"{name}.csv"))
             self.csv_files[name] = self.csv.enter_context(open(tmp, "wb"))  # noqa: SIM115
-            self.csv_files[name].write(csv_text(frame([], name)).encode("utf-8"))
+            self.csv_files[name].write(csv_head(tuple(table_columns(name))).encode("utf-8"))
         self.groups = {}
         for name in TABLES:
             tmp = self.rest.enter_context(atomic_target(parts.out / f"{name}.parquet"))
@@ -309,8 +316,10 @@ class _Merging:
         for name in TABLES:
             with open(path(key, name, "csv"), "rb") as src:
                 shutil.copyfileobj(src, self.csv_files[name])
-            schema = self.groups[name].schema
-            self.groups[name].add(pq.read_table(path(key, name, "parquet"), schema=schema))
+            # the part's file as it is (its schema is the merge's): not `pq.read_table`, whose
+            # dataset machinery imports pandas, which the main process otherwise never needs
+            with pq.ParquetFile(path(key, name, "parquet")) as part:
+                self.groups[name].add(part.read())
         with open(path(key, "mentions", "jsonl"), "rb") as src:
             shutil.copyfileobj(src, self.mentions)
 
