@@ -166,6 +166,10 @@ def run(
 
                 context()  # the fork server imports the stages while the cached documents are written
             misses.append(job)
+    if misses and executor == "local":  # its Parquet files merged by a helper forked from the server:
+        from pipeline.batch.procs import fork  # the main process never imports pyarrow
+
+        parts.offload(fork)
     # the validator / Data Docs child: forked from the workers' server when that runs (after its preload)
     child = child or Child(rules_dir, forked=bool(misses) and executor == "local")
     docs = DataDocs(out, rules, rules_dir, code, child=child)

@@ -9,13 +9,15 @@ import json
 import re
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 import yaml
 
+if TYPE_CHECKING:  # imported where Parquet is written: a run's main process writes none
+    import pyarrow as pa
+
 CSV, PARQUET = "csv", "parquet"
-_SCALARS = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64()}
+_SCALARS = ("string", "int64", "float64")  # pyarrow's types of the same names
 _LIST = re.compile(r"list<(.+)>")
 UNDOCUMENTED = "(not in the data dictionary)"
 _YAML = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the same data, parsed in C (ten times faster)
@@ -72,8 +74,10 @@ def table_names() -> list[str]:
 
 def arrow_type(spec: str) -> pa.DataType:
     """`string`, `int64`, `float64`, `list<T>` or a struct named in the dictionary's `structs`."""
+    import pyarrow as pa
+
     if spec in _SCALARS:
-        return _SCALARS[spec]
+        return getattr(pa, spec)()
     m = _LIST.fullmatch(spec)
     if m:
         return pa.list_(arrow_type(m.group(1)))
@@ -92,6 +96,8 @@ def columns(name: str, fmt: str = CSV, extra: list[str] | tuple[str, ...] = ()) 
 def arrow_schema(name: str, fmt: str = PARQUET, extra: list[str] | tuple[str, ...] = ()) -> pa.Schema:
     """The Parquet schema: each field with its description (field metadata `description`), the table
     with its description and the dictionary entry (`trialex.dictionary`, JSON)."""
+    import pyarrow as pa
+
     t = table(name)
     fields = []
     for col in columns(name, fmt, extra):
