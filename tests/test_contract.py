@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import multiprocessing
+import os
 import random
 import subprocess
 import sys
@@ -299,3 +301,68 @@ def test_parts_merged_as_they_come_give_the_same_batch_files_and_a_broken_run_ke
         raise KeyboardInterrupt
     assert {n: (tmp_path / "stream" / n).read_bytes() for n in files} == before
     assert not [p.name for p in (tmp_path / "stream").iterdir() if ".tmp-" in p.name]
+
+
+def _helper_fork(started: list):
+    """A `Parts.offload` fork that starts the helper as a forked process and keeps it for the test."""
+
+    def fork(target, args):
+        proc = multiprocessing.get_context("fork").Process(target=target, args=args, daemon=True)
+        proc.start()
+        started.append(proc)
+        return proc
+
+    return fork
+
+
+def _dead_fork(started: list):
+    """A fork whose helper dies at once (e.g. killed): the main process must merge the files itself."""
+
+    def fork(target, args):
+        proc = multiprocessing.get_context("fork").Process(target=os._exit, args=(1,), daemon=True)
+        proc.start()
+        started.append(proc)
+        return proc
+
+    return fork
+
+
+def test_parquet_merged_by_a_helper_process_or_here_when_it_fails_gives_the_same_files(tmp_path):
+    records = [_record(f"d{k:02d}", k) for k in range(6)]
+    records.insert(2, _awkward("awk"))
+    order = list(range(len(records)))
+    finished = order[:]
+    random.Random(5).shuffle(finished)
+    files = [f"{n}.{x}" for n in TABLES for x in ("csv", "parquet")] + ["mentions.jsonl"]
+    made, started = {}, {"helper": [], "dead": []}
+    forks = {"here": None, "helper": _helper_fork(started["helper"]), "dead": _dead_fork(started["dead"])}
+    for how, fork in forks.items():
+        with Parts(tmp_path / how) as parts:
+            parts.stream(order)
+            if fork:
+                parts.offload(fork)
+            for i in finished:
+                parts.put(i, records[i])
+            parts.merge(order, csv_only=True)
+            parts.merge(order)
+        made[how] = {n: (tmp_path / how / n).read_bytes() for n in files}
+        assert not [p.name for p in (tmp_path / how).iterdir() if ".tmp-" in p.name], how
+    assert made["helper"] == made["here"] and made["dead"] == made["here"]
+    assert [p.exitcode for p in started["helper"]] == [0]  # one helper, which made the files and ended
+    assert [p.exitcode for p in started["dead"]] == [1]
+    rows = pq.read_table(tmp_path / "helper" / "outcomes.parquet").to_pylist()
+    assert [r["doc_id"] for r in rows] == [r.doc_id for r in records for _ in r.outcomes]
+
+
+def test_a_run_stopped_while_a_helper_merges_keeps_the_old_files_and_ends_the_helper(tmp_path):
+    write_tables(tmp_path, [_record("old", 1)])
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    started: list = []
+    with pytest.raises(KeyboardInterrupt), Parts(tmp_path) as parts:
+        parts.stream([0, 1, 2])
+        parts.offload(_helper_fork(started))
+        parts.put(0, _record("new", 3))
+        parts.put(1, _record("newer", 4))
+        raise KeyboardInterrupt
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+    assert len(started) == 1 and not started[0].is_alive()  # told to stop: its temp files removed
