@@ -123,8 +123,13 @@ def stage(root: str | Path, rec: DocRecord, budget: int) -> Staged:
     return staged
 
 
-def _move(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
+def _move(src: Path, dst: Path, made: set[Path] | None = None) -> None:
+    """`src` to `dst`, its folder made first unless `made` says it was (a few hundred crops of a
+    document go to one folder: one mkdir, not one per file)."""
+    if made is None or dst.parent not in made:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if made is not None:
+            made.add(dst.parent)
     os.replace(src, dst)
 
 
@@ -152,6 +157,7 @@ class Parts:
         self.checks: set[str] = set()  # the check names of the documents' rows (a case each in junit.xml)
         self._merging: Merging | None = None
         self.fork: Fork | None = None  # how to start a helper for the Parquet files (`offload`)
+        self._made: set[Path] = set()  # folders of the report's plots and crops made by `adopt`
 
     def _path(self, key: int, name: str, suffix: str) -> Path:
         return part_path(self.folder, key, name, suffix)
@@ -185,9 +191,10 @@ class Parts:
         kept = {p for by_item in keep.values() for p in by_item.values()}
         before = self.renderer.crops_left, set(self.renderer.written)
         try:
+            crops = set(drawn)
             for rel in staged.files:
-                if rel in kept or rel not in drawn:  # the crops within the budget and every plot
-                    _move(src / rel, self.out / rel)
+                if rel in kept or rel not in crops:  # the crops within the budget and every plot
+                    _move(src / rel, self.out / rel, self._made)
             if fits:
                 self.renderer.took(drawn)
                 self.renderer.kept(staged.files)
