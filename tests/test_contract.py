@@ -327,6 +327,10 @@ def _dead_fork(started: list):
     return fork
 
 
+def _no_fork(target, args):
+    raise OSError("no fork server")
+
+
 def test_parquet_merged_by_a_helper_process_or_here_when_it_fails_gives_the_same_files(tmp_path):
     records = [_record(f"d{k:02d}", k) for k in range(6)]
     records.insert(2, _awkward("awk"))
@@ -336,6 +340,7 @@ def test_parquet_merged_by_a_helper_process_or_here_when_it_fails_gives_the_same
     files = [f"{n}.{x}" for n in TABLES for x in ("csv", "parquet")] + ["mentions.jsonl"]
     made, started = {}, {"helper": [], "dead": []}
     forks = {"here": None, "helper": _helper_fork(started["helper"]), "dead": _dead_fork(started["dead"])}
+    forks["unstarted"] = _no_fork  # e.g. the fork server is gone
     for how, fork in forks.items():
         with Parts(tmp_path / how) as parts:
             parts.stream(order)
@@ -347,7 +352,9 @@ def test_parquet_merged_by_a_helper_process_or_here_when_it_fails_gives_the_same
             parts.merge(order)
         made[how] = {n: (tmp_path / how / n).read_bytes() for n in files}
         assert not [p.name for p in (tmp_path / how).iterdir() if ".tmp-" in p.name], how
-    assert made["helper"] == made["here"] and made["dead"] == made["here"]
+    assert (
+        made["helper"] == made["here"] and made["dead"] == made["here"] and made["unstarted"] == made["here"]
+    )
     assert [p.exitcode for p in started["helper"]] == [0]  # one helper, which made the files and ended
     assert [p.exitcode for p in started["dead"]] == [1]
     rows = pq.read_table(tmp_path / "helper" / "outcomes.parquet").to_pylist()

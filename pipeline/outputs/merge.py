@@ -169,9 +169,13 @@ class Merging:
         self.mentions = self.rest.enter_context(open(tmp, "wb"))  # noqa: SIM115
 
     def _parquet(self) -> ParquetMerge | _Offloaded:
+        if self.parquet is None and self.fork is not None:
+            try:
+                self.parquet = _Offloaded(self.fork, self.out, self.folder)
+            except Exception:  # noqa: BLE001 - no helper (e.g. the fork server is gone): merged here
+                self.fork = None
         if self.parquet is None:
-            fork, out, folder = self.fork, self.out, self.folder
-            self.parquet = _Offloaded(fork, out, folder) if fork else ParquetMerge(out, folder)
+            self.parquet = ParquetMerge(self.out, self.folder)
         return self.parquet
 
     def ready(self, key: int) -> None:

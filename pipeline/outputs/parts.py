@@ -1,7 +1,9 @@
 """Streaming batch tables: each finished document's tables go to disk as parts (CSV body, Parquet,
 mentions JSON lines) in a staging folder of the output folder; `merge` writes the batch files from
-the parts in document order, one part at a time, so the parent never holds every document's rows.
-The batch files are replaced atomically, so a run killed before the merge leaves the old ones."""
+the parts in document order, one part at a time (`outputs.merge`: the CSVs and mentions copied as
+bytes, the Parquet files by a helper process when the run has a fork server), so the parent never
+holds every document's rows, nor imports pandas or pyarrow for them. The batch files are replaced
+atomically, so a run killed before the merge leaves the old ones."""
 
 from __future__ import annotations
 
