@@ -6,19 +6,25 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import multiprocessing
+import os
 import random
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from dataclasses import fields
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
 from pipeline.model import Finding, Mention, Outcome, Study
 from pipeline.outputs import DocRecord, Parts, failed, write_batch, write_doc, write_reports, write_tables
 from pipeline.outputs import dictionary as dd
-from pipeline.outputs.tables import TABLES
+from pipeline.outputs.columns import table_columns
+from pipeline.outputs.tables import TABLES, csv_head
 from tests.pdfgen import unicode_font
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "unseen-review" / "review.py"
@@ -165,9 +171,19 @@ def _record(doc_id: str, k: int) -> DocRecord:
     )  # fmt: skip
 
 
+def _awkward(doc_id: str) -> DocRecord:
+    """A record whose cells need CSV quoting: quotes, commas, newlines, a leading space, unicode."""
+    rec = _record(doc_id, 1)
+    rec.studies[0].update(trial='HERON "B", part 2', n=None, sources="")
+    rec.outcomes[0].update(unit="mg/m²", qualifier=" ≥ 2\nlines", value=3)
+    rec.findings[0].update(message='said "twice",\r\nthen', values="")
+    return rec
+
+
 def test_streamed_parts_merge_to_the_in_memory_outputs(tmp_path):
     records = [_record(f"d{k:02d}", k) for k in range(7)]
     records.insert(3, failed("broken", "/in/broken.pdf", "", "corrupt", "not a PDF"))
+    records.insert(5, _awkward("awk"))  # the merge copies the parts' bytes: no re-quoting of any cell
     run_info = {"finished": "2031-02-03T04:05:06+00:00", "elapsed": 2.5, "fail_on": "error", "exit_code": 3}
     write_batch(tmp_path / "memory", records, run_info, checks=["grim", "text_table_mismatch"])
     order = list(range(len(records)))
@@ -208,11 +224,24 @@ def test_streamed_parts_merge_to_the_in_memory_outputs(tmp_path):
     )
     report = json.loads((tmp_path / "stream" / "report.json").read_text())
     assert [d["doc_id"] for d in report["documents"]] == [r.doc_id for r in records]
-    assert report["findings_by_severity"]["error"] == 3 and report["totals"]["outcomes"] == 14
+    assert report["findings_by_severity"]["error"] == 4 and report["totals"]["outcomes"] == 16
     # the parent keeps a summary only: a few row fields with counts, no findings, studies or mentions
     s = summaries[1]
     assert not hasattr(s, "findings") and s.severities == {"error"} and "differs" not in repr(s)
     assert (s.row["counts"]["studies"], s.row["counts"]["outcomes"], s.row["counts"]["findings"]) == (1, 2, 1)
+
+
+def test_the_merge_writes_the_header_pandas_writes_without_importing_pandas():
+    """The merged CSVs start with the header line pandas writes for the table's columns (made with the
+    csv module: the main process of a run never imports pandas), quoting included."""
+    for name in TABLES:
+        cols = tuple(table_columns(name))
+        assert csv_head(cols) == pd.DataFrame(columns=list(cols)).to_csv(index=False), name
+    odd = ("plain", "with,comma", 'with "quote"', "two\nlines", " space", "")
+    assert csv_head(odd) == pd.DataFrame(columns=list(odd)).to_csv(index=False)
+    code = "import sys, pipeline.batch.runner, pipeline.outputs; print('pandas' in sys.modules)"
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == "False"
 
 
 def test_the_parents_summary_of_a_document_does_not_grow_with_its_findings(tmp_path):
@@ -272,3 +301,75 @@ def test_parts_merged_as_they_come_give_the_same_batch_files_and_a_broken_run_ke
         raise KeyboardInterrupt
     assert {n: (tmp_path / "stream" / n).read_bytes() for n in files} == before
     assert not [p.name for p in (tmp_path / "stream").iterdir() if ".tmp-" in p.name]
+
+
+def _helper_fork(started: list):
+    """A `Parts.offload` fork that starts the helper as a forked process and keeps it for the test."""
+
+    def fork(target, args):
+        proc = multiprocessing.get_context("fork").Process(target=target, args=args, daemon=True)
+        proc.start()
+        started.append(proc)
+        return proc
+
+    return fork
+
+
+def _dead_fork(started: list):
+    """A fork whose helper dies at once (e.g. killed): the main process must merge the files itself."""
+
+    def fork(target, args):
+        proc = multiprocessing.get_context("fork").Process(target=os._exit, args=(1,), daemon=True)
+        proc.start()
+        started.append(proc)
+        return proc
+
+    return fork
+
+
+def _no_fork(target, args):
+    raise OSError("no fork server")
+
+
+def test_parquet_merged_by_a_helper_process_or_here_when_it_fails_gives_the_same_files(tmp_path):
+    records = [_record(f"d{k:02d}", k) for k in range(6)]
+    records.insert(2, _awkward("awk"))
+    order = list(range(len(records)))
+    finished = order[:]
+    random.Random(5).shuffle(finished)
+    files = [f"{n}.{x}" for n in TABLES for x in ("csv", "parquet")] + ["mentions.jsonl"]
+    made, started = {}, {"helper": [], "dead": []}
+    forks = {"here": None, "helper": _helper_fork(started["helper"]), "dead": _dead_fork(started["dead"])}
+    forks["unstarted"] = _no_fork  # e.g. the fork server is gone
+    for how, fork in forks.items():
+        with Parts(tmp_path / how) as parts:
+            parts.stream(order)
+            if fork:
+                parts.offload(fork)
+            for i in finished:
+                parts.put(i, records[i])
+            parts.merge(order, csv_only=True)
+            parts.merge(order)
+        made[how] = {n: (tmp_path / how / n).read_bytes() for n in files}
+        assert not [p.name for p in (tmp_path / how).iterdir() if ".tmp-" in p.name], how
+    assert (
+        made["helper"] == made["here"] and made["dead"] == made["here"] and made["unstarted"] == made["here"]
+    )
+    assert [p.exitcode for p in started["helper"]] == [0]  # one helper, which made the files and ended
+    assert [p.exitcode for p in started["dead"]] == [1]
+    rows = pq.read_table(tmp_path / "helper" / "outcomes.parquet").to_pylist()
+    assert [r["doc_id"] for r in rows] == [r.doc_id for r in records for _ in r.outcomes]
+
+
+def test_a_run_stopped_while_a_helper_merges_keeps_the_old_files_and_ends_the_helper(tmp_path):
+    write_tables(tmp_path, [_record("old", 1)])
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    started: list = []
+    with pytest.raises(KeyboardInterrupt), Parts(tmp_path) as parts:
+        parts.stream([0, 1, 2])
+        parts.offload(_helper_fork(started))
+        parts.put(0, _record("new", 3))
+        parts.put(1, _record("newer", 4))
+        raise KeyboardInterrupt
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+    assert len(started) == 1 and not started[0].is_alive()  # told to stop: its temp files removed

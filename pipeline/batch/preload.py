@@ -16,5 +16,8 @@ from __future__ import annotations
 from pipeline.batch.procs import kept
 
 with kept():  # the imports without the collector's passes; then frozen, for every child
+    import pyarrow.parquet  # noqa: F401 - a worker writes each document's parts (the main process: none)
+
     import pipeline.batch.task  # noqa: F401
+    import pipeline.outputs.arrow  # noqa: F401 - the frames of those parts: pandas
     import pipeline.process  # noqa: F401

@@ -9,9 +9,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from pipeline.batch import manifest
 from pipeline.batch.cache import TRANSIENT, Cache
@@ -28,6 +26,9 @@ from pipeline.quality.gate import run_exit_code as gate_code
 from pipeline.rules import Rules, RulesError
 from pipeline.rules import load as load_rules
 from pipeline.rules import validate as validate_rules
+
+if TYPE_CHECKING:  # the main process never builds a frame: the workers make each document's tables
+    import pandas as pd
 
 
 @dataclass
@@ -86,6 +87,19 @@ def _keep(
         except OSError:
             pass  # a staged file went missing: write them all here
     return parts.put(key, rec, doc=out if write else None)  # docs/<id>/ copied from the parts
+
+
+def _all_in(
+    parts: Parts, order: list[int], docs: DataDocs | None, done: dict[str, Summary], todo: list[Job]
+) -> list[Summary]:
+    """Every document is in: the batch CSVs (in input order) are closed and the Data Docs asked for
+    (`docs`; the child reads those CSVs and builds them while the rest is merged). Returns the
+    documents' summaries in input order."""
+    parts.merge(order, csv_only=True)
+    records = [done[j.doc_id] for j in todo]
+    if docs is not None:
+        docs.request(records)
+    return records
 
 
 def _make_executor(name: str, factory: TaskFactory, config: TaskConfig, jobs: int, timeout: float, **kw: Any):
@@ -165,6 +179,10 @@ def run(
 
                 context()  # the fork server imports the stages while the cached documents are written
             misses.append(job)
+    if misses and executor == "local":  # its Parquet files merged by a helper forked from the server:
+        from pipeline.batch.procs import fork  # the main process never imports pyarrow
+
+        parts.offload(fork)
     # the validator / Data Docs child: forked from the workers' server when that runs (after its preload)
     child = child or Child(rules_dir, forked=bool(misses) and executor == "local")
     docs = DataDocs(out, rules, rules_dir, code, child=child)
@@ -179,6 +197,7 @@ def run(
     validator = docs.address if validate else None  # a Dask worker elsewhere could not reach it
     config = TaskConfig(rules_dir=str(rules_dir.resolve()) if rules_dir else None, validator=validator)
     # (an exception below closes the pipe when `docs` goes; the child, a daemon, then ends)
+    records: list[Summary] | None = None  # every document's summary, in input order, once all are in
     with parts:  # the staging folder goes when the reports are written, or on an error
         with BatchProgress(len(todo), enabled=progress, to_process=len(misses)) as ui:
             for where, why in found.skipped:
@@ -203,13 +222,13 @@ def run(
                         keep = staged.pop(rec.doc_id, None)
                         done[rec.doc_id] = _keep(out, parts, keys[rec.doc_id], rec, staged=keep)
                         ui.done(rec)
+                        if len(done) == len(todo):  # the last: docs asked for while the workers stop
+                            records = _all_in(parts, order, docs if data_docs else None, done, todo)
                 finally:
                     results.close()  # stops the workers, also on Ctrl-C
-            parts.merge(order, csv_only=True)  # the batch tables, in input order: CSVs first
+            if records is None:  # no document went to a worker
+                records = _all_in(parts, order, docs if data_docs else None, done, todo)
 
-        records = [done[j.doc_id] for j in todo]
-        if data_docs:  # the child reads the merged CSVs and builds the docs while the rest is merged
-            docs.request(records)
         parts.merge(order)
         severities = sorted(frozenset().union(*(r.severities for r in records)))  # of open findings
         failed = sum(not r.ok for r in records)

@@ -13,7 +13,6 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline.outputs import dictionary
-from pipeline.outputs.dictionary import CSV, PARQUET
 
 _INT = re.compile(r"\d+")
 
@@ -106,8 +105,7 @@ DERIVED: dict[str, dict[str, tuple[tuple[str, ...], Derive]]] = {
 def to_arrow(name: str, df: pd.DataFrame) -> pa.Table:
     """The Parquet table of `df` (the CSV columns of table `name`): CSV columns first, in order, then
     the dictionary's Parquet-only columns derived from them."""
-    extra = [c for c in df.columns if c not in dictionary.table(name).names(CSV)]
-    schema = dictionary.arrow_schema(name, PARQUET, extra)
+    schema = dictionary.parquet_schema(name, list(df.columns))
     derived = DERIVED.get(name, {})
     lists: dict[str, list[Any]] = {}  # each column's cells, read once for every field built from it
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from pipeline.model import Finding, Outcome, Study
 from pipeline.outputs import dictionary
 from pipeline.outputs.dictionary import CSV
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built: a run's main process builds none
+    import pandas as pd
 
 STUDIES = [c.name for c in dictionary.table("studies").columns if c.contract]
 OUTCOMES = [c.name for c in dictionary.table("outcomes").columns if c.contract]
@@ -56,6 +58,8 @@ def _kind(t: dictionary.Table, c: str) -> str:
 def _typed(values: pd.Series | list, kind: str) -> pd.api.extensions.ExtensionArray:
     """One column as the dictionary types it: nullable Int64 / Float64 (an empty `n` stays empty, not
     NaN-as-float), else text with None and NaN as empty cells, structures as JSON."""
+    import pandas as pd
+
     if kind == "int64":
         return pd.to_numeric(pd.Series(values), errors="coerce").astype("Int64").array
     if kind == "float64":
@@ -66,6 +70,8 @@ def _typed(values: pd.Series | list, kind: str) -> pd.api.extensions.ExtensionAr
 
 def typed(df: pd.DataFrame, name: str) -> pd.DataFrame:
     """`df`'s columns typed as the dictionary says (`_typed`)."""
+    import pandas as pd
+
     t = dictionary.table(name)
     return pd.DataFrame({c: _typed(df[c], _kind(t, c)) for c in df.columns}, index=df.index)
 
@@ -74,6 +80,8 @@ def frame(rows: list[dict], name: str) -> pd.DataFrame:
     """The CSV columns of table `name` (missing ones empty); keys outside them are not written. Built
     column by column from the rows (no frame of objects first): a text column whose values hold no
     text is read as pandas reads it from the rows (numbers as numbers: 3 and 3.0 print differently)."""
+    import pandas as pd
+
     cols = table_columns(name)
     if not rows:
         return typed(pd.DataFrame({c: [] for c in cols}), name)

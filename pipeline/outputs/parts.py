@@ -1,7 +1,9 @@
 """Streaming batch tables: each finished document's tables go to disk as parts (CSV body, Parquet,
 mentions JSON lines) in a staging folder of the output folder; `merge` writes the batch files from
-the parts in document order, one part at a time, so the parent never holds every document's rows.
-The batch files are replaced atomically, so a run killed before the merge leaves the old ones."""
+the parts in document order, one part at a time (`outputs.merge`: the CSVs and mentions copied as
+bytes, the Parquet files by a helper process when the run has a fork server), so the parent never
+holds every document's rows, nor imports pandas or pyarrow for them. The batch files are replaced
+atomically, so a run killed before the merge leaves the old ones."""
 
 from __future__ import annotations
 
@@ -15,20 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from pipeline.outputs import junit
-from pipeline.outputs.arrow import to_arrow
-from pipeline.outputs.atomic import atomic_target
-from pipeline.outputs.columns import frame
 from pipeline.outputs.crops import Crops, first_crops
 from pipeline.outputs.documents import Documents
+from pipeline.outputs.merge import Fork, Merging, part_path
 from pipeline.outputs.record import DocRecord, Summary
 from pipeline.outputs.sections import Section, Sections
 from pipeline.outputs.tables import (
     TABLES,
-    csv_text,
     doc_dir,
     jsonl_lines,
     table_frame,
@@ -38,8 +34,6 @@ from pipeline.outputs.tables import (
 )
 
 PREFIX = ".parts-"
-ROW_GROUP = 50_000  # rows buffered per Parquet row group while merging
-GROUP_BYTES = 1 << 20  # and at most this many bytes of them (findings carry long texts): flat memory
 
 
 def _dumps(v: Any) -> str:
@@ -75,6 +69,12 @@ PART_FILES = (
 )
 
 
+def _read(path: Path) -> str:
+    """A part's text as written: a "\\r" in a cell (e.g. a finding's message) stays, as in memory."""
+    with open(path, encoding="utf-8", newline="") as f:
+        return f.read()
+
+
 def write_section(folder: Path, stem: str, section: Section) -> None:
     (folder / f"{stem}.section.md").write_text(section.md, encoding="utf-8")
     (folder / f"{stem}.section.html").write_text(section.html, encoding="utf-8")
@@ -86,6 +86,10 @@ def write_part(folder: Path, stem: str, rec: DocRecord) -> dict[str, Path]:
     built, the CSV rows and the mentions written as they are made (a long paper's record is never
     held twice, as frames and text). Returns the CSV bodies and the mentions file by name, for
     `write_doc` to copy."""
+    import pyarrow.parquet as pq
+
+    from pipeline.outputs.arrow import to_arrow  # pandas: where a record becomes frames, not in the merge
+
     files: dict[str, Path] = {}
     for name in TABLES:
         df = table_frame([rec], name)
@@ -121,8 +125,13 @@ def stage(root: str | Path, rec: DocRecord, budget: int) -> Staged:
     return staged
 
 
-def _move(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
+def _move(src: Path, dst: Path, made: set[Path] | None = None) -> None:
+    """`src` to `dst`, its folder made first unless `made` says it was (a few hundred crops of a
+    document go to one folder: one mkdir, not one per file)."""
+    if made is None or dst.parent not in made:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if made is not None:
+            made.add(dst.parent)
     os.replace(src, dst)
 
 
@@ -148,10 +157,12 @@ class Parts:
         self.folder.mkdir()
         self.renderer = Sections(self.out)
         self.checks: set[str] = set()  # the check names of the documents' rows (a case each in junit.xml)
-        self._merging: _Merging | None = None
+        self._merging: Merging | None = None
+        self.fork: Fork | None = None  # how to start a helper for the Parquet files (`offload`)
+        self._made: set[Path] = set()  # folders of the report's plots and crops made by `adopt`
 
     def _path(self, key: int, name: str, suffix: str) -> Path:
-        return self.folder / f"{key:08d}.{name}.{suffix}"
+        return part_path(self.folder, key, name, suffix)
 
     def put(self, key: int, rec: DocRecord, doc: Path | None = None) -> Summary:
         """With `doc` (an output folder), the document's docs/<id>/ folder there too, copied from
@@ -182,9 +193,10 @@ class Parts:
         kept = {p for by_item in keep.values() for p in by_item.values()}
         before = self.renderer.crops_left, set(self.renderer.written)
         try:
+            crops = set(drawn)
             for rel in staged.files:
-                if rel in kept or rel not in drawn:  # the crops within the budget and every plot
-                    _move(src / rel, self.out / rel)
+                if rel in kept or rel not in crops:  # the crops within the budget and every plot
+                    _move(src / rel, self.out / rel, self._made)
             if fits:
                 self.renderer.took(drawn)
                 self.renderer.kept(staged.files)
@@ -215,14 +227,21 @@ class Parts:
     def sections(self, keys: Iterable[int]) -> Iterator[Section]:
         """The documents' report sections in `keys` order, read one at a time."""
         for key in keys:
-            md, html = (self._path(key, "section", x).read_text(encoding="utf-8") for x in ("md", "html"))
+            md, html = (_read(self._path(key, "section", x)) for x in ("md", "html"))
             yield Section(md=md, html=html)
 
     def stream(self, keys: Iterable[int]) -> None:
         """Merge while the documents come: each one's parts are added to the batch files as soon as
         every document before it (in `keys` order) is there, so `merge(keys)` has only the last ones
         left to add and the files to close (same files as merging them all at the end)."""
-        self._merging = _Merging(self, list(keys))
+        self._merging = Merging(self.out, self.folder, list(keys), self.fork)
+
+    def offload(self, fork: Fork) -> None:
+        """Have the Parquet files written by a helper process that `fork` starts (`merge.Merging`),
+        unless the merge has written some already (a cached document merged here)."""
+        self.fork = fork
+        if self._merging is not None:
+            self._merging.fork = fork
 
     def merge(self, keys: Iterable[int], csv_only: bool = False) -> None:
         """The batch files from the parts in `keys` order: the CSVs (what readers of the tables, such
@@ -232,7 +251,7 @@ class Parts:
         if self._merging is None or self._merging.order != keys:
             if self._merging is not None:
                 self._merging.abort()
-            self._merging = _Merging(self, keys)
+            self._merging = Merging(self.out, self.folder, keys, self.fork)
         for key in keys:  # every part is there by now (a no-op for those streamed already)
             self._merging.ready(key)
         self._merging.finish(csv_only)
@@ -252,78 +271,3 @@ class Parts:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _schema(name: str) -> pa.Schema:
-    return to_arrow(name, frame([], name)).schema
-
-
-class _Groups:
-    """A Parquet file's row groups: tables buffered up to `ROW_GROUP` rows or `GROUP_BYTES`."""
-
-    def __init__(self, writer: pq.ParquetWriter, schema: pa.Schema) -> None:
-        self.writer, self.schema = writer, schema
-        self.buf: list[pa.Table] = []
-
-    def add(self, table: pa.Table) -> None:
-        self.buf.append(table)
-        if sum(t.num_rows for t in self.buf) >= ROW_GROUP or sum(t.nbytes for t in self.buf) >= GROUP_BYTES:
-            self.writer.write_table(pa.concat_tables(self.buf))
-            self.buf = []
-
-    def close(self, any_part: bool) -> None:
-        if self.buf or not any_part:
-            self.writer.write_table(pa.concat_tables(self.buf) if self.buf else self.schema.empty_table())
-
-
-class _Merging:
-    """`Parts.stream`: the batch files open in temp files, each document's parts added once every
-    one before it is in (`ready`), closed and moved into place by `finish` (CSVs first), or removed
-    by `abort`."""
-
-    def __init__(self, parts: Parts, order: list[int]) -> None:
-        self.parts, self.order, self.done = parts, order, 0
-        self.ready_keys: set[int] = set()
-        self.csv, self.rest = contextlib.ExitStack(), contextlib.ExitStack()
-        self.csv_files = {}
-        for name in TABLES:
-            tmp = self.csv.enter_context(atomic_target(parts.out / f"{name}.csv"))
-            self.csv_files[name] = self.csv.enter_context(open(tmp, "wb"))  # noqa: SIM115
-            self.csv_files[name].write(csv_text(frame([], name)).encode("utf-8"))
-        self.groups = {}
-        for name in TABLES:
-            tmp = self.rest.enter_context(atomic_target(parts.out / f"{name}.parquet"))
-            schema = _schema(name)
-            self.groups[name] = _Groups(self.rest.enter_context(pq.ParquetWriter(tmp, schema)), schema)
-        tmp = self.rest.enter_context(atomic_target(parts.out / "mentions.jsonl"))
-        self.mentions = self.rest.enter_context(open(tmp, "wb"))  # noqa: SIM115
-
-    def ready(self, key: int) -> None:
-        self.ready_keys.add(key)
-        while self.done < len(self.order) and self.order[self.done] in self.ready_keys:
-            self._add(self.order[self.done])
-            self.done += 1
-
-    def _add(self, key: int) -> None:
-        path = self.parts._path
-        for name in TABLES:
-            with open(path(key, name, "csv"), "rb") as src:
-                shutil.copyfileobj(src, self.csv_files[name])
-            schema = self.groups[name].schema
-            self.groups[name].add(pq.read_table(path(key, name, "parquet"), schema=schema))
-        with open(path(key, "mentions", "jsonl"), "rb") as src:
-            shutil.copyfileobj(src, self.mentions)
-
-    def finish(self, csv_only: bool) -> None:
-        if self.done < len(self.order):
-            raise ValueError(f"document parts missing from the merge: {self.order[self.done :]}")
-        self.csv.close()
-        if not csv_only:
-            for g in self.groups.values():
-                g.close(bool(self.order))
-            self.rest.close()
-
-    def abort(self) -> None:
-        error = RuntimeError("merge not finished")
-        for stack in (self.csv, self.rest):
-            stack.__exit__(RuntimeError, error, None)

@@ -4,22 +4,23 @@ lines) and the same files per document under docs/<doc_id>/. Every file is writt
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
-
-from pipeline.outputs.arrow import to_arrow
 from pipeline.outputs.atomic import atomic_target, atomic_write
 from pipeline.outputs.columns import frame, table_columns, typed
 from pipeline.outputs.record import DocRecord
+
+if TYPE_CHECKING:  # imported where frames are built or Parquet written: not in a run's main process
+    import pandas as pd
+    import pyarrow as pa
 
 TABLES = ("studies", "outcomes", "findings", "finding_outcomes")
 
@@ -79,6 +80,8 @@ def table_frame(records: list[DocRecord], name: str) -> pd.DataFrame:
 def read_frames(out: Path) -> Frames:
     """The merged tables of a run folder, as `frames` would build them from its records."""
 
+    import pandas as pd
+
     def read(name: str) -> pd.DataFrame:
         path = out / f"{name}.csv"
         if not path.is_file():
@@ -94,8 +97,11 @@ def csv_text(df: pd.DataFrame, header: bool = True) -> str:
 
 @cache
 def csv_head(columns: tuple[str, ...]) -> str:
-    """The header line pandas writes for these columns (quoted as it quotes them)."""
-    return csv_text(pd.DataFrame(columns=list(columns)))
+    """The header line pandas writes for these columns (`csv_text` of a frame without rows), made
+    without pandas: its writer is the csv module's, minimal quoting, "\\n" at the end of a line."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerow(columns)
+    return buf.getvalue()
 
 
 def write_csv(path: Path, df: pd.DataFrame) -> Path:
@@ -111,6 +117,8 @@ def write_body(path: Path, df: pd.DataFrame) -> None:
 
 
 def write_parquet(path: Path, table: pa.Table) -> Path:
+    import pyarrow.parquet as pq
+
     with atomic_target(path) as tmp:
         pq.write_table(table, tmp)
     return path
@@ -133,6 +141,8 @@ def write_jsonl(path: Path, rows: Iterable[dict]) -> Path:
 
 def write_tables(out: Path, records: list[DocRecord], parquet: bool = True) -> Frames:
     """Merged tables of every record held in memory, in record order: CSV (+ Parquet), mentions.jsonl."""
+    from pipeline.outputs.arrow import to_arrow
+
     f = frames(records)
     for name, df in f.items():
         write_csv(out / f"{name}.csv", df)
