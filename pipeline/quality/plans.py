@@ -13,7 +13,8 @@ same id whatever the frame) and the run's options, never by the rows.
 `install()` (on the pinned GX version only: `PINNED`) wraps these three GX functions:
 - the planning keeps each expectation's plan (its `ExpectationValidationGraph`) by everything it is
   made from (`_key`), and plans only the expectations it has not seen; a plan that failed is never
-  kept (its error result is made again on each run, as GX does);
+  kept (its error result is made again on each run, as GX does). Planning fills defaults into the
+  run's options (result_format): a kept plan leaves them as its planning did;
 - `Expectation.configuration` and `ExpectationConfiguration.to_domain_obj` give the same object
   again for the same instance, but only inside `same_run()` (a validation, where GX builds these
   objects itself and changes none of them); outside it they are GX's own.
@@ -24,6 +25,7 @@ results with and without, and fails if a GX upgrade changes what this relies on)
 from __future__ import annotations
 
 import contextlib
+import copy
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -31,7 +33,8 @@ from typing import Any
 PINNED = "1.24.1"  # the GX version whose internals this was read from (pyproject pins it)
 
 _run = threading.local()  # .memo: {id(obj): (obj, made)} inside same_run(), else absent
-_plans: dict[tuple[Any, ...], Any] = {}  # everything a plan is made from -> ExpectationValidationGraph
+# everything a plan is made from -> (its ExpectationValidationGraph, the run's options after it)
+_plans: dict[tuple[Any, ...], tuple[Any, dict | None]] = {}
 
 
 def supported() -> bool:
@@ -113,9 +116,12 @@ def install() -> bool:
                 evrs += failed
                 if failed or len(made) != 1:
                     continue
-                kept = _plans[key] = made[0]
-            graphs.append(kept)
-            processed_configurations.append(kept.configuration)
+                kept = _plans[key] = (made[0], copy.deepcopy(runtime_configuration))
+            elif runtime_configuration is not None:  # as planning leaves it (GX fills in defaults)
+                runtime_configuration.clear()
+                runtime_configuration.update(copy.deepcopy(kept[1]))
+            graphs.append(kept[0])
+            processed_configurations.append(kept[0].configuration)
         return graphs, evrs, processed_configurations
 
     planned._trialex = True  # type: ignore[attr-defined]
