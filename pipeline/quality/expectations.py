@@ -174,10 +174,7 @@ class Suites:
 
         from pipeline.quality.plans import same_run
 
-        prepared = self.prepare(name, df)
-        read = self.read.get(name)
-        if read is not None:  # a column missing from the frame is GX's error to report, as before
-            prepared = prepared[[c for c in read if c in prepared]]
+        prepared = self.narrowed(name, self.prepare(name, df))
         validator = Validator(  # what Batch.validate builds, without building the batch twice
             batch_definition=self.definitions[name].batch_definition,
             batch_parameters={"dataframe": prepared},
@@ -185,7 +182,24 @@ class Suites:
         )
         with same_run():
             run = validator.validate_expectation_suite(self.definitions[name].suite)
-        results = sorted(run.results, key=lambda r: (r.expectation_config.meta or {}).get("index", 0))
+        return self.judged(name, prepared, run.results)
+
+    def verdicts(self, name: str, frames: Sequence[pd.DataFrame]) -> list[Verdict]:
+        """`verdict` of each frame, their row-by-row expectations validated in one GX run."""
+        from pipeline.quality.grouped import verdicts
+
+        return verdicts(self, name, frames)
+
+    def narrowed(self, name: str, prepared: pd.DataFrame) -> pd.DataFrame:
+        """The columns of a `prepare`d frame the suite reads (`read`), or all of them."""
+        read = self.read.get(name)
+        if read is None:
+            return prepared
+        return prepared[[c for c in read if c in prepared]]  # a missing one is GX's error to report
+
+    def judged(self, name: str, prepared: pd.DataFrame, results: Sequence[Any]) -> Verdict:
+        """The verdict of GX's `results` on the (`narrowed`) frame `prepared`."""
+        results = sorted(results, key=lambda r: (r.expectation_config.meta or {}).get("index", 0))
         out = []
         for r in results:
             if r.success:
