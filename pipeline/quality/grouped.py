@@ -69,11 +69,10 @@ def _validate(suites: Suites, name: str, prepared: pd.DataFrame, configs: list[A
 def _piece(r: Any, how: str, a: int, b: int, column: pd.Series) -> Any:
     """The result `r` of the joint run as the rows [a, b) alone give it (`column`: their values of
     the expectation's column, from their own frame)."""
+    from great_expectations.constants import MAX_RESULT_RECORDS
     from great_expectations.core import ExpectationValidationResult
     from great_expectations.expectations.expectation import _format_map_output
     from great_expectations.expectations.expectation_configuration import parse_result_format
-
-    from great_expectations.constants import MAX_RESULT_RECORDS
 
     rows = [int(i) - a for i in (r.result or {}).get("unexpected_index_list") or [] if a <= int(i) < b]
     total, unexpected = b - a, len(rows)
