@@ -38,7 +38,7 @@ def listener() -> Listener:
 
 
 WAITING = "waiting"  # a worker's word, with a ticket: it now blocks on that request's verdict
-LINGER = 1.0  # seconds a request may wait for company (another worker's) at most
+LINGER = 5.0  # seconds a request may wait for company at most (its worker says when it waits)
 
 
 @dataclass(eq=False)
@@ -256,9 +256,11 @@ class Remote:
             return self._here(name, df)
         try:
             assert self._conn is not None
-            if not self._conn.poll():  # the validator may be holding it for company: no longer
-                self._conn.send((WAITING, ticket))
+            said = False
             while self._read < ticket:  # replies to verdicts never asked for (a check that failed) go
+                if not said and not self._conn.poll():  # the validator may hold it for company: no longer
+                    self._conn.send((WAITING, ticket))
+                    said = True
                 status, value = self._conn.recv()
                 self._read += 1
         except (OSError, EOFError):
