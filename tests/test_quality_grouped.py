@@ -5,6 +5,7 @@ requests of several workers together, yet answers a worker that waits at once.""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -126,6 +127,18 @@ def test_requests_of_two_workers_go_through_one_run_and_a_waiting_worker_is_answ
     assert _seen_failures(pending()) == _seen_failures(alone("outcomes", frames[3]).failures)
     assert _seen_failures(later()) == _seen_failures(alone("outcomes", frames[0]).failures)
     assert counting.calls[-1] == ("outcomes", 2)
+    # per suite: both workers' studies go together, the first's outcomes wait for the second's
+    studies = frame([Study("d1", "s1", trial="WREN-3", n=10, sources="table")], Study)
+    got = [first.submit("studies", studies), first.submit("outcomes", frames[0])]
+    got.append(second.submit("studies", studies))
+    deadline = time.monotonic() + 120
+    while ("studies", 2) not in counting.calls and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert counting.calls[-1] == ("studies", 2)
+    got.append(second.submit("outcomes", frames[1]))
+    for pending in got:
+        pending()
+    assert counting.calls[-2:] == [("studies", 2), ("outcomes", 2)]
     # a worker waiting on its verdict is answered without company
     done = threading.Event()
     pending = first.submit("outcomes", frames[1])

@@ -68,8 +68,8 @@ class Served:
     requests queued for a suite, from any worker, go through one GX run (`Suites.verdicts`, each
     document still getting its own verdict). A request waits for company only while no worker is
     blocked on it: it is validated at once when its worker says it waits (`WAITING`), when every
-    connected worker has a request queued, when one worker alone is connected (a 1-job run waits
-    no more than before), or after LINGER seconds. Each connection's replies go back in the order
+    connected worker has a request of its suite queued, when one worker alone is connected (a
+    1-job run waits no more than before), or after LINGER seconds. Each connection's replies go back in the order
     of its requests. Each document's verdict is kept (`verdicts`: by suite and doc_id) for the
     run's Data Docs."""
 
@@ -144,28 +144,32 @@ class Served:
                 except OSError:
                     return
 
-    def _now(self) -> bool:
-        """Whether the queued requests are to be validated now (`_due` held)."""
+    def _due_now(self) -> list[tuple[_Worker, _Request]]:
+        """The queued requests to validate now (`_due` held): all of them when a worker waits on
+        one, when one worker alone is connected or after LINGER; else those of each suite every
+        connected worker has a request of queued (a document sends one request per suite)."""
         if not self._queued or not self._ready.is_set():
-            return False
+            return []
         live = [w for w in self._workers if not w.gone]
-        queued = {id(w) for w, _ in self._queued}
-        return (
+        if (
             len(live) <= 1
             or any(r.ticket <= w.waits_for for w, r in self._queued)
-            or all(id(w) in queued for w in live)
             or time.monotonic() - self._queued[0][1].since >= LINGER
-        )
+        ):
+            return self._queued
+        have = {(id(w), r.name) for w, r in self._queued}
+        names = {n for _, n in have if all((id(w), n) in have for w in live)}
+        return [(w, r) for w, r in self._queued if r.name in names]
 
     def _validate(self) -> None:
         while True:
             with self._due:
-                while not self._now():
+                while not (batch := self._due_now()):
                     self._due.wait(timeout=LINGER / 4 if self._queued else None)
-                batch, self._queued = self._queued, []
+                self._queued = [q for q in self._queued if q not in batch]
             with self.lock:
                 self._judge([r for _, r in batch])
-            for _, r in batch:
+            for _, r in batch:  # each connection's replies still go in the order of its requests
                 r.done.set()
 
     def _judge(self, requests: list[_Request]) -> None:
