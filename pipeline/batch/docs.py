@@ -223,10 +223,11 @@ def head_start(out: Path, options: dict[str, Any]) -> Child | None:
         with contextlib.suppress(OSError):
             if next(cache.iterdir(), None) is not None:
                 return None  # documents may be cached: the run decides once it has read the cache
-    from pipeline.batch.procs import context
+    from pipeline.batch.procs import context, prebuilds
 
-    context()
     rules_dir = options.get("rules_dir")
+    rules = str(Path(rules_dir).resolve()) if rules_dir else None  # as the workers' TaskConfig has it
+    context(prebuilds(task), rules)
     return Child(Path(rules_dir) if rules_dir else None, forked=True)
 
 

@@ -30,6 +30,7 @@ from typing import Any
 CTX = mp.get_context("forkserver")
 SPAWN = mp.get_context("spawn")
 PRELOAD = ["pipeline.batch.preload"]  # which imports pipeline.batch.task and the stages
+PREBUILD = "TRIALEX_PREBUILD"  # set for the fork server: the rules folder it builds a Pipeline for
 _PR_SET_PDEATHSIG = 1
 _PR_SET_NAME = 15
 VALIDATOR_NAME = "trialex-gx"  # the GX validator / Data Docs child, as /proc/PID/comm shows it
@@ -54,27 +55,45 @@ def kept() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def safe_path() -> Iterator[None]:
-    """Children started meanwhile keep the working folder off their import path: Python puts it
-    first on the path of `python -c` (how the fork server and spawned children start), so a `glob.py`
-    there would shadow the standard module in every worker, or run inside it."""
-    before = os.environ.get("PYTHONSAFEPATH")
-    os.environ["PYTHONSAFEPATH"] = "1"
+def environ(name: str, value: str | None) -> Iterator[None]:
+    """Children started meanwhile get `name=value` in their environment (None: without `name`);
+    this process's environment is as before afterwards."""
+    before = os.environ.get(name)
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
     try:
         yield
     finally:
         if before is None:
-            del os.environ["PYTHONSAFEPATH"]
+            os.environ.pop(name, None)
         else:
-            os.environ["PYTHONSAFEPATH"] = before
+            os.environ[name] = before
 
 
-def context() -> BaseContext:
-    """The forkserver context, its server running with the batch modules preloaded (started once)."""
+def safe_path() -> contextlib.AbstractContextManager[None]:
+    """Children started meanwhile keep the working folder off their import path: Python puts it
+    first on the path of `python -c` (how the fork server and spawned children start), so a `glob.py`
+    there would shadow the standard module in every worker, or run inside it."""
+    return environ("PYTHONSAFEPATH", "1")
+
+
+def prebuilds(task: Any) -> bool:
+    """Whether the fork server builds the Pipeline of a run's task factory (None: the default task)
+    once for its workers: a factory marked `prebuilt` (`PipelineTask`), or a partial of one."""
+    return task is None or bool(getattr(getattr(task, "func", task), "prebuilt", False))
+
+
+def context(prebuild: bool = False, rules_dir: str | None = None) -> BaseContext:
+    """The forkserver context, its server running with the batch modules preloaded (started once).
+    Started with `prebuild`, the server also builds the workers' `Pipeline` for the rules of
+    `rules_dir` (None: the default rules) once, before any worker is forked: a worker of a run with
+    those same rules takes it (`preload.served`) instead of building its own."""
     from multiprocessing import forkserver
 
     CTX.set_forkserver_preload(PRELOAD)
-    with safe_path():
+    with safe_path(), environ(PREBUILD, (rules_dir or "") if prebuild else None):
         forkserver.ensure_running()
     return CTX
 
