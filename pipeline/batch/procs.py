@@ -102,7 +102,19 @@ def spawn(target: Callable[..., None], args: tuple[Any, ...]) -> BaseProcess:
     """Start `target(*args)` in a fresh interpreter (a daemon: it ends with the run) that ignores
     Ctrl-C from its first instruction on: SIGINT is blocked while it starts, a mask the child keeps
     (the main process decides what stops); the main process's own Ctrl-C is delivered right after."""
-    proc = SPAWN.Process(target=target, args=args, daemon=True)
+    return _started(SPAWN.Process(target=target, args=args, daemon=True))
+
+
+def fork_here(target: Callable[..., None], args: tuple[Any, ...]) -> BaseProcess:
+    """Start `target(*args)` (a daemon) forked from this process, with what it has imported, at
+    once (Ctrl-C blocked as with `spawn`); spawned where fork is not available. For a child that
+    must start now and has no thread of this process to fear (this process has started none)."""
+    if "fork" not in mp.get_all_start_methods():
+        return spawn(target, args)
+    return _started(mp.get_context("fork").Process(target=target, args=args, daemon=True))
+
+
+def _started(proc: BaseProcess) -> BaseProcess:
     with safe_path():
         try:
             old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
