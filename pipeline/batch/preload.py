@@ -19,11 +19,59 @@ start. The Data Docs child imports it while the workers start ingesting and vali
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import importlib.util
 import os
+import sys
+import types
+from collections.abc import Iterator
+from typing import Any
 
 from pipeline.batch.procs import PREBUILD, kept
 
-with kept():  # the imports without the collector's passes; then frozen, for every child
+
+@contextlib.contextmanager
+def spacy_cli_deferred() -> Iterator[None]:
+    """spaCy's package imports its command line (`from .cli.info import info`: typer, weasel,
+    requests, httpx and every command's module, some 0.4 s of the preload) though a pipeline never
+    uses it. spaCy imported meanwhile gets a deferred `spacy.cli`: the real one is imported on
+    first use of any of its names (`spacy.info` included)."""
+    spec = importlib.util.find_spec("spacy")
+    if "spacy" in sys.modules or spec is None or not spec.submodule_search_locations:
+        yield
+        return
+    cli = types.ModuleType("spacy.cli")
+    cli.__path__ = [os.path.join(spec.submodule_search_locations[0], "cli")]  # its commands still found
+    info = types.ModuleType("spacy.cli.info")
+
+    def real() -> types.ModuleType:
+        for name, stub in (("spacy.cli.info", info), ("spacy.cli", cli)):
+            if sys.modules.get(name) is stub:
+                del sys.modules[name]
+        return importlib.import_module("spacy.cli")
+
+    def info_(*args: Any, **kwargs: Any) -> Any:
+        return real().info(*args, **kwargs)
+
+    info.info = info_  # type: ignore[attr-defined]
+
+    def attribute(name: str) -> Any:
+        if name.startswith("__"):  # what a look at every module asks (`__file__`): not a use
+            raise AttributeError(name)
+        return getattr(real(), name)
+
+    cli.__getattr__ = attribute  # type: ignore[method-assign]
+    sys.modules["spacy.cli"], sys.modules["spacy.cli.info"] = cli, info
+    try:
+        yield
+    finally:
+        spacy = sys.modules.get("spacy")
+        if spacy is not None and "cli" not in vars(spacy):  # as an import of it would have set it
+            spacy.cli = cli  # type: ignore[attr-defined]
+
+
+with kept(), spacy_cli_deferred():  # the imports without the collector's passes; then frozen
     import pipeline.batch.task  # noqa: F401
     from pipeline.process import Pipeline
     from pipeline.rules import digest, folder, load
