@@ -1,14 +1,16 @@
 """The run's child processes, standard library only (so that the main process can start them before it
-imports pandas, pyarrow and the writers): the fork server the workers and the GX validator come from,
-with the stages preloaded; fresh (spawned) children (the validator when no worker runs); and how each
-child ends with the run.
+imports pandas, pyarrow and the writers): the fork server the workers (and the GX validator of a run
+that starts it late) come from, with the stages preloaded and, for the run's rules, the workers'
+Pipeline built; the validator forked from the main process itself (`fork_here`, before it starts a
+thread) or spawned (when no worker runs); and how each child ends with the run.
 
 forkserver: workers fork from a clean single-threaded server (safe with the progress bar's thread in
 the parent, unlike fork) that has the batch modules, pandas and the stages with spaCy imported once
 (pipeline.batch.preload), so that starting or replacing a worker costs milliseconds, not an
-interpreter start (as spawn would) nor seconds of imports per worker. The GX validator is forked from
-it too, once the preload is done: it has pandas already, and its GX imports come after the preload's
-instead of sharing the cores with them (which delayed the first document by seconds).
+interpreter start (as spawn would) nor seconds of imports and set-up per worker. `trialex run`
+starts it before the main process imports pandas and the writers, and forks the GX validator from
+the main process once those imports are done: its GX imports then take the core the main process
+leaves while the server ends its preload, neither the preload's core nor, later, the workers'.
 """
 
 from __future__ import annotations
