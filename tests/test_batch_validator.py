@@ -49,6 +49,9 @@ if __name__ == "__main__":
     os.kill(server, signal.SIGCONT)
     with open(f"/proc/{child.proc.pid}/comm") as f:
         state["name"] = f.read().strip()
+    child.conn.close()  # as when the main process goes: the child sees EOF and ends
+    child.proc.join(60)
+    state["ended"] = child.proc.exitcode == 0
     child.close()
     print(json.dumps(state))
 """
@@ -70,6 +73,7 @@ def test_the_fork_server_starts_before_the_main_process_imports_pandas_the_valid
     assert state["alive"] and state["address"] and state["forked"], state  # the main process's child
     assert state["serving"], state  # it loaded GX and serves, on its own
     assert state["name"] == "trialex-gx", state  # told apart from the workers (same command line)
+    assert state["ended"], state  # it holds no copy of the main process's end of their pipe
 
 
 @pytest.mark.parametrize(

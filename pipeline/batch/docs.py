@@ -144,9 +144,13 @@ class Child:
 
     def start(self) -> Child:
         if self.proc is None:
+            from multiprocessing import util
+
             from pipeline.batch.procs import SPAWN, fork, fork_here, spawn
 
             self.conn, child = SPAWN.Pipe()
+            if self.here:  # a child forked from here lets go of this end: it sees EOF once this process has
+                util.register_after_fork(self.conn, Connection.close)
             how = fork_here if self.here else fork if self.forked else spawn
             self.proc = how(_child, (child, self.rules_dir))
             child.close()
