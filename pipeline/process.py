@@ -21,8 +21,10 @@ STAGES = ("ingest", "tables", "ner", "records", "quality")
 
 
 class Pipeline:
-    def __init__(self, rules: Rules | None = None, validator: str | None = None) -> None:
-        """`validator`: the address of a batch's validator process, which runs the GX suites."""
+    def __init__(self, rules: Rules | None = None, validator: str | None = None, warm: bool = True) -> None:
+        """`validator`: the address of a batch's validator process, which runs the GX suites.
+        `warm=False`: not even then are the suites built here (a pipeline built before its run's
+        validator is known, by the fork server: `use` tells it)."""
         self.rules = rules or load_rules()
         self.names = name_words(self.rules)  # line-end hyphens of known names (ingest)
         self.annotator = ner.Annotator(self.rules)
@@ -31,13 +33,21 @@ class Pipeline:
         self.checker = quality.Checker(self.rules, validator)
         # Without a validator: GX import and suites once per worker, at its start, not inside the
         # first document (whose timeout would pay for it). With one, this process never imports GX.
-        if validator is None:
+        if validator is None and warm:
             self.checker.warm()
         # What is built here lives as long as the worker: out of the collector's sight, so that the
         # full collections a document's many small objects set off do not walk it again each time
         # (some 300k objects of spaCy and the rules: a tenth of a document's CPU time).
         gc.collect()
         gc.freeze()
+
+    def use(self, validator: str | None) -> Pipeline:
+        """This pipeline checking through the run's `validator` (None: its own suites, built now,
+        as `Pipeline(rules)` would): for a pipeline built with `warm=False` before the run knew it."""
+        self.checker.validator = validator
+        if validator is None:
+            self.checker.warm()
+        return self
 
     def process(
         self,

@@ -61,6 +61,11 @@ def _file(root: Path, stem: str) -> str:
     return f"rules/{Path(stem).parent / names[0] if names else stem}".replace("/./", "/")
 
 
+def folder(root: str | Path | None = None) -> Path:
+    """The rules folder `load(root)` reads: `root`, else $TRIALEX_RULES, else the shipped rules."""
+    return _root(root)
+
+
 def _root(root: str | Path | None) -> Path:
     root = Path(root or os.environ.get("TRIALEX_RULES") or DEFAULT_DIR)
     if not root.is_dir():

@@ -61,3 +61,15 @@ def test_the_fork_servers_preload_leaves_the_stages_loaded_and_frozen():
     state = _run(code)
     assert state["mods"] == ["spacy", "pandas", "pipeline.batch.task", "pipeline.process"]
     assert state["enabled"] and state["frozen"] > 50_000  # the libraries' objects, out of the GC's sight
+
+
+def test_the_preload_defers_spacys_command_line_until_it_is_used():
+    code = (
+        "import json, sys, pipeline.batch.preload, spacy; before = [m for m in ('typer', 'weasel', 'requests')"
+        " if m in sys.modules]; tagged = spacy.info(silent=True)['spacy_version'];"
+        " print(json.dumps({'before': before, 'version': tagged == spacy.__version__,"
+        " 'cli': callable(spacy.cli.setup_cli), 'real': 'typer' in sys.modules}))"
+    )
+    state = _run(code)
+    assert state["before"] == []  # imported with spaCy, not loaded
+    assert state["version"] and state["cli"] and state["real"]  # the real command line, on first use

@@ -1,7 +1,8 @@
 """When the run's GX validator starts and what a run does when it cannot serve: `trialex run` starts the
 fork server before the main process imports pandas or the writers, only when every document goes to a
-local worker that validates through it, and forks the validator from that server once its preload is
-done (its GX imports never take the preload's cores); a validator that cannot import GX leaves the
+local worker that validates through it, and forks the validator from the main process once its
+imports are done (pandas loaded; its GX imports take the core the main process leaves while the
+server ends its preload, never waiting for it); a validator that cannot import GX leaves the
 workers to validate themselves (same findings) and the Data Docs reported as not built."""
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .test_batch import FakeTask
 ROOT = Path(__file__).resolve().parents[1]
 
 _EARLY = """
-import json, sys, time
+import json, os, signal, sys, time
 from pathlib import Path
 from multiprocessing import forkserver
 from pipeline.batch.docs import head_start
@@ -33,24 +34,32 @@ if __name__ == "__main__":
     child = head_start(Path(sys.argv[1]), {"use_cache": False})
     loaded = sorted(m for m in ("pandas", "pyarrow", "spacy", "great_expectations") if m in sys.modules)
     server = forkserver._forkserver._forkserver_pid
-    waiting = child.proc is None  # the run starts it, from the server
+    waiting = child.proc is None  # the run starts it, once the main process has its imports
+    import pandas  # as the runner has
+    os.kill(server, signal.SIGSTOP)  # a server still busy with its preload: the validator need not wait
     child.start()
     with open(f"/proc/{child.proc.pid}/stat") as f:
         ppid = int(f.read().rsplit(")", 1)[1].split()[1])
     state = {"loaded": loaded, "waiting": waiting, "alive": child.proc.is_alive(),
-             "address": child.address, "server": server is not None, "forked": ppid == server}
+             "address": child.address, "server": server is not None, "forked": ppid == os.getpid()}
     deadline = time.monotonic() + 300
     while not child.settled() and time.monotonic() < deadline:
         time.sleep(0.2)
     state["serving"] = child.settled() and child.proc.is_alive()
+    os.kill(server, signal.SIGCONT)
     with open(f"/proc/{child.proc.pid}/comm") as f:
         state["name"] = f.read().strip()
+    child.conn.close()  # as when the main process goes: the child sees EOF and ends
+    child.proc.join(60)
+    state["ended"] = child.proc.exitcode == 0
     child.close()
     print(json.dumps(state))
 """
 
 
-def test_the_validator_and_the_fork_server_start_before_the_main_process_imports_pandas(tmp_path):
+def test_the_fork_server_starts_before_the_main_process_imports_pandas_the_validator_without_waiting_for_it(
+    tmp_path,
+):
     script = tmp_path / "early.py"
     script.write_text(_EARLY)
     res = subprocess.run(
@@ -61,9 +70,10 @@ def test_the_validator_and_the_fork_server_start_before_the_main_process_imports
     state = json.loads(res.stdout.strip().splitlines()[-1])
     assert state["loaded"] == [], state  # the server was started by a main process holding none of them
     assert state["server"] and state["waiting"], state
-    assert state["alive"] and state["address"] and state["forked"], state  # the validator: the server's child
+    assert state["alive"] and state["address"] and state["forked"], state  # the main process's child
     assert state["serving"], state  # it loaded GX and serves, on its own
     assert state["name"] == "trialex-gx", state  # told apart from the workers (same command line)
+    assert state["ended"], state  # it holds no copy of the main process's end of their pipe
 
 
 @pytest.mark.parametrize(

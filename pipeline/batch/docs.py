@@ -1,6 +1,7 @@
 """Data Docs and Great Expectations validation for a batch, off the main process and off the workers.
-GX costs seconds to import: a child process (forked from the workers' fork server once its preload is
-done, so it has pandas and leaves the preload its cores; spawned when no worker runs) imports it, lean
+GX costs seconds to import: a child process (forked from the main process once its imports are done
+when `trialex run` starts the fork server ahead, from the fork server after its preload when the run
+starts it; both have pandas, neither takes the preload's cores; spawned when no worker runs) imports it, lean
 (`pipeline.quality.lean`), while the workers start ingesting, validates each document's
 studies/outcomes rows for the workers
 (`pipeline.quality.remote`: the workers never import GX), then builds the docs from the merged tables
@@ -126,14 +127,15 @@ def _serve(conn: Connection, rules_dir: str | None) -> None:
 class Child:
     """The Data Docs process (`_child`): `start()` starts it, forked from the run's fork server when
     `forked` (the server runs for the workers: the child has its pandas and starts once the
-    preload is done, off the cores the preload needs; `start` waits for that), else spawned (at once,
-    without waiting for it); `address` is its validator's socket (waited for on first use),
+    preload is done, off the cores the preload needs; `start` waits for that), forked from this
+    process when `here` (at once, with the pandas this process has imported by then), else spawned
+    (at once); `address` is its validator's socket (waited for on first use),
     `settled()` says whether the validator serves, `ask(msg)` sends the Data Docs request and waits
     for the answer."""
 
-    def __init__(self, rules_dir: Path | None, forked: bool = False) -> None:
+    def __init__(self, rules_dir: Path | None, forked: bool = False, here: bool = False) -> None:
         self.rules_dir = str(rules_dir.resolve()) if rules_dir else None
-        self.forked = forked
+        self.forked, self.here = forked, here
         self.proc: BaseProcess | None = None
         self.conn: Connection | None = None
         self._address: str | None = None
@@ -142,10 +144,15 @@ class Child:
 
     def start(self) -> Child:
         if self.proc is None:
-            from pipeline.batch.procs import SPAWN, fork, spawn
+            from multiprocessing import util
+
+            from pipeline.batch.procs import SPAWN, fork, fork_here, spawn
 
             self.conn, child = SPAWN.Pipe()
-            self.proc = (fork if self.forked else spawn)(_child, (child, self.rules_dir))
+            if self.here:  # a child forked from here lets go of this end: it sees EOF once this process has
+                util.register_after_fork(self.conn, Connection.close)
+            how = fork_here if self.here else fork if self.forked else spawn
+            self.proc = how(_child, (child, self.rules_dir))
             child.close()
         return self
 
@@ -204,8 +211,10 @@ def head_start(out: Path, options: dict[str, Any]) -> Child | None:
     """Before the main process imports the runner (pandas, pyarrow, the writers: a second or so):
     when every document will go to a worker of this machine (no cache to read) and its task validates
     through the run's child, start the fork server now, so that its preload overlaps with the main
-    process's imports, and return the GX validator to be forked from it (`Child.start`, which the run
-    calls: the validator's imports then follow the preload instead of taking its cores). `options`
+    process's imports, and return the GX validator, to be forked from this process once those imports
+    are done (`Child.start`, which the run calls before it starts a thread): it has pandas then, and
+    its GX imports take the core the main process leaves while the server ends its preload (and
+    builds the workers' pipeline), not the cores of the preload nor, later, the workers'. `options`
     are those of `run`; the run takes the child over."""
     from pipeline.batch.discover import check_options
 
@@ -223,11 +232,12 @@ def head_start(out: Path, options: dict[str, Any]) -> Child | None:
         with contextlib.suppress(OSError):
             if next(cache.iterdir(), None) is not None:
                 return None  # documents may be cached: the run decides once it has read the cache
-    from pipeline.batch.procs import context
+    from pipeline.batch.procs import context, prebuilds
 
-    context()
     rules_dir = options.get("rules_dir")
-    return Child(Path(rules_dir) if rules_dir else None, forked=True)
+    rules = str(Path(rules_dir).resolve()) if rules_dir else None  # as the workers' TaskConfig has it
+    context(prebuilds(task), rules)
+    return Child(Path(rules_dir) if rules_dir else None, here=True)
 
 
 class DataDocs:

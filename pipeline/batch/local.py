@@ -29,7 +29,7 @@ from pathlib import Path
 
 from pipeline.batch import log_imports
 from pipeline.batch.discover import Job
-from pipeline.batch.procs import CTX, context, die_with_parent, no_named_semaphores, stop
+from pipeline.batch.procs import CTX, context, die_with_parent, no_named_semaphores, prebuilds, stop
 from pipeline.batch.task import Started, TaskConfig, TaskFactory, job_failed, start_job
 from pipeline.outputs import DocRecord
 from pipeline.outputs.crops import MAX_CROPS
@@ -223,7 +223,7 @@ class LocalExecutor:
         """Yield one record per job, in completion order. Closing the iterator (or an exception such
         as KeyboardInterrupt in the consumer) kills the workers."""
         self._pending = deque(jobs)
-        context()
+        context(prebuilds(self.factory), self.config.rules_dir)
         self._slots = [self._start() for _ in range(min(self.jobs, len(jobs)))]
         self._init_failures = 0
         graceful = False

@@ -1,14 +1,16 @@
 """The run's child processes, standard library only (so that the main process can start them before it
-imports pandas, pyarrow and the writers): the fork server the workers and the GX validator come from,
-with the stages preloaded; fresh (spawned) children (the validator when no worker runs); and how each
-child ends with the run.
+imports pandas, pyarrow and the writers): the fork server the workers (and the GX validator of a run
+that starts it late) come from, with the stages preloaded and, for the run's rules, the workers'
+Pipeline built; the validator forked from the main process itself (`fork_here`, before it starts a
+thread) or spawned (when no worker runs); and how each child ends with the run.
 
 forkserver: workers fork from a clean single-threaded server (safe with the progress bar's thread in
 the parent, unlike fork) that has the batch modules, pandas and the stages with spaCy imported once
 (pipeline.batch.preload), so that starting or replacing a worker costs milliseconds, not an
-interpreter start (as spawn would) nor seconds of imports per worker. The GX validator is forked from
-it too, once the preload is done: it has pandas already, and its GX imports come after the preload's
-instead of sharing the cores with them (which delayed the first document by seconds).
+interpreter start (as spawn would) nor seconds of imports and set-up per worker. `trialex run`
+starts it before the main process imports pandas and the writers, and forks the GX validator from
+the main process once those imports are done: its GX imports then take the core the main process
+leaves while the server ends its preload, neither the preload's core nor, later, the workers'.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 CTX = mp.get_context("forkserver")
 SPAWN = mp.get_context("spawn")
 PRELOAD = ["pipeline.batch.preload"]  # which imports pipeline.batch.task and the stages
+PREBUILD = "TRIALEX_PREBUILD"  # set for the fork server: the rules folder it builds a Pipeline for
 _PR_SET_PDEATHSIG = 1
 _PR_SET_NAME = 15
 VALIDATOR_NAME = "trialex-gx"  # the GX validator / Data Docs child, as /proc/PID/comm shows it
@@ -54,27 +57,45 @@ def kept() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def safe_path() -> Iterator[None]:
-    """Children started meanwhile keep the working folder off their import path: Python puts it
-    first on the path of `python -c` (how the fork server and spawned children start), so a `glob.py`
-    there would shadow the standard module in every worker, or run inside it."""
-    before = os.environ.get("PYTHONSAFEPATH")
-    os.environ["PYTHONSAFEPATH"] = "1"
+def environ(name: str, value: str | None) -> Iterator[None]:
+    """Children started meanwhile get `name=value` in their environment (None: without `name`);
+    this process's environment is as before afterwards."""
+    before = os.environ.get(name)
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
     try:
         yield
     finally:
         if before is None:
-            del os.environ["PYTHONSAFEPATH"]
+            os.environ.pop(name, None)
         else:
-            os.environ["PYTHONSAFEPATH"] = before
+            os.environ[name] = before
 
 
-def context() -> BaseContext:
-    """The forkserver context, its server running with the batch modules preloaded (started once)."""
+def safe_path() -> contextlib.AbstractContextManager[None]:
+    """Children started meanwhile keep the working folder off their import path: Python puts it
+    first on the path of `python -c` (how the fork server and spawned children start), so a `glob.py`
+    there would shadow the standard module in every worker, or run inside it."""
+    return environ("PYTHONSAFEPATH", "1")
+
+
+def prebuilds(task: Any) -> bool:
+    """Whether the fork server builds the Pipeline of a run's task factory (None: the default task)
+    once for its workers: a factory marked `prebuilt` (`PipelineTask`), or a partial of one."""
+    return task is None or bool(getattr(getattr(task, "func", task), "prebuilt", False))
+
+
+def context(prebuild: bool = False, rules_dir: str | None = None) -> BaseContext:
+    """The forkserver context, its server running with the batch modules preloaded (started once).
+    Started with `prebuild`, the server also builds the workers' `Pipeline` for the rules of
+    `rules_dir` (None: the default rules) once, before any worker is forked: a worker of a run with
+    those same rules takes it (`preload.served`) instead of building its own."""
     from multiprocessing import forkserver
 
     CTX.set_forkserver_preload(PRELOAD)
-    with safe_path():
+    with safe_path(), environ(PREBUILD, (rules_dir or "") if prebuild else None):
         forkserver.ensure_running()
     return CTX
 
@@ -83,7 +104,19 @@ def spawn(target: Callable[..., None], args: tuple[Any, ...]) -> BaseProcess:
     """Start `target(*args)` in a fresh interpreter (a daemon: it ends with the run) that ignores
     Ctrl-C from its first instruction on: SIGINT is blocked while it starts, a mask the child keeps
     (the main process decides what stops); the main process's own Ctrl-C is delivered right after."""
-    proc = SPAWN.Process(target=target, args=args, daemon=True)
+    return _started(SPAWN.Process(target=target, args=args, daemon=True))
+
+
+def fork_here(target: Callable[..., None], args: tuple[Any, ...]) -> BaseProcess:
+    """Start `target(*args)` (a daemon) forked from this process, with what it has imported, at
+    once (Ctrl-C blocked as with `spawn`); spawned where fork is not available. For a child that
+    must start now and has no thread of this process to fear (this process has started none)."""
+    if "fork" not in mp.get_all_start_methods():
+        return spawn(target, args)
+    return _started(mp.get_context("fork").Process(target=target, args=args, daemon=True))
+
+
+def _started(proc: BaseProcess) -> BaseProcess:
     with safe_path():
         try:
             old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})

@@ -69,6 +69,11 @@ def _load_rules(rules_dir: Path | None) -> Rules:
         raise UsageError(f"rules folder {rules_dir or 'rules/'} cannot be read: {e}") from e
 
 
+def _resolved(rules_dir: Path | None) -> str | None:
+    """The rules folder as the workers are given it."""
+    return str(rules_dir.resolve()) if rules_dir else None
+
+
 def _unreadable(job: Job) -> DocRecord | None:
     """The failed row of a file discovery could not read (never sent to a worker)."""
     return job_failed(job, job.error, job.detail) if job.error else None
@@ -175,9 +180,10 @@ def run(
             done[job.doc_id] = _keep(out, parts, keys[job.doc_id], hit, write=not complete)
         else:
             if not misses and executor == "local":
-                from pipeline.batch.procs import context
+                from pipeline.batch.procs import context, prebuilds
 
-                context()  # the fork server imports the stages while the cached documents are written
+                # the fork server imports the stages and builds the pipeline while the cached documents are written
+                context(prebuilds(task), _resolved(rules_dir))
             misses.append(job)
     if misses and executor == "local":  # its Parquet files merged by a helper forked from the server:
         from pipeline.batch.procs import fork  # the main process never imports pyarrow
@@ -195,7 +201,7 @@ def run(
     else:
         docs.close(graceful=False)  # one started ahead of the cache's answer is not needed
     validator = docs.address if validate else None  # a Dask worker elsewhere could not reach it
-    config = TaskConfig(rules_dir=str(rules_dir.resolve()) if rules_dir else None, validator=validator)
+    config = TaskConfig(rules_dir=_resolved(rules_dir), validator=validator)
     # (an exception below closes the pipe when `docs` goes; the child, a daemon, then ends)
     records: list[Summary] | None = None  # every document's summary, in input order, once all are in
     with parts:  # the staging folder goes when the reports are written, or on an error

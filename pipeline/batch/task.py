@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import resource
+import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -54,12 +55,16 @@ class PipelineTask:
 
     reports_stages = True  # called as task(job, on_stage): the worker forwards stages to the parent
     validates = True  # its Checker uses the run's GX validator (TaskConfig.validator) when there is one
+    prebuilt = True  # the fork server builds its Pipeline once for the workers (`pipeline.batch.preload`)
 
     def __init__(self, config: TaskConfig) -> None:
         from pipeline.process import Pipeline  # heavy imports happen in the worker, once
         from pipeline.rules import load
 
-        self.pipeline = Pipeline(load(config.rules_dir), validator=config.validator)
+        preload = sys.modules.get("pipeline.batch.preload")  # a worker forked from the fork server
+        self.pipeline = (preload and preload.served(config.rules_dir, config.validator)) or Pipeline(
+            load(config.rules_dir), validator=config.validator
+        )
         # Every check gets a junit.xml case per document, passing when it found nothing.
         self.checks = self.pipeline.checker.check_names
 
