@@ -1,7 +1,7 @@
 """Data Docs and Great Expectations validation for a batch, off the main process and off the workers.
 GX costs seconds to import: a child process (forked from the main process once its imports are done
 when `trialex run` starts the fork server ahead, from the fork server after its preload when the run
-starts it; both have pandas, neither takes the preload's cores; spawned when no worker runs) imports it, lean
+starts it; neither takes the preload's cores; spawned when no worker runs) imports it, lean
 (`pipeline.quality.lean`), while the workers start ingesting, validates each document's
 studies/outcomes rows for the workers
 (`pipeline.quality.remote`: the workers never import GX), then builds the docs from the merged tables
@@ -208,13 +208,13 @@ class Child:
 
 
 def head_start(out: Path, options: dict[str, Any]) -> Child | None:
-    """Before the main process imports the runner (pandas, pyarrow, the writers: a second or so):
-    when every document will go to a worker of this machine (no cache to read) and its task validates
-    through the run's child, start the fork server now, so that its preload overlaps with the main
-    process's imports, and return the GX validator, to be forked from this process once those imports
-    are done (`Child.start`, which the run calls before it starts a thread): it has pandas then, and
-    its GX imports take the core the main process leaves while the server ends its preload (and
-    builds the workers' pipeline), not the cores of the preload nor, later, the workers'. `options`
+    """Before the main process imports the runner and the writers: when every document will go to a
+    worker of this machine (no cache to read) and its task validates through the run's child, start
+    the fork server now, so that its preload overlaps with the main process's imports, and return the
+    GX validator, to be forked from this process once those imports are done (`Child.start`, which the
+    run calls before it starts a thread): its own imports (pandas, which the main process does not
+    load, and GX) take the core the main process leaves while the server ends its preload (and builds
+    the workers' pipeline), not the cores of the preload nor, later, the workers'. `options`
     are those of `run`; the run takes the child over."""
     from pipeline.batch.discover import check_options
 
