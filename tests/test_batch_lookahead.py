@@ -21,6 +21,7 @@ from pipeline.batch.discover import find_pdfs, make_jobs
 from pipeline.batch.local import LocalExecutor
 from pipeline.batch.task import Started
 from pipeline.outputs import DocRecord
+from pipeline.quality.remote import WAITING
 
 from .pdfgen import PdfSpec, paragraph
 from .test_batch import FakeTask, _calls, _pdfs
@@ -60,7 +61,9 @@ class SlowValidator:
         while time.monotonic() - since < HOLD:
             try:
                 if conn.poll(0.05):
-                    _, df = conn.recv()
+                    word, df = conn.recv()
+                    if word == WAITING:  # the worker now blocks on a verdict: not a request
+                        continue
                     self.arrived.append(str(df["doc_id"].iloc[0]) if len(df) else "")
                     return True
             except (EOFError, OSError):

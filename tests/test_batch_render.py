@@ -112,7 +112,7 @@ def test_a_document_the_parent_renders_gets_the_same_files_as_from_a_worker(tmp_
     monkeypatch.setattr(
         Sections,
         "render",
-        lambda self, rec, drawn=None: rendered.append(rec.doc_id) or real(self, rec, drawn),
+        lambda self, rec, drawn=None, **kw: rendered.append(rec.doc_id) or real(self, rec, drawn, **kw),
     )
     rep = _run(inp, out, jobs=1)
     assert rendered == ["kestrel-a"] and rep.records[0].row["cached"]
@@ -183,7 +183,7 @@ def test_a_worker_that_cannot_write_a_documents_outputs_still_hands_over_its_rec
     inp = _inputs(tmp_path / "in", "kestrel-a")
     blocked = tmp_path / "a-file"  # the staging folder is a file: every write there fails
     blocked.write_text("x")
-    ex = LocalExecutor(CropTask, TaskConfig(), 1, 60.0, stage_to=blocked, budget=lambda: 5)
+    ex = LocalExecutor(CropTask, TaskConfig(), 1, 60.0, stage_to=blocked, budget=lambda job: 5)
     recs = list(ex.run(make_jobs([inp / "kestrel-a.pdf"], None)))
     assert [(r.doc_id, r.ok, len(r.findings)) for r in recs] == [("kestrel-a", True, 3)]
     assert ex.staged == {}  # nothing staged: the parent writes this document
@@ -232,3 +232,45 @@ def test_past_the_crop_budget_a_documents_pdf_is_not_read(tmp_path, monkeypatch)
     assert read == ["kestrel-a"] and sorted(made) == ["f0", "f1", "f2"]
     read.clear()
     assert crops.write_crops(tmp_path / "out", recs, limit=0) == {} and read == []
+
+
+def test_the_crop_budget_is_split_by_input_order():
+    from pipeline.outputs.crops import share
+
+    assert [share(i, 6, 400) for i in range(6)] == [67, 67, 67, 67, 66, 66]
+    assert share(0, 1, 400) == 400 and share(0, 0, 400) == 400
+    assert [share(i, 1000, 400) for i in (0, 399, 400, 999)] == [1, 1, 0, 0]
+    assert sum(share(i, 7, 30) for i in range(7)) == 30
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_each_document_shows_its_own_share_of_crops_whatever_finishes_first(tmp_path, monkeypatch, jobs):
+    # Three documents citing three values each, a run budget of 4: 2, 1 and 1 crops in input order,
+    # with one worker or two (before, the first documents to finish took the budget).
+    monkeypatch.setattr("pipeline.outputs.crops.MAX_CROPS", 4)
+    inp = _inputs(tmp_path / "in", "kestrel-a", "kestrel-b", "kestrel-c")
+    _run(inp, tmp_path / "out", jobs=jobs)
+    crops = sorted(p.name for p in (tmp_path / "out" / CROPS).glob("*.jpg"))
+    assert crops == ["kestrel-a-f0-0.jpg", "kestrel-a-f1-0.jpg", "kestrel-b-f0-0.jpg", "kestrel-c-f0-0.jpg"]
+
+
+def test_documents_finishing_in_another_order_give_the_same_sections(tmp_path, monkeypatch):
+    import hashlib
+
+    monkeypatch.setattr("pipeline.outputs.crops.MAX_CROPS", 4)
+    recs = []
+    for stem in ("kestrel-a", "kestrel-b"):
+        pdf = tmp_path / f"{stem}.pdf"
+        make_pdf(pdf)
+        recs.append(_record(stem, str(pdf), hashlib.sha256(pdf.read_bytes()).hexdigest()))
+    ahead, behind = Parts(tmp_path / "ahead", total=2), Parts(tmp_path / "behind", total=2)
+    for key in (0, 1):
+        ahead.put(key, recs[key])
+    for key in (1, 0):
+        behind.put(key, recs[key])
+    for key in (0, 1):
+        md = ahead._path(key, "section", "md").read_text()
+        assert md == behind._path(key, "section", "md").read_text() and md.count(f"]({CROPS}/") == 2
+    assert sorted(p.name for p in (tmp_path / "ahead" / CROPS).glob("*.jpg")) == sorted(
+        p.name for p in (tmp_path / "behind" / CROPS).glob("*.jpg")
+    )

@@ -80,7 +80,7 @@ def _worker_main(
         conn.send(("init_failed", f"{type(e).__name__}: {e}"))
         return
     conn.send(("ready", None))
-    held: tuple[Job, Started] | None = None  # a document waiting for its verdict
+    held: tuple[Job, Started, int] | None = None  # a document waiting for its verdict, its crops
     while True:
         try:
             msg = conn.recv()
@@ -89,10 +89,10 @@ def _worker_main(
         if msg is None:
             log_imports("worker")
             return
-        job, budget = msg  # budget: the run's crops left, for the next document the worker finishes
+        job, budget = msg  # budget: the crops the job's document may show
         if job is None:  # the parent has no other job: the held document waits for its verdict
             if held is not None:
-                _finish(conn, *held, timeout, stage_to, budget)
+                _finish(conn, *held[:2], timeout, stage_to, held[2])
                 held = None
             continue
         signal.setitimer(signal.ITIMER_REAL, timeout + GRACE)
@@ -102,12 +102,12 @@ def _worker_main(
         )
         if held is not None:  # the older document first (its verdict had this one's time to come)
             conn.send(("waiting", (job.doc_id, False)))
-            _finish(conn, *held, timeout, stage_to, budget)
+            _finish(conn, *held[:2], timeout, stage_to, held[2])
             held = None
         if started.waiting:  # its verdict is still to come: a next job meanwhile, if there is one
             signal.setitimer(signal.ITIMER_REAL, 0)
             conn.send(("waiting", (job.doc_id, True)))
-            held = (job, started)
+            held = (job, started, budget)
         else:
             _finish(conn, job, started, timeout, stage_to, budget)
 
@@ -199,12 +199,12 @@ class LocalExecutor:
         timeout: float,
         on_stage: Callable[[str, str, int], None] | None = None,
         stage_to: Path | None = None,
-        budget: Callable[[], int] | None = None,
+        budget: Callable[[Job], int] | None = None,
         settled: Callable[[], bool] | None = None,
     ) -> None:
         """`on_stage(doc_id, stage, pages)` hears each stage a worker starts (for the progress display).
         With `stage_to` (the run's staging folder), each worker writes its documents' outputs there,
-        drawing at most `budget()` crops (the run's budget left when the job is sent); `staged` then
+        drawing at most `budget(job)` crops for a job (its share of the run's); `staged` then
         holds what it wrote, by doc_id, for the consumer to take. `settled()`: whether the run's GX
         validator is up (or gone); until then a document's time does not count against its timeout
         (its check may be waiting for the validator's imports)."""
@@ -248,13 +248,15 @@ class LocalExecutor:
             self._slots = []
 
     def _give(self, slot: _Slot, job: Job | None) -> None:
-        """Send `job` to the worker with the run's crops left (None: go on with the job it holds)."""
+        """Send `job` to the worker with its share of the run's crops (None: go on with the job it
+        holds)."""
         if job is not None:
             slot.held.append(_Held(job, time.monotonic() + self.timeout))
         else:
             slot.go_on()
         try:
-            slot.conn.send((job, self.budget() if self.budget else MAX_CROPS))
+            crops = self.budget(job) if self.budget and job is not None else MAX_CROPS
+            slot.conn.send((job, crops))
         except OSError:  # the worker has gone: its death is handled with the next events
             if job is not None:
                 slot.held.pop()

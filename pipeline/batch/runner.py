@@ -166,7 +166,8 @@ def run(
     # use_cache=False (--no-cache) reads nothing from the cache but still writes it: the next run hits.
     cache = Cache(Path(cache_dir or out / ".cache"), rules.digest, code, task_tag(task))
 
-    parts = Parts(out)  # each finished document's tables go to disk; `done` keeps summaries only
+    # each finished document's tables go to disk; `done` keeps summaries only
+    parts = Parts(out, total=len(todo))
     keys = {j.doc_id: i for i, j in enumerate(todo)}
     order = [keys[j.doc_id] for j in todo]
     parts.stream(order)  # the batch files are written as the documents come, in input order
@@ -215,7 +216,7 @@ def run(
                 n = min(jobs or os.cpu_count() or 1, len(misses))
                 ex = _make_executor(
                     executor, task, config, n, timeout, scheduler=scheduler, client=client, on_stage=ui.stage,
-                    stage_to=parts.folder, budget=lambda: parts.renderer.crops_left,
+                    stage_to=parts.folder, budget=lambda job: parts.share(keys[job.doc_id]),
                     settled=docs.settled if validator else None,
                 )  # fmt: skip
                 staged: dict[str, Staged] = getattr(ex, "staged", {})  # what workers wrote (local)

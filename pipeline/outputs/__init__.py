@@ -22,6 +22,7 @@ from typing import Any
 
 from pipeline.outputs import junit, report, report_html
 from pipeline.outputs.atomic import atomic_target, atomic_write, sweep_temp
+from pipeline.outputs.crops import share
 from pipeline.outputs.documents import Documents, RunRows
 from pipeline.outputs.parts import Parts
 from pipeline.outputs.record import DocRecord, Summary, failed, from_result
@@ -92,6 +93,6 @@ def write_batch(
     out.mkdir(parents=True, exist_ok=True)
     f = write_tables(out, records)
     renderer = Sections(out)
-    rendered = [renderer.render(r) for r in records]
+    rendered = [renderer.render(r, limit=share(i, len(records))) for i, r in enumerate(records)]
     renderer.sweep()
     return write_reports(out, Documents.of(records), run, fail_on, checks, lambda: rendered), f

@@ -22,6 +22,14 @@ SCALE = 1.5
 Crops = dict[str, dict[int, str]]  # finding_id -> evidence index -> path relative to the report
 
 
+def share(index: int, total: int, budget: int | None = None) -> int:
+    """The crops the document at `index` of a run's `total` (in input order) may show: the run's
+    budget split evenly, the first documents taking what does not divide. Fixed by the input order,
+    so a report is the same whichever document finishes first and however many workers run."""
+    budget = MAX_CROPS if budget is None else budget
+    return budget // total + (index < budget % total) if total > 0 else budget
+
+
 def _box(s: str) -> tuple[float, float, float, float] | None:
     try:
         x0, top, x1, bottom = (float(v) for v in str(s).split(","))

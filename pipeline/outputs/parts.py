@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.outputs import junit
-from pipeline.outputs.crops import Crops, first_crops
+from pipeline.outputs.crops import Crops, first_crops, share
 from pipeline.outputs.documents import Documents
 from pipeline.outputs.merge import Fork, Merging, part_path
 from pipeline.outputs.record import DocRecord, Summary
@@ -149,8 +149,11 @@ class Parts:
     report row and junit cases, and returns its `Summary` (what the parent keeps); `merge(keys)`
     writes the batch files; `sections(keys)` and `documents(keys)` read the rest back for the reports."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, total: int | None = None) -> None:
+        """`total`: the run's number of documents, each then showing its own share of the crop
+        budget (`crops.share`, by its key), not what the documents finished before it left."""
         self.out = Path(out)
+        self.total = total
         self.out.mkdir(parents=True, exist_ok=True)
         sweep_parts(self.out)
         self.folder = self.out / f"{PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
@@ -164,10 +167,14 @@ class Parts:
     def _path(self, key: int, name: str, suffix: str) -> Path:
         return part_path(self.folder, key, name, suffix)
 
+    def share(self, key: int) -> int:
+        """The crops document `key` may show (and a worker may draw for it)."""
+        return share(key, self.total) if self.total else self.renderer.crops_left
+
     def put(self, key: int, rec: DocRecord, doc: Path | None = None) -> Summary:
         """With `doc` (an output folder), the document's docs/<id>/ folder there too, copied from
         its part."""
-        write_section(self.folder, f"{key:08d}", self.renderer.render(rec))
+        write_section(self.folder, f"{key:08d}", self.renderer.render(rec, limit=self.share(key)))
         files = write_part(self.folder, f"{key:08d}", rec)
         if doc is not None:
             write_doc(doc, rec, files)
@@ -188,8 +195,9 @@ class Parts:
         when the run's crop budget left fewer crops than the worker drew."""
         src = Path(staged.folder)
         drawn = [p for by_item in staged.crops.values() for p in by_item.values()]
-        fits = len(drawn) <= self.renderer.crops_left
-        keep = staged.crops if fits else first_crops(staged.crops, self.renderer.crops_left)
+        allowed = min(self.share(key), self.renderer.crops_left)
+        fits = len(drawn) <= allowed
+        keep = staged.crops if fits else first_crops(staged.crops, allowed)
         kept = {p for by_item in keep.values() for p in by_item.values()}
         before = self.renderer.crops_left, set(self.renderer.written)
         try:

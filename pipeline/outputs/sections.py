@@ -32,15 +32,17 @@ class Sections:
     written: set[str] = field(default_factory=set)
     fresh: bool = False  # `out` is a worker's new staging folder: files written directly (`write_view`)
 
-    def render(self, rec: DocRecord, drawn: Crops | None = None) -> Section:
+    def render(self, rec: DocRecord, drawn: Crops | None = None, limit: int | None = None) -> Section:
         """`drawn`: crops already drawn beside the report (by a worker), in report order; the section
-        shows those within the budget and draws none itself."""
+        shows those within the budget and draws none itself. `limit`: the document's share of the
+        budget (`crops.share`), else whatever is left of it."""
+        limit = self.crops_left if limit is None else min(limit, self.crops_left)
         plots = study_plots(groups([rec]))
         paths = write_plots(self.out, plots, self.fresh)
         if drawn is None:
-            crops = write_crops(self.out, [rec], limit=self.crops_left, fresh=self.fresh)
+            crops = write_crops(self.out, [rec], limit=limit, fresh=self.fresh)
         else:
-            crops = first_crops(drawn, self.crops_left)
+            crops = first_crops(drawn, limit)
         made = [p for by_item in crops.values() for p in by_item.values()]
         self.took(made)
         self.kept(list(paths.values()))
