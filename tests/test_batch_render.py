@@ -237,10 +237,12 @@ def test_past_the_crop_budget_a_documents_pdf_is_not_read(tmp_path, monkeypatch)
 def test_the_crop_budget_is_split_by_input_order():
     from pipeline.outputs.crops import share
 
-    assert [share(i, 6, 400) for i in range(6)] == [67, 67, 67, 67, 66, 66]
+    assert [share(i, 3, 400) for i in range(3)] == [134, 133, 133]
     assert share(0, 1, 400) == 400 and share(0, 0, 400) == 400
-    assert [share(i, 1000, 400) for i in (0, 399, 400, 999)] == [1, 1, 0, 0]
-    assert sum(share(i, 7, 30) for i in range(7)) == 30
+    # no share under SHARE_MIN (100): the first documents take the budget
+    assert [share(i, 6, 400) for i in range(6)] == [100, 100, 100, 100, 0, 0]
+    assert [share(i, 1000, 400) for i in (0, 3, 4, 999)] == [100, 100, 0, 0]
+    assert [share(i, 7, 30) for i in range(3)] == [30, 0, 0]
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -248,6 +250,7 @@ def test_each_document_shows_its_own_share_of_crops_whatever_finishes_first(tmp_
     # Three documents citing three values each, a run budget of 4: 2, 1 and 1 crops in input order,
     # with one worker or two (before, the first documents to finish took the budget).
     monkeypatch.setattr("pipeline.outputs.crops.MAX_CROPS", 4)
+    monkeypatch.setattr("pipeline.outputs.crops.SHARE_MIN", 1)
     inp = _inputs(tmp_path / "in", "kestrel-a", "kestrel-b", "kestrel-c")
     _run(inp, tmp_path / "out", jobs=jobs)
     crops = sorted(p.name for p in (tmp_path / "out" / CROPS).glob("*.jpg"))
@@ -258,6 +261,7 @@ def test_documents_finishing_in_another_order_give_the_same_sections(tmp_path, m
     import hashlib
 
     monkeypatch.setattr("pipeline.outputs.crops.MAX_CROPS", 4)
+    monkeypatch.setattr("pipeline.outputs.crops.SHARE_MIN", 1)
     recs = []
     for stem in ("kestrel-a", "kestrel-b"):
         pdf = tmp_path / f"{stem}.pdf"

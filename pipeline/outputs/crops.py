@@ -16,6 +16,7 @@ from pipeline.outputs.record import DocRecord
 
 CROPS_DIR = "report_files/crops"
 MAX_CROPS = 400  # per run: a report is read by a person; the review app shows the rest
+SHARE_MIN = 100  # crops a document shows at least, when the run's budget reaches it
 BAND = 40.0  # points above and below the value
 SCALE = 1.5
 
@@ -24,10 +25,17 @@ Crops = dict[str, dict[int, str]]  # finding_id -> evidence index -> path relati
 
 def share(index: int, total: int, budget: int | None = None) -> int:
     """The crops the document at `index` of a run's `total` (in input order) may show: the run's
-    budget split evenly, the first documents taking what does not divide. Fixed by the input order,
-    so a report is the same whichever document finishes first and however many workers run."""
+    budget split evenly, but no share under SHARE_MIN (drawing a page's crops costs mostly the page,
+    so a few crops on each of many documents cost far more than many on a few): the first documents
+    take the budget. Fixed by the input order, so a report is the same whichever document finishes
+    first and however many workers run."""
     budget = MAX_CROPS if budget is None else budget
-    return budget // total + (index < budget % total) if total > 0 else budget
+    if total <= 0:
+        return budget
+    each = max(budget // total, min(SHARE_MIN, budget))
+    shares = budget // each  # documents with a share
+    spare = budget - each * min(shares, total)
+    return each + (index < spare) if index < shares else 0
 
 
 def _box(s: str) -> tuple[float, float, float, float] | None:
