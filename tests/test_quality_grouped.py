@@ -123,6 +123,9 @@ def test_requests_of_two_workers_go_through_one_run_and_a_waiting_worker_is_answ
     pending = first.submit("outcomes", frames[3])
     assert not first._conn.poll(0.5)
     later = second.submit("outcomes", frames[0])  # ... which comes: both in one run
+    deadline = time.monotonic() + 120  # (read by the validator before the first worker says it waits)
+    while sum(w.received for w in served._workers) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
     alone = counting.suites.verdict
     assert _seen_failures(pending()) == _seen_failures(alone("outcomes", frames[3]).failures)
     assert _seen_failures(later()) == _seen_failures(alone("outcomes", frames[0]).failures)
