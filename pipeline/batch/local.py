@@ -17,6 +17,7 @@ that failed; the other, which was only waiting, is run again by a fresh worker.
 from __future__ import annotations
 
 import contextlib
+import functools
 import signal
 import sys
 import time
@@ -80,7 +81,7 @@ def _worker_main(
         conn.send(("init_failed", f"{type(e).__name__}: {e}"))
         return
     conn.send(("ready", None))
-    held: tuple[Job, Started, int] | None = None  # a document waiting for its verdict, its crops
+    held: Callable[[], None] | None = None  # finishes the document waiting for its verdict
     while True:
         try:
             msg = conn.recv()
@@ -92,7 +93,7 @@ def _worker_main(
         job, budget = msg  # budget: the crops the job's document may show
         if job is None:  # the parent has no other job: the held document waits for its verdict
             if held is not None:
-                _finish(conn, *held[:2], timeout, stage_to, held[2])
+                held()
                 held = None
             continue
         signal.setitimer(signal.ITIMER_REAL, timeout + GRACE)
@@ -102,12 +103,12 @@ def _worker_main(
         )
         if held is not None:  # the older document first (its verdict had this one's time to come)
             conn.send(("waiting", (job.doc_id, False)))
-            _finish(conn, *held[:2], timeout, stage_to, held[2])
+            held()
             held = None
         if started.waiting:  # its verdict is still to come: a next job meanwhile, if there is one
             signal.setitimer(signal.ITIMER_REAL, 0)
             conn.send(("waiting", (job.doc_id, True)))
-            held = (job, started, budget)
+            held = functools.partial(_finish, conn, job, started, timeout, stage_to, budget)
         else:
             _finish(conn, job, started, timeout, stage_to, budget)
 
