@@ -5,7 +5,7 @@ against the bare pass); peak memory per worker (dev paper, then a 300-page PDF; 
 printed with its reason).
 
 The copies are written to a temporary folder (never the repo); the 300-page PDF under bench/.work/
-(gitignored). Run with `make bench` or `python -m bench batch` (BENCH_REPS=n repetitions, default 2).
+(gitignored). Run with `make bench` or `python -m bench batch` (BENCH_REPS=n repetitions, default 3).
 """
 
 from __future__ import annotations
@@ -79,34 +79,50 @@ def _wall(cmd: list[str]) -> float:
     return time.perf_counter() - t0
 
 
+def _wall_halves(cmd: list[str], args: list[str]) -> float:
+    """Wall seconds of two processes of `cmd` side by side, each given half of `args`."""
+    half = len(args) // 2
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen([*cmd, *part], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for part in (args[:half], args[half:])]  # fmt: skip
+    if any([p.wait() for p in procs]):  # a list: both waited for, whichever fails
+        raise RuntimeError(f"{cmd} failed")
+    return time.perf_counter() - t0
+
+
 def _spread(xs: list[float], fmt: str = "{:.2f}") -> str:
     return f"{fmt.format(statistics.median(xs))} ({fmt.format(min(xs))}-{fmt.format(max(xs))})"
 
 
-def whole_runs(reps: int = int(os.environ.get("BENCH_REPS", "2"))) -> None:
+def whole_runs(reps: int = int(os.environ.get("BENCH_REPS", "3"))) -> None:
     """`trialex run` as a user runs it (a new process, start-up, Data Docs) on 6 distinct copies of
     the development paper, against a bare pdfplumber pass (words + find_tables) over the same files
     in a new process. Repetitions are interleaved (bare, 1 job, 2 jobs, cached re-run), so that each
-    ratio is taken within one repetition while the machine's load drifts; median (min-max)."""
+    ratio is taken within one repetition while the machine's load drifts; median (min-max). Each
+    repetition also times two bare passes side by side, each over half the files: how far this
+    machine lets two processes of pdfplumber alone speed up (a worker's time is mostly pdfplumber's)."""
     tmp = Path(tempfile.mkdtemp(prefix="trialex-bench-"))  # never in the repo
     try:
         pdfs = _copies(tmp / "in")
         cli = [sys.executable, "-m", "pipeline.cli", "run", str(tmp / "in"), "--fail-on", "never"]
-        r1, r2, rc, loads = [], [], [], []
+        r1, r2, rc, rb, loads = [], [], [], [], []
         for _ in range(reps):
             loads.append(os.getloadavg()[0])
             shutil.rmtree(tmp / "o1", ignore_errors=True)
             shutil.rmtree(tmp / "o2", ignore_errors=True)
             bare = _wall([sys.executable, "-c", _BARE, *map(str, pdfs)])
+            bare2 = _wall_halves([sys.executable, "-c", _BARE], list(map(str, pdfs)))
             j1 = _wall([*cli, "-o", str(tmp / "o1"), "-j", "1", "--no-cache"])
             j2 = _wall([*cli, "-o", str(tmp / "o2"), "-j", "2", "--no-cache"])
             cached = _wall([*cli, "-o", str(tmp / "o2"), "-j", "2"])
             r1.append(j1 / bare)
             r2.append(j1 / j2)
             rc.append(cached / j2)
+            rb.append(bare / bare2)
             loads.append(os.getloadavg()[0])
             print(
-                f"  rep: bare {bare:5.1f} s  1 job {j1:5.1f} s  2 jobs {j2:5.1f} s  cached {cached:5.2f} s",
+                f"  rep: bare {bare:5.1f} s (2 side by side {bare2:4.1f} s)  1 job {j1:5.1f} s  2 jobs {j2:5.1f} s  "
+                f"cached {cached:5.2f} s",
                 flush=True,
             )
         print(
@@ -114,6 +130,7 @@ def whole_runs(reps: int = int(os.environ.get("BENCH_REPS", "2"))) -> None:
         )
         print(f"whole pipeline 1 job / bare pdfplumber   {_spread(r1)}x   (aim <= 1.3x)")
         print(f"speed-up 2 jobs / 1 job                  {_spread(r2)}x   (aim >= 1.8x)")
+        print(f"  bare pdfplumber, 2 processes / 1       {_spread(rb)}x   (pdfplumber alone, this machine)")
         print(
             f"cached re-run / cold 2-job run           {_spread([x * 100 for x in rc], '{:.1f}')}%   (aim <= 5%)"
         )
@@ -121,7 +138,7 @@ def whole_runs(reps: int = int(os.environ.get("BENCH_REPS", "2"))) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def real_runs(reps: int = int(os.environ.get("BENCH_REPS", "2"))) -> None:
+def real_runs(reps: int = int(os.environ.get("BENCH_REPS", "3"))) -> None:
     """`trialex run -j 1` against the bare pdfplumber pass, both whole processes, on the real papers of
     ../shared/real-pdfs that ingest (read where they are, never copied); skipped when absent."""
     from bench.bench_ingest import ingestible
