@@ -4,7 +4,8 @@ and 2 jobs, and the 2-job speed-up that CPU allows on this machine: a run whose 
 CPU-seconds cannot end before C / cores, whatever the scheduling, so the speed-up is at most
 (1-job wall) / (2-job CPU / cores). The 2-job run does all the work of the 1-job run, so its CPU is
 at least the 1-job run's: the speed-up is also at most cores x (1-job wall) / (1-job CPU), a bound
-that the run-to-run drift of the workers' CPU does not move much. The CPU of importing Great
+that the 2-job run's contention does not move (only a change of the machine's speed between the two
+runs does). The CPU of importing Great
 Expectations alone (as the validator does, `quality.lean` first) is printed beside it: it is spent
 off the 1-job run's critical path, so it bounds how high that second bound can go.
 
@@ -146,7 +147,7 @@ def main() -> None:
         beside = totals[1] - walls[1]
         gx = import_cpu(GX_IMPORT) - import_cpu("pass")
         print(
-            f"the 1-job run spends {beside:.1f} CPU-s beside its critical path, so no 2-job run beats "
+            f"the 1-job run spends {beside:.1f} CPU-s beside its critical path, so at a steady speed no 2-job run beats "
             f"{cores} x {walls[1]:.1f} / {totals[1]:.1f} = {cores * walls[1] / totals[1]:.2f}x; 1.8x needs that "
             f"<= {walls[1] * (cores / 1.8 - 1):.1f} s (importing GX alone: {gx:.1f} CPU-s)"
         )
