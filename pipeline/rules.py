@@ -63,10 +63,6 @@ def _file(root: Path, stem: str) -> str:
 
 def folder(root: str | Path | None = None) -> Path:
     """The rules folder `load(root)` reads: `root`, else $TRIALEX_RULES, else the shipped rules."""
-    return _root(root)
-
-
-def _root(root: str | Path | None) -> Path:
     root = Path(root or os.environ.get("TRIALEX_RULES") or DEFAULT_DIR)
     if not root.is_dir():
         raise FileNotFoundError(f"rules folder not found: {root}")
@@ -82,7 +78,7 @@ def _files(root: Path) -> Iterator[Path]:
 
 def digest(root: str | Path | None = None) -> str:
     """`load(root).digest` without parsing anything (a run whose outputs are current needs no more)."""
-    root = _root(root)
+    root = folder(root)
     h = hashlib.sha256()
     for path in _files(root):
         h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
@@ -90,7 +86,7 @@ def digest(root: str | Path | None = None) -> str:
 
 
 def load(root: str | Path | None = None) -> Rules:
-    root = _root(root)
+    root = folder(root)
     data: dict[str, Any] = {}
     h = hashlib.sha256()
     for path in _files(root):

@@ -200,9 +200,8 @@ class Merging:
             return
         parquet, any_part = self._parquet(), bool(self.order)
         if isinstance(parquet, _Offloaded) and not parquet.finish(any_part):
-            parquet = self.parquet = ParquetMerge(
-                self.out, self.folder
-            )  # the helper failed: the same files, made here
+            # the helper failed: the same files, made here from the parts
+            parquet = self.parquet = ParquetMerge(self.out, self.folder)
             for key in self.order:
                 parquet.add(key)
         if isinstance(parquet, ParquetMerge):

@@ -56,6 +56,9 @@ class _Derived:
     not_null: bool = False
 
 
+RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
+
+
 class Suites:
     """An ephemeral GX context holding one suite, asset and validation definition per suite of
     rules/expectations.yml (plus any extra suites). Data Docs are our own page (quality/docs.py)."""
@@ -170,19 +173,24 @@ class Suites:
         rows (`pipeline.quality.verdicts`) instead of validating them again in the batch tables."""
         if df.empty:
             return Verdict([], 0, [], None)
+        prepared = self.narrowed(name, self.prepare(name, df))
+        return self.judged(name, prepared, self.validated(name, prepared))
+
+    def validated(self, name: str, prepared: pd.DataFrame, suite: Any = None) -> list[Any]:
+        """GX's results of `suite` (by default the suite `name`; anything with its `name` and
+        `expectation_configurations`) on the `prepare`d frame, every failing row listed."""
         from great_expectations.validator.v1_validator import Validator
 
         from pipeline.quality.plans import same_run
 
-        prepared = self.narrowed(name, self.prepare(name, df))
         validator = Validator(  # what Batch.validate builds, without building the batch twice
             batch_definition=self.definitions[name].batch_definition,
             batch_parameters={"dataframe": prepared},
-            result_format={"result_format": "COMPLETE", "return_unexpected_index_query": False},
+            result_format=dict(RESULT_FORMAT),
         )
         with same_run():
-            run = validator.validate_expectation_suite(self.definitions[name].suite)
-        return self.judged(name, prepared, run.results)
+            run = validator.validate_expectation_suite(suite or self.definitions[name].suite)
+        return list(run.results)
 
     def verdicts(self, name: str, frames: Sequence[pd.DataFrame]) -> list[Verdict]:
         """`verdict` of each frame, their row-by-row expectations validated in one GX run."""

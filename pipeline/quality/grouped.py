@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from pipeline.quality.expectations import RESULT_FORMAT
+
 if TYPE_CHECKING:
     from pipeline.quality.expectations import Suites, Verdict
-
-RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
 
 
 def _cut(config: Any) -> str | None:
@@ -50,20 +50,8 @@ def _cut(config: Any) -> str | None:
 
 
 def _validate(suites: Suites, name: str, prepared: pd.DataFrame, configs: list[Any]) -> list[Any]:
-    from great_expectations.validator.v1_validator import Validator
-
-    from pipeline.quality.plans import same_run
-
-    validator = Validator(
-        batch_definition=suites.definitions[name].batch_definition,
-        batch_parameters={"dataframe": prepared},
-        result_format=dict(RESULT_FORMAT),
-    )
-    with same_run():
-        run = validator.validate_expectation_suite(
-            SimpleNamespace(name=name, expectation_configurations=configs)  # type: ignore[arg-type]
-        )
-    return list(run.results)
+    """GX's results of the expectations `configs` of suite `name` on `prepared`."""
+    return suites.validated(name, prepared, SimpleNamespace(name=name, expectation_configurations=configs))
 
 
 def _piece(r: Any, how: str, a: int, b: int, column: pd.Series) -> Any:
